@@ -1,0 +1,121 @@
+"""Settings classes. Every value can be overridden by an environment variable (a `.env` file
+in the project folder is read too, when present)."""
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+load_dotenv()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str | None) -> str | None:
+    """Point bare PostgreSQL/MySQL URLs at the drivers we ship (psycopg 3, PyMySQL)."""
+    if not url:
+        return url
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    for prefix in ("mysql://", "mariadb://"):
+        if url.startswith(prefix):
+            url = "mysql+pymysql://" + url[len(prefix) :]
+    if url.startswith("mysql+pymysql://") and "charset=" not in url:
+        url += ("&" if "?" in url else "?") + "charset=utf8mb4"
+    return url
+
+
+class Config:
+    #: None means: generated once into instance/secret_key by create_app().
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    #: None means: the SQLite file instance/eventhub.sqlite3.
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", True)
+    MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or "eventhub <noreply@eventhub.local>"
+    #: Without SMTP, mail is written as .eml files here (relative to the instance folder).
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or "mail"
+    #: Deliver queued mail right after the commit in the web process. Off in production,
+    #: where `flask eventhub mail send` or an RQ worker delivers.
+    MAIL_SEND_AFTER_COMMIT = env_bool("MAIL_SEND_AFTER_COMMIT", True)
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS") or 8)
+
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT") or "10 per minute;50 per hour"
+    SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT") or "5 per minute;30 per hour"
+
+    EVENTHUB_BASE_URL = (os.environ.get("EVENTHUB_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    BABEL_DEFAULT_LOCALE = os.environ.get("EVENTHUB_DEFAULT_LOCALE") or "zh_Hans"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("EVENTHUB_TIMEZONE") or "Asia/Shanghai"
+    LANGUAGES = ("zh_Hans", "en")
+
+    PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE") or 2 * 3600)
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None
+
+    #: flask-smorest: the OpenAPI document lives at /api/v1/openapi.json.
+    API_TITLE = "eventhub"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    #: Cheaper hashing is for tests only.
+    PASSWORD_HASH_METHOD = "scrypt"
+
+
+class ProductionConfig(Config):
+    MAIL_SEND_AFTER_COMMIT = env_bool("MAIL_SEND_AFTER_COMMIT", False)
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(
+        os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    )
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None
+    MAIL_SERVER = None
+    MAIL_SEND_AFTER_COMMIT = True
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    EVENTHUB_BASE_URL = "http://localhost"
+    SERVER_NAME = None
+
+
+configs = {
+    "development": Config,
+    "production": ProductionConfig,
+    "testing": TestConfig,
+}
+
+
+def config_for(name: str | None = None) -> type[Config]:
+    return configs[name or os.environ.get("EVENTHUB_CONFIG") or "development"]
+
+

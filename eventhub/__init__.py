@@ -1,0 +1,130 @@
+"""eventhub: events, registrations, QR check-in and contest judging."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from config import config_for
+
+
+def create_app(config: str | type | None = None, **overrides: Any) -> Flask:
+    """Build the application: settings, extensions, blueprints, CLI, error handlers."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        instance_relative_config=True,
+    )
+    app.config.from_object(config_for(config) if not isinstance(config, type) else config)
+    app.config.update(overrides)
+    configure_instance(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    register_security_headers(app)
+    return app
+
+
+def configure_instance(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'eventhub.sqlite3'}"
+
+
+def register_extensions(app: Flask) -> None:
+    from eventhub import models  # noqa: F401 - one mapper registry for the whole app
+    from eventhub.accounts.auth import init_auth
+    from eventhub.database import configure_engine, db
+    from eventhub.extensions import babel, csrf, limiter, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: None)
+    limiter.init_app(app)
+    init_auth(app)
+
+
+def select_locale() -> str:
+    """The user's saved language, else the one chosen in this browser, else the browser's."""
+    from flask import current_app, has_request_context
+
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale") or request.cookies.get("locale")
+    if chosen in languages:
+        return chosen
+    best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"])
+    if best and best.startswith("en"):
+        return "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_blueprints(app: Flask) -> None:
+    from eventhub.accounts.views import bp as accounts_bp
+    from eventhub.api import init_api
+    from eventhub.events.views import bp as events_bp
+    from eventhub.orgs.views import bp as orgs_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(orgs_bp)
+    app.register_blueprint(events_bp)
+    init_api(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from eventhub.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from eventhub import formatting
+    from eventhub.permissions import template_predicates
+
+    app.jinja_env.globals.update(template_predicates())
+    formatting.register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from eventhub.cli import eventhub_cli
+
+    app.cli.add_command(eventhub_cli)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response: Any) -> Any:
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+            "script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; "
+            "base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.before_request
+    def _request_start() -> None:
+        g.auth_via_token = False

@@ -1,0 +1,366 @@
+"""Accounts: sign-up, login, profile, password reset links and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from eventhub.accounts.models import EMAIL_MAX, NAME_MAX, ApiToken, User
+from eventhub.database import db, is_unique_violation, transactional, utcnow
+from eventhub.errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+TOKEN_PREFIX = "eh_"
+#: Writing last_used_at on every API call would turn every read into a write.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass
+class SignUpInfo:
+    email: str
+    password: str
+    name: str
+    phone: str | None = None
+    locale: str | None = None
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_email(email: str) -> str | None:
+    """Return why ``email`` is not acceptable, or None."""
+    if not email:
+        return _l("Enter your email address.")
+    if len(email) > EMAIL_MAX:
+        return _l("The email address is too long.")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return _l("Enter a valid email address.")
+    return None
+
+
+def normalize_phone(phone: str | None) -> str | None:
+    """Strip spaces, dashes and a +86 prefix from a phone number; None when empty."""
+    if phone is None:
+        return None
+    digits = re.sub(r"[\s\-()]", "", phone)
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    return digits or None
+
+
+def check_phone(phone: str | None) -> str | None:
+    """Return why ``phone`` (already normalized) is not a Chinese mobile number, or None."""
+    if phone is None:
+        return None
+    if not PHONE_RE.match(phone):
+        return _l("Enter an 11-digit mainland China mobile number, e.g. 13812345678.")
+    return None
+
+
+def check_password(password: str, email: str = "") -> str | None:
+    """Return why ``password`` is too weak, or None.
+
+    At least 8 characters, at most 128, with at least two of: letters, digits, other signs,
+    and not the email address itself.
+    """
+    if len(password) < PASSWORD_MIN:
+        return _l("Use at least %(n)d characters.", n=PASSWORD_MIN)
+    if len(password) > PASSWORD_MAX:
+        return _l("Use at most %(n)d characters.", n=PASSWORD_MAX)
+    kinds = sum(
+        [
+            any(c.isalpha() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        ]
+    )
+    if kinds < 2:
+        return _l("Mix letters with digits or symbols.")
+    if email and password.strip().lower() in {email.lower(), email.split("@")[0].lower()}:
+        return _l("The password must not be your email address.")
+    return None
+
+
+def check_name(name: str) -> str | None:
+    if not name.strip():
+        return _l("Enter your name.")
+    if len(name) > NAME_MAX:
+        return _l("Use at most %(n)d characters.", n=NAME_MAX)
+    return None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def raise_field_errors(errors: dict[str, object]) -> None:
+    errors = {k: v for k, v in errors.items() if v}
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+@transactional
+def sign_up(info: SignUpInfo) -> User:
+    """Create an account. Raises ValidationFailed (fields) or Conflict ``email_taken``."""
+    email = normalize_email(info.email)
+    phone = normalize_phone(info.phone)
+    raise_field_errors(
+        {
+            "email": check_email(email),
+            "name": check_name(info.name),
+            "phone": check_phone(phone),
+            "password": check_password(info.password, email),
+        }
+    )
+    locale = info.locale if info.locale in current_app.config["LANGUAGES"] else None
+    user = User(
+        email=email,
+        name=info.name.strip(),
+        phone=phone,
+        password_hash=hash_password(info.password),
+        locale=locale or current_app.config["BABEL_DEFAULT_LOCALE"],
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except sa.exc.IntegrityError as exc:
+        if is_unique_violation(exc):
+            raise Conflict(
+                _l("An account with this email already exists."),
+                code="email_taken",
+                fields={"email": _l("An account with this email already exists.")},
+            )
+        raise
+    return user
+
+
+@transactional
+def ensure_user(email: str, name: str, phone: str | None = None) -> User:
+    """Find the account of ``email`` or create one without a password (claimed by a reset link)."""
+    user = find_user_by_email(email)
+    if user:
+        return user
+    email = normalize_email(email)
+    phone = normalize_phone(phone)
+    raise_field_errors(
+        {"email": check_email(email), "name": check_name(name), "phone": check_phone(phone)}
+    )
+    user = User(email=email, name=name.strip(), phone=phone, password_hash=None)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    if user is None or not user.password_hash:
+        # Spend the same time as a real check, so timing does not reveal accounts.
+        check_password_hash(_dummy_hash(), password)
+        return False
+    return check_password_hash(user.password_hash, password)
+
+
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY:
+        _DUMMY[method] = generate_password_hash("not-a-password", method=method)
+    return _DUMMY[method]
+
+
+@transactional
+def authenticate(email: str, password: str) -> User:
+    """Return the active user with these credentials. Raises InvalidCredentials."""
+    user = find_user_by_email(email or "")
+    if not verify_password(user, password or "") or not user.is_active_account:
+        raise InvalidCredentials()
+    user.last_login_at = utcnow()
+    return user
+
+
+@dataclass
+class ProfileInfo:
+    name: str
+    phone: str | None = None
+    organization: str | None = None
+    job_title: str | None = None
+    locale: str | None = None
+
+
+@transactional
+def update_profile(user: User, info: ProfileInfo) -> User:
+    """Change a user's name, phone, organization, job title and language."""
+    phone = normalize_phone(info.phone)
+    raise_field_errors(
+        {
+            "name": check_name(info.name),
+            "phone": check_phone(phone),
+            "organization": _too_long(info.organization),
+            "job_title": _too_long(info.job_title),
+            "locale": None
+            if info.locale in (None, *current_app.config["LANGUAGES"])
+            else _l("Choose a language from the list."),
+        }
+    )
+    user.name = info.name.strip()
+    user.phone = phone
+    user.organization = (info.organization or "").strip() or None
+    user.job_title = (info.job_title or "").strip() or None
+    if info.locale:
+        user.locale = info.locale
+    return user
+
+
+def _too_long(value: str | None, limit: int = NAME_MAX) -> object:
+    if value and len(value) > limit:
+        return _l("Use at most %(n)d characters.", n=limit)
+    return None
+
+
+@transactional
+def set_locale(user: User, locale: str) -> None:
+    """Remember the user's language. Raises ValidationFailed for an unknown one."""
+    if locale not in current_app.config["LANGUAGES"]:
+        raise ValidationFailed(fields={"locale": _l("Choose a language from the list.")})
+    user.locale = locale
+
+
+@transactional
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password. Raises ValidationFailed when it is too weak."""
+    raise_field_errors({"password": check_password(new_password, user.email)})
+    user.password_hash = hash_password(new_password)
+
+
+# Password reset links ---------------------------------------------------------------------
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    # Part of the link: once the password changes, every older link stops working.
+    return hashlib.sha256((user.password_hash or "unset").encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"uid": user.id, "pw": _password_fingerprint(user)})
+
+
+def user_from_reset_token(token: str) -> User:
+    """Return the user a reset link belongs to. Raises ValidationFailed when expired or used."""
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    try:
+        data = _reset_serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise ValidationFailed(_l("This link has expired. Ask for a new one."), code="link_expired")
+    except BadSignature:
+        raise ValidationFailed(_l("This link is not valid."), code="link_invalid")
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or data.get("pw") != _password_fingerprint(user):
+        raise ValidationFailed(_l("This link has already been used."), code="link_invalid")
+    return user
+
+
+@transactional
+def request_password_reset(email: str) -> None:
+    """Mail a reset link when the account exists (silently nothing otherwise)."""
+    from flask import url_for
+
+    from eventhub.mail.services import queue_mail
+
+    user = find_user_by_email(email or "")
+    if user is None or not user.is_active_account:
+        return
+    token = make_reset_token(user)
+    link = current_app.config["EVENTHUB_BASE_URL"] + url_for(
+        "accounts.reset_password", token=token
+    )
+    hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600
+    queue_mail(user.email, "password_reset", user.locale, user=user, link=link, hours=hours)
+
+
+@transactional
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset link. Raises ValidationFailed."""
+    user = user_from_reset_token(token)
+    change_password(user, new_password)
+    return user
+
+
+# API tokens -------------------------------------------------------------------------------
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transactional
+def create_token(user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Make an API token for ``user``; return the row and the token (shown only now)."""
+    if len(name) > NAME_MAX:
+        raise ValidationFailed(fields={"name": _l("Use at most %(n)d characters.", n=NAME_MAX)})
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user=user, name=name.strip(), digest=token_digest(token), prefix=token[:10])
+    db.session.add(row)
+    db.session.flush()
+    return row, token
+
+
+def user_for_token(token: str) -> User | None:
+    """Return the active user of a valid, unrevoked token, noting when it was last used."""
+    row = db.session.scalar(
+        sa.select(ApiToken)
+        .where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None))
+        .options(sa.orm.joinedload(ApiToken.user))
+    )
+    if row is None or not row.user.is_active_account:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
+        db.session.execute(
+            sa.update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now)
+        )
+        db.session.commit()
+    return row.user
+
+
+@transactional
+def revoke_token(user: User, token_id: int) -> None:
+    """Revoke one of the user's own tokens. Raises NotFound for anyone else's."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        raise NotFound()
+    row.revoked_at = utcnow()
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            sa.select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.id.desc())
+        )
+    )

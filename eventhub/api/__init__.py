@@ -1,0 +1,26 @@
+"""The /api/v1 JSON API: thin adapters over the domains' services, documented by OpenAPI."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from eventhub.api.common import ErrorSchema
+
+api = Api(spec_kwargs={"info": {"description": "eventhub JSON API v1: see API.md."}})
+api.ERROR_SCHEMA = ErrorSchema
+
+
+def init_api(app: Flask) -> None:
+    from eventhub.api import accounts, events, orgs
+    from eventhub.api.common import protect_api
+    from eventhub.extensions import csrf
+
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token."}
+    )
+    for module in (accounts, orgs, events):
+        csrf.exempt(module.blp)
+        module.blp.before_request(protect_api)
+        api.register_blueprint(module.blp, url_prefix="/api/v1")

@@ -1,0 +1,107 @@
+"""`flask eventhub ...`: create-admin, demo, mail."""
+
+from __future__ import annotations
+
+import time
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from eventhub.database import db, transactional
+
+eventhub_cli = AppGroup("eventhub", help="eventhub administration.")
+
+
+@eventhub_cli.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--name", default=None)
+def create_admin(email: str, password: str, name: str | None) -> None:
+    """Make or update a platform admin."""
+    from eventhub.accounts import services
+    from eventhub.errors import DomainError
+
+    try:
+        user = _create_or_update_admin(email, password, name)
+    except DomainError as error:
+        details = "; ".join(f"{k}: {v}" for k, v in error.fields.items()) or error.message
+        raise click.ClickException(details)
+    click.echo(f"admin {user.email} (id {user.id}) is ready")
+    del services
+
+
+@transactional
+def _create_or_update_admin(email: str, password: str, name: str | None):  # noqa: ANN202
+    from eventhub.accounts import services
+
+    user = services.find_user_by_email(email)
+    if user is None:
+        user = services.sign_up(
+            services.SignUpInfo(email=email, password=password, name=name or email.split("@")[0])
+        )
+    else:
+        services.change_password(user, password)
+        if name:
+            user.name = name
+    user.is_admin = True
+    user.is_active_account = True
+    return user
+
+
+@eventhub_cli.command("demo")
+@click.option("--reset", is_flag=True, help="Delete the demo data first and load it anew.")
+def demo(reset: bool) -> None:
+    """Load the demo data set (idempotent)."""
+    from eventhub.demo import load_demo
+
+    logins = load_demo(reset=reset)
+    click.echo("Demo data loaded. Sign in with:")
+    for role, email, password in logins:
+        click.echo(f"  {role:<28} {email:<32} {password}")
+
+
+mail_cli = AppGroup("mail", help="The mail outbox.")
+eventhub_cli.add_command(mail_cli)
+
+
+@mail_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep running, delivering every few seconds.")
+@click.option("--interval", default=5.0, show_default=True)
+def mail_send(loop: bool, interval: float) -> None:
+    """Deliver due mail from the outbox (run from cron, or with --loop as a worker)."""
+    from eventhub.mail.services import deliver_pending
+
+    while True:
+        counts = deliver_pending()
+        if not loop or counts["sent"] or counts["retry"] or counts["failed"]:
+            click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}")
+        if not loop:
+            return
+        time.sleep(interval)
+
+
+@mail_cli.command("status")
+def mail_status() -> None:
+    """Count outbox messages by status."""
+    from eventhub.mail.models import OutboxMessage
+
+    rows = db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+    )
+    for status, count in rows:
+        click.echo(f"{status.value:<8} {count}")
+
+
+@mail_cli.command("worker")
+def mail_worker() -> None:
+    """Run an RQ worker for the mail queue (needs REDIS_URL)."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set; use `flask eventhub mail send --loop`.")
+    from redis import Redis
+    from rq import Queue, Worker
+
+    connection = Redis.from_url(url)
+    Worker([Queue("mail", connection=connection)], connection=connection).work()

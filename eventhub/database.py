@@ -1,0 +1,147 @@
+"""The declarative base, the `db` object, portable column types and the unit-of-work decorator."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ParamSpec, TypeVar
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Store aware datetimes as naive UTC; hand them back aware (UTC) on every database."""
+
+    impl = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime needs an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def configure_engine(engine: sa.Engine) -> None:
+    """Turn on SQLite's foreign keys and WAL, and let SQLAlchemy emit BEGIN itself.
+
+    pysqlite's own transaction handling defers BEGIN and breaks savepoints; SQLAlchemy's docs
+    give this fix. A unit of work may ask for ``BEGIN IMMEDIATE`` (see `lock_for_write`), which
+    takes SQLite's write lock up front, so capacity decisions are serialized.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        if connection.get_execution_options().get("sqlite_immediate"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def transactional(fn: Callable[P, R]) -> Callable[P, R]:
+    """Make a service function one unit of work.
+
+    Commits when it returns and rolls back when it raises; when called inside another unit
+    of work it simply joins it. Callbacks registered with `after_commit` run once the
+    outermost unit has committed (mail delivery, live-update notifications).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        info = db.session.info
+        depth = info.get("unit_depth", 0)
+        info["unit_depth"] = depth + 1
+        try:
+            result = fn(*args, **kwargs)
+            if depth == 0:
+                db.session.commit()
+        except BaseException:
+            if depth == 0:
+                db.session.rollback()
+                info.pop("after_commit", None)
+            raise
+        finally:
+            info["unit_depth"] = depth
+        if depth == 0:
+            run_after_commit()
+        return result
+
+    return wrapper
+
+
+def after_commit(callback: Callable[[], Any]) -> None:
+    """Run ``callback`` after the current unit of work commits (at once outside of one)."""
+    if db.session.info.get("unit_depth", 0) == 0:
+        callback()
+        return
+    callbacks = db.session.info.setdefault("after_commit", [])
+    if callback not in callbacks:
+        callbacks.append(callback)
+
+
+def run_after_commit() -> None:
+    for callback in db.session.info.pop("after_commit", []):
+        callback()
+
+
+def lock_for_write() -> None:
+    """Start the current transaction with SQLite's write lock (a no-op elsewhere).
+
+    Must be the first statement of the unit of work; PostgreSQL and MariaDB use
+    ``SELECT ... FOR UPDATE`` on the capacity rows instead.
+    """
+    if db.session.get_bind().dialect.name == "sqlite" and not db.session.in_transaction():
+        db.session.connection(execution_options={"sqlite_immediate": True})
+
+
+def is_unique_violation(exc: sa.exc.IntegrityError) -> bool:
+    """Tell a unique-constraint violation from other integrity errors, on every database."""
+    text = str(exc.orig).lower()
+    return any(s in text for s in ("unique", "duplicate entry", "duplicate key"))

@@ -1,0 +1,118 @@
+"""Events and their sessions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.accounts.models import NAME_MAX
+from eventhub.database import Base, UTCDateTime, utcnow
+from eventhub.orgs.models import Organization
+
+
+class EventKind(enum.StrEnum):
+    week = "week"
+    contest = "contest"
+    salon = "salon"
+    camp = "camp"
+    forum = "forum"
+    roadshow = "roadshow"
+    other = "other"
+
+
+class EventStatus(enum.StrEnum):
+    draft = "draft"
+    published = "published"
+    closed = "closed"
+    archived = "archived"
+    cancelled = "cancelled"
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
+        sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        sa.Index("ix_events_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(NAME_MAX))
+    kind: Mapped[EventKind] = mapped_column(
+        sa.Enum(EventKind, native_enum=False, length=16), default=EventKind.other
+    )
+    status: Mapped[EventStatus] = mapped_column(
+        sa.Enum(EventStatus, native_enum=False, length=16), default=EventStatus.draft
+    )
+    #: Markdown as the organizer wrote it; rendered and sanitized on display.
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    venue: Mapped[str] = mapped_column(sa.String(NAME_MAX), default="")
+    address: Mapped[str] = mapped_column(sa.String(500), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: IANA name; times are stored in UTC and shown in this zone.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
+    #: None: no limit.
+    capacity: Mapped[int | None]
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: None: registration stays open until the event starts.
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_paused: Mapped[bool] = mapped_column(default=False)
+    requires_approval: Mapped[bool] = mapped_column(default=False)
+    #: Unlisted events are reachable by link but not on the home page.
+    is_listed: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
+    sessions: Mapped[list[EventSession]] = relationship(
+        back_populates="event",
+        cascade="all, delete-orphan",
+        order_by="(EventSession.starts_at, EventSession.id)",
+    )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in (EventStatus.published, EventStatus.closed, EventStatus.archived)
+
+    def registration_open(self, now: datetime) -> bool:
+        """Tell whether participants may register at ``now``."""
+        if self.status != EventStatus.published or self.registration_paused:
+            return False
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return False
+        closes = self.registration_closes_at or self.starts_at
+        return now < closes
+
+
+class EventSession(Base):
+    __tablename__ = "event_sessions"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
+        sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(NAME_MAX))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    room: Mapped[str] = mapped_column(sa.String(NAME_MAX), default="")
+    capacity: Mapped[int | None]
+
+    event: Mapped[Event] = relationship(back_populates="sessions")

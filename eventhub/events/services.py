@@ -1,0 +1,307 @@
+"""Events and sessions: create, edit, publish, close, cancel; the public listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from eventhub import audit, permissions
+from eventhub.accounts.models import NAME_MAX, User
+from eventhub.accounts.services import raise_field_errors
+from eventhub.database import db, transactional, utcnow
+from eventhub.errors import Conflict, NotAllowed, ValidationFailed
+from eventhub.events.models import Event, EventKind, EventSession, EventStatus
+from eventhub.orgs.models import Organization
+
+TEXT_MAX = 10_000
+CAPACITY_MAX = 1_000_000
+
+
+@dataclass
+class EventInfo:
+    title: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str = "Asia/Shanghai"
+    venue: str = ""
+    address: str = ""
+    description: str = ""
+    capacity: int | None = None
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    requires_approval: bool = False
+    registration_paused: bool = False
+    is_listed: bool = True
+
+    @classmethod
+    def of(cls, event: Event) -> EventInfo:
+        return cls(**{f.name: getattr(event, f.name) for f in fields(cls)})
+
+
+EDITABLE = tuple(f.name for f in fields(EventInfo))
+
+
+def _too_long(value: str | None, limit: int) -> Any:
+    if value and len(value) > limit:
+        return _l("Use at most %(n)d characters.", n=limit)
+    return None
+
+
+def _check_capacity(capacity: int | None) -> Any:
+    if capacity is None:
+        return None
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0:
+        return _l("Enter a whole number of places, 0 or more (empty for no limit).")
+    if capacity > CAPACITY_MAX:
+        return _l("At most %(n)d places.", n=CAPACITY_MAX)
+    return None
+
+
+def _aware(value: datetime | None) -> bool:
+    return value is None or value.tzinfo is not None
+
+
+def check_event_info(info: EventInfo) -> None:
+    """Validate an event's fields together. Raises ValidationFailed with field reasons."""
+    errors: dict[str, Any] = {
+        "title": _l("Enter a title.") if not info.title.strip() else _too_long(info.title, NAME_MAX),
+        "kind": None if info.kind in EventKind.__members__ else _l("Choose a kind from the list."),
+        "venue": _too_long(info.venue, NAME_MAX),
+        "address": _too_long(info.address, 500),
+        "description": _too_long(info.description, TEXT_MAX),
+        "capacity": _check_capacity(info.capacity),
+        "timezone": None if info.timezone in _timezones() else _l("Unknown time zone."),
+    }
+    for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+        if not _aware(getattr(info, name)):
+            errors[name] = _l("Give the time with its time zone.")
+    if not any(errors.get(k) for k in ("starts_at", "ends_at")) and info.ends_at < info.starts_at:
+        errors["ends_at"] = _l("The end must not be before the start.")
+    opens, closes = info.registration_opens_at, info.registration_closes_at
+    if opens and closes and not errors.get("registration_closes_at") and closes <= opens:
+        errors["registration_closes_at"] = _l("Registration must close after it opens.")
+    if closes and not errors.get("registration_closes_at") and closes > info.ends_at:
+        errors["registration_closes_at"] = _l("Registration must close before the event ends.")
+    raise_field_errors(errors)
+
+
+def _timezones() -> set[str]:
+    global _TZ_CACHE
+    if _TZ_CACHE is None:
+        _TZ_CACHE = available_timezones()
+    return _TZ_CACHE
+
+
+_TZ_CACHE: set[str] | None = None
+
+
+@transactional
+def create_event(actor: User, org: Organization, info: EventInfo) -> Event:
+    """Create a draft event for the organization. Raises NotAllowed, ValidationFailed."""
+    if not permissions.can_create_event(actor, org):
+        raise NotAllowed()
+    info.title = info.title.strip()
+    check_event_info(info)
+    event = Event(organization=org, status=EventStatus.draft, **_values(info))
+    db.session.add(event)
+    db.session.flush()
+    audit.record("event.created", event, actor=actor, event_id=event.id,
+                 after={"title": event.title})
+    from eventhub.events.signals import event_created
+
+    event_created.send(event)
+    return event
+
+
+def _values(info: EventInfo) -> dict[str, Any]:
+    values = {name: getattr(info, name) for name in EDITABLE}
+    values["kind"] = EventKind(info.kind)
+    return values
+
+
+@transactional
+def update_event(actor: User, event: Event, **changes: Any) -> Event:
+    """Change some fields of an event (the others stay). Raises NotAllowed, ValidationFailed,
+    Conflict ``event_finished`` for archived and cancelled events."""
+    if not permissions.can_manage_event(actor, event):
+        raise NotAllowed()
+    if event.status in (EventStatus.archived, EventStatus.cancelled):
+        raise Conflict(_l("This event can no longer be changed."), code="event_finished")
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationFailed(fields={name: _l("Unknown field.") for name in unknown})
+    info = EventInfo.of(event)
+    for name, value in changes.items():
+        setattr(info, name, value)
+    info.title = info.title.strip()
+    check_event_info(info)
+    before = {k: _jsonable(getattr(event, k)) for k in changes}
+    for name, value in _values(info).items():
+        setattr(event, name, value)
+    audit.record("event.updated", event, actor=actor, event_id=event.id, before=before,
+                 after={k: _jsonable(getattr(event, k)) for k in changes})
+    return event
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+#: Which status each action leads to, and from which statuses it may start.
+TRANSITIONS = {
+    "publish": ({EventStatus.draft, EventStatus.closed}, EventStatus.published),
+    "close": ({EventStatus.published}, EventStatus.closed),
+    "archive": ({EventStatus.closed}, EventStatus.archived),
+    "cancel": ({EventStatus.draft, EventStatus.published, EventStatus.closed},
+               EventStatus.cancelled),
+}
+
+
+@transactional
+def change_status(actor: User, event: Event, action: str) -> Event:
+    """Publish, close, archive or cancel an event. Raises NotAllowed, Conflict ``invalid_status``."""
+    if not permissions.can_manage_event(actor, event):
+        raise NotAllowed()
+    allowed_from, target = TRANSITIONS[action]
+    if event.status not in allowed_from:
+        raise Conflict(
+            _l("An event that is %(status)s cannot be changed this way.",
+               status=status_label(event.status)),
+            code="invalid_status",
+        )
+    before = event.status.value
+    event.status = target
+    if target == EventStatus.published and event.published_at is None:
+        event.published_at = utcnow()
+    audit.record(f"event.{action}", event, actor=actor, event_id=event.id,
+                 before={"status": before}, after={"status": target.value})
+    return event
+
+
+def status_label(status: EventStatus) -> str:
+    return str(STATUS_LABELS[status])
+
+
+STATUS_LABELS = {
+    EventStatus.draft: _l("draft"),
+    EventStatus.published: _l("published"),
+    EventStatus.closed: _l("closed"),
+    EventStatus.archived: _l("archived"),
+    EventStatus.cancelled: _l("cancelled"),
+}
+
+KIND_LABELS = {
+    EventKind.week: _l("Entrepreneurship week"),
+    EventKind.contest: _l("Contest"),
+    EventKind.salon: _l("Salon"),
+    EventKind.camp: _l("Bootcamp"),
+    EventKind.forum: _l("Forum"),
+    EventKind.roadshow: _l("Roadshow"),
+    EventKind.other: _l("Other"),
+}
+
+
+# Sessions ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SessionInfo:
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    room: str = ""
+    capacity: int | None = None
+    description: str = ""
+
+
+def _check_session(event: Event, info: SessionInfo) -> None:
+    errors: dict[str, Any] = {
+        "title": _l("Enter a title.") if not info.title.strip() else _too_long(info.title, NAME_MAX),
+        "room": _too_long(info.room, NAME_MAX),
+        "description": _too_long(info.description, TEXT_MAX),
+        "capacity": _check_capacity(info.capacity),
+        "starts_at": None if _aware(info.starts_at) else _l("Give the time with its time zone."),
+        "ends_at": None if _aware(info.ends_at) else _l("Give the time with its time zone."),
+    }
+    if not errors["starts_at"] and not errors["ends_at"]:
+        if info.ends_at < info.starts_at:
+            errors["ends_at"] = _l("The end must not be before the start.")
+    raise_field_errors(errors)
+
+
+@transactional
+def add_session(actor: User, event: Event, info: SessionInfo) -> EventSession:
+    """Add a session (a forum, salon, roadshow of a week). Raises NotAllowed, ValidationFailed."""
+    if not permissions.can_manage_event(actor, event):
+        raise NotAllowed()
+    _check_session(event, info)
+    session = EventSession(
+        event=event, title=info.title.strip(), starts_at=info.starts_at, ends_at=info.ends_at,
+        room=info.room.strip(), capacity=info.capacity, description=info.description,
+    )
+    db.session.add(session)
+    db.session.flush()
+    audit.record("session.created", session, actor=actor, event_id=event.id,
+                 after={"title": session.title})
+    return session
+
+
+@transactional
+def update_session(actor: User, session: EventSession, info: SessionInfo) -> EventSession:
+    """Change a session. Raises NotAllowed, ValidationFailed."""
+    if not permissions.can_manage_event(actor, session.event):
+        raise NotAllowed()
+    _check_session(session.event, info)
+    session.title, session.starts_at, session.ends_at = info.title.strip(), info.starts_at, info.ends_at
+    session.room, session.capacity, session.description = info.room.strip(), info.capacity, info.description
+    return session
+
+
+@transactional
+def delete_session(actor: User, session: EventSession) -> None:
+    """Remove a session. Raises NotAllowed."""
+    event = session.event
+    if not permissions.can_manage_event(actor, event):
+        raise NotAllowed()
+    audit.record("session.deleted", session, actor=actor, event_id=event.id,
+                 before={"title": session.title})
+    db.session.delete(session)
+
+
+# Queries ----------------------------------------------------------------------------------
+
+
+def public_events_query(
+    *, kind: str | None = None, org_id: int | None = None, upcoming_only: bool = True,
+    now: datetime | None = None,
+) -> sa.Select:
+    """Published, listed events, soonest first; optionally only one kind or organizer."""
+    query = (
+        sa.select(Event)
+        .where(Event.status == EventStatus.published, Event.is_listed.is_(True))
+        .order_by(Event.starts_at, Event.id)
+    )
+    if upcoming_only:
+        query = query.where(Event.ends_at >= (now or utcnow()))
+    if kind:
+        query = query.where(Event.kind == kind)
+    if org_id:
+        query = query.where(Event.org_id == org_id)
+    return query
+
+
+def org_events_query(org_id: int) -> sa.Select:
+    """All of an organization's events, newest start first."""
+    return sa.select(Event).where(Event.org_id == org_id).order_by(Event.starts_at.desc())
+
+
+def local_time(value: datetime, tz: str) -> datetime:
+    return value.astimezone(ZoneInfo(tz))

@@ -1,0 +1,10 @@
+"""The public home page, event pages, and organizers' event editing (pages)."""
+
+from flask import Blueprint
+
+bp = Blueprint("events", __name__)
+
+
+@bp.route("/")
+def home() -> str:
+    return "home"

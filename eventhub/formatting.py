@@ -1,0 +1,60 @@
+"""Template filters: times in the event's zone and the reader's language, Markdown, labels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_time as babel_format_time
+from flask import Flask
+from flask_babel import get_locale
+
+from eventhub.events.markdown import render_markdown
+
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+def format_when(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:
+    """Format an aware datetime in the zone ``tz`` for the current locale."""
+    if value is None:
+        return ""
+    return babel_format_datetime(value, fmt, tzinfo=ZoneInfo(tz or DEFAULT_TZ), locale=get_locale())
+
+
+def format_clock(value: datetime | None, tz: str | None = None) -> str:
+    if value is None:
+        return ""
+    return babel_format_time(value, "short", tzinfo=ZoneInfo(tz or DEFAULT_TZ), locale=get_locale())
+
+
+def format_range(start: datetime, end: datetime, tz: str | None = None) -> str:
+    """"2026年5月18日 09:30 – 17:00" when on one day, both full datetimes otherwise."""
+    zone = ZoneInfo(tz or DEFAULT_TZ)
+    if start.astimezone(zone).date() == end.astimezone(zone).date():
+        return f"{format_when(start, tz)} – {format_clock(end, tz)}"
+    return f"{format_when(start, tz)} – {format_when(end, tz)}"
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****5678: what door staff see."""
+    if not phone:
+        return ""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def register(app: Flask) -> None:
+    from eventhub.events.services import KIND_LABELS, STATUS_LABELS
+
+    app.jinja_env.filters.update(
+        when=format_when,
+        clock=format_clock,
+        timerange=format_range,
+        markdown=render_markdown,
+        mask_phone=mask_phone,
+        kind_label=lambda kind: str(KIND_LABELS.get(kind, kind)),
+        status_label=lambda status: str(STATUS_LABELS.get(status, status)),
+    )
+    app.jinja_env.globals.update(current_locale=lambda: str(get_locale()))

@@ -1,0 +1,13 @@
+"""Import every domain's models once: one mapper registry, and the metadata Alembic compares."""
+
+from eventhub.accounts.models import ApiToken, User
+from eventhub.audit import AuditEntry
+from eventhub.database import Base, db
+from eventhub.events.models import Event, EventSession
+from eventhub.mail.models import OutboxMessage
+from eventhub.orgs.models import Membership, Organization
+
+__all__ = [
+    "ApiToken", "AuditEntry", "Base", "Event", "EventSession", "Membership", "Organization",
+    "OutboxMessage", "User", "db",
+]

@@ -1,0 +1,95 @@
+"""Who may do what. Every view, API endpoint, service and template asks these predicates.
+
+Roles: a platform admin may do everything. In an organization, an **owner** manages the
+organization and its members, an **organizer** builds and runs its events, and **staff**
+work the door (check-in) and see what that needs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from eventhub.events.models import EventStatus
+from eventhub.orgs.models import Role
+
+if TYPE_CHECKING:
+    from eventhub.events.models import Event
+    from eventhub.orgs.models import Organization
+
+MANAGE_ROLES = frozenset({Role.owner, Role.organizer})
+DOOR_ROLES = frozenset({Role.owner, Role.organizer, Role.staff})
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def is_admin(user: Any) -> bool:
+    """Tell whether ``user`` is a platform admin."""
+    return _signed_in(user) and bool(user.is_admin)
+
+
+def org_role(user: Any, org_id: int) -> Role | None:
+    """Return the user's role in the organization, or None."""
+    if not _signed_in(user):
+        return None
+    for membership in user.memberships:
+        if membership.org_id == org_id:
+            return membership.role
+    return None
+
+
+def can_create_org(user: Any) -> bool:
+    """Only platform admins register organizations."""
+    return is_admin(user)
+
+
+def can_manage_org(user: Any, org: Organization) -> bool:
+    """Edit the organization and its memberships: admins and owners."""
+    return is_admin(user) or org_role(user, org.id) == Role.owner
+
+
+def can_view_org_dashboard(user: Any, org: Organization) -> bool:
+    """See the organization's events, drafts included: any member."""
+    return is_admin(user) or org_role(user, org.id) is not None
+
+
+def can_create_event(user: Any, org: Organization) -> bool:
+    """Create events for the organization: admins, owners, organizers."""
+    return is_admin(user) or org_role(user, org.id) in MANAGE_ROLES
+
+
+def can_manage_event(user: Any, event: Event) -> bool:
+    """Edit, publish, close, cancel an event and see its registrations."""
+    return is_admin(user) or org_role(user, event.org_id) in MANAGE_ROLES
+
+
+def can_check_in(user: Any, event: Event) -> bool:
+    """Scan tickets and search attendees at the door of an event."""
+    return is_admin(user) or org_role(user, event.org_id) in DOOR_ROLES
+
+
+def can_view_event(user: Any, event: Event) -> bool:
+    """See an event's page: everyone once published; drafts only for its organization."""
+    if event.is_public or (event.status == EventStatus.cancelled and event.published_at):
+        return True
+    return can_check_in(user, event)
+
+
+def sees_full_phone(user: Any, event: Event) -> bool:
+    """Door staff see masked phones; organizers see them whole."""
+    return can_manage_event(user, event)
+
+
+def template_predicates() -> dict[str, Any]:
+    """The predicates as template globals, so a button and its rule never disagree."""
+    return {
+        "is_admin": is_admin,
+        "can_create_org": can_create_org,
+        "can_manage_org": can_manage_org,
+        "can_view_org_dashboard": can_view_org_dashboard,
+        "can_create_event": can_create_event,
+        "can_manage_event": can_manage_event,
+        "can_check_in": can_check_in,
+        "can_view_event": can_view_event,
+    }

@@ -1,0 +1,200 @@
+"""Fixtures: the app on SQLite or PostgreSQL (TEST_DATABASE_URL), one rolled-back transaction
+per test, users in every role, and signed-in clients."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from flask_sqlalchemy.session import _app_ctx_id
+
+from config import TestConfig
+from eventhub import create_app
+from eventhub.database import db
+from tests import factories
+
+DEFAULT_PASSWORD = "correct-horse-42"
+
+
+def ensure_test_database(url: str) -> None:
+    """Refuse a non-test PostgreSQL database; create the test database when it is missing."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return
+    if not (parsed.database or "").endswith("_test"):
+        raise pytest.UsageError(f"TEST_DATABASE_URL must name a database ending in _test: {url}")
+    if parsed.get_backend_name() != "postgresql":
+        return
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+        )
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    ensure_test_database(TestConfig.SQLALCHEMY_DATABASE_URI)
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app("testing")
+    app.instance_path = str(instance)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            # Start from nothing, whatever an interrupted run left behind.
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _db(app, request):
+    """Every test runs inside one outer transaction that is rolled back afterwards."""
+    if request.node.get_closest_marker("concurrent") or request.node.get_closest_marker("browser"):
+        yield None
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        # A plain Session: Flask-SQLAlchemy's own would pick the engine over this connection.
+        db.session = sa.orm.scoped_session(
+            sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def session(_db):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def now():
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def org(_db):
+    return factories.OrganizationFactory(name="沈阳市众创空间", kind="maker_space")
+
+
+@pytest.fixture
+def other_org(_db):
+    return factories.OrganizationFactory(name="大连理工大学科技园", kind="university_park")
+
+
+@pytest.fixture
+def admin(_db):
+    return factories.UserFactory(email="admin@example.com", name="平台管理员", is_admin=True)
+
+
+def _member(org, role, email, name):
+    user = factories.UserFactory(email=email, name=name)
+    factories.MembershipFactory(organization=org, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def owner(org):
+    return _member(org, "owner", "owner@example.com", "王主任")
+
+
+@pytest.fixture
+def organizer(org):
+    return _member(org, "organizer", "organizer@example.com", "李组织")
+
+
+@pytest.fixture
+def staff(org):
+    return _member(org, "staff", "staff@example.com", "张工作人员")
+
+
+@pytest.fixture
+def participant(_db):
+    return factories.UserFactory(email="participant@example.com", name="赵参与", phone="13812345678")
+
+
+@pytest.fixture
+def outsider_organizer(other_org):
+    return _member(other_org, "organizer", "other@example.com", "外部组织者")
+
+
+@pytest.fixture
+def event(org, now):
+    return factories.EventFactory(
+        organization=org,
+        title="2026 沈阳创业周",
+        kind="week",
+        status="published",
+        starts_at=now + timedelta(days=10),
+        ends_at=now + timedelta(days=12),
+    )
+
+
+@pytest.fixture
+def login(app):
+    """``login(user)`` returns a test client signed in as ``user`` (a browser session)."""
+
+    def _login(user):
+        c = app.test_client()
+        with c.session_transaction() as s:
+            s["_user_id"] = str(user.id)
+            s["_fresh"] = True
+        return c
+
+    return _login
+
+
+@pytest.fixture
+def api(app):
+    """``api(user)`` returns a test client that sends a Bearer token of ``user``."""
+    from eventhub.accounts.services import create_token
+
+    def _api(user=None):
+        c = app.test_client()
+        if user is not None:
+            _, token = create_token(user, "tests")
+            c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        return c
+
+    return _api
+
+
+def pytest_report_header(config):
+    return f"database: {TestConfig.SQLALCHEMY_DATABASE_URI.split('@')[-1]}"
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = TestConfig.SQLALCHEMY_DATABASE_URI.startswith("postgresql")
+    skip = pytest.mark.skip(reason="real concurrency needs PostgreSQL (set TEST_DATABASE_URL)")
+    for item in items:
+        if item.get_closest_marker("concurrent") and not on_postgres:
+            item.add_marker(skip)
+
+
+os.environ.setdefault("EVENTHUB_CONFIG", "testing")

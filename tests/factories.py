@@ -1,0 +1,83 @@
+"""factory_boy factories for the models (flushed into the test's transaction)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+from werkzeug.security import generate_password_hash
+
+from eventhub.database import db
+from eventhub.models import Event, EventSession, Membership, Organization, User
+
+PASSWORD = "correct-horse-42"
+_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    name = factory.Sequence(lambda n: f"用户{n}")
+    password_hash = _HASH
+    locale = "zh_Hans"
+    is_admin = False
+
+
+class OrganizationFactory(Base):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"众创空间{n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    kind = "maker_space"
+    description = ""
+
+
+class MembershipFactory(Base):
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "organizer"
+
+
+def _soon(days: int) -> datetime:
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+
+
+class EventFactory(Base):
+    class Meta:
+        model = Event
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"创业沙龙 第{n}期")
+    kind = "salon"
+    status = "published"
+    description = "**欢迎**参加。"
+    venue = "沈阳市浑南区创新路 1 号"
+    starts_at = factory.LazyFunction(lambda: _soon(7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=3))
+    timezone = "Asia/Shanghai"
+    published_at = factory.LazyFunction(lambda: datetime.now(UTC))
+
+
+class SessionFactory(Base):
+    class Meta:
+        model = EventSession
+
+    event = factory.SubFactory(EventFactory)
+    title = factory.Sequence(lambda n: f"分论坛 {n}")
+    starts_at = factory.LazyAttribute(lambda o: o.event.starts_at)
+    ends_at = factory.LazyAttribute(lambda o: o.event.starts_at + timedelta(hours=2))
+    room = "A101"

@@ -19,7 +19,9 @@ class Base(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731
-        sqlalchemy_session_persistence = "flush"
+        # Commit (a savepoint release inside the test transaction), so a service that rolls
+        # back after a refused change does not take the test's rows with it.
+        sqlalchemy_session_persistence = "commit"
 
 
 class UserFactory(Base):

@@ -1,4 +1,5 @@
-"""factory_boy factories for the models (flushed into the test's transaction)."""
+"""factory_boy factories. Each commits (to the test's savepoint), so a service that rolls back
+its own unit of work does not take the fixtures with it."""
 
 from __future__ import annotations
 

@@ -298,6 +298,23 @@ def public_events_query(
     return query
 
 
+def public_organizers(now: datetime | None = None) -> list[Organization]:
+    """The organizations with upcoming published, listed events, by name (the home filter)."""
+    upcoming = public_events_query(now=now).with_only_columns(Event.org_id).order_by(None)
+    return list(
+        db.session.scalars(
+            sa.select(Organization).where(Organization.id.in_(upcoming)).order_by(Organization.name)
+        )
+    )
+
+
+def events_of_orgs_query(org_ids: list[int]) -> sa.Select:
+    """The events of several organizations (an organizer's dashboard), newest start first."""
+    return (
+        sa.select(Event).where(Event.org_id.in_(org_ids)).order_by(Event.starts_at.desc(), Event.id)
+    )
+
+
 def org_events_query(org_id: int) -> sa.Select:
     """All of an organization's events, newest start first."""
     return sa.select(Event).where(Event.org_id == org_id).order_by(Event.starts_at.desc())

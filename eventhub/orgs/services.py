@@ -17,6 +17,21 @@ from eventhub.errors import Conflict, NotAllowed, ValidationFailed
 from eventhub.orgs.models import Membership, OrgKind, Organization, Role
 
 
+ORG_KIND_LABELS = {
+    OrgKind.maker_space: _l("Maker space"),
+    OrgKind.incubator: _l("Incubator"),
+    OrgKind.university_park: _l("University science park"),
+    OrgKind.alliance: _l("Alliance"),
+    OrgKind.other: _l("Other"),
+}
+
+ROLE_LABELS = {
+    Role.owner: _l("Owner"),
+    Role.organizer: _l("Organizer"),
+    Role.staff: _l("Door staff"),
+}
+
+
 def slugify(text: str, limit: int = 60) -> str:
     """Make a URL slug; Chinese is spelled in pinyin (沈阳市众创空间 → shen-yang-shi-...)."""
     words = lazy_pinyin(text, errors=lambda chars: list(chars))
@@ -77,7 +92,21 @@ def update_org(actor: User, org: Organization, name: str, kind: str, description
     if not permissions.can_manage_org(actor, org):
         raise NotAllowed()
     _check_org_fields(name, kind)
-    org.name, org.kind, org.description = name.strip(), OrgKind(kind), description
+    if len(description) > 10_000:
+        raise ValidationFailed(
+            fields={"description": _l("Use at most %(n)d characters.", n=10_000)}
+        )
+    try:
+        with db.session.begin_nested():
+            org.name, org.kind, org.description = name.strip(), OrgKind(kind), description
+    except sa.exc.IntegrityError as exc:
+        if is_unique_violation(exc):
+            raise Conflict(
+                _l("An organization with this name exists already."),
+                code="name_taken",
+                fields={"name": _l("An organization with this name exists already.")},
+            )
+        raise
 
 
 def _owners(org: Organization) -> list[Membership]:

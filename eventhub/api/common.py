@@ -53,10 +53,13 @@ SCHEMA_MESSAGES = (
 
 
 class IdConverter(IntegerConverter):
-    """``<id:name>`` in a URL: a positive integer that fits a database id, else 404."""
+    """``<id:name>`` in a URL: a database id. Digits beyond the id range (or 0) become 0, an
+    id no row has, so the endpoint answers 404 (a failed converter match would answer 405
+    whenever another method exists on the path)."""
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
-        super().__init__(map, min=1, max=ID_MAX)
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if 1 <= number <= ID_MAX else 0
 
 
 class ApiParser(FlaskParser):
@@ -182,8 +185,15 @@ class Time(ma.fields.AwareDateTime):
         return result
 
 
-class IdArg(Int):
-    """An id given in a body or query: a positive integer that fits a database id."""
+class IdArg(ma.fields.Integer):
+    """An id in a query string: a positive integer that fits a database id."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, validate=ma.validate.Range(min=1, max=ID_MAX), **kwargs)
+
+
+class IdField(Int):
+    """An id in a JSON body: a JSON integer that fits a database id."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, validate=ma.validate.Range(min=1, max=ID_MAX), **kwargs)

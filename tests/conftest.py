@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
-
 from flask_sqlalchemy.session import _app_ctx_id
 
 from config import TestConfig
@@ -136,7 +135,9 @@ def staff(org):
 
 @pytest.fixture
 def participant(_db):
-    return factories.UserFactory(email="participant@example.com", name="赵参与", phone="13812345678")
+    return factories.UserFactory(
+        email="participant@example.com", name="赵参与", phone="13812345678"
+    )
 
 
 @pytest.fixture

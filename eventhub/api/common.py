@@ -122,6 +122,10 @@ class StrictSchema(ma.Schema):
         return data
 
 
+class NoBodySchema(StrictSchema):
+    """For actions without parameters: any field sent is refused rather than ignored."""
+
+
 class MaxLength(ma.validate.Validator):
     """At most ``n`` characters (the message is translated for the request's locale)."""
 
@@ -178,7 +182,7 @@ class Time(ma.fields.AwareDateTime):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, str):
-            raise self.make_error("invalid")
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
         result = super()._deserialize(value, attr, data, **kwargs)
         if not EARLIEST <= result <= LATEST:
             raise ma.ValidationError(gettext("Enter a time between 1970 and 2200."))

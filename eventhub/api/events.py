@@ -15,6 +15,7 @@ from eventhub.api.common import (
     Bool,
     IdArg,
     Int,
+    NoBodySchema,
     PageArgsSchema,
     Str,
     StrictSchema,
@@ -234,7 +235,8 @@ def update_event(data: dict, event_id: int) -> object:
 @doc_errors(blp, 400, 401, 403, 404, 409)
 @secured(blp)
 @authenticated
-def publish_event(event_id: int) -> object:
+@blp.arguments(NoBodySchema, required=False)
+def publish_event(_: dict, event_id: int) -> object:
     """Publish a draft or closed event; otherwise 409 `invalid_status`."""
     return services.change_status(require_user(), load_event(event_id), "publish")
 
@@ -244,7 +246,8 @@ def publish_event(event_id: int) -> object:
 @doc_errors(blp, 400, 401, 403, 404, 409)
 @secured(blp)
 @authenticated
-def close_event(event_id: int) -> object:
+@blp.arguments(NoBodySchema, required=False)
+def close_event(_: dict, event_id: int) -> object:
     """Close a published event; otherwise 409 `invalid_status`."""
     return services.change_status(require_user(), load_event(event_id), "close")
 
@@ -254,7 +257,8 @@ def close_event(event_id: int) -> object:
 @doc_errors(blp, 400, 401, 403, 404, 409)
 @secured(blp)
 @authenticated
-def cancel_event(event_id: int) -> object:
+@blp.arguments(NoBodySchema, required=False)
+def cancel_event(_: dict, event_id: int) -> object:
     """Cancel a draft, published or closed event; otherwise 409 `invalid_status`."""
     return services.change_status(require_user(), load_event(event_id), "cancel")
 

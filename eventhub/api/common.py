@@ -297,6 +297,11 @@ def secured(blp: Blueprint) -> Callable:
     return blp.doc(security=[{"bearerAuth": []}])
 
 
+def optional_auth(blp: Blueprint) -> Callable:
+    """Document that an endpoint answers everyone, and signed-in users may see more."""
+    return blp.doc(security=[{}, {"bearerAuth": []}])
+
+
 def doc_errors(blp: Blueprint, *statuses: int) -> Callable:
     """Document API.md's error body for each status on an endpoint."""
 

@@ -24,6 +24,7 @@ from eventhub.api.common import (
     doc_errors,
     get_or_404,
     make_blueprint,
+    optional_auth,
     page_of,
     paginate,
     paginate_list,
@@ -189,7 +190,8 @@ def create_event(data: dict, org_id: int) -> object:
 
 @blp.route("/events", methods=["GET"])
 @blp.response(200, EventPageSchema)
-@doc_errors(blp, 400, 403, 404, 422)
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@optional_auth(blp)
 @blp.arguments(EventListArgsSchema, location="query")
 def list_events(args: dict) -> dict:
     """Published, listed events, soonest first; organizers may list their own drafts."""
@@ -213,6 +215,7 @@ def list_events(args: dict) -> dict:
 @blp.route("/events/<id:event_id>", methods=["GET"])
 @blp.response(200, EventSchema)
 @doc_errors(blp, 404)
+@optional_auth(blp)
 def get_event(event_id: int) -> object:
     """An event (drafts only for its organization)."""
     return load_event(event_id)
@@ -232,7 +235,7 @@ def update_event(data: dict, event_id: int) -> object:
 
 @blp.route("/events/<id:event_id>/publish", methods=["POST"])
 @blp.response(200, EventSchema)
-@doc_errors(blp, 400, 401, 403, 404, 409)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
 @secured(blp)
 @authenticated
 @blp.arguments(NoBodySchema, required=False)
@@ -243,7 +246,7 @@ def publish_event(_: dict, event_id: int) -> object:
 
 @blp.route("/events/<id:event_id>/close", methods=["POST"])
 @blp.response(200, EventSchema)
-@doc_errors(blp, 400, 401, 403, 404, 409)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
 @secured(blp)
 @authenticated
 @blp.arguments(NoBodySchema, required=False)
@@ -254,7 +257,7 @@ def close_event(_: dict, event_id: int) -> object:
 
 @blp.route("/events/<id:event_id>/cancel", methods=["POST"])
 @blp.response(200, EventSchema)
-@doc_errors(blp, 400, 401, 403, 404, 409)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
 @secured(blp)
 @authenticated
 @blp.arguments(NoBodySchema, required=False)
@@ -281,6 +284,7 @@ def create_session(data: dict, event_id: int) -> object:
 @blp.route("/events/<id:event_id>/sessions", methods=["GET"])
 @blp.response(200, SessionPageSchema)
 @doc_errors(blp, 400, 404, 422)
+@optional_auth(blp)
 @blp.arguments(PageArgsSchema, location="query")
 def list_sessions(args: dict, event_id: int) -> dict:
     """An event's sessions, in time order."""
@@ -291,6 +295,7 @@ def list_sessions(args: dict, event_id: int) -> dict:
 @blp.route("/sessions/<id:session_id>", methods=["GET"])
 @blp.response(200, SessionSchema)
 @doc_errors(blp, 404)
+@optional_auth(blp)
 def get_session(session_id: int) -> object:
     """One session."""
     return load_session(session_id)

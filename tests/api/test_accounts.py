@@ -254,3 +254,13 @@ def test_rate_limited_with_429(limited_app, path):
 def test_rate_limits_off_in_tests(client):
     for _ in range(12):
         assert client.post("/api/v1/tokens", json={}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "raw", ["[1]", "null", '"x"', "{bad", "[" * 100_000 + "]" * 100_000, '{"email": {"a": 1}}']
+)
+def test_rate_limit_key_survives_any_body(limited_app, raw):
+    client = limited_app.test_client()
+    with limited_app.app_context():
+        response = client.post("/api/v1/tokens", data=raw, content_type="application/json")
+    assert_error(response, 400)

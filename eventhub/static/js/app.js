@@ -1,5 +1,7 @@
 // Small enhancements for every page; each page works without them.
 
+document.documentElement.classList.add("js");
+
 // Ask before destructive actions: <form data-confirm="Really?">.
 document.addEventListener("submit", (event) => {
   const form = event.target;

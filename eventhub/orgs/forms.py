@@ -30,7 +30,8 @@ class OrgForm(FlaskForm):
 class MemberForm(FlaskForm):
     email = EmailField(_l("Email"), render_kw={"maxlength": EMAIL_MAX, "autocomplete": "off"},
                        description=_l("Someone without an account gets an invitation by mail."))
-    role = SelectField(_l("Role"), choices=role_choices, validate_choice=False)
+    #: The least power by default: door staff.
+    role = SelectField(_l("Role"), choices=role_choices, validate_choice=False, default="staff")
 
 
 class RoleForm(FlaskForm):

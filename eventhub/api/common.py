@@ -84,18 +84,22 @@ class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = ApiParser()
 
 
-def _bad_characters(value: Any, path: str = "") -> dict[str, str]:
-    """Find strings PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates)."""
+def _bad_characters(value: Any) -> dict[str, str]:
+    """Find strings PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates).
+
+    Walks the JSON with a stack, not recursion: nesting is limited only by the JSON parser.
+    """
     found: dict[str, str] = {}
-    if isinstance(value, str):
-        if "\x00" in value or not _encodable(value):
-            found[path or "_body"] = gettext("Remove the invalid characters (such as NUL).")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            found.update(_bad_characters(item, f"{path}.{key}" if path else str(key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found.update(_bad_characters(item, f"{path}.{index}" if path else str(index)))
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not _encodable(item):
+                found[path or "_body"] = gettext("Remove the invalid characters (such as NUL).")
+        elif isinstance(item, dict):
+            stack.extend((f"{path}.{key}" if path else str(key), v) for key, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(item))
     return found
 
 

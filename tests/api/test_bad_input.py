@@ -209,3 +209,11 @@ def test_the_matrix_bodies_are_valid(api, admin, world):
         response = _send(client, ep, world, json.dumps(ep.body), {})
         assert response.status_code in (200, 201), (ep.name, response.get_json())
     db.session.expire_all()
+
+
+@pytest.mark.parametrize("depth", [500, 990, 5000])
+def test_deeply_nested_json_is_a_clean_4xx(api, admin, org, depth):
+    raw = '{"name": ' + "[" * depth + '"a\\u0000"' + "]" * depth + ', "kind": "other"}'
+    response = api(admin).post("/api/v1/orgs", data=raw, content_type="application/json")
+    assert_error(response, response.status_code)
+    assert 400 <= response.status_code < 500

@@ -47,15 +47,15 @@ def test_signup_form_has_the_named_fields(client):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"name": "  "}, "name", "Enter your name."),
-        ({"email": "not-an-email"}, "email", "Enter a valid email address."),
-        ({"email": ""}, "email", "Enter your email address."),
-        ({"phone": "12345"}, "phone", "11-digit"),
-        ({"password": "short1", "password_confirm": "short1"}, "password", "at least 8"),
-        ({"password": "abcdefghij", "password_confirm": "abcdefghij"}, "password", "Mix letters"),
-        ({"password_confirm": "abc12346"}, "password_confirm", "The two passwords differ."),
-        ({"name": "名" * 10_000}, "name", "at most 200"),
-        ({"email": "a" * 10_000 + "@example.com"}, "email", "too long"),
+        ({"name": "  "}, "name", "请输入姓名。"),
+        ({"email": "not-an-email"}, "email", "请输入有效的邮箱地址。"),
+        ({"email": ""}, "email", "请输入邮箱地址。"),
+        ({"phone": "12345"}, "phone", "11 位"),
+        ({"password": "short1", "password_confirm": "short1"}, "password", "至少输入 8"),
+        ({"password": "abcdefghij", "password_confirm": "abcdefghij"}, "password", "字母和数字"),
+        ({"password_confirm": "abc12346"}, "password_confirm", "两次输入的密码不一致。"),
+        ({"name": "名" * 10_000}, "name", "最多 200"),
+        ({"email": "a" * 10_000 + "@example.com"}, "email", "过长"),
     ],
 )
 def test_signup_shows_each_bad_field_beside_it(client, changes, field, message):
@@ -73,7 +73,7 @@ def test_signup_shows_each_bad_field_beside_it(client, changes, field, message):
 def test_signup_with_a_taken_email_says_so(client, participant):
     response = client.submit("/signup", {**GOOD, "email": "PARTICIPANT@example.com"})
     assert response.status_code == 422
-    assert "already exists" in text(response)
+    assert "该邮箱已注册" in text(response)
     assert count(User) == 1
 
 
@@ -115,7 +115,7 @@ def test_login_with_a_wrong_password_says_so(client, participant):
     response = client.submit("/login", {"email": "participant@example.com",
                                         "password": "wrong-pass-1"})
     assert response.status_code == 422
-    assert "Wrong email or password." in text(response)
+    assert "邮箱或密码错误。" in text(response)
     assert client.get("/profile").status_code == 302
 
 
@@ -186,7 +186,7 @@ def reset_link(app) -> str:
 def test_forgot_password_mails_a_link_that_sets_a_new_password(app, client, participant):
     response = client.submit("/password/forgot", {"email": "Participant@example.com"})
     assert response.status_code == 302
-    assert "If an account exists" in text(client.get("/login"))
+    assert "如果该邮箱已注册" in text(client.get("/login"))
     mail = db.session.scalars(sa.select(OutboxMessage)).one()
     assert mail.to_addr == "participant@example.com"
     assert mail.subject and "<" not in mail.text_body
@@ -195,7 +195,7 @@ def test_forgot_password_mails_a_link_that_sets_a_new_password(app, client, part
     assert any("participant@example.com" in p.read_text(errors="ignore") for p in eml)
 
     path = reset_link(app)
-    assert "Choose a new password" in text(client.get(path))
+    assert "设置新密码" in text(client.get(path))
     response = client.submit(path, {"password": "new-pass-77", "password_confirm": "new-pass-77"})
     assert response.status_code == 302
     assert client.get("/profile").status_code == 200
@@ -206,13 +206,13 @@ def test_forgot_password_mails_a_link_that_sets_a_new_password(app, client, part
 
     used = make_client(app).get(path)
     assert used.status_code == 400
-    assert "already been used" in text(used)
+    assert "已被使用" in text(used)
 
 
 def test_forgot_password_for_an_unknown_address_looks_the_same(client):
     response = client.submit("/password/forgot", {"email": "nobody@example.com"})
     assert response.status_code == 302
-    assert "If an account exists" in text(client.get("/login"))
+    assert "如果该邮箱已注册" in text(client.get("/login"))
     assert count(OutboxMessage) == 0
 
 
@@ -222,7 +222,7 @@ def test_an_expired_reset_link_is_refused(app, client, participant, monkeypatch)
     monkeypatch.setitem(app.config, "PASSWORD_RESET_MAX_AGE", -1)
     response = client.get(path)
     assert response.status_code == 400
-    assert "expired" in text(response)
+    assert "已过期" in text(response)
     before = fresh(participant).password_hash
     token = client.csrf_token("/login")
     response = client.post(path, data={"csrf_token": token, "password": "new-pass-77",
@@ -234,7 +234,7 @@ def test_an_expired_reset_link_is_refused(app, client, participant, monkeypatch)
 def test_a_forged_reset_link_is_refused(client):
     response = client.get("/reset/not-a-token")
     assert response.status_code == 400
-    assert "not valid" in text(response)
+    assert "无效" in text(response)
 
 
 def test_a_weak_new_password_is_shown_beside_the_field(app, client, participant):
@@ -381,7 +381,7 @@ def test_too_many_logins_get_a_friendly_429_page(app, participant):
         assert statuses == [422, 422, 422, 429]
         page = client.submit("/login", {"email": "participant@example.com", "password": "x"})
         assert page.status_code == 429
-        assert "Wait a minute" in text(page)
+        assert "等待一分钟" in text(page)
         assert 'name="email"' not in text(page)
         # Another account behind the same address is not locked out.
         other = client.submit("/login", {"email": "someone@example.com", "password": "x1234567"})

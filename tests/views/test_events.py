@@ -242,7 +242,7 @@ def test_organizer_publishes_closes_and_cancels(login, org, organizer):
     assert fresh(draft).status == EventStatus.closed
     c.submit(f"/events/{draft.id}/cancel", form_url=f"/events/{draft.id}")
     assert fresh(draft).status == EventStatus.cancelled
-    assert "cancelled" in text(c.get(f"/events/{draft.id}"))
+    assert "此活动已取消。" in text(c.get(f"/events/{draft.id}"))
 
 
 def test_a_refused_transition_is_explained_and_changes_nothing(login, event, organizer):
@@ -250,7 +250,7 @@ def test_a_refused_transition_is_explained_and_changes_nothing(login, event, org
     response = c.submit(f"/events/{event.id}/archive", form_url=f"/events/{event.id}")
     assert response.status_code == 302
     assert fresh(event).status == EventStatus.published
-    assert "cannot be changed this way" in text(c.get(f"/events/{event.id}"))
+    assert "不能这样修改" in text(c.get(f"/events/{event.id}"))
 
 
 def test_staff_and_outsiders_cannot_publish(login, org, staff, outsider_organizer):

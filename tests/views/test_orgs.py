@@ -42,8 +42,8 @@ def test_my_dashboard_lists_the_events_of_all_my_orgs(login, org, other_org, org
 
 
 def test_nav_shows_my_organizations_only_to_members(login, organizer, participant):
-    assert "My organizations" in text(login(organizer).get("/"))
-    assert "My organizations" not in text(login(participant).get("/"))
+    assert "我的机构" in text(login(organizer).get("/"))
+    assert "我的机构" not in text(login(participant).get("/"))
 
 
 def test_owner_adds_a_new_person_who_gets_an_invitation(login, org, owner):
@@ -60,7 +60,7 @@ def test_owner_adds_a_new_person_who_gets_an_invitation(login, org, owner):
     assert mail.template == "org_invitation"
     assert org.name in mail.subject
     assert "/reset/" in mail.text_body
-    assert "now a member" in text(c.get(f"/orgs/{org.slug}/members"))
+    assert "已成为成员" in text(c.get(f"/orgs/{org.slug}/members"))
 
 
 def test_adding_with_a_bad_email_or_role_changes_nothing(login, org, owner):
@@ -109,7 +109,7 @@ def test_the_last_owner_cannot_be_removed_or_demoted(login, org, owner):
     membership = next(m for m in fresh(org).memberships if m.user_id == owner.id)
     c.submit(f"/orgs/{org.slug}/members/{membership.id}/remove",
              form_url=f"/orgs/{org.slug}/members")
-    assert "at least one owner" in text(c.get(f"/orgs/{org.slug}/members"))
+    assert "至少需要一位负责人" in text(c.get(f"/orgs/{org.slug}/members"))
     c.submit(f"/orgs/{org.slug}/members/{membership.id}/role", {"role": "staff"},
              form_url=f"/orgs/{org.slug}/members")
     assert fresh(membership).role == Role.owner
@@ -127,7 +127,7 @@ def test_admin_registers_an_organization(login, admin):
 
 def test_others_cannot_register_organizations(login, organizer):
     assert login(organizer).get("/orgs/new").status_code == 403
-    assert "New organization" not in text(login(organizer).get("/"))
+    assert "新建机构" not in text(login(organizer).get("/"))
 
 
 def test_owner_edits_the_organization(login, org, owner, other_org):
@@ -140,7 +140,7 @@ def test_owner_edits_the_organization(login, org, owner, other_org):
     response = c.submit(f"/orgs/{org.slug}/edit", {"name": other_org.name,
                                                   "kind": "incubator", "description": ""})
     assert response.status_code == 422
-    assert "exists already" in text(response)
+    assert "已有同名机构" in text(response)
     assert fresh(org).name == "沈阳市众创空间（新）"
 
 

@@ -9,7 +9,7 @@ from eventhub import create_app
 from eventhub.database import db
 from eventhub.extensions import limiter
 from eventhub.models import ApiToken, User
-from tests.api.conftest import assert_error, make_client
+from tests.api.conftest import assert_error
 from tests.factories import PASSWORD
 
 SIGNUP = {"email": "New.Person@Example.com", "password": "abc12345", "name": "新用户"}
@@ -107,7 +107,7 @@ def test_token_for_email_and_password(client, participant):
     body = response.get_json()
     assert set(body) == {"id", "token"}
     assert body["token"].startswith("eh_")
-    me = make_client(client.application).get(
+    me = client.application.test_client().get(
         "/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"}
     )
     assert me.get_json()["id"] == participant.id

@@ -116,8 +116,7 @@ def test_placeholder_pattern():
     ]
 
 
-# Flask-Babel caches the locale in `g`, which lives as long as the test's app context:
-# one request per test.
+# Pages and API answers: Chinese unless the reader asks for English.
 
 
 def test_home_page_is_chinese_by_default(client):
@@ -140,6 +139,16 @@ def test_home_page_is_english_for_an_english_browser(client):
     for text in ("Sign in", "Sign up", "Innovation and entrepreneurship events"):
         assert text in body
     assert "登录" not in body
+
+
+def test_lang_query_switches_the_home_page_to_english(client):
+    body = client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in body
+    assert "Sign in" in body and "登录" not in body
+    # The choice stays with this browser, then ?lang=zh_Hans switches back.
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+    body = client.get("/?lang=zh_Hans").get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in body and "登录" in body
 
 
 def test_home_page_follows_the_language_cookie(client):

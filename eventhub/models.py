@@ -6,8 +6,10 @@ from eventhub.database import Base, db
 from eventhub.events.models import Event, EventSession
 from eventhub.mail.models import OutboxMessage
 from eventhub.orgs.models import Membership, Organization
+from eventhub.registrations.models import Category, Question, Registration, registration_sessions
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "Event", "EventSession", "Membership", "Organization",
-    "OutboxMessage", "User", "db",
+    "ApiToken", "AuditEntry", "Base", "Category", "Event", "EventSession", "Membership",
+    "Organization", "OutboxMessage", "Question", "Registration", "User", "db",
+    "registration_sessions",
 ]

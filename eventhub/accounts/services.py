@@ -287,17 +287,14 @@ def user_from_reset_token(token: str) -> User:
 @transactional
 def request_password_reset(email: str) -> None:
     """Mail a reset link when the account exists (silently nothing otherwise)."""
-    from flask import url_for
-
+    from eventhub.links import external_url
     from eventhub.mail.services import queue_mail
 
     user = find_user_by_email(email or "")
     if user is None or not user.is_active_account:
         return
     token = make_reset_token(user)
-    link = current_app.config["EVENTHUB_BASE_URL"] + url_for(
-        "accounts.reset_password", token=token
-    )
+    link = external_url("accounts.reset_password", token=token)
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600
     queue_mail(user.email, "password_reset", user.locale, user=user, link=link, hours=hours)
 

@@ -17,10 +17,12 @@ def init_api(app: Flask) -> None:
     from eventhub.extensions import csrf
 
     api.init_app(app)
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token."}
-    )
+    # create_app() may run more than once in a process (tests, live servers): set up once.
+    if "bearerAuth" not in api.spec.components.security_schemes:
+        api.spec.components.security_scheme(
+            "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token."}
+        )
     for module in (accounts, orgs, events):
         csrf.exempt(module.blp)
-        module.blp.before_request(protect_api)
         api.register_blueprint(module.blp, url_prefix="/api/v1")
+        app.before_request_funcs.setdefault(module.blp.name, []).append(protect_api)

@@ -1,0 +1,417 @@
+"""The demo data set: organizations, people in every role and upcoming events, in Chinese.
+
+`load_demo()` is idempotent: whatever exists already (users by email, organizations by name,
+events by organization and title) is left alone, so running it twice changes nothing.
+``reset=True`` empties every table first and loads the set anew. Event dates are relative to
+today, so the home page always has upcoming events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from eventhub.accounts import services as accounts
+from eventhub.accounts.models import User
+from eventhub.database import db, transactional
+from eventhub.events import services as events
+from eventhub.events.models import Event, EventStatus
+from eventhub.orgs import services as orgs
+from eventhub.orgs.models import Membership, Organization, Role
+
+#: Every demo account signs in with this password.
+DEMO_PASSWORD = "eventhub2026"  # noqa: S105 - published in the README on purpose
+TZ = ZoneInfo("Asia/Shanghai")
+
+ORGANIZATIONS = [
+    (
+        "沈阳市众创空间",
+        "maker_space",
+        "沈阳市科技局认定的市级众创空间，为早期创业团队提供工位、导师辅导和投融资对接。",
+    ),
+    (
+        "大连理工大学科技园",
+        "university_park",
+        "国家大学科技园，依托大连理工大学推动科技成果转化和大学生创新创业。",
+    ),
+    (
+        "辽宁省众创空间联盟",
+        "alliance",
+        "全省众创空间、孵化器和大学科技园的行业联盟，组织全省性创新创业赛事与交流活动。",
+    ),
+    (
+        "沈阳浑南科技孵化器",
+        "incubator",
+        "位于浑南科技城的综合性孵化器，重点孵化智能制造、新材料和数字经济项目。",
+    ),
+]
+
+MAKER_SPACE, UNIVERSITY_PARK, ALLIANCE, INCUBATOR = (o[0] for o in ORGANIZATIONS)
+
+
+@dataclass
+class Person:
+    email: str
+    name: str
+    phone: str
+    organization: str = ""
+    job_title: str = ""
+    #: (organization name, role) pairs.
+    memberships: list[tuple[str, str]] = field(default_factory=list)
+    is_admin: bool = False
+    #: Shown in the list of demo logins (None: not listed).
+    label: str | None = None
+
+
+STAFF = [
+    Person("admin@example.com", "平台管理员", "13800000001", "eventhub 运营中心", "平台管理员",
+           is_admin=True, label="平台管理员 admin"),
+    Person("owner@example.com", "王建国", "13840001234", MAKER_SPACE, "主任",
+           [(MAKER_SPACE, "owner"), (ALLIANCE, "owner")], label="机构负责人 owner"),
+    Person("organizer@example.com", "李晓燕", "15840002345", MAKER_SPACE, "活动运营经理",
+           [(MAKER_SPACE, "organizer"), (ALLIANCE, "organizer")], label="活动组织者 organizer"),
+    Person("staff@example.com", "张宇", "18640003456", MAKER_SPACE, "现场工作人员",
+           [(MAKER_SPACE, "staff"), (ALLIANCE, "staff")], label="签到工作人员 door staff"),
+    Person("dlut@example.com", "孙丽", "13940004567", UNIVERSITY_PARK, "科技园办公室主任",
+           [(UNIVERSITY_PARK, "owner")], label="大工科技园负责人 owner"),
+    Person("hunnan@example.com", "高峰", "15940005678", INCUBATOR, "孵化服务部部长",
+           [(INCUBATOR, "owner")], label="浑南孵化器负责人 owner"),
+]
+
+JUDGES = [
+    Person("judge1@example.com", "周明远", "13904010001", "辽宁省天使投资协会", "投资总监",
+           label="评委 judge"),
+    Person("judge2@example.com", "吴晓华", "13504010002", "东北大学", "教授、创业导师"),
+    Person("judge3@example.com", "郑海涛", "18904010003", "盛京银行科技金融部", "总经理"),
+]
+
+#: (name, email local part, mobile, organization, job title)
+PARTICIPANTS = [
+    ("张伟", "zhangwei", "13812340001", "沈阳智造科技有限公司", "创始人"),
+    ("王芳", "wangfang", "13912340002", "东北大学", "研究生"),
+    ("李娜", "lina", "15012340003", "大连理工大学", "博士生"),
+    ("刘洋", "liuyang", "15112340004", "沈阳工业大学", "本科生"),
+    ("陈静", "chenjing", "15212340005", "辽宁大学", "创业者"),
+    ("杨帆", "yangfan", "15512340006", "大连海创信息技术有限公司", "CTO"),
+    ("赵磊", "zhaolei", "15612340007", "沈阳新松机器人自动化股份有限公司", "工程师"),
+    ("黄婷", "huangting", "15712340008", "辽宁日报", "记者"),
+    ("周杰", "zhoujie", "15812340009", "盛京天使基金", "投资经理"),
+    ("吴敏", "wumin", "15912340010", "沈阳航空航天大学", "讲师"),
+    ("徐强", "xuqiang", "18112340011", "大连冰山集团", "产品经理"),
+    ("孙悦", "sunyue", "18212340012", "中国医科大学", "研究生"),
+    ("马超", "machao", "18312340013", "鞍山绿能新材料有限公司", "总经理"),
+    ("朱丽", "zhuli", "18412340014", "沈阳师范大学", "本科生"),
+    ("胡斌", "hubin", "18512340015", "营口港数字物流有限公司", "联合创始人"),
+    ("郭晶", "guojing", "18612340016", "辽宁省科技厅", "科员"),
+    ("何磊", "helei", "18712340017", "大连海事大学", "研究生"),
+    ("林琳", "linlin", "18812340018", "沈阳农业大学", "本科生"),
+    ("罗刚", "luogang", "18912340019", "本溪生物医药产业园", "项目经理"),
+    ("高洁", "gaojie", "13012340020", "沈阳药科大学", "博士生"),
+]
+
+
+def participants() -> list[Person]:
+    return [
+        Person(f"{local}@example.com", name, phone, org, title,
+               label="参与者 participant" if local == "zhangwei" else None)
+        for name, local, phone, org, title in PARTICIPANTS
+    ]
+
+
+def everyone() -> list[Person]:
+    return [*STAFF, *JUDGES, *participants()]
+
+
+# Loading ----------------------------------------------------------------------------------
+
+
+def load_demo(reset: bool = False) -> list[tuple[str, str, str]]:
+    """Load the demo data set (idempotent); return the logins to show as (role, email, password).
+
+    With ``reset``, every row of every table is deleted first: use it on a demo database only.
+    """
+    if reset:
+        clear_database()
+    load_all(date.today())
+    return [(p.label, p.email, DEMO_PASSWORD) for p in everyone() if p.label]
+
+
+@transactional
+def clear_database() -> None:
+    """Delete every row of every table, children before parents."""
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+
+
+@transactional
+def load_all(today: date) -> None:
+    """Create whatever part of the demo set is missing, in one unit of work."""
+    people = {p.email: ensure_person(p) for p in everyone()}
+    admin = people["admin@example.com"]
+    organizations = {name: ensure_org(admin, name, kind, text)
+                     for name, kind, text in ORGANIZATIONS}
+    for person in everyone():
+        for org_name, role in person.memberships:
+            ensure_membership(organizations[org_name], people[person.email], role)
+    load_events(admin, organizations, today)
+
+
+def ensure_person(person: Person) -> User:
+    """Sign the person up through the accounts service, unless their account exists."""
+    user = accounts.find_user_by_email(person.email)
+    if user is not None:
+        return user
+    user = accounts.sign_up(
+        accounts.SignUpInfo(email=person.email, password=DEMO_PASSWORD, name=person.name,
+                            phone=person.phone, locale="zh_Hans")
+    )
+    accounts.update_profile(
+        user,
+        accounts.ProfileInfo(name=person.name, phone=person.phone,
+                             organization=person.organization, job_title=person.job_title),
+    )
+    user.is_admin = person.is_admin
+    db.session.flush()
+    return user
+
+
+def ensure_org(admin: User, name: str, kind: str, description: str) -> Organization:
+    org = db.session.scalar(sa.select(Organization).where(Organization.name == name))
+    return org or orgs.create_org(admin, name, kind, description)
+
+
+def ensure_membership(org: Organization, user: User, role: str) -> None:
+    # Added directly: orgs.set_member would mail an invitation to each demo person.
+    if not any(m.user_id == user.id for m in org.memberships):
+        db.session.add(Membership(organization=org, user=user, role=Role(role)))
+        db.session.flush()
+
+
+# Events -----------------------------------------------------------------------------------
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A wall-clock time in Shanghai on ``day``, as an aware UTC datetime."""
+    return datetime.combine(day, time(hour, minute), tzinfo=TZ).astimezone(UTC)
+
+
+def find_event(org: Organization, title: str) -> Event | None:
+    return db.session.scalar(sa.select(Event).where(Event.org_id == org.id, Event.title == title))
+
+
+def ensure_event(
+    actor: User,
+    org: Organization,
+    info: events.EventInfo,
+    sessions: Sequence[events.SessionInfo] = (),
+    status: EventStatus = EventStatus.published,
+) -> Event:
+    """Create the event with its sessions and bring it to ``status``, unless it exists."""
+    event = find_event(org, info.title)
+    if event is not None:
+        return event
+    event = events.create_event(actor, org, info)
+    for session in sessions:
+        events.add_session(actor, event, session)
+    if status != EventStatus.draft:
+        events.change_status(actor, event, "publish")
+    if status in (EventStatus.closed, EventStatus.archived):
+        events.change_status(actor, event, "close")
+    if status == EventStatus.archived:
+        events.change_status(actor, event, "archive")
+    return event
+
+
+def load_events(admin: User, organizations: dict[str, Organization], today: date) -> None:
+    organizer = accounts.find_user_by_email("organizer@example.com")
+    dlut = accounts.find_user_by_email("dlut@example.com")
+    hunnan = accounts.find_user_by_email("hunnan@example.com")
+    week(organizer, organizations[MAKER_SPACE], today + timedelta(days=21))
+    contest(organizer, organizations[ALLIANCE], today)
+    salon(organizer, organizations[MAKER_SPACE], today + timedelta(days=6))
+    camp(dlut, organizations[UNIVERSITY_PARK], today + timedelta(days=12))
+    draft_science_week(hunnan, organizations[INCUBATOR], today + timedelta(days=60))
+    past_salon(organizer, organizations[MAKER_SPACE], today - timedelta(days=30))
+
+
+WEEK_DESCRIPTION = """\
+**中国(沈阳)创业周**是沈阳市每年规模最大的双创活动，汇聚创业者、投资人、高校和孵化机构，
+连续五天举办开幕式、投资论坛、青年创业沙龙、项目路演和成果展。
+
+### 活动亮点
+
+- 30 余家投资机构现场对接，优秀项目可获得天使轮投资意向
+- 青年创业沙龙：与连续创业者面对面交流
+- 项目路演采用 “8+7” 赛制：8 分钟路演，7 分钟问答
+- 创新成果展集中展示辽宁省高校与企业的科技成果
+
+### 参会须知
+
+1. 请携带报名成功后获得的**电子票二维码**，在签到处扫码入场；
+2. 各分会场座位有限，请按报名的场次入场；
+3. 活动期间会进行拍照和录像，如不希望出镜请告知现场工作人员。
+
+主办：沈阳市众创空间 ｜ 指导单位：沈阳市科学技术局
+"""
+
+
+def week(actor: User, org: Organization, first_day: date) -> Event:
+    days = [first_day + timedelta(days=n) for n in range(5)]
+    info = events.EventInfo(
+        title=f"{first_day.year} 中国(沈阳)创业周",
+        kind="week",
+        starts_at=at(days[0], 9),
+        ends_at=at(days[4], 17),
+        venue="沈阳新世界博览馆",
+        address="辽宁省沈阳市沈河区青年大街 2 号",
+        description=WEEK_DESCRIPTION,
+        capacity=800,
+        registration_closes_at=at(days[0], 8),
+    )
+    sessions = [
+        events.SessionInfo("开幕式暨主旨演讲", at(days[0], 9), at(days[0], 11, 30),
+                           room="主会场 A 馆", capacity=500,
+                           description="市领导致辞，知名企业家和投资人主旨演讲。"),
+        events.SessionInfo("创业投资论坛", at(days[1], 14), at(days[1], 17),
+                           room="多功能厅 2 层", capacity=200,
+                           description="东北地区早期投资趋势与硬科技项目投资逻辑。"),
+        events.SessionInfo("青年创业沙龙", at(days[2], 19), at(days[2], 21),
+                           room="B 区路演厅", capacity=80,
+                           description="高校学生与青年创业者的开放交流，连续创业者分享经验。"),
+        events.SessionInfo("项目路演专场", at(days[3], 9), at(days[3], 12),
+                           room="路演中心", capacity=150,
+                           description="20 个入围项目按 “8+7” 赛制路演，投资人现场点评。"),
+        events.SessionInfo("创新成果展", at(days[1], 9), at(days[3], 17),
+                           room="C 馆展区", capacity=None,
+                           description="高校、科研院所和企业的科技成果集中展示。"),
+        events.SessionInfo("闭幕式暨颁奖典礼", at(days[4], 14), at(days[4], 17),
+                           room="主会场 A 馆", capacity=500,
+                           description="公布路演专场优胜项目，颁发“最具投资价值项目”奖。"),
+    ]
+    return ensure_event(actor, org, info, sessions)
+
+
+CONTEST_DESCRIPTION = """\
+**第十届辽宁创新创业大赛**由辽宁省众创空间联盟主办，面向全省初创企业和创业团队。
+
+### 赛程安排
+
+| 阶段 | 形式 | 说明 |
+|---|---|---|
+| 报名 | 线上 | 提交商业计划书和项目简介 |
+| 网评 | 线上评审 | 专家按评分细则打分，每组前 30 名晋级 |
+| 复赛 | 现场路演 | 8 分钟路演 + 7 分钟答辩 |
+| 决赛 | 现场路演 | 决出一、二、三等奖和优秀奖 |
+
+### 参赛组别
+
+- **初创组**：注册时间不超过 3 年的企业或尚未注册的团队
+- **成长组**：注册时间 3 年以上、年营业收入不超过 5000 万元的企业
+
+行业赛道：智能制造、新一代信息技术、生物医药、新材料与新能源、现代农业。
+
+获奖项目可优先推荐参加全国创新创业大赛，并获得联盟成员单位的入驻和融资支持。
+"""
+
+
+def contest(actor: User, org: Organization, today: date) -> Event:
+    final_day = today + timedelta(days=45)
+    info = events.EventInfo(
+        title="第十届辽宁创新创业大赛",
+        kind="contest",
+        starts_at=at(final_day, 9),
+        ends_at=at(final_day + timedelta(days=1), 17),
+        venue="沈阳国际展览中心 会议中心",
+        address="辽宁省沈阳市苏家屯区会展路 9 号",
+        description=CONTEST_DESCRIPTION,
+        capacity=600,
+        registration_opens_at=at(today - timedelta(days=3), 9),
+        registration_closes_at=at(today + timedelta(days=30), 18),
+    )
+    return ensure_event(actor, org, info)
+
+
+SALON_DESCRIPTION = """\
+本期创业沙龙聚焦 **AI 大模型在制造业的落地**。
+
+- 19:00 签到交流
+- 19:30 主题分享：《从工厂到模型——一家沈阳制造企业的数字化实践》
+- 20:15 圆桌对话：大模型创业的机会与陷阱
+- 21:00 自由交流
+
+名额有限，报名后请准时到场。现场提供茶歇。
+"""
+
+
+def salon(actor: User, org: Organization, day: date) -> Event:
+    info = events.EventInfo(
+        title="创业沙龙·AI 大模型与智能制造",
+        kind="salon",
+        starts_at=at(day, 19),
+        ends_at=at(day, 21, 30),
+        venue="沈阳市众创空间 3 楼共享大厅",
+        address="辽宁省沈阳市浑南区创新路 155 号",
+        description=SALON_DESCRIPTION,
+        capacity=60,
+    )
+    return ensure_event(actor, org, info)
+
+
+CAMP_DESCRIPTION = """\
+**大学生创业训练营**为期三天，帮助在校学生把科研成果和创意变成可落地的创业项目。
+
+### 课程安排
+
+1. 第一天：创业认知、用户访谈与需求验证
+2. 第二天：商业模式画布、财务基础、股权设计
+3. 第三天：商业计划书写作与路演训练，导师一对一点评
+
+完成全部课程的学员将获得结业证书，优秀项目可直接入驻大连理工大学科技园。
+"""
+
+
+def camp(actor: User, org: Organization, first_day: date) -> Event:
+    info = events.EventInfo(
+        title="大连理工大学 大学生创业训练营",
+        kind="camp",
+        starts_at=at(first_day, 8, 30),
+        ends_at=at(first_day + timedelta(days=2), 17, 30),
+        venue="大连理工大学 创新园大厦 B 座",
+        address="辽宁省大连市高新园区凌工路 2 号",
+        description=CAMP_DESCRIPTION,
+        capacity=120,
+        requires_approval=True,
+    )
+    return ensure_event(actor, org, info)
+
+
+def draft_science_week(actor: User, org: Organization, first_day: date) -> Event:
+    info = events.EventInfo(
+        title="浑南科技活动周（筹备中）",
+        kind="other",
+        starts_at=at(first_day, 9),
+        ends_at=at(first_day + timedelta(days=6), 17),
+        venue="沈阳浑南科技孵化器",
+        address="辽宁省沈阳市浑南区智慧四街 1 号",
+        description="科技活动周方案正在筹备中，活动安排确定后发布。",
+        capacity=300,
+    )
+    return ensure_event(actor, org, info, status=EventStatus.draft)
+
+
+def past_salon(actor: User, org: Organization, day: date) -> Event:
+    info = events.EventInfo(
+        title="创业沙龙·硬科技项目融资实务",
+        kind="salon",
+        starts_at=at(day, 14),
+        ends_at=at(day, 17),
+        venue="沈阳市众创空间 3 楼共享大厅",
+        address="辽宁省沈阳市浑南区创新路 155 号",
+        description="投资人讲解硬科技项目的估值、条款和尽职调查要点。",
+        capacity=50,
+    )
+    return ensure_event(actor, org, info, status=EventStatus.closed)

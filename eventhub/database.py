@@ -139,7 +139,7 @@ def lock_for_write() -> None:
     event) is ended first. A transaction that has written holds the lock already. PostgreSQL
     and MariaDB use ``SELECT ... FOR UPDATE`` on the rows that decide (`capacity.lock_event`).
     """
-    session = db.session
+    session = db.session()
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.new or session.dirty or session.deleted:

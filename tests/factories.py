@@ -19,7 +19,7 @@ class Base(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731
-        sqlalchemy_session_persistence = "flush"
+        sqlalchemy_session_persistence = "commit"
 
 
 class UserFactory(Base):

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
@@ -20,6 +19,7 @@ from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import db, is_unique_violation, transactional, utcnow
 from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from eventhub.events.models import Event, EventSession, EventStatus
+from eventhub.links import external_url
 from eventhub.mail.services import queue_mail
 from eventhub.registrations import capacity, tickets
 from eventhub.registrations.answers import clean_answers
@@ -662,9 +662,7 @@ def import_people(actor: User, event: Event, people: list[dict[str, Any]],
 
 
 def ticket_url(registration: Registration) -> str:
-    return current_app.config["EVENTHUB_BASE_URL"] + url_for(
-        "registrations.ticket", code=registration.ticket_code
-    )
+    return external_url("registrations.ticket", code=registration.ticket_code)
 
 
 def _mail(registration: Registration, kind: str) -> None:
@@ -672,15 +670,14 @@ def _mail(registration: Registration, kind: str) -> None:
     user = registration.user
     if user is None or not registration.email:
         return
-    base = current_app.config["EVENTHUB_BASE_URL"]
     queue_mail(
         registration.email, "registration", user.locale,
         kind=kind,
         registration=registration,
         event=registration.event,
         ticket_link=ticket_url(registration) if registration.ticket_code else None,
-        event_link=base + url_for("events.detail", event_id=registration.event_id),
-        my_data_link=base + url_for("registrations.my_registrations"),
+        event_link=external_url("events.detail", event_id=registration.event_id),
+        my_data_link=external_url("registrations.my_registrations"),
         position=waitlist_position(registration),
     )
 

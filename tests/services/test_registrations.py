@@ -80,9 +80,10 @@ def test_approval_holds_no_place_until_approved(event, organizer):
     event.capacity = 1
     vip = reg.save_category(organizer, event, "嘉宾", None, requires_approval=True)
     a, b = people(2)
+    audience = reg.save_category(organizer, event, "观众", None)
     pending = reg.register(a, event, info(category_id=vip.id))
     assert pending.status == "pending" and pending.ticket_code is None
-    assert reg.register(b, event, info()).status == "confirmed"
+    assert reg.register(b, event, info(category_id=audience.id)).status == "confirmed"
     with pytest.raises(Conflict) as error:
         reg.approve(organizer, pending)
     assert error.value.code == "capacity_full" and pending.status == "pending"

@@ -1,4 +1,5 @@
-"""factory_boy factories for the models (flushed into the test's transaction)."""
+"""factory_boy factories. Each commits (to the test's savepoint), so a service that rolls back
+its own unit of work does not take the fixtures with it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ class Base(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        # Commit (a savepoint release inside the test transaction), so a service that rolls
+        # back after a refused change does not take the test's rows with it.
         sqlalchemy_session_persistence = "commit"
 
 

@@ -13,10 +13,13 @@ api.ERROR_SCHEMA = ErrorSchema
 
 def init_api(app: Flask) -> None:
     from eventhub.api import accounts, events, orgs
-    from eventhub.api.common import protect_api
+    from eventhub.api.common import IdConverter, protect_api
     from eventhub.extensions import csrf
 
+    # Before any blueprint: their rules are compiled against the map's converters.
+    app.url_map.converters["id"] = IdConverter
     api.init_app(app)
+    api.register_converter(IdConverter, _id_param_schema)
     # create_app() may run more than once in a process (tests, live servers): set up once.
     if "bearerAuth" not in api.spec.components.security_schemes:
         api.spec.components.security_scheme(
@@ -26,3 +29,7 @@ def init_api(app: Flask) -> None:
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         app.before_request_funcs.setdefault(module.blp.name, []).append(protect_api)
+
+
+def _id_param_schema(converter: object) -> dict:
+    return {"type": "integer", "minimum": converter.min, "maximum": converter.max}  # type: ignore[attr-defined]

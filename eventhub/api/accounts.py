@@ -7,23 +7,31 @@ from flask import current_app
 
 from eventhub.accounts import services
 from eventhub.api.common import (
-    NAME_MAX,
+    PageArgsSchema,
+    Str,
     StrictSchema,
+    Time,
     authenticated,
     doc_errors,
     make_blueprint,
+    page_of,
+    paginate_list,
     require_user,
+    secured,
 )
 from eventhub.extensions import email_or_address, limiter
 
 blp = make_blueprint("api_accounts", "Sign-up, the current user and API tokens.")
 
+EMAIL_MAX = 254
+PASSWORD_MAX = 128
+
 
 class SignUpSchema(StrictSchema):
-    email = ma.fields.String(required=True, validate=ma.validate.Length(max=254))
-    password = ma.fields.String(required=True, validate=ma.validate.Length(max=128))
-    name = ma.fields.String(required=True, validate=ma.validate.Length(max=NAME_MAX))
-    phone = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=32))
+    email = Str(required=True, max_length=EMAIL_MAX)
+    password = Str(required=True, max_length=PASSWORD_MAX)
+    name = Str(required=True)
+    phone = Str(allow_none=True, max_length=32)
     locale = ma.fields.String(validate=ma.validate.OneOf(["zh_Hans", "en"]))
 
 
@@ -33,31 +41,45 @@ class UserSchema(ma.Schema):
     name = ma.fields.String(required=True)
 
 
+class MembershipOfUserSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    org_id = ma.fields.Integer(required=True)
+    org_name = ma.fields.String(attribute="organization.name", required=True)
+    role = ma.fields.String(required=True)
+
+
 class MeSchema(UserSchema):
     phone = ma.fields.String(allow_none=True)
     organization = ma.fields.String(allow_none=True)
     job_title = ma.fields.String(allow_none=True)
     locale = ma.fields.String()
     is_admin = ma.fields.Boolean()
-    created_at = ma.fields.AwareDateTime()
-    memberships = ma.fields.Method("_memberships")
-
-    def _memberships(self, user: object) -> list[dict]:
-        return [
-            {"org_id": m.org_id, "org_name": m.organization.name, "role": m.role.value}
-            for m in user.memberships  # type: ignore[attr-defined]
-        ]
+    created_at = Time()
+    memberships = ma.fields.List(ma.fields.Nested(MembershipOfUserSchema))
 
 
 class TokenRequestSchema(StrictSchema):
-    email = ma.fields.String(required=True, validate=ma.validate.Length(max=254))
-    password = ma.fields.String(required=True, validate=ma.validate.Length(max=128))
-    name = ma.fields.String(validate=ma.validate.Length(max=NAME_MAX), load_default="")
+    email = Str(required=True, max_length=EMAIL_MAX)
+    password = Str(required=True, max_length=PASSWORD_MAX)
+    name = Str(load_default="")
 
 
 class NewTokenSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     token = ma.fields.String(required=True, metadata={"description": "Shown only once."})
+
+
+class TokenSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    prefix = ma.fields.String(
+        required=True, metadata={"description": "The token's first characters."}
+    )
+    created_at = Time(required=True)
+    last_used_at = Time(allow_none=True)
+
+
+TokenPageSchema = page_of(TokenSchema, "TokenPage")
 
 
 def signup_limit() -> str:
@@ -81,10 +103,10 @@ def create_account(data: dict) -> object:
 @blp.route("/me", methods=["GET"])
 @blp.response(200, MeSchema)
 @doc_errors(blp, 401)
-@blp.doc(security=[{"bearerAuth": []}])
+@secured(blp)
 @authenticated
 def me() -> object:
-    """The signed-in user."""
+    """The signed-in user, with their memberships."""
     return require_user()
 
 
@@ -94,17 +116,28 @@ def me() -> object:
 @blp.response(201, NewTokenSchema)
 @doc_errors(blp, 400, 401, 422, 429)
 def create_token(data: dict) -> dict:
-    """Exchange an email and password for an API token."""
+    """Exchange an email and password for an API token (shown only in this answer)."""
     user = services.authenticate(data["email"], data["password"])
     row, token = services.create_token(user, data["name"])
     return {"id": row.id, "token": token}
 
 
-@blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@blp.route("/tokens", methods=["GET"])
+@blp.response(200, TokenPageSchema)
+@doc_errors(blp, 400, 401, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(PageArgsSchema, location="query")
+def list_tokens(args: dict) -> dict:
+    """Your unrevoked tokens, newest first (never the secrets)."""
+    return paginate_list(services.list_tokens(require_user()), args["page"], args["per_page"])
+
+
+@blp.route("/tokens/<id:token_id>", methods=["DELETE"])
 @blp.response(204)
-@doc_errors(blp, 401, 404)
-@blp.doc(security=[{"bearerAuth": []}])
+@doc_errors(blp, 400, 401, 404)
+@secured(blp)
 @authenticated
 def delete_token(token_id: int) -> None:
-    """Revoke one of your tokens."""
+    """Revoke one of your tokens; it stops working at once."""
     services.revoke_token(require_user(), token_id)

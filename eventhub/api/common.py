@@ -3,27 +3,190 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import g, request
+from flask import abort, g, request
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Blueprint
+from webargs import core
+from webargs.flaskparser import FlaskParser
+from werkzeug.routing import IntegerConverter
 
 from eventhub.database import db
 from eventhub.errors import NotAuthenticated, NotFound
 
 NAME_MAX = 200
 TEXT_MAX = 10_000
+#: Ids are PostgreSQL ``integer`` columns; anything beyond can name no row.
+ID_MAX = 2**31 - 1
+#: Times outside this window are typing mistakes, and far ones overflow date arithmetic.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the marker Babel's extractor knows
+    """Mark ``message`` for the catalog; errors.py translates it when it answers."""
+    return message
+
+
+#: marshmallow's own messages, marked so the catalogs carry them (errors.py translates them).
+SCHEMA_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Unknown field."),
+    N_("Field may not be null."),
+    N_("Not a valid string."),
+    N_("Not a valid integer."),
+    N_("Not a valid boolean."),
+    N_("Not a valid datetime."),
+    N_("Not a valid aware datetime."),
+    N_("Invalid input type."),
+    N_("Invalid JSON body."),
+    N_("Must be one of: {choices}."),
+)
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>`` in a URL: a positive integer that fits a database id, else 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        super().__init__(map, min=1, max=ID_MAX)
+
+
+class ApiParser(FlaskParser):
+    """Read the body as JSON whatever its Content-Type says (a forgotten header is no reason
+    to drop it; CSRF is checked separately), refusing NaN/Infinity and absurd nesting."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        data = req.get_data(cache=True)
+        if not data.strip():
+            return core.missing
+        try:
+            return json.loads(data.decode("utf-8"), parse_constant=_no_constants)
+        except (ValueError, RecursionError):
+            abort(400)
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(name)
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = ApiParser()
+
+
+def _bad_characters(value: Any, path: str = "") -> dict[str, str]:
+    """Find strings PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates)."""
+    found: dict[str, str] = {}
+    if isinstance(value, str):
+        if "\x00" in value or not _encodable(value):
+            found[path or "_body"] = gettext("Remove the invalid characters (such as NUL).")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found.update(_bad_characters(item, f"{path}.{key}" if path else str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.update(_bad_characters(item, f"{path}.{index}" if path else str(index)))
+    return found
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class StrictSchema(ma.Schema):
-    """Request bodies: unknown fields are refused, so a typo never passes silently."""
+    """Request bodies: unknown fields are refused, so a typo never passes silently, and
+    strings the database cannot store (NUL, lone surrogates) are refused as 422."""
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def _refuse_bad_characters(self, data: Any, **kwargs: Any) -> Any:
+        bad = _bad_characters(data)
+        if bad:
+            raise ma.ValidationError(bad)
+        return data
+
+
+class MaxLength(ma.validate.Validator):
+    """At most ``n`` characters (the message is translated for the request's locale)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __call__(self, value: str) -> str:
+        if len(value) > self.n:
+            raise ma.ValidationError(gettext("Use at most %(n)d characters.", n=self.n))
+        return value
+
+
+class Str(ma.fields.String):
+    """A string of at most ``max_length`` characters (``NAME_MAX`` by default)."""
+
+    def __init__(self, *args: Any, max_length: int = NAME_MAX, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"] = {"maxLength": max_length, **kwargs["metadata"]}
+        super().__init__(*args, validate=MaxLength(max_length), **kwargs)
+
+
+class Int(ma.fields.Integer):
+    """A JSON integer: ``true``, ``"5"`` and ``5.5`` are the wrong type (400)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, strict=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Bool(ma.fields.Boolean):
+    """A JSON boolean: ``1`` and ``"yes"`` are the wrong type (400)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class Time(ma.fields.AwareDateTime):
+    """An ISO 8601 time with its offset. Out: in the time zone ``tz_of(obj)`` names."""
+
+    def __init__(self, *args: Any, tz_of: Callable[[Any], str] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.tz_of = tz_of
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        if value is not None and self.tz_of is not None:
+            value = value.astimezone(ZoneInfo(self.tz_of(obj)))
+        return super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST <= result <= LATEST:
+            raise ma.ValidationError(gettext("Enter a time between 1970 and 2200."))
+        return result
+
+
+class IdArg(Int):
+    """An id given in a body or query: a positive integer that fits a database id."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, validate=ma.validate.Range(min=1, max=ID_MAX), **kwargs)
 
 
 class ErrorBodySchema(ma.Schema):
@@ -42,6 +205,13 @@ class PageArgsSchema(ma.Schema):
 
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100_000))
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+
+    @ma.pre_load
+    def _refuse_bad_characters(self, data: Any, **kwargs: Any) -> Any:
+        bad = _bad_characters(dict(data))
+        if bad:
+            raise ma.ValidationError(bad)
+        return data
 
 
 class PageSchema(ma.Schema):
@@ -96,8 +266,21 @@ def get_or_404(model: type, object_id: int) -> Any:
     return obj
 
 
+def get_in_or_404(model: type, object_id: int, **owner: int) -> Any:
+    """Load a child object by id, 404 unless it belongs to the given parent (``org_id=3``)."""
+    obj = get_or_404(model, object_id)
+    if any(getattr(obj, name) != value for name, value in owner.items()):
+        raise NotFound()
+    return obj
+
+
 def make_blueprint(name: str, description: str) -> Blueprint:
-    return Blueprint(name, __name__, description=description)
+    return ApiBlueprint(name, __name__, description=description)
+
+
+def secured(blp: Blueprint) -> Callable:
+    """Document that an endpoint needs a user (a Bearer token, or the browser session)."""
+    return blp.doc(security=[{"bearerAuth": []}])
 
 
 def doc_errors(blp: Blueprint, *statuses: int) -> Callable:
@@ -120,3 +303,14 @@ ERROR_TEXT = {
     422: "Field validation failed; `fields` says which.",
     429: "Rate limited.",
 }
+
+
+def paginate_list(items: list[Any], page: int, per_page: int) -> dict[str, Any]:
+    """Page through a short list already in memory (an event's sessions, an org's members)."""
+    start = (page - 1) * per_page
+    return {
+        "items": items[start : start + per_page],
+        "page": page,
+        "per_page": per_page,
+        "total": len(items),
+    }

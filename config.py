@@ -2,7 +2,6 @@
 in the project folder is read too, when present)."""
 
 import os
-from pathlib import Path
 
 from dotenv import load_dotenv
 
@@ -45,7 +44,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_USE_TLS = env_bool("MAIL_USE_TLS", True)
     MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or "eventhub <noreply@eventhub.local>"
+    MAIL_DEFAULT_SENDER = (
+        os.environ.get("MAIL_DEFAULT_SENDER") or "eventhub <noreply@eventhub.local>"
+    )
     #: Without SMTP, mail is written as .eml files here (relative to the instance folder).
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or "mail"
     #: Deliver queued mail right after the commit in the web process. Off in production,
@@ -83,7 +84,7 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
 
     #: Cheaper hashing is for tests only.
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hash method name, not a password
 
 
 class ProductionConfig(Config):
@@ -103,7 +104,7 @@ class TestConfig(Config):
     REDIS_URL = None
     MAIL_SERVER = None
     MAIL_SEND_AFTER_COMMIT = True
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
     EVENTHUB_BASE_URL = "http://localhost"
     SERVER_NAME = None
 

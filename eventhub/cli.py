@@ -76,7 +76,9 @@ def mail_send(loop: bool, interval: float) -> None:
     while True:
         counts = deliver_pending()
         if not loop or counts["sent"] or counts["retry"] or counts["failed"]:
-            click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}")
+            click.echo(
+                f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}"
+            )
         if not loop:
             return
         time.sleep(interval)

@@ -136,7 +136,7 @@ def load_demo(reset: bool = False) -> list[tuple[str, str, str]]:
     """
     if reset:
         clear_database()
-    load_all(date.today())
+    load_all(datetime.now(TZ).date())
     return [(p.label, p.email, DEMO_PASSWORD) for p in everyone() if p.label]
 
 

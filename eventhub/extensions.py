@@ -18,5 +18,10 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def email_or_address() -> str:
     """Rate-limit key for login: the address, plus the account tried, so one attacker cannot
     lock out a whole office behind one NAT address, nor spray one account from many."""
-    email = (request.form.get("email") or (request.get_json(silent=True) or {}).get("email") or "")
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # absurdly nested JSON; the endpoint answers 400 itself
+        body = None
+    email = request.form.get("email") or (body.get("email") if isinstance(body, dict) else "")
+    email = email or ""
     return f"{get_remote_address()}|{str(email).strip().lower()[:254]}"

@@ -19,7 +19,13 @@ def format_when(value: datetime | None, tz: str | None = None, fmt: str = "mediu
     """Format an aware datetime in the zone ``tz`` for the current locale."""
     if value is None:
         return ""
-    return babel_format_datetime(value, fmt, tzinfo=ZoneInfo(tz or DEFAULT_TZ), locale=get_locale())
+    locale = get_locale()
+    if fmt == "medium":
+        # The locale's medium date with hours and minutes: seconds mean nothing for an event.
+        fmt = str(locale.datetime_formats["medium"]).format(
+            locale.time_formats["short"].pattern, locale.date_formats["medium"].pattern
+        )
+    return babel_format_datetime(value, fmt, tzinfo=ZoneInfo(tz or DEFAULT_TZ), locale=locale)
 
 
 def format_clock(value: datetime | None, tz: str | None = None) -> str:

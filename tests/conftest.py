@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import session as flask_session
+from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
-
 from flask_sqlalchemy.session import _app_ctx_id
+from flask_wtf.csrf import generate_csrf
 
 from config import TestConfig
 from eventhub import create_app
@@ -39,12 +41,26 @@ def ensure_test_database(url: str) -> None:
     admin.dispose()
 
 
+class FreshContextClient(FlaskClient):
+    """Push a new app context per request.
+
+    The test itself runs inside an app context, and Flask reuses it for requests; then ``g``
+    (where Flask-Login caches the user, Flask-WTF the CSRF state) would leak from one request
+    into the next. A fresh context per request behaves like a real server.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     ensure_test_database(TestConfig.SQLALCHEMY_DATABASE_URI)
     instance = tmp_path_factory.mktemp("instance")
     app = create_app("testing")
     app.instance_path = str(instance)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             # Start from nothing, whatever an interrupted run left behind.
@@ -136,7 +152,9 @@ def staff(org):
 
 @pytest.fixture
 def participant(_db):
-    return factories.UserFactory(email="participant@example.com", name="赵参与", phone="13812345678")
+    return factories.UserFactory(
+        email="participant@example.com", name="赵参与", phone="13812345678"
+    )
 
 
 @pytest.fixture
@@ -158,13 +176,18 @@ def event(org, now):
 
 @pytest.fixture
 def login(app):
-    """``login(user)`` returns a test client signed in as ``user`` (a browser session)."""
+    """``login(user)``: a client signed in as ``user`` (a browser session); ``c.csrf`` is the
+    X-CSRFToken value for the API."""
 
     def _login(user):
         c = app.test_client()
+        with app.app_context(), app.test_request_context():
+            c.csrf = generate_csrf()
+            raw = flask_session["csrf_token"]
         with c.session_transaction() as s:
             s["_user_id"] = str(user.id)
             s["_fresh"] = True
+            s["csrf_token"] = raw
         return c
 
     return _login

@@ -22,7 +22,7 @@ from eventhub.errors import Conflict, InvalidCredentials, NotFound, ValidationFa
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-TOKEN_PREFIX = "eh_"
+TOKEN_PREFIX = "eh_"  # noqa: S105 - a visible prefix, not a secret
 #: Writing last_used_at on every API call would turn every read into a write.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 

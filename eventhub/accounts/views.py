@@ -1,15 +1,193 @@
 """Sign-up, login, logout, password reset, profile, language, API tokens (pages)."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from eventhub.accounts import services
+from eventhub.accounts.forms import (
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignUpForm,
+    TokenForm,
+)
+from eventhub.errors import DomainError
+from eventhub.extensions import email_or_address, limiter
+from eventhub.webforms import back_target, domain_errors, form_status, safe_next
 
 bp = Blueprint("accounts", __name__)
 
-
-@bp.route("/login")
-def login() -> str:
-    return "login"
+#: One year: the language chosen in this browser outlives the session.
+LOCALE_COOKIE_AGE = 365 * 24 * 3600
 
 
-@bp.route("/reset/<token>")
-def reset_password(token: str) -> str:
-    return "reset"
+def login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def signup_limit() -> str:
+    return current_app.config["SIGNUP_RATE_LIMIT"]
+
+
+@bp.before_app_request
+def _language_from_query() -> None:
+    # A shared link may carry ?lang=en; it sets this browser's language, like the switcher.
+    lang = request.args.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["locale"] = lang
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(signup_limit, methods=["POST"])
+def signup() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("events.home"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        info = services.SignUpInfo(
+            email=form.email.data or "",
+            password=form.password.data or "",
+            name=form.name.data or "",
+            phone=form.phone.data or None,
+            locale=session.get("locale"),
+        )
+        with domain_errors(form):
+            user = services.sign_up(info)
+            login_user(user)
+            flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("accounts/signup.html", form=form), form_status(form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, key_func=email_or_address, methods=["POST"])
+def login() -> str | Response:
+    next_url = request.args.get("next")
+    if current_user.is_authenticated:
+        return redirect(safe_next(next_url))
+    form = LoginForm()
+    if form.validate_on_submit():
+        with domain_errors(form):
+            user = services.authenticate(form.email.data or "", form.password.data or "")
+            login_user(user, remember=bool(form.remember.data))
+            return redirect(safe_next(next_url))
+    safe = next_url if next_url and safe_next(next_url) == next_url else None
+    return render_template("accounts/login.html", form=form, next=safe), form_status(form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("events.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(login_limit, key_func=email_or_address, methods=["POST"])
+def forgot_password() -> str | Response:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data or "")
+        flash(_("If an account exists for this address, we have sent it a link to choose a "
+                "new password. Please check your mailbox."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> str | Response | tuple[str, int]:
+    try:
+        user = services.user_from_reset_token(token)
+    except DomainError as error:
+        return render_template("accounts/reset_invalid.html", message=error.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        with domain_errors(form):
+            user = services.reset_password(token, form.password.data or "")
+            login_user(user)
+            flash(_("Your new password is set. You are signed in."), "success")
+            return redirect(url_for("events.home"))
+    return (
+        render_template("accounts/reset_password.html", form=form, user=user, token=token),
+        form_status(form),
+    )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> str | Response | tuple[str, int]:
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        info = services.ProfileInfo(
+            name=form.name.data or "",
+            phone=form.phone.data or None,
+            organization=form.organization.data or None,
+            job_title=form.job_title.data or None,
+            locale=form.locale.data or None,
+        )
+        with domain_errors(form):
+            services.update_profile(user, info)
+            session["locale"] = user.locale
+            refresh()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form), form_status(form)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language() -> Response:
+    form = LanguageForm()
+    target = back_target()
+    if not form.validate_on_submit():
+        flash(_("Choose a language from the list."), "error")
+        return redirect(target)
+    if current_user.is_authenticated:
+        services.set_locale(current_user._get_current_object(), form.locale.data)
+    session["locale"] = form.locale.data
+    response = redirect(target)
+    response.set_cookie("locale", form.locale.data, max_age=LOCALE_COOKIE_AGE,
+                        samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def tokens() -> str | tuple[str, int]:
+    user = current_user._get_current_object()
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        with domain_errors(form):
+            _row, new_token = services.create_token(user, form.name.data or "")
+            form = TokenForm(formdata=None)
+    return (
+        render_template("accounts/tokens.html", form=form, tokens=services.list_tokens(user),
+                        new_token=new_token),
+        form_status(form),
+    )
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int) -> Response:
+    services.revoke_token(current_user._get_current_object(), token_id)
+    flash(_("The token is revoked; programs using it can no longer sign in."), "success")
+    return redirect(url_for("accounts.tokens"))

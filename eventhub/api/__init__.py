@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from eventhub.api.common import ErrorSchema
+from eventhub.api.common import ID_MAX, ErrorSchema
 
 api = Api(spec_kwargs={"info": {"description": "eventhub JSON API v1: see API.md."}})
 api.ERROR_SCHEMA = ErrorSchema
@@ -32,4 +32,4 @@ def init_api(app: Flask) -> None:
 
 
 def _id_param_schema(converter: object) -> dict:
-    return {"type": "integer", "minimum": converter.min, "maximum": converter.max}  # type: ignore[attr-defined]
+    return {"type": "integer", "minimum": 1, "maximum": ID_MAX}

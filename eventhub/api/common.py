@@ -53,10 +53,13 @@ SCHEMA_MESSAGES = (
 
 
 class IdConverter(IntegerConverter):
-    """``<id:name>`` in a URL: a positive integer that fits a database id, else 404."""
+    """``<id:name>`` in a URL: a database id. Digits beyond the id range (or 0) become 0, an
+    id no row has, so the endpoint answers 404 (a failed converter match would answer 405
+    whenever another method exists on the path)."""
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
-        super().__init__(map, min=1, max=ID_MAX)
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if 1 <= number <= ID_MAX else 0
 
 
 class ApiParser(FlaskParser):
@@ -81,18 +84,22 @@ class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = ApiParser()
 
 
-def _bad_characters(value: Any, path: str = "") -> dict[str, str]:
-    """Find strings PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates)."""
+def _bad_characters(value: Any) -> dict[str, str]:
+    """Find strings PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates).
+
+    Walks the JSON with a stack, not recursion: nesting is limited only by the JSON parser.
+    """
     found: dict[str, str] = {}
-    if isinstance(value, str):
-        if "\x00" in value or not _encodable(value):
-            found[path or "_body"] = gettext("Remove the invalid characters (such as NUL).")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            found.update(_bad_characters(item, f"{path}.{key}" if path else str(key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found.update(_bad_characters(item, f"{path}.{index}" if path else str(index)))
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not _encodable(item):
+                found[path or "_body"] = gettext("Remove the invalid characters (such as NUL).")
+        elif isinstance(item, dict):
+            stack.extend((f"{path}.{key}" if path else str(key), v) for key, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(item))
     return found
 
 
@@ -117,6 +124,10 @@ class StrictSchema(ma.Schema):
         if bad:
             raise ma.ValidationError(bad)
         return data
+
+
+class NoBodySchema(StrictSchema):
+    """For actions without parameters: any field sent is refused rather than ignored."""
 
 
 class MaxLength(ma.validate.Validator):
@@ -175,15 +186,22 @@ class Time(ma.fields.AwareDateTime):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, str):
-            raise self.make_error("invalid")
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
         result = super()._deserialize(value, attr, data, **kwargs)
         if not EARLIEST <= result <= LATEST:
             raise ma.ValidationError(gettext("Enter a time between 1970 and 2200."))
         return result
 
 
-class IdArg(Int):
-    """An id given in a body or query: a positive integer that fits a database id."""
+class IdArg(ma.fields.Integer):
+    """An id in a query string: a positive integer that fits a database id."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, validate=ma.validate.Range(min=1, max=ID_MAX), **kwargs)
+
+
+class IdField(Int):
+    """An id in a JSON body: a JSON integer that fits a database id."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, validate=ma.validate.Range(min=1, max=ID_MAX), **kwargs)
@@ -281,6 +299,11 @@ def make_blueprint(name: str, description: str) -> Blueprint:
 def secured(blp: Blueprint) -> Callable:
     """Document that an endpoint needs a user (a Bearer token, or the browser session)."""
     return blp.doc(security=[{"bearerAuth": []}])
+
+
+def optional_auth(blp: Blueprint) -> Callable:
+    """Document that an endpoint answers everyone, and signed-in users may see more."""
+    return blp.doc(security=[{}, {"bearerAuth": []}])
 
 
 def doc_errors(blp: Blueprint, *statuses: int) -> Callable:

@@ -1,7 +1,143 @@
-"""Orgs: the organizer's API (see API.md)."""
+"""Organizations and their members (see API.md)."""
 
 from __future__ import annotations
 
-from eventhub.api.common import make_blueprint
+import marshmallow as ma
 
-blp = make_blueprint("api_orgs", "Orgs.")
+from eventhub import permissions
+from eventhub.api.common import (
+    TEXT_MAX,
+    PageArgsSchema,
+    Str,
+    StrictSchema,
+    Time,
+    authenticated,
+    doc_errors,
+    get_in_or_404,
+    get_or_404,
+    make_blueprint,
+    page_of,
+    paginate_list,
+    require_user,
+    secured,
+)
+from eventhub.errors import NotAllowed
+from eventhub.orgs import services
+from eventhub.orgs.models import Membership, Organization, OrgKind, Role
+
+blp = make_blueprint("api_orgs", "Organizations and their members.")
+
+
+class OrgCreateSchema(StrictSchema):
+    name = Str(required=True)
+    kind = ma.fields.Enum(OrgKind, required=True)
+    description = Str(max_length=TEXT_MAX, load_default="")
+
+
+class OrgSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    slug = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    kind = ma.fields.Enum(OrgKind, required=True)
+    description = ma.fields.String()
+    created_at = Time()
+
+
+OrgPageSchema = page_of(OrgSchema, "OrgPage")
+
+
+class MemberRequestSchema(StrictSchema):
+    email = Str(required=True, max_length=254)
+    role = ma.fields.Enum(Role, required=True)
+
+
+class MemberUserSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    email = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class MembershipSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    org_id = ma.fields.Integer(required=True)
+    role = ma.fields.Enum(Role, required=True)
+    user = ma.fields.Nested(MemberUserSchema, required=True)
+    created_at = Time()
+
+
+MembershipPageSchema = page_of(MembershipSchema, "MembershipPage")
+
+
+@blp.route("/orgs", methods=["POST"])
+@blp.response(201, OrgSchema)
+@doc_errors(blp, 400, 401, 403, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(OrgCreateSchema)
+def create_org(data: dict) -> object:
+    """Register an organization (platform admins)."""
+    return services.create_org(
+        require_user(), data["name"], data["kind"].value, data["description"]
+    )
+
+
+@blp.route("/orgs", methods=["GET"])
+@blp.response(200, OrgPageSchema)
+@doc_errors(blp, 400, 401, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(PageArgsSchema, location="query")
+def list_orgs(args: dict) -> dict:
+    """The organizations you belong to (all of them for a platform admin), by name."""
+    return paginate_list(services.orgs_of(require_user()), args["page"], args["per_page"])
+
+
+@blp.route("/orgs/<id:org_id>", methods=["GET"])
+@blp.response(200, OrgSchema)
+@doc_errors(blp, 404)
+def get_org(org_id: int) -> object:
+    """An organization's public profile."""
+    return get_or_404(Organization, org_id)
+
+
+@blp.route("/orgs/<id:org_id>/members", methods=["POST"])
+@blp.response(201, MembershipSchema, description="A new member (invited by mail).")
+@blp.alt_response(200, schema=MembershipSchema, description="The member's role was changed.")
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(MemberRequestSchema)
+def set_member(data: dict, org_id: int) -> object:
+    """Add a member by email (an account is made and invited when needed) or change a role."""
+    org = get_or_404(Organization, org_id)
+    membership, created = services.set_member(
+        require_user(), org, data["email"], data["role"].value
+    )
+    return membership, 201 if created else 200
+
+
+@blp.route("/orgs/<id:org_id>/members", methods=["GET"])
+@blp.response(200, MembershipPageSchema)
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(PageArgsSchema, location="query")
+def list_members(args: dict, org_id: int) -> dict:
+    """The organization's members (any member may look)."""
+    org = get_or_404(Organization, org_id)
+    if not permissions.can_view_org_dashboard(require_user(), org):
+        raise NotAllowed()
+    members = sorted(org.memberships, key=lambda m: (m.role != Role.owner, m.user.name, m.id))
+    return paginate_list(members, args["page"], args["per_page"])
+
+
+@blp.route("/orgs/<id:org_id>/members/<id:membership_id>", methods=["DELETE"])
+@blp.response(204)
+@doc_errors(blp, 400, 401, 403, 404, 409)
+@secured(blp)
+@authenticated
+def remove_member(org_id: int, membership_id: int) -> None:
+    """Remove a member (never the last owner)."""
+    org = get_or_404(Organization, org_id)
+    get_in_or_404(Membership, membership_id, org_id=org.id)
+    services.remove_member(require_user(), org, membership_id)

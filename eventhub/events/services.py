@@ -53,6 +53,10 @@ def _too_long(value: str | None, limit: int) -> Any:
     return None
 
 
+def _check_title(title: str) -> Any:
+    return _l("Enter a title.") if not title.strip() else _too_long(title, NAME_MAX)
+
+
 def _check_capacity(capacity: int | None) -> Any:
     if capacity is None:
         return None
@@ -70,7 +74,7 @@ def _aware(value: datetime | None) -> bool:
 def check_event_info(info: EventInfo) -> None:
     """Validate an event's fields together. Raises ValidationFailed with field reasons."""
     errors: dict[str, Any] = {
-        "title": _l("Enter a title.") if not info.title.strip() else _too_long(info.title, NAME_MAX),
+        "title": _check_title(info.title),
         "kind": None if info.kind in EventKind.__members__ else _l("Choose a kind from the list."),
         "venue": _too_long(info.venue, NAME_MAX),
         "address": _too_long(info.address, 500),
@@ -167,7 +171,10 @@ TRANSITIONS = {
 
 @transactional
 def change_status(actor: User, event: Event, action: str) -> Event:
-    """Publish, close, archive or cancel an event. Raises NotAllowed, Conflict ``invalid_status``."""
+    """Publish, close, archive or cancel an event.
+
+    Raises NotAllowed, Conflict ``invalid_status``.
+    """
     if not permissions.can_manage_event(actor, event):
         raise NotAllowed()
     allowed_from, target = TRANSITIONS[action]
@@ -224,16 +231,15 @@ class SessionInfo:
 
 def _check_session(event: Event, info: SessionInfo) -> None:
     errors: dict[str, Any] = {
-        "title": _l("Enter a title.") if not info.title.strip() else _too_long(info.title, NAME_MAX),
+        "title": _check_title(info.title),
         "room": _too_long(info.room, NAME_MAX),
         "description": _too_long(info.description, TEXT_MAX),
         "capacity": _check_capacity(info.capacity),
         "starts_at": None if _aware(info.starts_at) else _l("Give the time with its time zone."),
         "ends_at": None if _aware(info.ends_at) else _l("Give the time with its time zone."),
     }
-    if not errors["starts_at"] and not errors["ends_at"]:
-        if info.ends_at < info.starts_at:
-            errors["ends_at"] = _l("The end must not be before the start.")
+    if not errors["starts_at"] and not errors["ends_at"] and info.ends_at < info.starts_at:
+        errors["ends_at"] = _l("The end must not be before the start.")
     raise_field_errors(errors)
 
 
@@ -260,8 +266,9 @@ def update_session(actor: User, session: EventSession, info: SessionInfo) -> Eve
     if not permissions.can_manage_event(actor, session.event):
         raise NotAllowed()
     _check_session(session.event, info)
-    session.title, session.starts_at, session.ends_at = info.title.strip(), info.starts_at, info.ends_at
-    session.room, session.capacity, session.description = info.room.strip(), info.capacity, info.description
+    session.title, session.room = info.title.strip(), info.room.strip()
+    session.starts_at, session.ends_at = info.starts_at, info.ends_at
+    session.capacity, session.description = info.capacity, info.description
     return session
 
 
@@ -296,6 +303,23 @@ def public_events_query(
     if org_id:
         query = query.where(Event.org_id == org_id)
     return query
+
+
+def public_organizers(now: datetime | None = None) -> list[Organization]:
+    """The organizations with upcoming published, listed events, by name (the home filter)."""
+    upcoming = public_events_query(now=now).with_only_columns(Event.org_id).order_by(None)
+    return list(
+        db.session.scalars(
+            sa.select(Organization).where(Organization.id.in_(upcoming)).order_by(Organization.name)
+        )
+    )
+
+
+def events_of_orgs_query(org_ids: list[int]) -> sa.Select:
+    """The events of several organizations (an organizer's dashboard), newest start first."""
+    return (
+        sa.select(Event).where(Event.org_id.in_(org_ids)).order_by(Event.starts_at.desc(), Event.id)
+    )
 
 
 def org_events_query(org_id: int) -> sa.Select:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from pypinyin import lazy_pinyin
 
@@ -14,7 +13,21 @@ from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import db, is_unique_violation, transactional
 from eventhub.errors import Conflict, NotAllowed, ValidationFailed
-from eventhub.orgs.models import Membership, OrgKind, Organization, Role
+from eventhub.orgs.models import Membership, Organization, OrgKind, Role
+
+ORG_KIND_LABELS = {
+    OrgKind.maker_space: _l("Maker space"),
+    OrgKind.incubator: _l("Incubator"),
+    OrgKind.university_park: _l("University science park"),
+    OrgKind.alliance: _l("Alliance"),
+    OrgKind.other: _l("Other"),
+}
+
+ROLE_LABELS = {
+    Role.owner: _l("Owner"),
+    Role.organizer: _l("Organizer"),
+    Role.staff: _l("Door staff"),
+}
 
 
 def slugify(text: str, limit: int = 60) -> str:
@@ -33,12 +46,14 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
+def _too_long(value: str, limit: int) -> object:
+    return _l("Use at most %(n)d characters.", n=limit) if len(value) > limit else None
+
+
 def _check_org_fields(name: str, kind: str) -> None:
     accounts.raise_field_errors(
         {
-            "name": _l("Enter a name.")
-            if not name.strip()
-            else (_l("Use at most %(n)d characters.", n=NAME_MAX) if len(name) > NAME_MAX else None),
+            "name": _l("Enter a name.") if not name.strip() else _too_long(name, NAME_MAX),
             "kind": None if kind in OrgKind.__members__ else _l("Choose a kind from the list."),
         }
     )
@@ -52,7 +67,7 @@ def create_org(actor: User, name: str, kind: str, description: str = "") -> Orga
         raise NotAllowed()
     _check_org_fields(name, kind)
     if len(description) > 10_000:
-        raise ValidationFailed(fields={"description": _l("Use at most %(n)d characters.", n=10_000)})
+        raise ValidationFailed(fields={"description": _too_long(description, 10_000)})
     org = Organization(
         name=name.strip(), slug=_unique_slug(name), kind=OrgKind(kind), description=description
     )
@@ -77,7 +92,21 @@ def update_org(actor: User, org: Organization, name: str, kind: str, description
     if not permissions.can_manage_org(actor, org):
         raise NotAllowed()
     _check_org_fields(name, kind)
-    org.name, org.kind, org.description = name.strip(), OrgKind(kind), description
+    if len(description) > 10_000:
+        raise ValidationFailed(
+            fields={"description": _l("Use at most %(n)d characters.", n=10_000)}
+        )
+    try:
+        with db.session.begin_nested():
+            org.name, org.kind, org.description = name.strip(), OrgKind(kind), description
+    except sa.exc.IntegrityError as exc:
+        if is_unique_violation(exc):
+            raise Conflict(
+                _l("An organization with this name exists already."),
+                code="name_taken",
+                fields={"name": _l("An organization with this name exists already.")},
+            )
+        raise
 
 
 def _owners(org: Organization) -> list[Membership]:
@@ -123,15 +152,13 @@ def set_member(actor: User, org: Organization, email: str, role: str) -> tuple[M
 
 
 def _mail_invitation(user: User, org: Organization, role: str, needs_password: bool) -> None:
-    from flask import url_for
-
+    from eventhub.links import external_url
     from eventhub.mail.services import queue_mail
 
-    base = current_app.config["EVENTHUB_BASE_URL"]
     if needs_password:
-        link = base + url_for("accounts.reset_password", token=accounts.make_reset_token(user))
+        link = external_url("accounts.reset_password", token=accounts.make_reset_token(user))
     else:
-        link = base + url_for("orgs.dashboard", slug=org.slug)
+        link = external_url("orgs.dashboard", slug=org.slug)
     queue_mail(
         user.email, "org_invitation", user.locale,
         user=user, org=org, role=role, link=link, needs_password=needs_password,

@@ -9,7 +9,7 @@ from eventhub import create_app
 from eventhub.database import db
 from eventhub.extensions import limiter
 from eventhub.models import ApiToken, User
-from tests.api.conftest import assert_error, make_client
+from tests.api.conftest import assert_error
 from tests.factories import PASSWORD
 
 SIGNUP = {"email": "New.Person@Example.com", "password": "abc12345", "name": "新用户"}
@@ -107,7 +107,7 @@ def test_token_for_email_and_password(client, participant):
     body = response.get_json()
     assert set(body) == {"id", "token"}
     assert body["token"].startswith("eh_")
-    me = make_client(client.application).get(
+    me = client.application.test_client().get(
         "/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"}
     )
     assert me.get_json()["id"] == participant.id
@@ -254,3 +254,13 @@ def test_rate_limited_with_429(limited_app, path):
 def test_rate_limits_off_in_tests(client):
     for _ in range(12):
         assert client.post("/api/v1/tokens", json={}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "raw", ["[1]", "null", '"x"', "{bad", "[" * 100_000 + "]" * 100_000, '{"email": {"a": 1}}']
+)
+def test_rate_limit_key_survives_any_body(limited_app, raw):
+    client = limited_app.test_client()
+    with limited_app.app_context():
+        response = client.post("/api/v1/tokens", data=raw, content_type="application/json")
+    assert_error(response, 400)

@@ -21,7 +21,11 @@ def test_sign_up_twice_is_email_taken(app):
 
 @pytest.mark.parametrize(
     ("phone", "password", "field"),
-    [("12345", "abc12345", "phone"), (None, "short1", "password"), (None, "abcdefghij", "password")],
+    [
+        ("12345", "abc12345", "phone"),
+        (None, "short1", "password"),
+        (None, "abcdefghij", "password"),
+    ],
 )
 def test_sign_up_rejects_bad_fields(app, phone, password, field):
     with pytest.raises(ValidationFailed) as info:

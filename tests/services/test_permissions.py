@@ -79,7 +79,7 @@ def test_matrix_covers_every_action():
     assert set(ALLOWED) == set(ACTIONS)
 
 
-def test_an_inactive_admin_flag_grants_nothing_to_anonymous():
+def test_anonymous_is_neither_admin_nor_member():
     anonymous = AnonymousUserMixin()
     assert not permissions.is_admin(anonymous)
     assert permissions.org_role(anonymous, 1) is None

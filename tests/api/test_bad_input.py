@@ -1,0 +1,219 @@
+"""Every write endpoint against bad input: a 4xx with API.md's error body, and no change.
+
+Each endpoint is described once (its path, a valid body and the types of its fields); the
+cases are generated from that: malformed JSON, JSON that is not an object, unknown fields,
+wrong types, over-long strings, NUL bytes and lone surrogates, unknown and foreign ids.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+
+from eventhub.database import db
+from tests import factories
+from tests.api.conftest import assert_error, db_counts, row_snapshot
+
+HUGE = "x" * 10_001
+UNKNOWN_IDS = ("424242", "99999999999999999999")
+
+
+@dataclass
+class Endpoint:
+    name: str
+    method: str
+    path: str
+    body: dict | None = None
+    strings: tuple[str, ...] = ()
+    ints: tuple[str, ...] = ()
+    bools: tuple[str, ...] = ()
+    times: tuple[str, ...] = ()
+    #: The placeholders in ``path`` that name objects (unknown and foreign ids are tried).
+    ids: tuple[str, ...] = field(default=())
+    anonymous: bool = False
+
+
+EVENT_BODY = {
+    "title": "创业周", "kind": "week", "starts_at": "2026-05-18T09:30:00+08:00",
+    "ends_at": "2026-05-19T17:00:00+08:00", "timezone": "Asia/Shanghai", "venue": "A",
+    "address": "B", "description": "C", "capacity": 10, "requires_approval": False,
+    "registration_paused": False, "is_listed": True,
+    "registration_opens_at": "2026-05-01T09:00:00+08:00",
+    "registration_closes_at": "2026-05-17T09:00:00+08:00",
+}
+EVENT_STRINGS = ("title", "kind", "timezone", "venue", "address", "description")
+EVENT_TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+EVENT_BOOLS = ("requires_approval", "registration_paused", "is_listed")
+SESSION_BODY = {
+    "title": "分论坛", "starts_at": "2026-05-18T14:00:00+08:00",
+    "ends_at": "2026-05-18T16:00:00+08:00", "room": "A101", "capacity": 50, "description": "",
+}
+SESSION_STRINGS = ("title", "room", "description")
+
+ENDPOINTS = [
+    Endpoint("sign_up", "POST", "/api/v1/accounts",
+             {"email": "new@example.com", "password": "abc12345", "name": "新人",
+              "phone": "13812345678", "locale": "en"},
+             strings=("email", "password", "name", "phone", "locale"), anonymous=True),
+    Endpoint("create_token", "POST", "/api/v1/tokens",
+             {"email": "admin@example.com", "password": "correct-horse-42", "name": "t"},
+             strings=("email", "password", "name"), anonymous=True),
+    Endpoint("revoke_token", "DELETE", "/api/v1/tokens/{token}", ids=("token",)),
+    Endpoint("create_org", "POST", "/api/v1/orgs",
+             {"name": "新空间", "kind": "incubator", "description": "简介"},
+             strings=("name", "kind", "description")),
+    Endpoint("set_member", "POST", "/api/v1/orgs/{org}/members",
+             {"email": "new@example.com", "role": "staff"}, strings=("email", "role"),
+             ids=("org",)),
+    Endpoint("remove_member", "DELETE", "/api/v1/orgs/{org}/members/{membership}",
+             ids=("org", "membership")),
+    Endpoint("create_event", "POST", "/api/v1/orgs/{org}/events", EVENT_BODY,
+             strings=EVENT_STRINGS, ints=("capacity",), bools=EVENT_BOOLS, times=EVENT_TIMES,
+             ids=("org",)),
+    Endpoint("update_event", "PATCH", "/api/v1/events/{event}", EVENT_BODY,
+             strings=EVENT_STRINGS, ints=("capacity",), bools=EVENT_BOOLS, times=EVENT_TIMES,
+             ids=("event",)),
+    Endpoint("publish_event", "POST", "/api/v1/events/{draft}/publish", {}, ids=("draft",)),
+    Endpoint("close_event", "POST", "/api/v1/events/{event}/close", {}, ids=("event",)),
+    Endpoint("cancel_event", "POST", "/api/v1/events/{event}/cancel", {}, ids=("event",)),
+    Endpoint("create_session", "POST", "/api/v1/events/{event}/sessions", SESSION_BODY,
+             strings=SESSION_STRINGS, ints=("capacity",), times=("starts_at", "ends_at"),
+             ids=("event",)),
+    Endpoint("update_session", "PATCH", "/api/v1/sessions/{session}", SESSION_BODY,
+             strings=SESSION_STRINGS, ints=("capacity",), times=("starts_at", "ends_at"),
+             ids=("session",)),
+    Endpoint("delete_session", "DELETE", "/api/v1/sessions/{session}", ids=("session",)),
+]
+
+
+def _cases():
+    """(endpoint, case id, raw body or None, path overrides, expected status or None)."""
+    for ep in ENDPOINTS:
+        if ep.body is not None:
+            for label, raw in [
+                ("malformed_json", '{"title": "x",'),
+                ("truncated_json", "{"),
+                ("json_list", json.dumps([ep.body])),
+                ("json_null", "null"),
+                ("json_number", "5"),
+                ("json_string", '"hello"'),
+                ("json_nan", '{"capacity": NaN}'),
+                ("not_utf8", b'{"name": "\xff\xfe"}'),
+                ("deep_nesting", "[" * 100_000 + "]" * 100_000),
+                ("form_encoded", "title=x&kind=week"),
+            ]:
+                yield ep, label, raw, {}, 400
+            yield ep, "unknown_field", json.dumps({**ep.body, "is_admin": True}), {}, 422
+        for name in ep.strings:
+            for label, value, status in [
+                ("int", 123, 400), ("object", {"a": 1}, 400), ("huge", HUGE, 422),
+                ("nul", "a\x00b", 422),
+                ("surrogate", "a\ud800b", 422),
+            ]:
+                yield ep, f"{name}_{label}", _with(ep.body, name, value), {}, status
+        for name in ep.ints:
+            for label, value in [("string", "5"), ("bool", True), ("float", 2.5),
+                                 ("huge", 10**30), ("negative", -1)]:
+                yield ep, f"{name}_{label}", _with(ep.body, name, value), {}, None
+        for name in ep.bools:
+            for label, value in [("string", "yes"), ("int", 1), ("null", None)]:
+                yield ep, f"{name}_{label}", _with(ep.body, name, value), {}, None
+        for name in ep.times:
+            for label, value in [("naive", "2026-05-18T09:30:00"), ("garbage", "soon"),
+                                 ("number", 1747531800), ("year_1", "0001-01-01T00:00:00+14:00"),
+                                 ("year_9999", "9999-12-31T23:59:59-12:00"), ("huge", HUGE)]:
+                yield ep, f"{name}_{label}", _with(ep.body, name, value), {}, None
+        if ep.times:
+            swapped = _with(ep.body, "ends_at", "2026-05-01T00:00:00+08:00")
+            yield ep, "ends_before_starts", swapped, {}, 422
+        for name in ep.ids:
+            for value in UNKNOWN_IDS:
+                raw = json.dumps(ep.body) if ep.body is not None else None
+                yield ep, f"unknown_{name}_{value[:6]}", raw, {name: value}, 404
+
+
+def _with(body: dict, name: str, value: object) -> str:
+    return json.dumps({**body, name: value})
+
+
+CASES = list(_cases())
+
+
+@pytest.fixture
+def world(org, owner, staff, admin, event):
+    """One of everything, owned by ``org``; the admin acts (so permissions never hide a bug)."""
+    from eventhub.accounts.services import create_token
+
+    draft = factories.EventFactory(organization=org, status="draft", published_at=None)
+    session = factories.SessionFactory(event=event)
+    token, _ = create_token(owner, "spare")
+    membership = next(m for m in org.memberships if m.user_id == staff.id)
+    return {"org": org, "event": event, "draft": draft, "session": session, "token": token,
+            "membership": membership}
+
+
+def _snapshot(world) -> dict:
+    rows = {name: row_snapshot(obj) for name, obj in world.items()}
+    return {"counts": db_counts(), "rows": rows}
+
+
+def _send(client, ep: Endpoint, world, raw, overrides):
+    ids = {name: str(obj.id) for name, obj in world.items()}
+    ids.update(overrides)
+    path = ep.path.format(**ids)
+    kwargs = {}
+    if raw is not None:
+        kwargs["data"] = raw
+        kwargs["content_type"] = "application/json"
+    return client.open(path, method=ep.method, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("ep", "raw", "overrides", "status"),
+    [pytest.param(ep, raw, overrides, status, id=f"{ep.name}-{label}")
+     for ep, label, raw, overrides, status in CASES],
+)
+def test_bad_input_changes_nothing(api, admin, world, ep, raw, overrides, status):
+    client = api(None if ep.anonymous else admin)
+    before = _snapshot(world)
+    response = _send(client, ep, world, raw, overrides)
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
+    if status is not None:
+        assert_error(response, status)
+    else:
+        assert_error(response, response.status_code)
+    assert _snapshot(world) == before
+
+
+@pytest.mark.parametrize("ep", [e for e in ENDPOINTS if e.ids and not e.anonymous],
+                         ids=lambda e: e.name)
+def test_foreign_users_change_nothing(api, outsider_organizer, world, ep):
+    """Someone of another organization, with a valid body: 403 or 404, never a change."""
+    client = api(outsider_organizer)
+    before = _snapshot(world)
+    raw = json.dumps(ep.body) if ep.body is not None else None
+    response = _send(client, ep, world, raw, {})
+    assert response.status_code in (403, 404), response.get_data(as_text=True)
+    assert_error(response, response.status_code)
+    assert _snapshot(world) == before
+
+
+def test_the_matrix_bodies_are_valid(api, admin, world):
+    """The valid bodies really pass (so the cases above fail for the reason they name)."""
+    client = api(admin)
+    for ep in ENDPOINTS:
+        if ep.anonymous or ep.method == "DELETE":
+            continue
+        response = _send(client, ep, world, json.dumps(ep.body), {})
+        assert response.status_code in (200, 201), (ep.name, response.get_json())
+    db.session.expire_all()
+
+
+@pytest.mark.parametrize("depth", [500, 990, 5000])
+def test_deeply_nested_json_is_a_clean_4xx(api, admin, org, depth):
+    raw = '{"name": ' + "[" * depth + '"a\\u0000"' + "]" * depth + ', "kind": "other"}'
+    response = api(admin).post("/api/v1/orgs", data=raw, content_type="application/json")
+    assert_error(response, response.status_code)
+    assert 400 <= response.status_code < 500

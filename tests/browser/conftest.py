@@ -1,0 +1,140 @@
+"""Browser tests: a live eventhub server on its own database, driven by Debian's Chromium.
+
+Playwright is used with the system Chromium (never a downloaded browser build). Without
+Chromium the tests are skipped on a developer's machine and fail in CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from config import TestConfig
+from eventhub import create_app
+from eventhub.database import db
+
+BROWSER_DATABASE = "eventhub_browser_test"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+
+    @contextmanager
+    def app_context(self) -> Iterator[None]:
+        """Run services against the live server's database (seed data, check results)."""
+        with self.app.app_context():
+            try:
+                yield
+            finally:
+                db.session.remove()
+
+
+def browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file, or a fresh PostgreSQL database when the suite runs on PostgreSQL."""
+    test_url = sa.engine.make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
+    if test_url.get_backend_name() != "postgresql":
+        return f"sqlite:///{tmp_path_factory.mktemp('browser') / 'live.sqlite3'}"
+    with _postgres_admin(test_url) as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BROWSER_DATABASE} WITH (FORCE)"))
+        conn.execute(sa.text(f"CREATE DATABASE {BROWSER_DATABASE}"))
+    return test_url.set(database=BROWSER_DATABASE).render_as_string(hide_password=False)
+
+
+@contextmanager
+def _postgres_admin(url: sa.URL) -> Iterator[sa.Connection]:
+    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """The app, migrated on its own database, served on 127.0.0.1 from a thread."""
+    url = browser_database_url(tmp_path_factory)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    app.instance_path = str(tmp_path_factory.mktemp("browser-instance"))
+    with app.app_context():
+        upgrade()
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+        if url.startswith("postgresql"):
+            with _postgres_admin(sa.engine.make_url(url)) as conn:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BROWSER_DATABASE} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, launched headless by Playwright."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        message = "Chromium is not installed (apt-get install chromium fonts-noto-cjk)"
+        if in_ci():
+            pytest.fail(message + "; CI must run the browser tests")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(chromium) -> Iterator[Any]:
+    """``new_page(**context_options)`` opens a page in a fresh browser context (no cookies).
+
+    Contexts default to a Chinese browser on a phone-sized screen.
+    """
+    contexts = []
+
+    def _new_page(**options: Any) -> Any:
+        options = {"locale": "zh-CN", "viewport": {"width": 390, "height": 844}, **options}
+        context = chromium.new_context(**options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _new_page
+    for context in contexts:
+        context.close()

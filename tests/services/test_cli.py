@@ -1,0 +1,126 @@
+"""`flask eventhub create-admin` and `flask eventhub demo`."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from eventhub.accounts import services as accounts
+from eventhub.accounts.models import User
+from eventhub.database import db
+from eventhub.demo import DEMO_PASSWORD
+from eventhub.events.models import Event, EventKind, EventStatus
+from eventhub.orgs.models import Organization
+from tests import factories
+
+
+@pytest.fixture
+def run(app):
+    runner = app.test_cli_runner()
+
+    def _run(*args: str):
+        result = runner.invoke(args=["eventhub", *args])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+        return result
+
+    return _run
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+
+
+def test_create_admin_creates_then_updates(run):
+    result = run("create-admin", "--email", "Boss@Example.com", "--password", "abc12345",
+                 "--name", "平台管理员")
+    assert result.exit_code == 0, result.output
+    admin = accounts.find_user_by_email("boss@example.com")
+    assert admin.is_admin and admin.name == "平台管理员"
+    assert accounts.verify_password(admin, "abc12345")
+
+    result = run("create-admin", "--email", "boss@example.com", "--password", "new-pass-2026",
+                 "--name", "运营负责人")
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    [admin] = db.session.scalars(sa.select(User).where(User.email == "boss@example.com"))
+    assert admin.name == "运营负责人"
+    assert accounts.verify_password(admin, "new-pass-2026")
+    assert not accounts.verify_password(admin, "abc12345")
+
+
+def test_create_admin_promotes_an_existing_user(run, participant):
+    result = run("create-admin", "--email", participant.email, "--password", "abc12345")
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(User, participant.id).is_admin
+    assert db.session.get(User, participant.id).name == "赵参与"
+
+
+def test_create_admin_refuses_a_weak_password(run):
+    result = run("create-admin", "--email", "weak@example.com", "--password", "short")
+    assert result.exit_code != 0
+    assert "password" in result.output
+    assert accounts.find_user_by_email("weak@example.com") is None
+
+
+def test_demo_loads_people_orgs_and_upcoming_events(run, now):
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    assert "admin@example.com" in result.output
+    assert DEMO_PASSWORD in result.output
+
+    names = set(db.session.scalars(sa.select(Organization.name)))
+    assert names >= {
+        "沈阳市众创空间", "大连理工大学科技园", "辽宁省众创空间联盟", "沈阳浑南科技孵化器"
+    }
+
+    admin = accounts.authenticate("admin@example.com", DEMO_PASSWORD)
+    assert admin.is_admin
+    people = list(db.session.scalars(sa.select(User)))
+    assert len(people) >= 25
+    for user in people:
+        assert user.phone and len(user.phone) == 11 and user.phone[:2] in {"13", "15", "18"}
+
+    events = list(db.session.scalars(sa.select(Event)))
+    by_kind = {e.kind for e in events if e.status == EventStatus.published and e.starts_at > now}
+    assert {EventKind.week, EventKind.contest, EventKind.salon, EventKind.camp} <= by_kind
+    assert any(e.status == EventStatus.draft for e in events)
+    assert any(e.ends_at < now for e in events)
+
+    [week] = [e for e in events if e.kind == EventKind.week]
+    assert 5 <= len(week.sessions) <= 6
+    assert all(s.room and s.starts_at >= week.starts_at for s in week.sessions)
+    assert "开幕式" in week.sessions[0].title
+    local = week.starts_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert (local.hour, local.minute) == (9, 0)
+
+
+def test_demo_is_idempotent(run):
+    run("demo")
+    first = row_counts()
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    assert row_counts() == first
+
+
+def test_demo_reset_starts_over(run):
+    run("demo")
+    loaded = row_counts()
+    factories.UserFactory(email="stranger@example.com")
+    week = db.session.scalar(sa.select(Event).where(Event.kind == EventKind.week))
+    week.title = "改过的标题"
+    db.session.commit()
+
+    result = run("demo", "--reset")
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert row_counts() == loaded
+    assert accounts.find_user_by_email("stranger@example.com") is None
+    assert db.session.scalar(sa.select(Event.title).where(Event.kind == EventKind.week)).endswith(
+        "中国(沈阳)创业周"
+    )

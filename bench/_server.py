@@ -34,7 +34,10 @@ def fresh_database(url: str) -> None:
     env = {**os.environ, "DATABASE_URL": url}
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=ROOT, env=env, check=True, capture_output=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -58,9 +61,22 @@ def gunicorn(url: str, workers: int = 2):
         "SECRET_KEY": "bench-secret",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--backlog", "2048", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 30
@@ -78,8 +94,9 @@ def gunicorn(url: str, workers: int = 2):
         process.wait(timeout=30)
 
 
-def request(port: int, method: str, path: str, body: Any = None,
-            token: str | None = None) -> tuple[int, Any, float]:
+def request(
+    port: int, method: str, path: str, body: Any = None, token: str | None = None
+) -> tuple[int, Any, float]:
     """One HTTP request; return (status, JSON body, seconds)."""
     headers = {"Content-Type": "application/json"}
     if token:
@@ -87,8 +104,9 @@ def request(port: int, method: str, path: str, body: Any = None,
     started = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                     headers=headers)
+        conn.request(
+            method, path, body=json.dumps(body) if body is not None else None, headers=headers
+        )
         response = conn.getresponse()
         data = response.read()
     finally:

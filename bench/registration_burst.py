@@ -40,14 +40,25 @@ def prepare(url: str, n: int, capacity: int) -> tuple[int, list[str]]:
     with app.app_context():
         now = datetime.now(UTC)
         org = Organization(name="基准测试众创空间", slug="bench", kind="maker_space")
-        event = Event(organization=org, title="报名压力测试", kind="forum", status="published",
-                      starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=7, hours=3),
-                      capacity=capacity, published_at=now)
+        event = Event(
+            organization=org,
+            title="报名压力测试",
+            kind="forum",
+            status="published",
+            starts_at=now + timedelta(days=7),
+            ends_at=now + timedelta(days=7, hours=3),
+            capacity=capacity,
+            published_at=now,
+        )
         db.session.add(event)
         tokens = []
         for i in range(n):
-            user = User(email=f"bench{i}@example.com", name=f"参与者{i}", phone=f"139{i:08d}",
-                        locale="zh_Hans")
+            user = User(
+                email=f"bench{i}@example.com",
+                name=f"参与者{i}",
+                phone=f"139{i:08d}",
+                locale="zh_Hans",
+            )
             token = f"eh_bench_{i}_{os.urandom(12).hex()}"
             db.session.add(ApiToken(user=user, digest=token_digest(token), prefix=token[:10]))
             tokens.append(token)
@@ -66,8 +77,13 @@ def count_statements(url: str, event_id: int) -> int:
     from eventhub.accounts.services import create_token
     from eventhub.database import db
 
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench",
-                     RATELIMIT_ENABLED=False, MAIL_SEND_AFTER_COMMIT=False)
+    app = create_app(
+        "production",
+        SQLALCHEMY_DATABASE_URI=url,
+        SECRET_KEY="bench",
+        RATELIMIT_ENABLED=False,
+        MAIL_SEND_AFTER_COMMIT=False,
+    )
     with app.app_context():
         user = User(email="counted@example.com", name="计数", phone="13700000000")
         db.session.add(user)
@@ -76,12 +92,15 @@ def count_statements(url: str, event_id: int) -> int:
         db.session.commit()
         db.session.remove()
         statements: list[str] = []
-        sa.event.listen(db.engine, "before_cursor_execute",
-                        lambda *args: statements.append(args[2]))
+        sa.event.listen(
+            db.engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+        )
         client = app.test_client()
-        response = client.post(f"/api/v1/events/{event_id}/registrations",
-                               json={"consent": True},
-                               headers={"Authorization": f"Bearer {token}"})
+        response = client.post(
+            f"/api/v1/events/{event_id}/registrations",
+            json={"consent": True},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert response.status_code == 201, response.get_json()
         db.engine.dispose()
     return len(statements)
@@ -112,14 +131,35 @@ def main() -> None:
     positions = sorted(b["waitlist_position"] for b in bodies if b["status"] == "waitlisted")
     gapless = positions == list(range(1, len(positions) + 1))
     statements = count_statements(args.database_url, event_id)
-    print(f"registration burst: N={args.n} C={args.capacity} concurrency={args.concurrency} "
-          f"gunicorn workers={args.workers}, PostgreSQL")
+    print(
+        f"registration burst: N={args.n} C={args.capacity} concurrency={args.concurrency} "
+        f"gunicorn workers={args.workers}, PostgreSQL"
+    )
     print_table(
-        ["regs/s", "p50 ms", "p95 ms", "p99 ms", "confirmed", "waitlisted", "gapless",
-         "errors", "SQL/registration"],
-        [[f"{len(results) / seconds:.0f}", f"{percentile(latencies, 50):.0f}",
-          f"{percentile(latencies, 95):.0f}", f"{percentile(latencies, 99):.0f}",
-          confirmed, len(positions), "yes" if gapless else "NO", errors, statements]],
+        [
+            "regs/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "confirmed",
+            "waitlisted",
+            "gapless",
+            "errors",
+            "SQL/registration",
+        ],
+        [
+            [
+                f"{len(results) / seconds:.0f}",
+                f"{percentile(latencies, 50):.0f}",
+                f"{percentile(latencies, 95):.0f}",
+                f"{percentile(latencies, 99):.0f}",
+                confirmed,
+                len(positions),
+                "yes" if gapless else "NO",
+                errors,
+                statements,
+            ]
+        ],
     )
     ok = confirmed == args.capacity and len(positions) == args.n - args.capacity and gapless
     sys.exit(0 if ok and not errors else 1)

@@ -25,7 +25,9 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+#: Objects stay usable after a commit (serializing a response needs no reload); code that
+#: decides under a lock reloads what it reads (``populate_existing``, ``refresh``).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 def utcnow() -> datetime:

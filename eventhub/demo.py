@@ -145,6 +145,7 @@ def clear_database() -> None:
     """Delete every row of every table, children before parents."""
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
+    db.session.expunge_all()  # the rows are gone: forget the objects loaded from them
 
 
 @transactional

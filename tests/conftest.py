@@ -86,7 +86,9 @@ def _db(app, request):
         original = db.session
         # A plain Session: Flask-SQLAlchemy's own would pick the engine over this connection.
         db.session = sa.orm.scoped_session(
-            sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            sa.orm.sessionmaker(
+                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            ),
             scopefunc=_app_ctx_id,
         )
         try:

@@ -12,7 +12,9 @@ from eventhub import permissions
 from eventhub.api.common import (
     Bool,
     IdArg,
+    IdField,
     Int,
+    NoBodySchema,
     PageArgsSchema,
     Str,
     StrictSchema,
@@ -93,10 +95,16 @@ class QuestionSchema(ma.Schema):
     position = ma.fields.Integer()
 
 
-CategoryListSchema = type("CategoryList", (ma.Schema,), {
-    "items": ma.fields.List(ma.fields.Nested(CategorySchema), required=True)})
-QuestionListSchema = type("QuestionList", (ma.Schema,), {
-    "items": ma.fields.List(ma.fields.Nested(QuestionSchema), required=True)})
+CategoryListSchema = type(
+    "CategoryList",
+    (ma.Schema,),
+    {"items": ma.fields.List(ma.fields.Nested(CategorySchema), required=True)},
+)
+QuestionListSchema = type(
+    "QuestionList",
+    (ma.Schema,),
+    {"items": ma.fields.List(ma.fields.Nested(QuestionSchema), required=True)},
+)
 
 
 def managed_event(event_id: int) -> Any:
@@ -125,8 +133,12 @@ def create_category(data: dict, event_id: int) -> object:
     """Add a category with an optional capacity and approval flag."""
     event = managed_event(event_id)
     return services.save_category(
-        require_user(), event, data["name"], data.get("capacity"),
-        data["requires_approval"], data["description"],
+        require_user(),
+        event,
+        data["name"],
+        data.get("capacity"),
+        data["requires_approval"],
+        data["description"],
     )
 
 
@@ -141,7 +153,8 @@ def update_category(data: dict, category_id: int) -> object:
     category = get_or_404(Category, category_id)
     event = managed_event(category.event_id)
     return services.save_category(
-        require_user(), event,
+        require_user(),
+        event,
         data.get("name", category.name),
         data.get("capacity", category.capacity) if "capacity" in data else category.capacity,
         data.get("requires_approval", category.requires_approval),
@@ -196,8 +209,11 @@ def update_question(data: dict, question_id: int) -> object:
     position = data.pop("position", None)
     if data:
         merged = {
-            "label": question.label, "kind": question.kind.value, "required": question.required,
-            "options": list(question.options), "help_text": question.help_text,
+            "label": question.label,
+            "kind": question.kind.value,
+            "required": question.required,
+            "options": list(question.options),
+            "help_text": question.help_text,
         }
         merged.update({k: (v.value if isinstance(v, QuestionKind) else v) for k, v in data.items()})
         services.save_question(require_user(), event, services.QuestionInfo(**merged), question)
@@ -222,10 +238,11 @@ def delete_question(question_id: int) -> None:
 
 
 class RegisterSchema(StrictSchema):
-    category_id = IdArg(allow_none=True)
-    session_ids = ma.fields.List(IdArg(), load_default=list, validate=ma.validate.Length(max=100))
+    category_id = IdField(allow_none=True)
+    session_ids = ma.fields.List(IdField(), load_default=list, validate=ma.validate.Length(max=100))
     answers = ma.fields.Dict(
-        keys=ma.fields.String(), load_default=dict,
+        keys=ma.fields.String(),
+        load_default=dict,
         metadata={"description": 'Answers keyed by question id: {"12": "天使轮"}.'},
     )
     consent = Bool(required=True, metadata={"description": "Accepts the privacy notice."})
@@ -279,8 +296,9 @@ class ConflictSchema(ma.Schema):
     error = ma.fields.Dict()
 
 
-def registration_body(registration: Registration, position: int | None = None,
-                      organizer: bool | None = None) -> dict[str, Any]:
+def registration_body(
+    registration: Registration, position: int | None = None, organizer: bool | None = None
+) -> dict[str, Any]:
     """A registration as the API shows it (to its owner or an organizer)."""
     if organizer is None:
         organizer = permissions.can_manage_event(current_user, registration.event)
@@ -288,7 +306,8 @@ def registration_body(registration: Registration, position: int | None = None,
         "id": registration.id,
         "event_id": registration.event_id,
         "status": registration.status,
-        "waitlist_position": position if position is not None
+        "waitlist_position": position
+        if position is not None
         else services.waitlist_position(registration),
         "category_id": registration.category_id,
         "category": registration.category.name if registration.category else None,
@@ -335,7 +354,7 @@ def register(data: dict, event_id: int) -> dict:
     `pending` (awaiting approval). 409 `already_registered` carries `registration_id`."""
     event = load_event(event_id)
     registration = services.register(require_user(), event, services.RegistrationInfo(**data))
-    return registration_body(registration, organizer=False)
+    return registration_body(registration, registration.known_position, organizer=False)
 
 
 @blp.route("/events/<id:event_id>/registrations", methods=["GET"])
@@ -353,8 +372,9 @@ def list_registrations(args: dict, event_id: int) -> dict:
     )
     page = paginate(query, args["page"], args["per_page"])
     positions = queries.waitlist_positions(event, [r.id for r in page["items"]])
-    page["items"] = [registration_body(r, positions.get(r.id), organizer=True)
-                     for r in page["items"]]
+    page["items"] = [
+        registration_body(r, positions.get(r.id), organizer=True) for r in page["items"]
+    ]
     return page
 
 
@@ -380,7 +400,8 @@ def export_csv(event_id: int) -> Response:
 @blp.route("/events/<id:event_id>/registrations.xlsx", methods=["GET"])
 @doc_errors(blp, 401, 403, 404)
 @blp.response(
-    200, description="An Excel workbook, one column per question.",
+    200,
+    description="An Excel workbook, one column per question.",
     content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
 @secured(blp)
@@ -394,13 +415,14 @@ class PersonSchema(StrictSchema):
     name = Str(required=True)
     email = Str(required=True, max_length=254)
     phone = Str(max_length=32, allow_none=True)
-    category_id = IdArg(allow_none=True)
+    category_id = IdField(allow_none=True)
     answers = ma.fields.Dict(keys=ma.fields.String(), load_default=dict)
 
 
 class ImportSchema(StrictSchema):
-    people = ma.fields.List(ma.fields.Nested(PersonSchema), required=True,
-                            validate=ma.validate.Length(min=1, max=5000))
+    people = ma.fields.List(
+        ma.fields.Nested(PersonSchema), required=True, validate=ma.validate.Length(min=1, max=5000)
+    )
     notify = Bool(load_default=False, metadata={"description": "Mail each person."})
 
 
@@ -435,8 +457,11 @@ def import_registrations(data: dict, event_id: int) -> dict:
     event = managed_event(event_id)
     result = services.import_people(require_user(), event, data["people"], data["notify"])
     result["registrations"] = [
-        {k: v for k, v in registration_body(r, organizer=True).items()
-         if k in ("id", "email", "status", "ticket")}
+        {
+            k: v
+            for k, v in registration_body(r, organizer=True).items()
+            if k in ("id", "email", "status", "ticket")
+        }
         for r in result["registrations"]
     ]
     return result
@@ -544,8 +569,9 @@ def reject_registration(data: dict, registration_id: int) -> dict:
 
 
 class BulkDecisionSchema(StrictSchema):
-    registration_ids = ma.fields.List(IdArg(), required=True,
-                                      validate=ma.validate.Length(min=1, max=1000))
+    registration_ids = ma.fields.List(
+        IdField(), required=True, validate=ma.validate.Length(min=1, max=1000)
+    )
     action = ma.fields.String(required=True, validate=ma.validate.OneOf(["approve", "reject"]))
     message = Str(max_length=1000, load_default="")
 
@@ -570,16 +596,22 @@ class BulkResultSchema(ma.Schema):
 def decide_registrations(data: dict, event_id: int) -> dict:
     """Approve or reject several registrations at once; each is decided on its own."""
     event = managed_event(event_id)
-    return services.decide_many(require_user(), event, data["registration_ids"],
-                                data["action"] == "approve", data["message"])
+    return services.decide_many(
+        require_user(),
+        event,
+        data["registration_ids"],
+        data["action"] == "approve",
+        data["message"],
+    )
 
 
 @blp.route("/registrations/<id:registration_id>/ticket/regenerate", methods=["POST"])
 @blp.response(200, RegistrationSchema)
-@doc_errors(blp, 401, 403, 404, 409)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
 @secured(blp)
 @authenticated
-def regenerate_ticket(registration_id: int) -> dict:
+@blp.arguments(NoBodySchema, required=False)
+def regenerate_ticket(_: dict, registration_id: int) -> dict:
     """Issue a new ticket code; the old one stops working at once."""
     registration = visible_registration(registration_id)
     services.regenerate_ticket(require_user(), registration)
@@ -599,4 +631,3 @@ def ticket_svg(registration_id: int) -> Response:
     response = Response(tickets.qr_svg(registration.ticket_code), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, no-store"
     return response
-

@@ -49,6 +49,8 @@ class Usage:
     """Confirmed places taken per pool, as counted under the event's lock."""
 
     event: int = 0
+    #: Registrations on the event's waitlist.
+    waitlisted: int = 0
     categories: Counter[int] = field(default_factory=Counter)
     sessions: Counter[int] = field(default_factory=Counter)
 
@@ -69,12 +71,18 @@ def count_usage(
     sessions."""
     usage = Usage()
     confirmed = sa.and_(Registration.event_id == event.id, Registration.status == CONFIRMED)
-    by_category = db.session.execute(
-        sa.select(Registration.category_id, sa.func.count())
-        .where(confirmed)
-        .group_by(Registration.category_id)
+    rows = db.session.execute(
+        sa.select(Registration.status, Registration.category_id, sa.func.count())
+        .where(
+            Registration.event_id == event.id,
+            Registration.status.in_([CONFIRMED, RegistrationStatus.waitlisted]),
+        )
+        .group_by(Registration.status, Registration.category_id)
     ).all()
-    for category_id, count in by_category:
+    for status, category_id, count in rows:
+        if status == RegistrationStatus.waitlisted:
+            usage.waitlisted += count
+            continue
         usage.event += count
         if category_id is not None:
             usage.categories[category_id] = count

@@ -41,25 +41,46 @@ def table(event: Event) -> tuple[list[str], list[list[Any]]]:
     """The header and rows of the export: standard fields, then one column per question."""
     questions = questions_of(event)
     header = [
-        _("ID"), _("Status"), _("Category"), _("Name"), _("Mobile"), _("Email"),
-        _("Organization"), _("Job title"), _("Sessions"), _("Ticket code"), _("Registered at"),
+        _("ID"),
+        _("Status"),
+        _("Category"),
+        _("Name"),
+        _("Mobile"),
+        _("Email"),
+        _("Organization"),
+        _("Job title"),
+        _("Sessions"),
+        _("Ticket code"),
+        _("Registered at"),
         _("Notes"),
     ] + [q.label for q in questions]
     registrations = db.session.scalars(
         sa.select(Registration)
         .where(Registration.event_id == event.id)
-        .options(sa.orm.selectinload(Registration.sessions),
-                 sa.orm.joinedload(Registration.category))
+        .options(
+            sa.orm.selectinload(Registration.sessions), sa.orm.joinedload(Registration.category)
+        )
         .order_by(Registration.id)
     )
     rows = []
     for r in registrations:
-        rows.append([
-            r.id, str(STATUS_LABELS[r.status]), r.category.name if r.category else "",
-            r.name, r.phone, r.email, r.organization, r.job_title,
-            "; ".join(s.title for s in r.sessions), r.ticket_code or "",
-            format_when(r.created_at, event.timezone, "yyyy-MM-dd HH:mm"), r.notes,
-        ] + [format_answer(q, r.answers.get(str(q.id))) for q in questions])
+        rows.append(
+            [
+                r.id,
+                str(STATUS_LABELS[r.status]),
+                r.category.name if r.category else "",
+                r.name,
+                r.phone,
+                r.email,
+                r.organization,
+                r.job_title,
+                "; ".join(s.title for s in r.sessions),
+                r.ticket_code or "",
+                format_when(r.created_at, event.timezone, "yyyy-MM-dd HH:mm"),
+                r.notes,
+            ]
+            + [format_answer(q, r.answers.get(str(q.id))) for q in questions]
+        )
     return header, rows
 
 
@@ -89,7 +110,9 @@ def _xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
     for row in rows:
         sheet.append([_safe_cell(v) for v in row])
     for index, name in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(len(str(name)) * 2, 10), 40)
+        sheet.column_dimensions[get_column_letter(index)].width = min(
+            max(len(str(name)) * 2, 10), 40
+        )
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)
@@ -106,6 +129,11 @@ def export(actor: User, event: Event, fmt: str) -> tuple[bytes, str, str]:
         raise NotAllowed()
     header, rows = table(event)
     data = _csv(header, rows) if fmt == "csv" else _xlsx(_("Registrations"), header, rows)
-    audit.record("registrations.exported", event, actor=actor, event_id=event.id,
-                 after={"format": fmt, "rows": len(rows)})
+    audit.record(
+        "registrations.exported",
+        event,
+        actor=actor,
+        event_id=event.id,
+        after={"format": fmt, "rows": len(rows)},
+    )
     return data, MIMETYPES[fmt], f"registrations-{event.id}.{fmt}"

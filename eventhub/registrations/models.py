@@ -123,7 +123,9 @@ class Registration(Base):
     notes: Mapped[str] = mapped_column(sa.String(1000), default="")
     decision_message: Mapped[str] = mapped_column(sa.String(1000), default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -131,6 +133,10 @@ class Registration(Base):
     #: When the day-before reminder went out (so it goes out once).
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    #: Set by `register` when it waitlists (it is then the last one): the position to answer
+    #: with, without another count. Not kept up to date afterwards.
+    known_position = None
 
     event: Mapped[Event] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])

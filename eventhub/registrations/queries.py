@@ -40,8 +40,9 @@ def registrations_query(
     query = (
         sa.select(Registration)
         .where(Registration.event_id == event.id)
-        .options(sa.orm.selectinload(Registration.sessions),
-                 sa.orm.joinedload(Registration.category))
+        .options(
+            sa.orm.selectinload(Registration.sessions), sa.orm.joinedload(Registration.category)
+        )
         .order_by(Registration.created_at.desc(), Registration.id.desc())
     )
     if status:
@@ -59,9 +60,11 @@ def registrations_of(user: User) -> sa.Select:
         sa.select(Registration)
         .join(Event, Event.id == Registration.event_id)
         .where(Registration.user_id == user.id)
-        .options(sa.orm.contains_eager(Registration.event),
-                 sa.orm.selectinload(Registration.sessions),
-                 sa.orm.joinedload(Registration.category))
+        .options(
+            sa.orm.contains_eager(Registration.event),
+            sa.orm.selectinload(Registration.sessions),
+            sa.orm.joinedload(Registration.category),
+        )
         .order_by(Event.starts_at.desc(), Registration.id)
     )
 
@@ -78,8 +81,9 @@ def waitlist_positions(event: Event, ids: Iterable[int]) -> dict[int, int]:
             .over(order_by=(Registration.queued_at, Registration.id))
             .label("position"),
         )
-        .where(Registration.event_id == event.id,
-               Registration.status == RegistrationStatus.waitlisted)
+        .where(
+            Registration.event_id == event.id, Registration.status == RegistrationStatus.waitlisted
+        )
         .subquery()
     )
     rows = db.session.execute(sa.select(ranked).where(ranked.c.id.in_(ids)))

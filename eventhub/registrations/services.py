@@ -116,12 +116,18 @@ def save_category(
     except sa.exc.IntegrityError as exc:
         if is_unique_violation(exc):
             raise Conflict(
-                _l("A category with this name exists already."), code="name_taken",
+                _l("A category with this name exists already."),
+                code="name_taken",
                 fields={"name": _l("A category with this name exists already.")},
             )
         raise
-    audit.record("category.saved", category, actor=actor, event_id=event.id,
-                 after={"name": category.name, "capacity": capacity_})
+    audit.record(
+        "category.saved",
+        category,
+        actor=actor,
+        event_id=event.id,
+        after={"name": category.name, "capacity": capacity_},
+    )
     _after_capacity_change(event)
     return category
 
@@ -131,14 +137,21 @@ def delete_category(actor: User, category: Category) -> None:
     """Remove a category nobody registered in. Raises NotAllowed, Conflict ``in_use``."""
     _require_manager(actor, category.event)
     used = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Registration)
+        sa.select(sa.func.count())
+        .select_from(Registration)
         .where(Registration.category_id == category.id)
     )
     if used:
-        raise Conflict(_l("People registered in this category; it cannot be removed."),
-                       code="in_use")
-    audit.record("category.deleted", category, actor=actor, event_id=category.event_id,
-                 before={"name": category.name})
+        raise Conflict(
+            _l("People registered in this category; it cannot be removed."), code="in_use"
+        )
+    audit.record(
+        "category.deleted",
+        category,
+        actor=actor,
+        event_id=category.event_id,
+        before={"name": category.name},
+    )
     db.session.delete(category)
 
 
@@ -155,7 +168,9 @@ def _check_question(info: QuestionInfo) -> None:
     errors: dict[str, Any] = {
         "label": _check_text(info.label, NAME_MAX, required=True),
         "help_text": _check_text(info.help_text, 500),
-        "kind": None if info.kind in QuestionKind.__members__ else _l("Choose a kind from the list."),
+        "kind": None
+        if info.kind in QuestionKind.__members__
+        else _l("Choose a kind from the list."),
     }
     choices = info.kind in (QuestionKind.choice, QuestionKind.multichoice)
     if not isinstance(info.options, list) or not all(isinstance(o, str) for o in info.options):
@@ -179,21 +194,31 @@ def save_question(
     _require_manager(actor, event)
     _check_question(info)
     if question is None:
-        position = db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.max(Question.position), -1))
-            .where(Question.event_id == event.id)
-        ) + 1
+        position = (
+            db.session.scalar(
+                sa.select(sa.func.coalesce(sa.func.max(Question.position), -1)).where(
+                    Question.event_id == event.id
+                )
+            )
+            + 1
+        )
         question = Question(event_id=event.id, position=position)
         db.session.add(question)
     question.label, question.kind = info.label.strip(), QuestionKind(info.kind)
     question.required, question.help_text = bool(info.required), info.help_text.strip()
     question.options = (
         [o.strip() for o in info.options if o.strip()]
-        if question.kind in (QuestionKind.choice, QuestionKind.multichoice) else []
+        if question.kind in (QuestionKind.choice, QuestionKind.multichoice)
+        else []
     )
     db.session.flush()
-    audit.record("question.saved", question, actor=actor, event_id=event.id,
-                 after={"label": question.label, "kind": info.kind})
+    audit.record(
+        "question.saved",
+        question,
+        actor=actor,
+        event_id=event.id,
+        after={"label": question.label, "kind": info.kind},
+    )
     return question
 
 
@@ -201,8 +226,13 @@ def save_question(
 def delete_question(actor: User, event: Event, question: Question) -> None:
     """Remove a question (answers already given stay in the registrations)."""
     _require_manager(actor, event)
-    audit.record("question.deleted", question, actor=actor, event_id=event.id,
-                 before={"label": question.label})
+    audit.record(
+        "question.deleted",
+        question,
+        actor=actor,
+        event_id=event.id,
+        before={"label": question.label},
+    )
     db.session.delete(question)
 
 
@@ -219,17 +249,23 @@ def move_question(actor: User, event: Event, question: Question, offset: int) ->
 
 
 def questions_of(event: Event) -> list[Question]:
-    return list(db.session.scalars(
-        sa.select(Question).where(Question.event_id == event.id)
-        .order_by(Question.position, Question.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Question)
+            .where(Question.event_id == event.id)
+            .order_by(Question.position, Question.id)
+        )
+    )
 
 
 def categories_of(event: Event) -> list[Category]:
-    return list(db.session.scalars(
-        sa.select(Category).where(Category.event_id == event.id)
-        .order_by(Category.position, Category.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Category)
+            .where(Category.event_id == event.id)
+            .order_by(Category.position, Category.id)
+        )
+    )
 
 
 # Registering ------------------------------------------------------------------------------
@@ -265,8 +301,11 @@ def _standard_fields(user: User, info: RegistrationInfo, require_phone: bool) ->
         errors["phone"] = _l("Enter your mobile number: door staff find you by it.")
     accounts.raise_field_errors(errors)
     return {
-        "name": name.strip(), "email": user.email, "phone": phone or "",
-        "organization": (organization or "").strip(), "job_title": (job_title or "").strip(),
+        "name": name.strip(),
+        "email": user.email,
+        "phone": phone or "",
+        "organization": (organization or "").strip(),
+        "job_title": (job_title or "").strip(),
     }
 
 
@@ -283,6 +322,8 @@ def _choose(event: Event, info: RegistrationInfo) -> tuple[Category | None, list
     ids = info.session_ids or []
     if not isinstance(ids, list) or len(set(ids)) != len(ids):
         raise ValidationFailed(fields={"session_ids": _l("Choose sessions of this event.")})
+    if not ids:
+        return category, []
     by_id = {s.id: s for s in event.sessions}
     if any(i not in by_id for i in ids):
         raise ValidationFailed(fields={"session_ids": _l("Choose sessions of this event.")})
@@ -293,12 +334,25 @@ def _needs_approval(event: Event, category: Category | None) -> bool:
     return event.requires_approval or bool(category and category.requires_approval)
 
 
-def find_registration(event: Event, user: User) -> Registration | None:
-    return db.session.scalar(
-        sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.user_id == user.id
-        )
+def find_registration(event: Event, user: User, fresh: bool = False) -> Registration | None:
+    """The user's registration for the event (``fresh``: reloaded, e.g. under the lock)."""
+    query = sa.select(Registration).where(
+        Registration.event_id == event.id, Registration.user_id == user.id
     )
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    return db.session.scalar(query)
+
+
+def _refuse_existing(existing: Registration | None, on_behalf: bool) -> None:
+    if existing is None:
+        return
+    if existing.status in ACTIVE:
+        raise already_registered(existing)
+    if existing.status == S.rejected and not on_behalf:
+        raise Conflict(
+            _l("The organizer turned down your registration."), code="registration_rejected"
+        )
 
 
 def already_registered(registration: Registration) -> Conflict:
@@ -336,11 +390,7 @@ def register(
         raise event_not_open()
     if not on_behalf and not event.registration_open(now):
         raise registration_closed()
-    existing = find_registration(event, user)
-    if existing is not None and existing.status in ACTIVE:
-        raise already_registered(existing)
-    if existing is not None and existing.status == S.rejected and not on_behalf:
-        raise Conflict(_l("The organizer turned down your registration."), code="registration_rejected")
+    _refuse_existing(find_registration(event, user), on_behalf)
     # Everything that needs no lock is checked before taking it.
     category, sessions = _choose(event, info)
     answers = clean_answers(questions_of(event), info.answers)
@@ -349,9 +399,8 @@ def register(
         raise ValidationFailed(fields={"consent": _l("Please accept the privacy notice.")})
 
     event = capacity.lock_event(event.id)
-    existing = find_registration(event, user)  # again, now that double submits queue up here
-    if existing is not None and existing.status in ACTIVE:
-        raise already_registered(existing)
+    existing = find_registration(event, user, fresh=True)  # double submits queue up here
+    _refuse_existing(existing, on_behalf)
     registration = existing or Registration(event_id=event.id, user_id=user.id)
     for name, value in fields_.items():
         setattr(registration, name, value)
@@ -363,7 +412,9 @@ def register(
         str(event.privacy_version) if not on_behalf else f"{event.privacy_version}/organizer"
     )
     registration.consent_at = now
-    registration.queued_at = now
+    # Taken under the lock, so the waitlist order is the order in which places were decided
+    # and a newly waitlisted registration is always the last one.
+    registration.queued_at = utcnow()
     registration.cancelled_at = registration.decided_at = None
     registration.decision_message = ""
     if _needs_approval(event, category):
@@ -376,17 +427,25 @@ def register(
             _confirm(registration, now)
         else:
             registration.status = S.waitlisted
+            registration.known_position = usage.waitlisted + 1
+    db.session.add(registration)
     try:
-        with db.session.begin_nested():
-            db.session.add(registration)
-            db.session.flush()
+        db.session.flush()
     except sa.exc.IntegrityError as exc:
-        if is_unique_violation(exc):  # the database is the last guard against double submits
-            raise already_registered(find_registration(event, user))
+        # Unreachable while everyone takes the event's lock; the constraint is the last guard.
+        if is_unique_violation(exc):
+            raise Conflict(
+                _l("You are already registered for this event."), code="already_registered"
+            )
         raise
     if on_behalf:
-        audit.record("registration.created", registration, actor=actor, event_id=event.id,
-                     after={"status": registration.status.value, "user_id": user.id})
+        audit.record(
+            "registration.created",
+            registration,
+            actor=actor,
+            event_id=event.id,
+            after={"status": registration.status.value, "user_id": user.id},
+        )
     if notify:
         _mail(registration, registration.status.value)
     return registration
@@ -404,13 +463,17 @@ def waitlist_position(registration: Registration) -> int | None:
     if registration.status != S.waitlisted:
         return None
     ahead = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Registration).where(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(
             Registration.event_id == registration.event_id,
             Registration.status == S.waitlisted,
             sa.or_(
                 Registration.queued_at < registration.queued_at,
-                sa.and_(Registration.queued_at == registration.queued_at,
-                        Registration.id < registration.id),
+                sa.and_(
+                    Registration.queued_at == registration.queued_at,
+                    Registration.id < registration.id,
+                ),
             ),
         )
     )
@@ -423,13 +486,17 @@ def fill_from_waitlist(event: Event, now: datetime | None = None) -> list[Regist
     Call with the event locked, inside the unit of work that freed the places.
     """
     now = now or utcnow()
-    waiting = list(db.session.scalars(
-        sa.select(Registration)
-        .where(Registration.event_id == event.id, Registration.status == S.waitlisted)
-        .order_by(Registration.queued_at, Registration.id)
-        .options(sa.orm.selectinload(Registration.sessions),
-                 sa.orm.selectinload(Registration.category))
-    ))
+    waiting = list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.event_id == event.id, Registration.status == S.waitlisted)
+            .order_by(Registration.queued_at, Registration.id)
+            .options(
+                sa.orm.selectinload(Registration.sessions),
+                sa.orm.selectinload(Registration.category),
+            )
+        )
+    )
     if not waiting:
         return []
     usage = capacity.count_usage(event)
@@ -441,8 +508,12 @@ def fill_from_waitlist(event: Event, now: datetime | None = None) -> list[Regist
             _confirm(registration, now)
             usage.take(registration.category_id, [s.id for s in registration.sessions])
             promoted.append(registration)
-            audit.record("registration.promoted", registration, event_id=event.id,
-                         after={"status": "confirmed"})
+            audit.record(
+                "registration.promoted",
+                registration,
+                event_id=event.id,
+                after={"status": "confirmed"},
+            )
             _mail(registration, "promoted")
     return promoted
 
@@ -481,8 +552,9 @@ def update_answers(
 
 
 @transactional
-def cancel(actor: User, registration: Registration, now: datetime | None = None,
-           reason: str = "") -> Registration:
+def cancel(
+    actor: User, registration: Registration, now: datetime | None = None, reason: str = ""
+) -> Registration:
     """Cancel a registration (the participant until the event starts; organizers always).
 
     A freed place goes to the first waitlisted registration whose pools all have room, in
@@ -494,8 +566,10 @@ def cancel(actor: User, registration: Registration, now: datetime | None = None,
     if not organizer and registration.user_id != actor.id:
         raise NotFound()
     if not organizer and now >= event.starts_at:
-        raise Conflict(_l("The event has started; registrations can no longer be cancelled."),
-                       code="event_started")
+        raise Conflict(
+            _l("The event has started; registrations can no longer be cancelled."),
+            code="event_started",
+        )
     event = capacity.lock_event(event.id)
     db.session.refresh(registration)
     if registration.status in (S.cancelled, S.rejected):
@@ -504,8 +578,14 @@ def cancel(actor: User, registration: Registration, now: datetime | None = None,
     registration.status = S.cancelled
     registration.cancelled_at = now
     registration.decision_message = reason[:NOTES_MAX]
-    audit.record("registration.cancelled", registration, actor=actor, event_id=event.id,
-                 before={"status": before.value}, after={"status": "cancelled"})
+    audit.record(
+        "registration.cancelled",
+        registration,
+        actor=actor,
+        event_id=event.id,
+        before={"status": before.value},
+        after={"status": "cancelled"},
+    )
     _mail(registration, "cancelled")
     if before == S.confirmed:
         db.session.flush()
@@ -514,8 +594,9 @@ def cancel(actor: User, registration: Registration, now: datetime | None = None,
 
 
 @transactional
-def approve(actor: User, registration: Registration, message: str = "",
-            now: datetime | None = None) -> Registration:
+def approve(
+    actor: User, registration: Registration, message: str = "", now: datetime | None = None
+) -> Registration:
     """Confirm a pending registration when its pools have room. Raises NotAllowed,
     Conflict ``invalid_status``/``capacity_full``."""
     now = now or utcnow()
@@ -526,7 +607,8 @@ def approve(actor: User, registration: Registration, message: str = "",
     if registration.status != S.pending:
         raise Conflict(_l("Only pending registrations can be approved."), code="invalid_status")
     usage = capacity.count_usage(
-        event, [registration.category_id] if registration.category_id else [],
+        event,
+        [registration.category_id] if registration.category_id else [],
         [s.id for s in registration.sessions],
     )
     if not capacity.has_room(event, registration.category, registration.sessions, usage):
@@ -537,8 +619,9 @@ def approve(actor: User, registration: Registration, message: str = "",
 
 
 @transactional
-def reject(actor: User, registration: Registration, message: str = "",
-           now: datetime | None = None) -> Registration:
+def reject(
+    actor: User, registration: Registration, message: str = "", now: datetime | None = None
+) -> Registration:
     """Turn down a pending or waitlisted registration. Raises NotAllowed, Conflict."""
     now = now or utcnow()
     _require_manager(actor, registration.event)
@@ -546,8 +629,9 @@ def reject(actor: User, registration: Registration, message: str = "",
     capacity.lock_event(registration.event_id)
     db.session.refresh(registration)
     if registration.status not in (S.pending, S.waitlisted):
-        raise Conflict(_l("Only pending or waitlisted registrations can be rejected."),
-                       code="invalid_status")
+        raise Conflict(
+            _l("Only pending or waitlisted registrations can be rejected."), code="invalid_status"
+        )
     registration.status = S.rejected
     _decide(actor, registration, message, now, "rejected")
     return registration
@@ -557,20 +641,27 @@ def _check_message(message: str) -> None:
     accounts.raise_field_errors({"message": _check_text(message, NOTES_MAX)})
 
 
-def _decide(actor: User, registration: Registration, message: str, now: datetime,
-            kind: str) -> None:
+def _decide(
+    actor: User, registration: Registration, message: str, now: datetime, kind: str
+) -> None:
     registration.decision_message = message.strip()
     registration.decided_at = now
     registration.decided_by_id = actor.id
-    audit.record(f"registration.{kind}", registration, actor=actor,
-                 event_id=registration.event_id, before={"status": "pending"},
-                 after={"status": registration.status.value, "message": message.strip()})
+    audit.record(
+        f"registration.{kind}",
+        registration,
+        actor=actor,
+        event_id=registration.event_id,
+        before={"status": "pending"},
+        after={"status": registration.status.value, "message": message.strip()},
+    )
     _mail(registration, kind)
 
 
 @transactional
-def decide_many(actor: User, event: Event, registration_ids: list[int], approve_: bool,
-                message: str = "") -> dict[str, list]:
+def decide_many(
+    actor: User, event: Event, registration_ids: list[int], approve_: bool, message: str = ""
+) -> dict[str, list]:
     """Approve or reject several registrations; each is decided on its own merits.
 
     Returns ``{"done": [ids], "failed": [{"id", "code", "message"}]}``.
@@ -582,8 +673,13 @@ def decide_many(actor: User, event: Event, registration_ids: list[int], approve_
     for registration_id in registration_ids:
         registration = db.session.get(Registration, registration_id)
         if registration is None or registration.event_id != event.id:
-            failed.append({"id": registration_id, "code": "not_found",
-                           "message": str(_l("Not found, or not visible to you."))})
+            failed.append(
+                {
+                    "id": registration_id,
+                    "code": "not_found",
+                    "message": str(_l("Not found, or not visible to you.")),
+                }
+            )
             continue
         try:
             with db.session.begin_nested():
@@ -611,8 +707,13 @@ def regenerate_ticket(actor: User, registration: Registration) -> Registration:
         raise Conflict(_l("Only confirmed registrations have a ticket."), code="invalid_status")
     before = registration.ticket_code
     registration.ticket_code = tickets.new_code()
-    audit.record("ticket.regenerated", registration, actor=actor,
-                 event_id=registration.event_id, before={"code": before[-4:] if before else None})
+    audit.record(
+        "ticket.regenerated",
+        registration,
+        actor=actor,
+        event_id=registration.event_id,
+        before={"code": before[-4:] if before else None},
+    )
     _mail(registration, "ticket_changed")
     return registration
 
@@ -621,8 +722,9 @@ def regenerate_ticket(actor: User, registration: Registration) -> Registration:
 
 
 @transactional
-def import_people(actor: User, event: Event, people: list[dict[str, Any]],
-                  notify: bool = False) -> dict[str, Any]:
+def import_people(
+    actor: User, event: Event, people: list[dict[str, Any]], notify: bool = False
+) -> dict[str, Any]:
     """Register a list of people on their behalf; each one follows the rules of `register`.
 
     People without an account get one without a password (they claim it by a reset link).
@@ -645,8 +747,14 @@ def import_people(actor: User, event: Event, people: list[dict[str, Any]],
                     name=person.get("name"),
                     phone=person.get("phone"),
                 )
-                registration = register(user, event, info, actor=actor,
-                                        source=RegistrationSource.imported, notify=notify)
+                registration = register(
+                    user,
+                    event,
+                    info,
+                    actor=actor,
+                    source=RegistrationSource.imported,
+                    notify=notify,
+                )
         except (Conflict, ValidationFailed) as error:
             reason = error.message
             if error.fields:
@@ -671,7 +779,9 @@ def _mail(registration: Registration, kind: str) -> None:
     if user is None or not registration.email:
         return
     queue_mail(
-        registration.email, "registration", user.locale,
+        registration.email,
+        "registration",
+        user.locale,
         kind=kind,
         registration=registration,
         event=registration.event,

@@ -59,7 +59,9 @@ def qr_svg(code: str) -> str:
 
 def qr_png(code: str, box_size: int = 12) -> bytes:
     """The ticket's QR code as a PNG (for download and mail)."""
-    image = _qr(code, border=4, box_size=box_size).make_image(fill_color="black", back_color="white")
+    image = _qr(code, border=4, box_size=box_size).make_image(
+        fill_color="black", back_color="white"
+    )
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()

@@ -30,9 +30,14 @@ def _setup(app, *, capacity=None, category_capacity=None, session_capacity=None)
         org = Organization(name="并发测试空间", slug="concurrency", kind="maker_space")
         now = datetime.now(UTC)
         event = Event(
-            organization=org, title="并发报名测试", kind="salon", status="published",
-            starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3, hours=2),
-            capacity=capacity, published_at=now,
+            organization=org,
+            title="并发报名测试",
+            kind="salon",
+            status="published",
+            starts_at=now + timedelta(days=3),
+            ends_at=now + timedelta(days=3, hours=2),
+            capacity=capacity,
+            published_at=now,
         )
         db.session.add(event)
         users = [
@@ -48,8 +53,13 @@ def _setup(app, *, capacity=None, category_capacity=None, session_capacity=None)
         if category_capacity is not None:
             category_id = reg.save_category(admin, event, "观众", category_capacity).id
         if session_capacity is not None:
-            session = EventSession(event=event, title="路演", starts_at=event.starts_at,
-                                   ends_at=event.ends_at, capacity=session_capacity)
+            session = EventSession(
+                event=event,
+                title="路演",
+                starts_at=event.starts_at,
+                ends_at=event.ends_at,
+                capacity=session_capacity,
+            )
             db.session.add(session)
             db.session.commit()
             session_id = session.id
@@ -66,7 +76,8 @@ def _burst(app, event_id, tokens, body):
         barrier.wait()
         response = client.post(
             f"/api/v1/events/{event_id}/registrations",
-            json=body, headers={"Authorization": f"Bearer {token}"},
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
         )
         return response.status_code, response.get_json()
 
@@ -84,10 +95,13 @@ def _check_exact(app, event_id, results):
     assert sorted(b["waitlist_position"] for b in waitlisted) == list(range(1, N - PLACES + 1))
     assert len({b["ticket"]["code"] for b in confirmed}) == PLACES
     with app.app_context():
-        counts = dict(db.session.execute(
-            sa.select(Registration.status, sa.func.count())
-            .where(Registration.event_id == event_id).group_by(Registration.status)
-        ).all())
+        counts = dict(
+            db.session.execute(
+                sa.select(Registration.status, sa.func.count())
+                .where(Registration.event_id == event_id)
+                .group_by(Registration.status)
+            ).all()
+        )
     assert counts == {"confirmed": PLACES, "waitlisted": N - PLACES}
 
 
@@ -124,24 +138,30 @@ def test_concurrent_cancellations_promote_in_arrival_order(fresh_db):
     event_id, tokens, admin_token, _, _ = _setup(app, capacity=PLACES)
     results = _burst(app, event_id, tokens, {"consent": True})
     confirmed = [b["id"] for _, b in results if b["status"] == "confirmed"]
-    waiting = sorted((b["waitlist_position"], b["id"]) for _, b in results
-                     if b["status"] == "waitlisted")
+    waiting = sorted(
+        (b["waitlist_position"], b["id"]) for _, b in results if b["status"] == "waitlisted"
+    )
     barrier = Barrier(10)
 
     def cancel(registration_id):
         client = app.test_client()
         barrier.wait()
-        return client.post(f"/api/v1/registrations/{registration_id}/cancel",
-                           headers={"Authorization": f"Bearer {admin_token}"}).status_code
+        return client.post(
+            f"/api/v1/registrations/{registration_id}/cancel",
+            headers={"Authorization": f"Bearer {admin_token}"},
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         assert set(pool.map(cancel, confirmed[:10])) == {200}
     first_ten = {rid for _, rid in waiting[:10]}
     with app.app_context():
-        now_confirmed = set(db.session.scalars(
-            sa.select(Registration.id).where(Registration.event_id == event_id,
-                                             Registration.status == "confirmed")
-        ))
+        now_confirmed = set(
+            db.session.scalars(
+                sa.select(Registration.id).where(
+                    Registration.event_id == event_id, Registration.status == "confirmed"
+                )
+            )
+        )
     assert len(now_confirmed) == PLACES
     assert first_ten <= now_confirmed
     assert not ({rid for _, rid in waiting[10:]} & now_confirmed)

@@ -56,8 +56,14 @@ def test_category_and_session_pools(event, organizer):
     a, b, c, d = people(4)
     assert reg.register(a, event, info(category_id=investors.id)).status == "confirmed"
     assert reg.register(b, event, info(category_id=investors.id)).status == "waitlisted"
-    assert reg.register(c, event, info(category_id=audience.id, session_ids=[forum.id])).status == "confirmed"
-    assert reg.register(d, event, info(category_id=audience.id, session_ids=[forum.id])).status == "waitlisted"
+    assert (
+        reg.register(c, event, info(category_id=audience.id, session_ids=[forum.id])).status
+        == "confirmed"
+    )
+    assert (
+        reg.register(d, event, info(category_id=audience.id, session_ids=[forum.id])).status
+        == "waitlisted"
+    )
 
 
 def test_promotion_skips_those_whose_pools_are_still_full(event, organizer):
@@ -139,14 +145,20 @@ def test_closed_window_or_unpublished_event_refuses(event, participant, now, cha
 
 
 def test_answers_are_checked(event, organizer, participant):
-    size = reg.save_question(organizer, event, reg.QuestionInfo("团队人数", "number", required=True))
+    size = reg.save_question(
+        organizer, event, reg.QuestionInfo("团队人数", "number", required=True)
+    )
     stage = reg.save_question(
         organizer, event, reg.QuestionInfo("融资阶段", "choice", options=["天使轮", "A轮"])
     )
     bad = {str(size.id): "many", str(stage.id): "C轮", "999999": "x"}
     with pytest.raises(ValidationFailed) as error:
         reg.register(participant, event, info(answers=bad))
-    assert set(error.value.fields) == {f"answers.{size.id}", f"answers.{stage.id}", "answers.999999"}
+    assert set(error.value.fields) == {
+        f"answers.{size.id}",
+        f"answers.{stage.id}",
+        "answers.999999",
+    }
     with pytest.raises(ValidationFailed) as error:
         reg.register(participant, event, info(answers={str(stage.id): "A轮"}))
     assert f"answers.{size.id}" in error.value.fields
@@ -204,12 +216,16 @@ def test_capacity_increase_fills_the_waitlist(event, organizer):
 
 def test_import_applies_every_rule(event, organizer):
     event.capacity = 1
-    result = reg.import_people(organizer, event, [
-        {"name": "钱一", "email": "qian@example.com", "phone": "13700000001"},
-        {"name": "孙二", "email": "sun@example.com"},
-        {"name": "钱一", "email": "QIAN@example.com"},
-        {"name": "", "email": "not-an-email"},
-    ])
+    result = reg.import_people(
+        organizer,
+        event,
+        [
+            {"name": "钱一", "email": "qian@example.com", "phone": "13700000001"},
+            {"name": "孙二", "email": "sun@example.com"},
+            {"name": "钱一", "email": "QIAN@example.com"},
+            {"name": "", "email": "not-an-email"},
+        ],
+    )
     assert result["created"] == 2
     assert [r.status.value for r in result["registrations"]] == ["confirmed", "waitlisted"]
     assert [s["index"] for s in result["skipped"]] == [2, 3]

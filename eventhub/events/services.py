@@ -148,6 +148,11 @@ def update_event(actor: User, event: Event, **changes: Any) -> Event:
     before = {k: _jsonable(getattr(event, k)) for k in changes}
     for name, value in _values(info).items():
         setattr(event, name, value)
+    if "capacity" in changes and before["capacity"] != event.capacity:
+        from eventhub.events.signals import capacity_changed
+
+        db.session.flush()
+        capacity_changed.send(event)
     audit.record("event.updated", event, actor=actor, event_id=event.id, before=before,
                  after={k: _jsonable(getattr(event, k)) for k in changes})
     return event
@@ -268,7 +273,13 @@ def update_session(actor: User, session: EventSession, info: SessionInfo) -> Eve
     _check_session(session.event, info)
     session.title, session.room = info.title.strip(), info.room.strip()
     session.starts_at, session.ends_at = info.starts_at, info.ends_at
+    grew = info.capacity != session.capacity
     session.capacity, session.description = info.capacity, info.description
+    if grew:
+        from eventhub.events.signals import capacity_changed
+
+        db.session.flush()
+        capacity_changed.send(session.event)
     return session
 
 

@@ -19,6 +19,7 @@ from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import db, is_unique_violation, transactional, utcnow
 from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from eventhub.events.models import Event, EventSession, EventStatus
+from eventhub.events.signals import capacity_changed
 from eventhub.links import external_url
 from eventhub.mail.services import queue_mail
 from eventhub.registrations import capacity, tickets
@@ -521,6 +522,12 @@ def fill_from_waitlist(event: Event, now: datetime | None = None) -> list[Regist
 def _after_capacity_change(event: Event) -> None:
     """A pool may have grown: let the waitlist move up (the event is locked already)."""
     fill_from_waitlist(event)
+
+
+@capacity_changed.connect
+def _on_capacity_changed(event: Event) -> None:
+    """An event's or session's capacity changed: give freed places to the waitlist."""
+    fill_from_waitlist(capacity.lock_event(event.id))
 
 
 @transactional

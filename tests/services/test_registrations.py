@@ -230,3 +230,29 @@ def test_import_applies_every_rule(event, organizer):
     assert [r.status.value for r in result["registrations"]] == ["confirmed", "waitlisted"]
     assert [s["index"] for s in result["skipped"]] == [2, 3]
     assert result["skipped"][0]["code"] == "already_registered"
+
+
+def test_raising_event_capacity_promotes_the_waitlist(event, organizer):
+    from eventhub.events import services as events
+
+    event.capacity = 1
+    first, second, third = (reg.register(u, event, info()) for u in people(3))
+    assert (second.status, third.status) == ("waitlisted", "waitlisted")
+    events.update_event(organizer, event, capacity=2)
+    assert (second.status, third.status) == ("confirmed", "waitlisted")
+    assert reg.waitlist_position(third) == 1
+
+
+def test_raising_session_capacity_promotes_the_waitlist(event, organizer):
+    from eventhub.events import services as events
+
+    forum = factories.SessionFactory(event=event, capacity=1)
+    a, b = people(2)
+    reg.register(a, event, info(session_ids=[forum.id]))
+    waiting = reg.register(b, event, info(session_ids=[forum.id]))
+    assert waiting.status == "waitlisted"
+    events.update_session(
+        organizer, forum,
+        events.SessionInfo(forum.title, forum.starts_at, forum.ends_at, forum.room, 5),
+    )
+    assert waiting.status == "confirmed"

@@ -159,11 +159,13 @@ def _note_write(session: sa.orm.Session, _context: Any) -> None:
     session.info["wrote"] = True
 
 
-@sa.event.listens_for(sa.orm.Session, "after_commit")
-@sa.event.listens_for(sa.orm.Session, "after_rollback")
-def _forget_locks(session: sa.orm.Session) -> None:
-    session.info.pop("wrote", None)
-    session.info.pop("sqlite_write_lock", None)
+@sa.event.listens_for(sa.orm.Session, "after_transaction_end")
+def _forget_locks(session: sa.orm.Session, transaction: sa.orm.SessionTransaction) -> None:
+    # Only the end of the outermost transaction releases the lock: a savepoint rolled back
+    # (one refused item of a batch) leaves the transaction, its writes and its lock in place.
+    if transaction.parent is None:
+        session.info.pop("wrote", None)
+        session.info.pop("sqlite_write_lock", None)
 
 
 def is_unique_violation(exc: sa.exc.IntegrityError) -> bool:

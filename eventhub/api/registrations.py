@@ -539,8 +539,20 @@ def cancel_registration(data: dict, registration_id: int) -> dict:
     return registration_body(registration)
 
 
+def decidable_registration(registration_id: int) -> Registration:
+    """The registration, for an organizer's action on it: 404 to those who may not see it,
+    while its owner and the event's door staff see it exist (the service then answers 403)."""
+    registration = get_or_404(Registration, registration_id)
+    user = require_user()
+    if registration.user_id != user.id and not permissions.can_check_in(
+        user, registration.event
+    ):
+        raise NotFound()
+    return registration
+
+
 def _decide(registration_id: int, data: dict, approve: bool) -> dict:
-    registration = visible_registration(registration_id)
+    registration = decidable_registration(registration_id)
     decide = services.approve if approve else services.reject
     decide(require_user(), registration, data.get("message", ""))
     return registration_body(registration, organizer=True)
@@ -613,7 +625,7 @@ def decide_registrations(data: dict, event_id: int) -> dict:
 @blp.arguments(NoBodySchema, required=False)
 def regenerate_ticket(_: dict, registration_id: int) -> dict:
     """Issue a new ticket code; the old one stops working at once."""
-    registration = visible_registration(registration_id)
+    registration = decidable_registration(registration_id)
     services.regenerate_ticket(require_user(), registration)
     return registration_body(registration, organizer=True)
 

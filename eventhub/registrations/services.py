@@ -108,11 +108,14 @@ def save_category(
             sa.select(sa.func.count()).select_from(Category).where(Category.event_id == event.id)
         )
         category = Category(event=event, position=position)
-        db.session.add(category)
-    category.name, category.capacity = name.strip(), capacity_
-    category.requires_approval, category.description = bool(requires_approval), description
     try:
+        # Changed inside the savepoint: begin_nested() flushes pending changes first, and a
+        # duplicate name must fail inside it, not leave the whole transaction broken.
         with db.session.begin_nested():
+            category.name, category.capacity = name.strip(), capacity_
+            category.requires_approval = bool(requires_approval)
+            category.description = description
+            db.session.add(category)
             db.session.flush()
     except sa.exc.IntegrityError as exc:
         if is_unique_violation(exc):

@@ -394,7 +394,6 @@ def register(
         raise event_not_open()
     if not on_behalf and not event.registration_open(now):
         raise registration_closed()
-    _refuse_existing(find_registration(event, user), on_behalf)
     # Everything that needs no lock is checked before taking it.
     category, sessions = _choose(event, info)
     answers = clean_answers(questions_of(event), info.answers)

@@ -158,6 +158,25 @@ def update_event(actor: User, event: Event, **changes: Any) -> Event:
     return event
 
 
+@transactional
+def update_privacy_notice(actor: User, event: Event, text: str) -> Event:
+    """Replace the event's privacy notice; a changed text is a new version (consents record
+    which one they accepted). Raises NotAllowed, ValidationFailed."""
+    if not permissions.can_manage_event(actor, event):
+        raise NotAllowed()
+    if not isinstance(text, str) or "\x00" in text:
+        raise ValidationFailed(fields={"privacy_notice": _l("Enter text.")})
+    raise_field_errors({"privacy_notice": _too_long(text, TEXT_MAX)})
+    text = text.strip()
+    if text != (event.privacy_notice or ""):
+        before = event.privacy_version
+        event.privacy_notice = text
+        event.privacy_version = before + 1
+        audit.record("event.privacy_notice", event, actor=actor, event_id=event.id,
+                     before={"version": before}, after={"version": event.privacy_version})
+    return event
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from eventhub.accounts.models import User
+from eventhub.audit import AuditEntry
 from eventhub.database import db
 from eventhub.events.models import Event
 from eventhub.registrations.models import Registration, RegistrationStatus
@@ -100,3 +101,38 @@ def status_counts(event: Event) -> dict[str, int]:
     counts = {status.value: 0 for status in RegistrationStatus}
     counts.update({status.value: n for status, n in rows})
     return counts
+
+
+def category_counts(event: Event) -> dict[int | None, dict[str, int]]:
+    """Registrations per category (None: without one) and status."""
+    rows = db.session.execute(
+        sa.select(Registration.category_id, Registration.status, sa.func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.category_id, Registration.status)
+    )
+    counts: dict[int | None, dict[str, int]] = {}
+    for category_id, status, n in rows:
+        counts.setdefault(category_id, {})[status.value] = n
+    return counts
+
+
+def history(registration: Registration) -> list[AuditEntry]:
+    """The audit entries of a registration, oldest first, with their actors."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .where(
+                AuditEntry.object_type == Registration.__tablename__,
+                AuditEntry.object_id == registration.id,
+            )
+            .order_by(AuditEntry.at, AuditEntry.id)
+        )
+    )
+
+
+def actors(entries: Iterable[AuditEntry]) -> dict[int, User]:
+    """The users who made the given audit entries, by id, in one query."""
+    ids = {e.actor_id for e in entries if e.actor_id}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}

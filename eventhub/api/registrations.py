@@ -81,7 +81,10 @@ class QuestionPatchSchema(QuestionInSchema):
     required = Bool()
     options = ma.fields.List(Str(), validate=ma.validate.Length(max=100))
     help_text = Str(max_length=500)
-    position = Int(metadata={"description": "Move the question to this place (0 = first)."})
+    position = Int(
+        validate=ma.validate.Range(min=0, max=1000),
+        metadata={"description": "Move the question to this place (0 = first)."},
+    )
 
 
 class QuestionSchema(ma.Schema):

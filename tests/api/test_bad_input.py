@@ -214,7 +214,8 @@ def world(org, owner, staff, admin, event):
     registration, to_cancel = (register(u, event) for u in people[:2])
     pending, pending2 = (register(u, form_event, category_id=category.id) for u in people[2:])
     return {"org": org, "event": event, "draft": draft, "session": session, "token": token,
-            "membership": membership, "form_event": form_event, "open_event": open_event, "category": category,
+            "membership": membership, "form_event": form_event, "open_event": open_event,
+            "category": category,
             "spare_category": spare_category, "question": question,
             "spare_question": spare_question, "registration": registration,
             "to_cancel": to_cancel, "pending": pending, "pending2": pending2}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, url_for
-from flask_login import current_user
+from flask import Response, g, url_for
+from flask_login import current_user, logout_user
 
 from eventhub import permissions
 from eventhub.api.common import (
@@ -30,7 +30,7 @@ from eventhub.api.common import (
 )
 from eventhub.api.events import load_event
 from eventhub.errors import NotAllowed, NotFound
-from eventhub.registrations import exports, queries, services, tickets
+from eventhub.registrations import exports, privacy, queries, services, tickets
 from eventhub.registrations.models import (
     Category,
     Question,
@@ -646,3 +646,45 @@ def ticket_svg(registration_id: int) -> Response:
     response = Response(tickets.qr_svg(registration.ticket_code), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# Privacy (PIPL): your data, deleting your account -----------------------------------------
+
+
+class MyDataSchema(ma.Schema):
+    exported_at = ma.fields.String()
+    profile = ma.fields.Dict()
+    memberships = ma.fields.List(ma.fields.Dict())
+    registrations = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "Each with its event, status, answers labelled by question "
+                                 "and the consent (notice version and time)."},
+    )
+
+
+class DeleteAccountSchema(StrictSchema):
+    password = Str(required=True, max_length=128)
+
+
+@blp.route("/me/data", methods=["GET"])
+@blp.response(200, MyDataSchema)
+@doc_errors(blp, 401)
+@secured(blp)
+@authenticated
+def my_data() -> dict:
+    """Everything eventhub holds about you: profile, memberships, registrations and answers."""
+    return privacy.export_my_data(require_user())
+
+
+@blp.route("/me/delete", methods=["POST"])
+@blp.response(204)
+@doc_errors(blp, 400, 401, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(DeleteAccountSchema)
+def delete_me(data: dict) -> None:
+    """Delete your account (422 `wrong_password`): registrations of events that have not
+    ended are cancelled, every registration is anonymized, your tokens stop working."""
+    privacy.delete_account(require_user(), data["password"])
+    if not g.get("auth_via_token"):
+        logout_user()

@@ -132,6 +132,9 @@ ENDPOINTS = [
               "notify": False}, bools=("notify",), ids=("open_event",)),
     Endpoint("regenerate_ticket", "POST", "/api/v1/registrations/{registration}/ticket/regenerate",
              {}, ids=("registration",)),
+    # Last: its valid body deletes the acting admin.
+    Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
+             strings=("password",)),
 ]
 
 
@@ -275,7 +278,7 @@ def test_the_matrix_bodies_are_valid(api, admin, world):
         if ep.anonymous or ep.method == "DELETE":
             continue
         response = _send(client, ep, world, json.dumps(ep.body), {})
-        assert response.status_code in (200, 201), (ep.name, response.get_json())
+        assert response.status_code in (200, 201, 204), (ep.name, response.get_data(as_text=True))
     db.session.expire_all()
 
 

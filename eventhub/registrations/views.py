@@ -69,6 +69,13 @@ STATUS_LABELS = {
     S.cancelled: _l("Cancelled"),
 }
 
+SOURCE_LABELS = {
+    RegistrationSource.self: _l("by themselves"),
+    RegistrationSource.organizer: _l("by an organizer"),
+    RegistrationSource.imported: _l("imported"),
+    RegistrationSource.walk_in: _l("walk-in at the door"),
+}
+
 #: What the organizer's bulk buttons and single decisions say when they worked.
 DECIDED = {
     "approve": lambda n: _("%(n)d registrations approved.", n=n),
@@ -83,6 +90,11 @@ def _me() -> User:
 @bp.app_template_filter("registration_status")
 def registration_status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_filter("registration_source")
+def registration_source_label(source: str) -> str:
+    return str(SOURCE_LABELS.get(source, source))
 
 
 @bp.app_template_filter("code_groups")

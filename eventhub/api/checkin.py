@@ -19,7 +19,6 @@ from eventhub.api.common import (
     Time,
     authenticated,
     doc_errors,
-    get_or_404,
     make_blueprint,
     require_user,
     secured,
@@ -28,7 +27,7 @@ from eventhub.api.events import load_event
 from eventhub.checkin import services
 from eventhub.checkin.models import CheckinList, ScanStatus, ScanType
 from eventhub.database import db
-from eventhub.errors import NotAllowed
+from eventhub.errors import NotAllowed, NotFound
 from eventhub.formatting import mask_phone
 from eventhub.registrations.models import Registration
 from eventhub.registrations.queries import search_clause
@@ -125,7 +124,13 @@ FoundListSchema = type(
 
 def door_list(list_id: int) -> CheckinList:
     """The list, to door staff of its event: 404 when invisible, 403 when not staff."""
-    checkin_list = get_or_404(CheckinList, list_id)
+    checkin_list = db.session.scalars(
+        sa.select(CheckinList)
+        .where(CheckinList.id == list_id)
+        .options(sa.orm.joinedload(CheckinList.event))
+    ).first()
+    if checkin_list is None:
+        raise NotFound()
     load_event(checkin_list.event_id)
     if not permissions.can_check_in(require_user(), checkin_list.event):
         raise NotAllowed()
@@ -189,7 +194,7 @@ def scan(data: dict, list_id: int) -> dict:
 def revert(_: dict, checkin_id: int) -> dict:
     """Undo a mistaken check-in; audited. 409 when it is not an ok scan or undone already."""
     record = services.revert(require_user(), checkin_id)
-    return {**record.response, "status": record.status.value}
+    return {**record.response, "checkin_id": record.id}
 
 
 @blp.route("/checkin-lists/<id:list_id>/stats", methods=["GET"])

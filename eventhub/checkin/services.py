@@ -149,7 +149,8 @@ def _locked_registration(code: str) -> Registration | None:
     return db.session.scalars(
         sa.select(Registration)
         .where(Registration.ticket_code == code)
-        .with_for_update()
+        .options(sa.orm.joinedload(Registration.category))
+        .with_for_update(of=Registration)
         .execution_options(populate_existing=True)
     ).first()
 
@@ -195,8 +196,17 @@ def _decide(
 
 def replay(nonce: str) -> dict[str, Any] | None:
     """The answer already given to this nonce, if any."""
-    stored = db.session.scalar(sa.select(Scan.response).where(Scan.nonce == nonce))
-    return dict(stored) if stored is not None else None
+    row = db.session.execute(
+        sa.select(Scan.id, Scan.status, Scan.response).where(Scan.nonce == nonce)
+    ).first()
+    return _answer(row.response, row.id, row.status) if row is not None else None
+
+
+def _answer(response: dict[str, Any], scan_id: int, status: ScanStatus) -> dict[str, Any]:
+    answer = dict(response)
+    if status == ScanStatus.ok:
+        answer["checkin_id"] = scan_id
+    return answer
 
 
 class DuplicateNonce(Conflict):
@@ -255,11 +265,13 @@ def _scan(
     registration = _locked_registration(normalized) if normalized else None
     if registration is None:
         lock_for_write()
-    stored = replay(nonce)  # a retry that raced us to the lock
-    if stored is not None:
-        return stored
     status, previous = _decide(checkin_list, registration, scan_type)
     same_event = registration is not None and registration.event_id == checkin_list.event_id
+    response: dict[str, Any] = {"status": status.value, "at": _iso(now)}
+    if same_event and status != ScanStatus.invalid:
+        response["registration"] = _person(registration)
+    if previous is not None:
+        response["previous"] = {"at": _iso(previous.at), "device": previous.device}
     record = Scan(
         list_id=checkin_list.id,
         nonce=nonce,
@@ -271,6 +283,7 @@ def _scan(
         client_at=client_at,
         device=device.strip(),
         user_id=actor.id,
+        response=response,
     )
     db.session.add(record)
     try:
@@ -281,15 +294,7 @@ def _scan(
             # message would look up the user's language through it.
             raise DuplicateNonce("duplicate nonce")
         raise
-    answer: dict[str, Any] = {"status": status.value, "at": _iso(now)}
-    if same_event and status != ScanStatus.invalid:
-        answer["registration"] = _person(registration)
-    if status == ScanStatus.ok:
-        answer["checkin_id"] = record.id
-    if previous is not None:
-        answer["previous"] = {"at": _iso(previous.at), "device": previous.device}
-    record.response = answer
-    return answer
+    return _answer(response, record.id, status)
 
 
 @transactional

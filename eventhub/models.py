@@ -2,6 +2,7 @@
 
 from eventhub.accounts.models import ApiToken, User
 from eventhub.audit import AuditEntry
+from eventhub.checkin.models import CheckinList, Scan
 from eventhub.database import Base, db
 from eventhub.events.models import Event, EventSession
 from eventhub.mail.models import OutboxMessage
@@ -9,7 +10,7 @@ from eventhub.orgs.models import Membership, Organization
 from eventhub.registrations.models import Category, Question, Registration, registration_sessions
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "Category", "Event", "EventSession", "Membership",
-    "Organization", "OutboxMessage", "Question", "Registration", "User", "db",
-    "registration_sessions",
+    "ApiToken", "AuditEntry", "Base", "Category", "CheckinList", "Event", "EventSession",
+    "Membership", "Organization", "OutboxMessage", "Question", "Registration", "Scan", "User",
+    "db", "registration_sessions",
 ]

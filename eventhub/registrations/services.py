@@ -797,7 +797,11 @@ def _mail(registration: Registration, kind: str) -> None:
         ticket_link=ticket_url(registration) if registration.ticket_code else None,
         event_link=external_url("events.detail", event_id=registration.event_id),
         my_data_link=external_url("registrations.my_registrations"),
-        position=waitlist_position(registration),
+        position=(
+            registration.known_position
+            if kind == "waitlisted" and registration.known_position
+            else waitlist_position(registration)
+        ),
     )
 
 

@@ -235,7 +235,7 @@ class CancelForm(FlaskForm):
 
 
 class CategoryForm(FlaskForm):
-    name = StringField(_l("Name"), render_kw={"maxlength": NAME_MAX},
+    name = StringField(_l("Category name"), render_kw={"maxlength": NAME_MAX},
                        description=_l("For example: audience, founder, investor, media."))
     capacity = IntegerField(_l("Places"), validators=[Optional()],
                             render_kw={"inputmode": "numeric", "min": 0},

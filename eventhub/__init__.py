@@ -83,10 +83,14 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.api import init_api
     from eventhub.events.views import bp as events_bp
     from eventhub.orgs.views import bp as orgs_bp
+    from eventhub.registrations.privacy_views import bp as privacy_bp
+    from eventhub.registrations.views import bp as registrations_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(orgs_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(registrations_bp)
+    app.register_blueprint(privacy_bp)
     init_api(app)
 
 

@@ -1,4 +1,4 @@
-"""`flask eventhub ...`: create-admin, demo, mail."""
+"""`flask eventhub ...`: create-admin, demo, mail, purge."""
 
 from __future__ import annotations
 
@@ -62,6 +62,16 @@ def demo(reset: bool) -> None:
         click.echo(f"  {role:<28} {email:<32} {password}")
 
 
+@eventhub_cli.command("purge")
+@click.option("--days", type=click.IntRange(min=0), required=True,
+              help="Anonymize registrations of events that ended more than this many days ago.")
+def purge(days: int) -> None:
+    """Anonymize the personal data of old events' registrations (idempotent; for cron)."""
+    from eventhub.registrations.privacy import purge_ended_events
+
+    click.echo(f"anonymized {purge_ended_events(days)} registrations")
+
+
 mail_cli = AppGroup("mail", help="The mail outbox.")
 eventhub_cli.add_command(mail_cli)
 
@@ -82,6 +92,15 @@ def mail_send(loop: bool, interval: float) -> None:
         if not loop:
             return
         time.sleep(interval)
+
+
+@mail_cli.command("remind")
+def mail_remind() -> None:
+    """Queue reminders for confirmed participants of events starting within 24 hours (once
+    each; run daily or hourly from cron)."""
+    from eventhub.registrations.services import send_reminders
+
+    click.echo(f"queued {send_reminders()} reminders")
 
 
 @mail_cli.command("status")

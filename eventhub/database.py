@@ -25,7 +25,9 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+#: Objects stay usable after a commit (serializing a response needs no reload); code that
+#: decides under a lock reloads what it reads (``populate_existing``, ``refresh``).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 def utcnow() -> datetime:
@@ -132,13 +134,38 @@ def run_after_commit() -> None:
 
 
 def lock_for_write() -> None:
-    """Start the current transaction with SQLite's write lock (a no-op elsewhere).
+    """Hold SQLite's write lock for the rest of the transaction (a no-op elsewhere).
 
-    Must be the first statement of the unit of work; PostgreSQL and MariaDB use
-    ``SELECT ... FOR UPDATE`` on the capacity rows instead.
+    SQLite has no row locks: ``BEGIN IMMEDIATE`` serializes writers instead. It must start the
+    transaction, so a read-only transaction the request already opened (loading the user, the
+    event) is ended first. A transaction that has written holds the lock already. PostgreSQL
+    and MariaDB use ``SELECT ... FOR UPDATE`` on the rows that decide (`capacity.lock_event`).
     """
-    if db.session.get_bind().dialect.name == "sqlite" and not db.session.in_transaction():
-        db.session.connection(execution_options={"sqlite_immediate": True})
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    if session.info.get("sqlite_write_lock") or session.info.get("wrote"):
+        return
+    if session.in_transaction():
+        session.commit()  # only reads so far: nothing is lost by ending them
+    session.connection(execution_options={"sqlite_immediate": True})
+    session.info["sqlite_write_lock"] = True
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush")
+def _note_write(session: sa.orm.Session, _context: Any) -> None:
+    session.info["wrote"] = True
+
+
+@sa.event.listens_for(sa.orm.Session, "after_transaction_end")
+def _forget_locks(session: sa.orm.Session, transaction: sa.orm.SessionTransaction) -> None:
+    # Only the end of the outermost transaction releases the lock: a savepoint rolled back
+    # (one refused item of a batch) leaves the transaction, its writes and its lock in place.
+    if transaction.parent is None:
+        session.info.pop("wrote", None)
+        session.info.pop("sqlite_write_lock", None)
 
 
 def is_unique_violation(exc: sa.exc.IntegrityError) -> bool:

@@ -8,6 +8,7 @@ today, so the home page always has upcoming events.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,6 +23,8 @@ from eventhub.events import services as events
 from eventhub.events.models import Event, EventStatus
 from eventhub.orgs import services as orgs
 from eventhub.orgs.models import Membership, Organization, Role
+from eventhub.registrations import services as registrations
+from eventhub.registrations.models import Registration, RegistrationStatus
 
 #: Every demo account signs in with this password.
 DEMO_PASSWORD = "eventhub2026"  # noqa: S105 - published in the README on purpose
@@ -145,6 +148,7 @@ def clear_database() -> None:
     """Delete every row of every table, children before parents."""
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
+    db.session.expunge_all()  # the rows are gone: forget the objects loaded from them
 
 
 @transactional
@@ -230,12 +234,13 @@ def load_events(admin: User, organizations: dict[str, Organization], today: date
     organizer = accounts.find_user_by_email("organizer@example.com")
     dlut = accounts.find_user_by_email("dlut@example.com")
     hunnan = accounts.find_user_by_email("hunnan@example.com")
-    week(organizer, organizations[MAKER_SPACE], today + timedelta(days=21))
-    contest(organizer, organizations[ALLIANCE], today)
-    salon(organizer, organizations[MAKER_SPACE], today + timedelta(days=6))
-    camp(dlut, organizations[UNIVERSITY_PARK], today + timedelta(days=12))
+    the_week = week(organizer, organizations[MAKER_SPACE], today + timedelta(days=21))
+    the_contest = contest(organizer, organizations[ALLIANCE], today)
+    the_salon = salon(organizer, organizations[MAKER_SPACE], today + timedelta(days=6))
+    the_camp = camp(dlut, organizations[UNIVERSITY_PARK], today + timedelta(days=12))
     draft_science_week(hunnan, organizations[INCUBATOR], today + timedelta(days=60))
-    past_salon(organizer, organizations[MAKER_SPACE], today - timedelta(days=30))
+    the_past = past_salon(organizer, organizations[MAKER_SPACE], today - timedelta(days=30))
+    load_registrations(organizer, dlut, the_week, the_contest, the_salon, the_camp, the_past)
 
 
 WEEK_DESCRIPTION = """\
@@ -356,7 +361,7 @@ def salon(actor: User, org: Organization, day: date) -> Event:
         venue="沈阳市众创空间 3 楼共享大厅",
         address="辽宁省沈阳市浑南区创新路 155 号",
         description=SALON_DESCRIPTION,
-        capacity=60,
+        capacity=30,  # small, so it fills up and has a waitlist
     )
     return ensure_event(actor, org, info)
 
@@ -415,3 +420,130 @@ def past_salon(actor: User, org: Organization, day: date) -> Event:
         capacity=50,
     )
     return ensure_event(actor, org, info, status=EventStatus.closed)
+
+
+# Registration forms and registrations ---------------------------------------------------
+
+#: (name, capacity, requires approval)
+CATEGORIES = [
+    ("观众", None, False),
+    ("创业者", None, False),
+    ("投资人", 40, True),
+    ("媒体", 20, False),
+    ("嘉宾", 30, False),
+]
+CITIES = ["沈阳", "大连", "鞍山", "抚顺", "本溪", "丹东", "锦州", "营口", "铁岭", "北京", "上海"]
+FIELDS = ["智能制造", "新一代信息技术", "生物医药", "新材料与新能源", "现代农业"]
+#: (label, kind, required, options)
+QUESTIONS = [
+    ("所在城市", "text", True, []),
+    ("关注领域", "multichoice", False, FIELDS),
+    ("团队人数", "number", False, []),
+    ("是否需要住宿", "checkbox", False, []),
+]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
+         "明", "超", "秀英", "霞", "平", "刚", "桂英", "浩然", "子轩", "欣怡", "梓涵", "宇航",
+         "思远", "雨桐", "嘉怡", "一鸣", "晓东", "海燕", "建华", "志强", "文博", "佳琪", "晨阳"]
+#: Extra participant accounts (no password: as if imported; they claim them by a reset link).
+CROWD = 240
+
+
+def crowd() -> list[User]:
+    """The demo's extra participants, with Chinese names and mobile numbers."""
+    people = []
+    for n in range(CROWD):
+        name = SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
+        phone = f"{('13', '15', '18')[n % 3]}{(n * 7919) % 10:d}{20_000_000 + n * 37:08d}"
+        user = accounts.find_user_by_email(f"guest{n:03d}@example.com")
+        people.append(user or accounts.ensure_user(f"guest{n:03d}@example.com", name, phone))
+    return people
+
+
+def ensure_form(actor: User, event: Event) -> None:
+    """The registration form of the week and the salon: categories and four questions."""
+    if registrations.categories_of(event):
+        return
+    for name, places, approval in CATEGORIES:
+        registrations.save_category(actor, event, name, places, approval)
+    for label, kind, required, options in QUESTIONS:
+        registrations.save_question(
+            actor, event, registrations.QuestionInfo(label, kind, required, list(options))
+        )
+
+
+def _answers(event: Event, rng: random.Random) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for question in registrations.questions_of(event):
+        if question.label == "所在城市":
+            values[str(question.id)] = rng.choice(CITIES)
+        elif question.label == "关注领域":
+            values[str(question.id)] = rng.sample(FIELDS, rng.randint(1, 3))
+        elif question.label == "团队人数" and rng.random() < 0.7:
+            values[str(question.id)] = rng.randint(1, 12)
+        elif question.label == "是否需要住宿":
+            values[str(question.id)] = rng.random() < 0.25
+    return values
+
+
+def _register_many(
+    event: Event,
+    people: Sequence[User],
+    rng: random.Random,
+    *,
+    actor: User | None = None,
+    sessions: bool = False,
+) -> list[Registration]:
+    """Register ``people`` through the service (no mail), choosing a category and sessions."""
+    categories = registrations.categories_of(event)
+    weights = [50, 30, 6, 4, 4][: len(categories)]
+    done = []
+    for user in people:
+        category = rng.choices(categories, weights)[0] if categories else None
+        session_ids = []
+        if sessions and event.sessions:
+            chosen = rng.sample(event.sessions, rng.randint(1, 3))
+            session_ids = [s.id for s in sorted(chosen, key=lambda s: s.id)]
+        info = registrations.RegistrationInfo(
+            category_id=category.id if category else None,
+            session_ids=session_ids,
+            answers=_answers(event, rng),
+            consent=True,
+        )
+        done.append(registrations.register(user, event, info, actor=actor, notify=False))
+    return done
+
+
+def load_registrations(
+    organizer: User, dlut: User, week_: Event, contest_: Event, salon_: Event, camp_: Event,
+    past: Event,
+) -> None:
+    """Hundreds of registrations in every status, unless the events have some already."""
+    if db.session.scalar(sa.select(Registration.id).limit(1)) is not None:
+        return
+    for event in (week_, salon_):
+        ensure_form(organizer, event)
+    rng = random.Random(2026)  # the same data set every time
+    named = [accounts.find_user_by_email(f"{p[1]}@example.com") for p in PARTICIPANTS]
+    everybody = named + crowd()
+    # The entrepreneurship week: many, with sessions; investors wait for approval.
+    week_regs = _register_many(week_, rng.sample(everybody, 180), rng, sessions=True)
+    pending = [r for r in week_regs if r.status == RegistrationStatus.pending]
+    for registration in pending[: len(pending) // 2]:
+        registrations.approve(organizer, registration, "欢迎莅临创业周。")
+    for registration in week_regs[5:15]:
+        registrations.cancel(registration.user, registration)
+    # The salon fills up: a waitlist, and cancellations that move it up.
+    salon_regs = _register_many(salon_, everybody[:40], rng)
+    for registration in [r for r in salon_regs if r.status == RegistrationStatus.confirmed][3:6]:
+        registrations.cancel(registration.user, registration)
+    # The contest: open registration, no form of its own.
+    _register_many(contest_, rng.sample(everybody, 70), rng)
+    # The bootcamp needs approval: some approved, a few turned down, the rest pending.
+    camp_regs = _register_many(camp_, rng.sample(everybody, 45), rng)
+    for registration in camp_regs[:25]:
+        registrations.approve(dlut, registration, "请准时参加开营仪式。")
+    for registration in camp_regs[25:29]:
+        registrations.reject(dlut, registration, "本期名额有限，欢迎报名下一期。")
+    # Last month's salon: registered by the organizer from the sign-in sheet.
+    _register_many(past, rng.sample(everybody, 40), rng, actor=organizer)

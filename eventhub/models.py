@@ -2,12 +2,15 @@
 
 from eventhub.accounts.models import ApiToken, User
 from eventhub.audit import AuditEntry
+from eventhub.checkin.models import CheckinList, Scan
 from eventhub.database import Base, db
 from eventhub.events.models import Event, EventSession
 from eventhub.mail.models import OutboxMessage
 from eventhub.orgs.models import Membership, Organization
+from eventhub.registrations.models import Category, Question, Registration, registration_sessions
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "Event", "EventSession", "Membership", "Organization",
-    "OutboxMessage", "User", "db",
+    "ApiToken", "AuditEntry", "Base", "Category", "CheckinList", "Event", "EventSession",
+    "Membership", "Organization", "OutboxMessage", "Question", "Registration", "Scan", "User",
+    "db", "registration_sessions",
 ]

@@ -86,7 +86,9 @@ def _db(app, request):
         original = db.session
         # A plain Session: Flask-SQLAlchemy's own would pick the engine over this connection.
         db.session = sa.orm.scoped_session(
-            sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            sa.orm.sessionmaker(
+                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            ),
             scopefunc=_app_ctx_id,
         )
         try:
@@ -221,3 +223,35 @@ def pytest_collection_modifyitems(config, items):
 
 
 os.environ.setdefault("EVENTHUB_CONFIG", "testing")
+
+
+@pytest.fixture(scope="session")
+def concurrent_app():
+    """An app on its own PostgreSQL database, for tests whose transactions really race."""
+    url = sa.engine.make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
+    url = url.set(database=f"{url.database.removesuffix('_test')}_concurrent_test")
+    ensure_test_database(url.render_as_string(hide_password=False))
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 40, "max_overflow": 20},
+    )
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def fresh_db(concurrent_app):
+    """Empty every table of the concurrent app's database after the test."""
+    yield concurrent_app
+    with concurrent_app.app_context():
+        db.session.remove()
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

@@ -84,3 +84,10 @@ class SessionFactory(Base):
     starts_at = factory.LazyAttribute(lambda o: o.event.starts_at)
     ends_at = factory.LazyAttribute(lambda o: o.event.starts_at + timedelta(hours=2))
     room = "A101"
+
+
+def commit(obj):
+    """Add a hand-built row and commit it (to the test's savepoint)."""
+    db.session.add(obj)
+    db.session.commit()
+    return obj

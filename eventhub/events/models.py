@@ -66,6 +66,10 @@ class Event(Base):
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_paused: Mapped[bool] = mapped_column(default=False)
     requires_approval: Mapped[bool] = mapped_column(default=False)
+    #: The privacy notice participants accept when they register; its version is recorded
+    #: with every consent and changes whenever the text does.
+    privacy_notice: Mapped[str] = mapped_column(sa.Text, default="")
+    privacy_version: Mapped[int] = mapped_column(default=1)
     #: Unlisted events are reachable by link but not on the home page.
     is_listed: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -148,8 +148,32 @@ def update_event(actor: User, event: Event, **changes: Any) -> Event:
     before = {k: _jsonable(getattr(event, k)) for k in changes}
     for name, value in _values(info).items():
         setattr(event, name, value)
+    if "capacity" in changes and before["capacity"] != event.capacity:
+        from eventhub.events.signals import capacity_changed
+
+        db.session.flush()
+        capacity_changed.send(event)
     audit.record("event.updated", event, actor=actor, event_id=event.id, before=before,
                  after={k: _jsonable(getattr(event, k)) for k in changes})
+    return event
+
+
+@transactional
+def update_privacy_notice(actor: User, event: Event, text: str) -> Event:
+    """Replace the event's privacy notice; a changed text is a new version (consents record
+    which one they accepted). Raises NotAllowed, ValidationFailed."""
+    if not permissions.can_manage_event(actor, event):
+        raise NotAllowed()
+    if not isinstance(text, str) or "\x00" in text:
+        raise ValidationFailed(fields={"privacy_notice": _l("Enter text.")})
+    raise_field_errors({"privacy_notice": _too_long(text, TEXT_MAX)})
+    text = text.strip()
+    if text != (event.privacy_notice or ""):
+        before = event.privacy_version
+        event.privacy_notice = text
+        event.privacy_version = before + 1
+        audit.record("event.privacy_notice", event, actor=actor, event_id=event.id,
+                     before={"version": before}, after={"version": event.privacy_version})
     return event
 
 
@@ -268,7 +292,13 @@ def update_session(actor: User, session: EventSession, info: SessionInfo) -> Eve
     _check_session(session.event, info)
     session.title, session.room = info.title.strip(), info.room.strip()
     session.starts_at, session.ends_at = info.starts_at, info.ends_at
+    grew = info.capacity != session.capacity
     session.capacity, session.description = info.capacity, info.description
+    if grew:
+        from eventhub.events.signals import capacity_changed
+
+        db.session.flush()
+        capacity_changed.send(session.event)
     return session
 
 

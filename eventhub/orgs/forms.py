@@ -19,7 +19,7 @@ def role_choices() -> list[tuple[str, str]]:
 
 
 class OrgForm(FlaskForm):
-    name = StringField(_l("Name"), render_kw={"maxlength": NAME_MAX})
+    name = StringField(_l("Organization name"), render_kw={"maxlength": NAME_MAX})
     kind = SelectField(_l("Kind"), choices=kind_choices, validate_choice=False)
     description = TextAreaField(
         _l("About"), render_kw={"rows": 5, "maxlength": 10_000},

@@ -8,11 +8,14 @@ from eventhub.database import db
 from eventhub.models import (
     ApiToken,
     AuditEntry,
+    Category,
     Event,
     EventSession,
     Membership,
     Organization,
     OutboxMessage,
+    Question,
+    Registration,
     User,
 )
 
@@ -33,7 +36,8 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     return error
 
 
-TABLES = (User, ApiToken, Organization, Membership, Event, EventSession, AuditEntry, OutboxMessage)
+TABLES = (User, ApiToken, Organization, Membership, Event, EventSession, AuditEntry, OutboxMessage,
+          Category, Question, Registration)
 
 
 def db_counts() -> dict[str, int]:

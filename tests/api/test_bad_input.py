@@ -33,6 +33,8 @@ class Endpoint:
     #: The placeholders in ``path`` that name objects (unknown and foreign ids are tried).
     ids: tuple[str, ...] = field(default=())
     anonymous: bool = False
+    #: Anyone signed in may call it (registering): other organizations are no outsiders.
+    open_to_all: bool = False
 
 
 EVENT_BODY = {
@@ -51,6 +53,13 @@ SESSION_BODY = {
     "ends_at": "2026-05-18T16:00:00+08:00", "room": "A101", "capacity": 50, "description": "",
 }
 SESSION_STRINGS = ("title", "room", "description")
+CATEGORY_BODY = {"name": "投资人", "capacity": 5, "requires_approval": True, "description": "说明"}
+QUESTION_BODY = {"label": "融资阶段", "kind": "choice", "required": True,
+                 "options": ["天使轮", "A轮"], "help_text": "单选"}
+QUESTION_STRINGS = ("label", "kind", "help_text")
+REGISTER_BODY = {"consent": True, "phone": "13812345678", "name": "管理员",
+                 "organization": "平台", "job_title": "运营", "answers": {}, "session_ids": []}
+PERSON_STRINGS = ("name", "phone", "organization", "job_title")
 
 ENDPOINTS = [
     Endpoint("sign_up", "POST", "/api/v1/accounts",
@@ -85,6 +94,47 @@ ENDPOINTS = [
              strings=SESSION_STRINGS, ints=("capacity",), times=("starts_at", "ends_at"),
              ids=("session",)),
     Endpoint("delete_session", "DELETE", "/api/v1/sessions/{session}", ids=("session",)),
+    Endpoint("create_category", "POST", "/api/v1/events/{form_event}/categories", CATEGORY_BODY,
+             strings=("name", "description"), ints=("capacity",), bools=("requires_approval",),
+             ids=("form_event",)),
+    Endpoint("update_category", "PATCH", "/api/v1/categories/{category}",
+             {**CATEGORY_BODY, "name": "嘉宾"}, strings=("name", "description"),
+             ints=("capacity",), bools=("requires_approval",), ids=("category",)),
+    Endpoint("delete_category", "DELETE", "/api/v1/categories/{spare_category}",
+             ids=("spare_category",)),
+    Endpoint("create_question", "POST", "/api/v1/events/{form_event}/questions", QUESTION_BODY,
+             strings=QUESTION_STRINGS, bools=("required",), ids=("form_event",)),
+    Endpoint("update_question", "PATCH", "/api/v1/questions/{question}",
+             {**QUESTION_BODY, "position": 0}, strings=QUESTION_STRINGS, ints=("position",),
+             bools=("required",), ids=("question",)),
+    Endpoint("delete_question", "DELETE", "/api/v1/questions/{spare_question}",
+             ids=("spare_question",)),
+    Endpoint("register", "POST", "/api/v1/events/{open_event}/registrations", REGISTER_BODY,
+             strings=PERSON_STRINGS, ints=("category_id",), bools=("consent",),
+             ids=("open_event",),
+             open_to_all=True),
+    Endpoint("update_registration", "PATCH", "/api/v1/registrations/{registration}",
+             {"name": "赵参与", "phone": "13812345678", "organization": "东北大学",
+              "job_title": "学生", "notes": "VIP", "answers": {}},
+             strings=(*PERSON_STRINGS, "notes"), ids=("registration",)),
+    Endpoint("cancel_registration", "POST", "/api/v1/registrations/{to_cancel}/cancel",
+             {"message": "有事"}, strings=("message",), ids=("to_cancel",)),
+    Endpoint("approve_registration", "POST", "/api/v1/registrations/{pending}/approve",
+             {"message": "欢迎"}, strings=("message",), ids=("pending",)),
+    Endpoint("reject_registration", "POST", "/api/v1/registrations/{pending2}/reject",
+             {"message": "抱歉"}, strings=("message",), ids=("pending2",)),
+    Endpoint("decide_registrations", "POST", "/api/v1/events/{form_event}/registrations/decide",
+             {"registration_ids": [424242], "action": "approve", "message": ""},
+             strings=("action", "message"), ids=("form_event",)),
+    Endpoint("import_registrations", "POST",
+             "/api/v1/events/{open_event}/registrations/import",
+             {"people": [{"name": "钱一", "email": "qian@example.com", "phone": "13700000001"}],
+              "notify": False}, bools=("notify",), ids=("open_event",)),
+    Endpoint("regenerate_ticket", "POST", "/api/v1/registrations/{registration}/ticket/regenerate",
+             {}, ids=("registration",)),
+    # Last: its valid body deletes the acting admin.
+    Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
+             strings=("password",)),
 ]
 
 
@@ -145,13 +195,33 @@ CASES = list(_cases())
 def world(org, owner, staff, admin, event):
     """One of everything, owned by ``org``; the admin acts (so permissions never hide a bug)."""
     from eventhub.accounts.services import create_token
+    from eventhub.registrations import services as reg
 
     draft = factories.EventFactory(organization=org, status="draft", published_at=None)
     session = factories.SessionFactory(event=event)
     token, _ = create_token(owner, "spare")
     membership = next(m for m in org.memberships if m.user_id == staff.id)
+    # The registration form lives on its own event, so registering for ``event`` needs none.
+    form_event = factories.EventFactory(organization=org, requires_approval=True)
+    # ``event`` gets edited, closed and cancelled by the matrix; people register for this one.
+    open_event = factories.EventFactory(organization=org)
+    category = reg.save_category(owner, form_event, "观众", 10)
+    spare_category = reg.save_category(owner, form_event, "媒体", None)
+    question = reg.save_question(owner, form_event, reg.QuestionInfo("所在城市", "text"))
+    spare_question = reg.save_question(owner, form_event, reg.QuestionInfo("备注", "textarea"))
+    people = [factories.UserFactory(phone=f"1390000000{i}") for i in range(4)]
+
+    def register(user, on, **kw):
+        return reg.register(user, on, reg.RegistrationInfo(consent=True, **kw))
+
+    registration, to_cancel = (register(u, event) for u in people[:2])
+    pending, pending2 = (register(u, form_event, category_id=category.id) for u in people[2:])
     return {"org": org, "event": event, "draft": draft, "session": session, "token": token,
-            "membership": membership}
+            "membership": membership, "form_event": form_event, "open_event": open_event,
+            "category": category,
+            "spare_category": spare_category, "question": question,
+            "spare_question": spare_question, "registration": registration,
+            "to_cancel": to_cancel, "pending": pending, "pending2": pending2}
 
 
 def _snapshot(world) -> dict:
@@ -187,7 +257,8 @@ def test_bad_input_changes_nothing(api, admin, world, ep, raw, overrides, status
     assert _snapshot(world) == before
 
 
-@pytest.mark.parametrize("ep", [e for e in ENDPOINTS if e.ids and not e.anonymous],
+@pytest.mark.parametrize("ep", [e for e in ENDPOINTS
+                                if e.ids and not e.anonymous and not e.open_to_all],
                          ids=lambda e: e.name)
 def test_foreign_users_change_nothing(api, outsider_organizer, world, ep):
     """Someone of another organization, with a valid body: 403 or 404, never a change."""
@@ -207,7 +278,7 @@ def test_the_matrix_bodies_are_valid(api, admin, world):
         if ep.anonymous or ep.method == "DELETE":
             continue
         response = _send(client, ep, world, json.dumps(ep.body), {})
-        assert response.status_code in (200, 201), (ep.name, response.get_json())
+        assert response.status_code in (200, 201, 204), (ep.name, response.get_data(as_text=True))
     db.session.expire_all()
 
 

@@ -124,3 +124,49 @@ def test_demo_reset_starts_over(run):
     assert db.session.scalar(sa.select(Event.title).where(Event.kind == EventKind.week)).endswith(
         "中国(沈阳)创业周"
     )
+
+
+def test_demo_has_registrations_in_every_status(run):
+    from eventhub.registrations import queries
+    from eventhub.registrations import services as reg
+    from eventhub.registrations.models import Registration, registration_sessions
+
+    run("demo")
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Registration))
+    assert total >= 200
+    statuses = set(db.session.scalars(sa.select(Registration.status).distinct()))
+    assert {s.value for s in statuses} == {
+        "confirmed", "pending", "waitlisted", "cancelled", "rejected"
+    }
+    events = {e.kind: e for e in db.session.scalars(
+        sa.select(Event).where(Event.status == EventStatus.published))}
+    week, salon = events[EventKind.week], events[EventKind.salon]
+    for event in (week, salon):
+        assert [c.name for c in reg.categories_of(event)] == ["观众", "创业者", "投资人", "媒体",
+                                                              "嘉宾"]
+        assert [q.label for q in reg.questions_of(event)] == [
+            "所在城市", "关注领域", "团队人数", "是否需要住宿"
+        ]
+        assert next(c for c in reg.categories_of(event) if c.name == "投资人").requires_approval
+    counts = queries.status_counts(salon)
+    assert counts["confirmed"] == salon.capacity and counts["waitlisted"] > 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(registration_sessions)) > 100
+    for user in db.session.scalars(sa.select(User)):
+        assert user.phone and len(user.phone) == 11
+
+
+def test_purge_command(run, org, participant, organizer, now):
+    from datetime import timedelta
+
+    from eventhub.registrations import services as reg
+    from eventhub.registrations.privacy import PLACEHOLDER_NAME
+
+    old = factories.EventFactory(organization=org, starts_at=now - timedelta(days=200),
+                                 ends_at=now - timedelta(days=199))
+    registration = reg.register(participant, old, reg.RegistrationInfo(), actor=organizer)
+    result = run("purge", "--days", "180")
+    assert result.exit_code == 0 and "anonymized 1" in result.output
+    db.session.expire_all()
+    assert db.session.get(type(registration), registration.id).name == PLACEHOLDER_NAME
+    assert "anonymized 0" in run("purge", "--days", "180").output
+    assert run("purge", "--days", "-1").exit_code != 0

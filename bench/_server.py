@@ -1,0 +1,151 @@
+"""Shared by the benchmarks: a fresh PostgreSQL database, gunicorn around the app, a load
+generator with latency percentiles, and a table printer."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/eventhub_bench"
+
+
+def fresh_database(url: str) -> None:
+    """Drop and create the benchmark database, then migrate it."""
+    parsed = sa.engine.make_url(url)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(url: str, workers: int = 2):
+    """Run the app under gunicorn on a free port; yield the port."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "RATELIMIT_ENABLED": "false",
+        "MAIL_SEND_AFTER_COMMIT": "false",
+        "EVENTHUB_CONFIG": "production",
+        "SESSION_COOKIE_SECURE": "false",
+        "SECRET_KEY": "bench-secret",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            os.environ.get("BENCH_THREADS", "1"),
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield port
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def request(
+    port: int, method: str, path: str, body: Any = None, token: str | None = None
+) -> tuple[int, Any, float]:
+    """One HTTP request; return (status, JSON body, seconds)."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(
+            method, path, body=json.dumps(body) if body is not None else None, headers=headers
+        )
+        response = conn.getresponse()
+        data = response.read()
+    finally:
+        conn.close()
+    elapsed = time.perf_counter() - started
+    try:
+        parsed = json.loads(data) if data else None
+    except ValueError:
+        parsed = None
+    return response.status, parsed, elapsed
+
+
+def run_load(calls: list[Any], work, concurrency: int) -> tuple[list[Any], float]:
+    """Run ``work(call)`` for every call with ``concurrency`` threads; return (results, s)."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        results = list(pool.map(work, calls))
+    return results, time.perf_counter() - started
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+def print_table(header: list[str], rows: list[list[Any]]) -> None:
+    cells = [header] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    line = "+".join("-" * (w + 2) for w in widths)
+    print(line)
+    for index, row in enumerate(cells):
+        print("|".join(f" {c:>{w}} " for c, w in zip(row, widths, strict=True)))
+        if index == 0:
+            print(line)
+    print(line)

@@ -1,0 +1,241 @@
+"""Check-in: lists, scans, reverting a scan, numbers and search at the door."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask_login import current_user
+
+from eventhub import permissions
+from eventhub.api.common import (
+    Bool,
+    IdField,
+    NoBodySchema,
+    PageArgsSchema,
+    Str,
+    StrictSchema,
+    Time,
+    authenticated,
+    doc_errors,
+    make_blueprint,
+    require_user,
+    secured,
+)
+from eventhub.api.events import load_event
+from eventhub.checkin import services
+from eventhub.checkin.models import CheckinList, ScanStatus, ScanType
+from eventhub.database import db
+from eventhub.errors import NotAllowed, NotFound
+from eventhub.formatting import mask_phone
+from eventhub.registrations.models import Registration
+from eventhub.registrations.queries import search_clause
+
+blp = make_blueprint("api_checkin", "Check-in lists, scans at the door and live numbers.")
+
+
+class CheckinListInSchema(StrictSchema):
+    name = Str(required=True)
+    session_id = IdField(allow_none=True)
+    allow_reentry = Bool(load_default=False)
+
+
+class CheckinListSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    event_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    session_id = ma.fields.Integer(allow_none=True)
+    is_main = ma.fields.Boolean(required=True)
+    allow_reentry = ma.fields.Boolean(required=True)
+
+
+ListListSchema = type(
+    "CheckinListList",
+    (ma.Schema,),
+    {"items": ma.fields.List(ma.fields.Nested(CheckinListSchema), required=True)},
+)
+
+
+class ScanRequestSchema(StrictSchema):
+    code = Str(required=True, metadata={"description": "The ticket code as scanned or typed."})
+    nonce = Str(
+        required=True,
+        max_length=64,
+        metadata={
+            "description": "Chosen by the device (a UUID); the same nonce again returns the "
+            "first answer and records nothing."
+        },
+    )
+    type = ma.fields.Enum(ScanType, load_default=ScanType.entry)
+    device = Str(max_length=64, load_default="")
+    at = Time(metadata={"description": "When the device scanned it (offline queue)."})
+
+
+class ScannedPersonSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    category = ma.fields.String(allow_none=True)
+    notes = ma.fields.String(allow_none=True)
+
+
+class PreviousScanSchema(ma.Schema):
+    at = ma.fields.String(required=True)
+    device = ma.fields.String(required=True)
+
+
+class ScanAnswerSchema(ma.Schema):
+    status = ma.fields.String(
+        required=True, metadata={"enum": [s.value for s in ScanStatus]}
+    )
+    registration = ma.fields.Nested(ScannedPersonSchema)
+    checkin_id = ma.fields.Integer()
+    at = ma.fields.String(required=True)
+    previous = ma.fields.Nested(PreviousScanSchema)
+
+
+class CheckinStatsSchema(ma.Schema):
+    expected = ma.fields.Integer(required=True)
+    checked_in = ma.fields.Integer(required=True)
+    inside = ma.fields.Integer(required=True)
+
+
+class CheckinSearchArgsSchema(PageArgsSchema):
+    q = Str(required=True, metadata={"description": "Name, phone tail, email or ticket code."})
+
+
+class FoundPersonSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    phone = ma.fields.String()
+    email = ma.fields.String()
+    category = ma.fields.String(allow_none=True)
+    status = ma.fields.String(required=True)
+    ticket_code = ma.fields.String(allow_none=True)
+    notes = ma.fields.String()
+
+
+FoundListSchema = type(
+    "CheckinSearchResult",
+    (ma.Schema,),
+    {"items": ma.fields.List(ma.fields.Nested(FoundPersonSchema), required=True)},
+)
+
+
+def door_list(list_id: int) -> CheckinList:
+    """The list, to door staff of its event: 404 when invisible, 403 when not staff."""
+    checkin_list = db.session.scalars(
+        sa.select(CheckinList)
+        .where(CheckinList.id == list_id)
+        .options(sa.orm.joinedload(CheckinList.event))
+    ).first()
+    if checkin_list is None:
+        raise NotFound()
+    load_event(checkin_list.event_id)
+    if not permissions.can_check_in(require_user(), checkin_list.event):
+        raise NotAllowed()
+    return checkin_list
+
+
+@blp.route("/events/<id:event_id>/checkin-lists", methods=["GET"])
+@blp.response(200, ListListSchema)
+@doc_errors(blp, 401, 403, 404)
+@secured(blp)
+@authenticated
+def list_lists(event_id: int) -> dict:
+    """The event's check-in lists, the main one (`is_main`) first."""
+    event = load_event(event_id)
+    if not permissions.can_check_in(require_user(), event):
+        raise NotAllowed()
+    return {"items": services.lists_of(event)}
+
+
+@blp.route("/events/<id:event_id>/checkin-lists", methods=["POST"])
+@blp.response(201, CheckinListSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(CheckinListInSchema)
+def create_list(data: dict, event_id: int) -> object:
+    """Add a list for a session (only those who booked it are on it) or another door."""
+    event = load_event(event_id)
+    return services.create_list(
+        require_user(), event, data["name"], data.get("session_id"), data["allow_reentry"]
+    )
+
+
+@blp.route("/checkin-lists/<id:list_id>/scans", methods=["POST"])
+@blp.response(200, ScanAnswerSchema, description="200 for every well-formed scan.")
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(ScanRequestSchema)
+def scan(data: dict, list_id: int) -> dict:
+    """Scan a ticket: `ok`, `already_checked_in` (with `previous`), `invalid`, `wrong_event`,
+    `not_on_list`, `not_confirmed` or `cancelled`."""
+    checkin_list = door_list(list_id)
+    return services.scan(
+        require_user(),
+        checkin_list,
+        data["code"],
+        data["nonce"],
+        scan_type=data["type"],
+        device=data["device"],
+        client_at=data.get("at"),
+    )
+
+
+@blp.route("/checkins/<id:checkin_id>/revert", methods=["POST"])
+@blp.response(200, ScanAnswerSchema)
+@doc_errors(blp, 400, 401, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(NoBodySchema, required=False)
+def revert(_: dict, checkin_id: int) -> dict:
+    """Undo a mistaken check-in; audited. 409 when it is not an ok scan or undone already."""
+    record = services.revert(require_user(), checkin_id)
+    return {**record.response, "checkin_id": record.id}
+
+
+@blp.route("/checkin-lists/<id:list_id>/stats", methods=["GET"])
+@blp.response(200, CheckinStatsSchema)
+@doc_errors(blp, 401, 403, 404)
+@secured(blp)
+@authenticated
+def list_stats(list_id: int) -> dict:
+    """Expected on the list, checked in (at least once), and inside now."""
+    return services.stats(door_list(list_id))
+
+
+@blp.route("/checkin-lists/<id:list_id>/search", methods=["GET"])
+@blp.response(200, FoundListSchema)
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(CheckinSearchArgsSchema, location="query")
+def search(args: dict, list_id: int) -> dict:
+    """Find people by name, phone tail, email or ticket code (at most 20). Door staff see
+    phones masked (`138****5678`); organizers see them whole."""
+    checkin_list = door_list(list_id)
+    full_phone = permissions.sees_full_phone(current_user, checkin_list.event)
+    rows = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == checkin_list.event_id, search_clause(args["q"]))
+        .options(sa.orm.joinedload(Registration.category))
+        .order_by(Registration.name, Registration.id)
+        .limit(20)
+    )
+    return {"items": [_found(r, full_phone) for r in rows]}
+
+
+def _found(registration: Registration, full_phone: bool) -> dict[str, Any]:
+    return {
+        "id": registration.id,
+        "name": registration.name,
+        "phone": registration.phone if full_phone else mask_phone(registration.phone),
+        "email": registration.email if full_phone else "",
+        "category": registration.category.name if registration.category else None,
+        "status": registration.status.value,
+        "ticket_code": registration.ticket_code,
+        "notes": registration.notes,
+    }

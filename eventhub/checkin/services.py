@@ -1,0 +1,367 @@
+"""Check-in: lists, scans (idempotent by nonce, one ``ok`` per person under any concurrency),
+reverting a scan, and the numbers a door needs.
+
+A person's state at a list is their latest ``ok`` scan that was not reverted: an entry means
+inside, an exit (or nothing) means outside.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from eventhub import audit, permissions
+from eventhub.accounts.models import NAME_MAX, User
+from eventhub.accounts.services import raise_field_errors
+from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
+from eventhub.database import db, is_unique_violation, lock_for_write, transactional, utcnow
+from eventhub.errors import Conflict, NotAllowed, NotFound
+from eventhub.events.models import Event
+from eventhub.events.signals import event_created
+from eventhub.registrations.models import Registration, RegistrationStatus, registration_sessions
+from eventhub.registrations.tickets import normalize_code
+
+NONCE_MAX = 64
+DEVICE_MAX = 64
+
+
+# Lists ------------------------------------------------------------------------------------
+
+
+@event_created.connect
+def _make_main_list(event: Event) -> None:
+    """Every event has a main list from the moment it exists."""
+    db.session.add(CheckinList(event_id=event.id, name=str(_l("Main entrance")), is_main=True))
+
+
+def lists_of(event: Event) -> list[CheckinList]:
+    """The event's check-in lists, the main one first."""
+    return list(
+        db.session.scalars(
+            sa.select(CheckinList)
+            .where(CheckinList.event_id == event.id)
+            .order_by(CheckinList.is_main.desc(), CheckinList.id)
+        )
+    )
+
+
+@transactional
+def create_list(
+    actor: User,
+    event: Event,
+    name: str,
+    session_id: int | None = None,
+    allow_reentry: bool = False,
+) -> CheckinList:
+    """Add a list for a session (or a second door). Raises NotAllowed, ValidationFailed,
+    Conflict ``name_taken``."""
+    if not permissions.can_manage_event(actor, event):
+        raise NotAllowed()
+    errors: dict[str, Any] = {}
+    if not isinstance(name, str) or not name.strip():
+        errors["name"] = _l("Enter a name.")
+    elif len(name) > NAME_MAX:
+        errors["name"] = _l("Use at most %(n)d characters.", n=NAME_MAX)
+    if session_id is not None and session_id not in {s.id for s in event.sessions}:
+        errors["session_id"] = _l("Choose a session of this event.")
+    raise_field_errors(errors)
+    checkin_list = CheckinList(
+        event_id=event.id,
+        name=name.strip(),
+        session_id=session_id,
+        allow_reentry=bool(allow_reentry),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(checkin_list)
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        if is_unique_violation(exc):
+            raise Conflict(
+                _l("A list with this name exists already."),
+                code="name_taken",
+                fields={"name": _l("A list with this name exists already.")},
+            )
+        raise
+    audit.record(
+        "checkin_list.created",
+        checkin_list,
+        actor=actor,
+        event_id=event.id,
+        after={"name": checkin_list.name, "session_id": session_id},
+    )
+    return checkin_list
+
+
+# Scanning ---------------------------------------------------------------------------------
+
+
+def _person(registration: Registration) -> dict[str, Any]:
+    return {
+        "id": registration.id,
+        "name": registration.name,
+        "category": registration.category.name if registration.category else None,
+        "notes": registration.notes or None,
+    }
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _current(checkin_list: CheckinList, registration_id: int) -> Scan | None:
+    """The person's latest ok, unreverted scan at the list (their state), or None."""
+    return db.session.scalars(
+        sa.select(Scan)
+        .where(
+            Scan.list_id == checkin_list.id,
+            Scan.registration_id == registration_id,
+            Scan.status == ScanStatus.ok,
+            Scan.reverted_at.is_(None),
+        )
+        .order_by(Scan.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _first_entry(checkin_list: CheckinList, registration_id: int) -> Scan | None:
+    return db.session.scalars(
+        sa.select(Scan)
+        .where(
+            Scan.list_id == checkin_list.id,
+            Scan.registration_id == registration_id,
+            Scan.status == ScanStatus.ok,
+            Scan.type == ScanType.entry,
+            Scan.reverted_at.is_(None),
+        )
+        .order_by(Scan.id)
+        .limit(1)
+    ).first()
+
+
+def _locked_registration(code: str) -> Registration | None:
+    """The registration holding ``code``, locked until the end of the transaction, so two
+    gates scanning one ticket at the same moment are decided one after the other."""
+    lock_for_write()
+    return db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.ticket_code == code)
+        .options(sa.orm.joinedload(Registration.category))
+        .with_for_update(of=Registration)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _on_list(checkin_list: CheckinList, registration: Registration) -> bool:
+    if checkin_list.session_id is None:
+        return True
+    return bool(
+        db.session.scalar(
+            sa.select(sa.literal(1)).where(
+                registration_sessions.c.registration_id == registration.id,
+                registration_sessions.c.session_id == checkin_list.session_id,
+            )
+        )
+    )
+
+
+def _decide(
+    checkin_list: CheckinList, registration: Registration | None, scan_type: ScanType
+) -> tuple[ScanStatus, Scan | None]:
+    """The outcome of a scan and, for a refusal because of an earlier scan, that scan."""
+    if registration is None:
+        return ScanStatus.invalid, None
+    if registration.event_id != checkin_list.event_id:
+        return ScanStatus.wrong_event, None
+    if registration.status == RegistrationStatus.cancelled:
+        return ScanStatus.cancelled, None
+    if registration.status != RegistrationStatus.confirmed:
+        return ScanStatus.not_confirmed, None
+    if not _on_list(checkin_list, registration):
+        return ScanStatus.not_on_list, None
+    current = _current(checkin_list, registration.id)
+    inside = current is not None and current.type == ScanType.entry
+    if scan_type == ScanType.exit:
+        # An exit is ok while the person is inside; otherwise they are out already.
+        return (ScanStatus.ok, None) if inside else (ScanStatus.already_checked_in, current)
+    if inside:
+        return ScanStatus.already_checked_in, _first_entry(checkin_list, registration.id)
+    if current is not None and not checkin_list.allow_reentry:
+        return ScanStatus.already_checked_in, _first_entry(checkin_list, registration.id)
+    return ScanStatus.ok, None
+
+
+def replay(nonce: str) -> dict[str, Any] | None:
+    """The answer already given to this nonce, if any."""
+    row = db.session.execute(
+        sa.select(Scan.id, Scan.status, Scan.response).where(Scan.nonce == nonce)
+    ).first()
+    return _answer(row.response, row.id, row.status) if row is not None else None
+
+
+def _answer(response: dict[str, Any], scan_id: int, status: ScanStatus) -> dict[str, Any]:
+    answer = dict(response)
+    if status == ScanStatus.ok:
+        answer["checkin_id"] = scan_id
+    return answer
+
+
+class DuplicateNonce(Conflict):
+    """Another request with the same nonce committed first (never shown: `scan` replays)."""
+
+    code = "duplicate_nonce"
+
+
+def scan(actor: User, checkin_list: CheckinList, code: str, nonce: str, **kwargs: Any) -> dict:
+    """Record one scan (see `_scan`); a same-nonce retry that raced this one gets its answer."""
+    try:
+        return _scan(actor, checkin_list, code, nonce, **kwargs)
+    except DuplicateNonce:
+        stored = replay(nonce)
+        if stored is None:  # pragma: no cover - the other scan's row is committed by now
+            raise
+        return stored
+
+
+@transactional
+def _scan(
+    actor: User,
+    checkin_list: CheckinList,
+    code: str,
+    nonce: str,
+    scan_type: ScanType | str = ScanType.entry,
+    device: str = "",
+    client_at: datetime | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Record one scan and return the answer for the door (API.md's scan body).
+
+    The same ``nonce`` again returns the first answer and records nothing. Two scans of one
+    ticket at the same moment give one ``ok``: the registration row is locked while deciding.
+    Raises NotAllowed (not door staff of the event), ValidationFailed.
+    """
+    if not permissions.can_check_in(actor, checkin_list.event):
+        raise NotAllowed()
+    raise_field_errors(
+        {
+            "nonce": None
+            if isinstance(nonce, str) and 0 < len(nonce) <= NONCE_MAX
+            else _l("Give a nonce of 1 to %(n)d characters.", n=NONCE_MAX),
+            "device": None
+            if isinstance(device, str) and len(device) <= DEVICE_MAX
+            else _l("Use at most %(n)d characters.", n=DEVICE_MAX),
+            "code": None if isinstance(code, str) and len(code) <= 200 else _l("Enter a code."),
+        }
+    )
+    scan_type = ScanType(scan_type)
+    stored = replay(nonce)
+    if stored is not None:
+        return stored
+    now = now or utcnow()
+    normalized = normalize_code(code)[:64]
+    registration = _locked_registration(normalized) if normalized else None
+    if registration is None:
+        lock_for_write()
+    status, previous = _decide(checkin_list, registration, scan_type)
+    same_event = registration is not None and registration.event_id == checkin_list.event_id
+    response: dict[str, Any] = {"status": status.value, "at": _iso(now)}
+    if same_event and status != ScanStatus.invalid:
+        response["registration"] = _person(registration)
+    if previous is not None:
+        response["previous"] = {"at": _iso(previous.at), "device": previous.device}
+    record = Scan(
+        list_id=checkin_list.id,
+        nonce=nonce,
+        code=normalized,
+        type=scan_type,
+        status=status,
+        registration_id=registration.id if same_event else None,
+        at=now,
+        client_at=client_at,
+        device=device.strip(),
+        user_id=actor.id,
+        response=response,
+    )
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        if is_unique_violation(exc):
+            # A plain message: the session is unusable until the rollback, and a translated
+            # message would look up the user's language through it.
+            raise DuplicateNonce("duplicate nonce")
+        raise
+    return _answer(response, record.id, status)
+
+
+@transactional
+def revert(actor: User, scan_id: int, now: datetime | None = None) -> Scan:
+    """Undo a mistaken check-in (or exit); audited. Raises NotAllowed, Conflict."""
+    record = db.session.get(Scan, scan_id)
+    if record is None or not permissions.can_check_in(actor, record.checkin_list.event):
+        raise NotFound()
+    if record.status != ScanStatus.ok:
+        raise Conflict(_l("Only a check-in can be undone."), code="invalid_status")
+    if record.reverted_at is not None:
+        raise Conflict(_l("This check-in was undone already."), code="already_reverted")
+    record.reverted_at = now or utcnow()
+    record.reverted_by_id = actor.id
+    audit.record(
+        "checkin.reverted",
+        record,
+        actor=actor,
+        event_id=record.checkin_list.event_id,
+        before={"status": "ok", "type": record.type.value},
+        after={"reverted": True},
+    )
+    return record
+
+
+# Numbers ----------------------------------------------------------------------------------
+
+
+def expected_query(checkin_list: CheckinList) -> sa.Select:
+    """Confirmed registrations who belong on the list."""
+    query = sa.select(Registration.id).where(
+        Registration.event_id == checkin_list.event_id,
+        Registration.status == RegistrationStatus.confirmed,
+    )
+    if checkin_list.session_id is not None:
+        query = query.join(
+            registration_sessions,
+            registration_sessions.c.registration_id == Registration.id,
+        ).where(registration_sessions.c.session_id == checkin_list.session_id)
+    return query
+
+
+def stats(checkin_list: CheckinList) -> dict[str, int]:
+    """``expected`` on the list, ``checked_in`` (entered at least once), ``inside`` now."""
+    expected = db.session.scalar(
+        sa.select(sa.func.count()).select_from(expected_query(checkin_list).subquery())
+    )
+    ok = sa.and_(
+        Scan.list_id == checkin_list.id,
+        Scan.status == ScanStatus.ok,
+        Scan.reverted_at.is_(None),
+    )
+    checked_in = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Scan.registration_id))).where(
+            ok, Scan.type == ScanType.entry
+        )
+    )
+    latest = (
+        sa.select(Scan.registration_id, sa.func.max(Scan.id).label("last_id"))
+        .where(ok)
+        .group_by(Scan.registration_id)
+        .subquery()
+    )
+    inside = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(latest)
+        .join(Scan, Scan.id == latest.c.last_id)
+        .where(Scan.type == ScanType.entry)
+    )
+    return {"expected": expected or 0, "checked_in": checked_in or 0, "inside": inside or 0}

@@ -1,0 +1,63 @@
+""""My data" pages: see what eventhub holds about you, download it, delete your account."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from eventhub.accounts.services import PASSWORD_MAX
+from eventhub.registrations import privacy
+from eventhub.webforms import domain_errors, form_status
+
+bp = Blueprint("privacy", __name__)
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password", "maxlength": PASSWORD_MAX},
+    )
+    confirm = BooleanField(
+        _l("I understand that my account is deleted for good."),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+
+
+@bp.route("/me/data")
+@login_required
+def my_data() -> str:
+    data = privacy.export_my_data(current_user._get_current_object())
+    return render_template("privacy/data.html", data=data)
+
+
+@bp.route("/me/data.json")
+@login_required
+def my_data_json() -> Response:
+    data = privacy.export_my_data(current_user._get_current_object())
+    response = Response(
+        json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json"
+    )
+    response.headers["Content-Disposition"] = 'attachment; filename="eventhub-my-data.json"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@login_required
+def delete_account() -> str | Response | tuple[str, int]:
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        with domain_errors(form):
+            privacy.delete_account(current_user._get_current_object(), form.password.data)
+            logout_user()
+            flash(_("Your account is deleted. Thank you for using eventhub."), "success")
+            return redirect(url_for("events.home"))
+    return render_template("privacy/delete.html", form=form), form_status(form)

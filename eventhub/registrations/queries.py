@@ -1,0 +1,138 @@
+"""Read-only queries over registrations: the organizer's list, search, waitlist places."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from eventhub.accounts.models import User
+from eventhub.audit import AuditEntry
+from eventhub.database import db
+from eventhub.events.models import Event
+from eventhub.registrations.models import Registration, RegistrationStatus
+from eventhub.registrations.tickets import looks_like_code, normalize_code
+
+
+def search_clause(q: str) -> sa.ColumnElement[bool]:
+    """Match a name, email, phone (or its last digits) or a ticket code."""
+    q = q.strip()
+    clauses = [
+        Registration.name.icontains(q, autoescape=True),
+        Registration.email.icontains(q, autoescape=True),
+    ]
+    digits = "".join(c for c in q if c.isdigit())
+    if digits and len(digits) >= 3 and len(digits) == len(q.replace(" ", "").replace("-", "")):
+        clauses.append(Registration.phone.endswith(digits, autoescape=True))
+    code = normalize_code(q)
+    if looks_like_code(code):
+        clauses.append(Registration.ticket_code == code)
+    return sa.or_(*clauses)
+
+
+def registrations_query(
+    event: Event,
+    *,
+    status: RegistrationStatus | str | None = None,
+    q: str | None = None,
+    category_id: int | None = None,
+) -> sa.Select:
+    """The event's registrations, newest first, optionally filtered and searched."""
+    query = (
+        sa.select(Registration)
+        .where(Registration.event_id == event.id)
+        .options(
+            sa.orm.selectinload(Registration.sessions), sa.orm.joinedload(Registration.category)
+        )
+        .order_by(Registration.created_at.desc(), Registration.id.desc())
+    )
+    if status:
+        query = query.where(Registration.status == status)
+    if category_id:
+        query = query.where(Registration.category_id == category_id)
+    if q and q.strip():
+        query = query.where(search_clause(q))
+    return query
+
+
+def registrations_of(user: User) -> sa.Select:
+    """A person's own registrations, the soonest event first."""
+    return (
+        sa.select(Registration)
+        .join(Event, Event.id == Registration.event_id)
+        .where(Registration.user_id == user.id)
+        .options(
+            sa.orm.contains_eager(Registration.event),
+            sa.orm.selectinload(Registration.sessions),
+            sa.orm.joinedload(Registration.category),
+        )
+        .order_by(Event.starts_at.desc(), Registration.id)
+    )
+
+
+def waitlist_positions(event: Event, ids: Iterable[int]) -> dict[int, int]:
+    """Waitlist places (1 = next) of the given registrations, in one query."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    ranked = (
+        sa.select(
+            Registration.id,
+            sa.func.row_number()
+            .over(order_by=(Registration.queued_at, Registration.id))
+            .label("position"),
+        )
+        .where(
+            Registration.event_id == event.id, Registration.status == RegistrationStatus.waitlisted
+        )
+        .subquery()
+    )
+    rows = db.session.execute(sa.select(ranked).where(ranked.c.id.in_(ids)))
+    return {row.id: row.position for row in rows}
+
+
+def status_counts(event: Event) -> dict[str, int]:
+    """How many registrations the event has in each status."""
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.status)
+    )
+    counts = {status.value: 0 for status in RegistrationStatus}
+    counts.update({status.value: n for status, n in rows})
+    return counts
+
+
+def category_counts(event: Event) -> dict[int | None, dict[str, int]]:
+    """Registrations per category (None: without one) and status."""
+    rows = db.session.execute(
+        sa.select(Registration.category_id, Registration.status, sa.func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.category_id, Registration.status)
+    )
+    counts: dict[int | None, dict[str, int]] = {}
+    for category_id, status, n in rows:
+        counts.setdefault(category_id, {})[status.value] = n
+    return counts
+
+
+def history(registration: Registration) -> list[AuditEntry]:
+    """The audit entries of a registration, oldest first, with their actors."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .where(
+                AuditEntry.object_type == Registration.__tablename__,
+                AuditEntry.object_id == registration.id,
+            )
+            .order_by(AuditEntry.at, AuditEntry.id)
+        )
+    )
+
+
+def actors(entries: Iterable[AuditEntry]) -> dict[int, User]:
+    """The users who made the given audit entries, by id, in one query."""
+    ids = {e.actor_id for e in entries if e.actor_id}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}

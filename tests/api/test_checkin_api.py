@@ -1,0 +1,128 @@
+"""The check-in API: lists, scans, revert, stats, search with masked phones."""
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from eventhub.checkin.models import CheckinList
+from eventhub.database import db
+from eventhub.registrations import services as reg
+from eventhub.registrations.services import RegistrationInfo
+from tests.api.conftest import assert_error
+
+
+@pytest.fixture
+def main_list(event):
+    return db.session.scalar(
+        sa.select(CheckinList).where(CheckinList.event_id == event.id, CheckinList.is_main)
+    ) or _main(event)
+
+
+def _main(event):
+    lst = CheckinList(event_id=event.id, name="主入口", is_main=True)
+    db.session.add(lst)
+    db.session.commit()
+    return lst
+
+
+@pytest.fixture
+def ticket(event, participant):
+    return reg.register(participant, event, RegistrationInfo(consent=True))
+
+
+def scan(client, list_id, code, **extra):
+    body = {"code": code, "nonce": str(uuid.uuid4()), **extra}
+    return client.post(f"/api/v1/checkin-lists/{list_id}/scans", json=body)
+
+
+def test_lists_include_the_main_list(api, staff, event, main_list):
+    response = api(staff).get(f"/api/v1/events/{event.id}/checkin-lists")
+    assert response.status_code == 200
+    assert response.get_json()["items"][0] == {
+        "id": main_list.id,
+        "event_id": event.id,
+        "name": main_list.name,
+        "session_id": None,
+        "is_main": True,
+        "allow_reentry": False,
+    }
+
+
+def test_scan_then_repeat_then_revert(api, staff, main_list, ticket):
+    client = api(staff)
+    first = scan(client, main_list.id, ticket.ticket_code, device="东门")
+    assert first.status_code == 200
+    body = first.get_json()
+    assert body["status"] == "ok" and body["registration"]["name"] == ticket.name
+    second = scan(client, main_list.id, ticket.ticket_code).get_json()
+    assert second["status"] == "already_checked_in" and second["previous"]["device"] == "东门"
+    stats = client.get(f"/api/v1/checkin-lists/{main_list.id}/stats").get_json()
+    assert stats == {"expected": 1, "checked_in": 1, "inside": 1}
+    assert client.post(f"/api/v1/checkins/{body['checkin_id']}/revert").status_code == 200
+    assert client.get(f"/api/v1/checkin-lists/{main_list.id}/stats").get_json()["checked_in"] == 0
+    assert_error(client.post(f"/api/v1/checkins/{body['checkin_id']}/revert"), 409)
+
+
+def test_nonce_replay_gives_the_same_answer(api, staff, main_list, ticket):
+    client = api(staff)
+    body = {"code": ticket.ticket_code, "nonce": "device-7-000123"}
+    first = client.post(f"/api/v1/checkin-lists/{main_list.id}/scans", json=body).get_json()
+    again = client.post(f"/api/v1/checkin-lists/{main_list.id}/scans", json=body).get_json()
+    assert first == again and first["status"] == "ok"
+
+
+def test_outsiders_cannot_scan(api, outsider_organizer, participant, main_list, ticket):
+    assert_error(scan(api(outsider_organizer), main_list.id, ticket.ticket_code), 403)
+    assert_error(scan(api(participant), main_list.id, ticket.ticket_code), 403)
+    assert_error(scan(api(), main_list.id, ticket.ticket_code), 401)
+    assert_error(scan(api(participant), 999_999, ticket.ticket_code), 404)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"code": "X"},
+        {"nonce": "n"},
+        {"code": 5, "nonce": "n"},
+        {"code": "X", "nonce": ""},
+        {"code": "X", "nonce": "n" * 65},
+        {"code": "X", "nonce": "n", "type": "sideways"},
+        {"code": "x" * 10_000, "nonce": "n"},
+        {"code": "X", "nonce": "n", "extra": 1},
+    ],
+)
+def test_malformed_scans_are_refused(api, staff, main_list, body):
+    response = api(staff).post(f"/api/v1/checkin-lists/{main_list.id}/scans", json=body)
+    assert response.status_code in (400, 422)
+    assert_error(response, response.status_code)
+
+
+def test_search_masks_phones_for_door_staff(api, staff, organizer, main_list, ticket):
+    staff_view = api(staff).get(f"/api/v1/checkin-lists/{main_list.id}/search?q=5678")
+    organizer_view = api(organizer).get(f"/api/v1/checkin-lists/{main_list.id}/search?q=5678")
+    assert staff_view.get_json()["items"][0]["phone"] == "138****5678"
+    assert organizer_view.get_json()["items"][0]["phone"] == "13812345678"
+    by_name = api(staff).get(f"/api/v1/checkin-lists/{main_list.id}/search?q=赵").get_json()
+    assert [p["id"] for p in by_name["items"]] == [ticket.id]
+
+
+def test_session_list_via_api(api, organizer, staff, event, participant):
+    from tests import factories
+
+    forum = factories.SessionFactory(event=event)
+    response = api(organizer).post(
+        f"/api/v1/events/{event.id}/checkin-lists",
+        json={"name": "投资论坛", "session_id": forum.id, "allow_reentry": True},
+    )
+    assert response.status_code == 201
+    created = response.get_json()
+    assert created["session_id"] == forum.id and created["allow_reentry"] is True
+    not_booked = reg.register(participant, event, RegistrationInfo(consent=True))
+    assert scan(api(staff), created["id"], not_booked.ticket_code).get_json()["status"] == (
+        "not_on_list"
+    )
+    assert_error(
+        api(staff).post(f"/api/v1/events/{event.id}/checkin-lists", json={"name": "x"}), 403
+    )

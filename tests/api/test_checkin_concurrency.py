@@ -1,0 +1,96 @@
+"""Two gates, one ticket, the same moment: exactly one ok (real threads on PostgreSQL)."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from threading import Barrier
+
+import pytest
+import sqlalchemy as sa
+
+from eventhub.accounts.services import create_token
+from eventhub.checkin.models import CheckinList, Scan
+from eventhub.database import db
+from eventhub.models import Event, Membership, Organization, User
+from eventhub.registrations import services as reg
+
+pytestmark = pytest.mark.concurrent
+
+GATES = 24
+
+
+def _setup(app):
+    with app.app_context():
+        now = datetime.now(UTC)
+        org = Organization(name="签到并发", slug="checkin-race", kind="incubator")
+        event = Event(
+            organization=org,
+            title="开幕式",
+            kind="forum",
+            status="published",
+            starts_at=now + timedelta(days=1),
+            ends_at=now + timedelta(days=1, hours=3),
+            published_at=now,
+        )
+        staff = User(email="gate@example.com", name="门岗")
+        guest = User(email="guest@example.com", name="来宾", phone="13912345678")
+        db.session.add_all(
+            [event, staff, guest, Membership(organization=org, user=staff, role="staff")]
+        )
+        db.session.add(CheckinList(event=event, name="主入口", is_main=True))
+        db.session.commit()
+        ticket = reg.register(guest, event, reg.RegistrationInfo(consent=True)).ticket_code
+        list_id = db.session.scalar(
+            sa.select(CheckinList.id).where(CheckinList.event_id == event.id)
+        )
+        tokens = [create_token(staff, f"gate {i}")[1] for i in range(GATES)]
+        return list_id, ticket, tokens
+
+
+def test_parallel_scans_of_one_ticket_give_exactly_one_ok(fresh_db):
+    app = fresh_db
+    list_id, code, tokens = _setup(app)
+    barrier = Barrier(GATES)
+
+    def gate(index):
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            f"/api/v1/checkin-lists/{list_id}/scans",
+            json={"code": code, "nonce": f"gate-{index}", "device": f"gate {index}"},
+            headers={"Authorization": f"Bearer {tokens[index]}"},
+        )
+        return response.status_code, response.get_json()["status"]
+
+    with ThreadPoolExecutor(max_workers=GATES) as pool:
+        results = list(pool.map(gate, range(GATES)))
+    assert {code for code, _ in results} == {200}
+    statuses = sorted(status for _, status in results)
+    assert statuses == ["already_checked_in"] * (GATES - 1) + ["ok"]
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Scan).where(Scan.status == "ok")
+            )
+            == 1
+        )
+
+
+def test_parallel_replays_of_one_nonce_record_one_scan(fresh_db):
+    app = fresh_db
+    list_id, code, tokens = _setup(app)
+    barrier = Barrier(GATES)
+
+    def retry(index):
+        client = app.test_client()
+        barrier.wait()
+        return client.post(
+            f"/api/v1/checkin-lists/{list_id}/scans",
+            json={"code": "UNKNOWN" + code[7:], "nonce": "same-nonce"},
+            headers={"Authorization": f"Bearer {tokens[index]}"},
+        ).get_json()
+
+    with ThreadPoolExecutor(max_workers=GATES) as pool:
+        answers = list(pool.map(retry, range(GATES)))
+    assert all(a == answers[0] for a in answers) and answers[0]["status"] == "invalid"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 1

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -166,6 +167,26 @@ def _forget_locks(session: sa.orm.Session, transaction: sa.orm.SessionTransactio
     if transaction.parent is None:
         session.info.pop("wrote", None)
         session.info.pop("sqlite_write_lock", None)
+
+
+@contextmanager
+def unique_or(field: str, message: Any, code: str = "name_taken") -> Iterator[None]:
+    """Make the changes of the ``with`` body in a savepoint; when a unique constraint refuses
+    them, raise Conflict ``code`` with ``message`` on ``field`` (the transaction stays usable).
+
+    Change the objects inside the body: ``begin_nested()`` flushes pending changes first, so a
+    change made before it would fail outside the savepoint.
+    """
+    from eventhub.errors import Conflict
+
+    try:
+        with db.session.begin_nested():
+            yield
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        if is_unique_violation(exc):
+            raise Conflict(message, code=code, fields={field: message}) from None
+        raise
 
 
 def is_unique_violation(exc: sa.exc.IntegrityError) -> bool:

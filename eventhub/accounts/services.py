@@ -16,8 +16,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventhub.accounts.models import EMAIL_MAX, NAME_MAX, ApiToken, User
-from eventhub.database import db, is_unique_violation, transactional, utcnow
-from eventhub.errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
+from eventhub.database import db, transactional, unique_or, utcnow
+from eventhub.errors import InvalidCredentials, NotFound, ValidationFailed
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -140,17 +140,8 @@ def sign_up(info: SignUpInfo) -> User:
         password_hash=hash_password(info.password),
         locale=locale or current_app.config["BABEL_DEFAULT_LOCALE"],
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(user)
-    except sa.exc.IntegrityError as exc:
-        if is_unique_violation(exc):
-            raise Conflict(
-                _l("An account with this email already exists."),
-                code="email_taken",
-                fields={"email": _l("An account with this email already exists.")},
-            )
-        raise
+    with unique_or("email", _l("An account with this email already exists."), "email_taken"):
+        db.session.add(user)
     return user
 
 

@@ -17,7 +17,14 @@ from eventhub import audit, permissions
 from eventhub.accounts.models import NAME_MAX, User
 from eventhub.accounts.services import raise_field_errors
 from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
-from eventhub.database import db, is_unique_violation, lock_for_write, transactional, utcnow
+from eventhub.database import (
+    db,
+    is_unique_violation,
+    lock_for_write,
+    transactional,
+    unique_or,
+    utcnow,
+)
 from eventhub.errors import Conflict, NotAllowed, NotFound
 from eventhub.events.models import Event
 from eventhub.events.signals import event_created
@@ -74,18 +81,8 @@ def create_list(
         session_id=session_id,
         allow_reentry=bool(allow_reentry),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(checkin_list)
-            db.session.flush()
-    except sa.exc.IntegrityError as exc:
-        if is_unique_violation(exc):
-            raise Conflict(
-                _l("A list with this name exists already."),
-                code="name_taken",
-                fields={"name": _l("A list with this name exists already.")},
-            )
-        raise
+    with unique_or("name", _l("A list with this name exists already.")):
+        db.session.add(checkin_list)
     audit.record(
         "checkin_list.created",
         checkin_list,

@@ -11,7 +11,7 @@ from pypinyin import lazy_pinyin
 from eventhub import audit, permissions
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
-from eventhub.database import db, is_unique_violation, transactional
+from eventhub.database import db, transactional, unique_or
 from eventhub.errors import Conflict, NotAllowed, ValidationFailed
 from eventhub.orgs.models import Membership, Organization, OrgKind, Role
 
@@ -46,6 +46,9 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
+NAME_TAKEN = _l("An organization with this name exists already.")
+
+
 def _too_long(value: str, limit: int) -> object:
     return _l("Use at most %(n)d characters.", n=limit) if len(value) > limit else None
 
@@ -71,17 +74,8 @@ def create_org(actor: User, name: str, kind: str, description: str = "") -> Orga
     org = Organization(
         name=name.strip(), slug=_unique_slug(name), kind=OrgKind(kind), description=description
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(org)
-    except sa.exc.IntegrityError as exc:
-        if is_unique_violation(exc):
-            raise Conflict(
-                _l("An organization with this name exists already."),
-                code="name_taken",
-                fields={"name": _l("An organization with this name exists already.")},
-            )
-        raise
+    with unique_or("name", NAME_TAKEN):
+        db.session.add(org)
     audit.record("org.created", org, actor=actor, after={"name": org.name, "kind": kind})
     return org
 
@@ -96,17 +90,8 @@ def update_org(actor: User, org: Organization, name: str, kind: str, description
         raise ValidationFailed(
             fields={"description": _l("Use at most %(n)d characters.", n=10_000)}
         )
-    try:
-        with db.session.begin_nested():
-            org.name, org.kind, org.description = name.strip(), OrgKind(kind), description
-    except sa.exc.IntegrityError as exc:
-        if is_unique_violation(exc):
-            raise Conflict(
-                _l("An organization with this name exists already."),
-                code="name_taken",
-                fields={"name": _l("An organization with this name exists already.")},
-            )
-        raise
+    with unique_or("name", NAME_TAKEN):
+        org.name, org.kind, org.description = name.strip(), OrgKind(kind), description
 
 
 def _owners(org: Organization) -> list[Membership]:

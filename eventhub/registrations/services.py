@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from eventhub import audit, permissions
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
-from eventhub.database import db, is_unique_violation, transactional, utcnow
+from eventhub.database import db, is_unique_violation, transactional, unique_or, utcnow
 from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from eventhub.events.models import Event, EventSession, EventStatus
 from eventhub.events.signals import capacity_changed
@@ -108,23 +108,11 @@ def save_category(
             sa.select(sa.func.count()).select_from(Category).where(Category.event_id == event.id)
         )
         category = Category(event=event, position=position)
-    try:
-        # Changed inside the savepoint: begin_nested() flushes pending changes first, and a
-        # duplicate name must fail inside it, not leave the whole transaction broken.
-        with db.session.begin_nested():
-            category.name, category.capacity = name.strip(), capacity_
-            category.requires_approval = bool(requires_approval)
-            category.description = description
-            db.session.add(category)
-            db.session.flush()
-    except sa.exc.IntegrityError as exc:
-        if is_unique_violation(exc):
-            raise Conflict(
-                _l("A category with this name exists already."),
-                code="name_taken",
-                fields={"name": _l("A category with this name exists already.")},
-            )
-        raise
+    with unique_or("name", _l("A category with this name exists already.")):
+        category.name, category.capacity = name.strip(), capacity_
+        category.requires_approval = bool(requires_approval)
+        category.description = description
+        db.session.add(category)
     audit.record(
         "category.saved",
         category,

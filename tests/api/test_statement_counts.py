@@ -1,0 +1,71 @@
+"""The hot paths stay lean: a registration and a door scan take a fixed number of SQL
+statements, whatever the size of the event (counted, not timed)."""
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from eventhub.checkin.models import CheckinList
+from eventhub.database import db
+from eventhub.registrations import services as reg
+from eventhub.registrations.services import RegistrationInfo
+from tests import factories
+
+
+@pytest.fixture
+def count_statements(app):
+    statements = []
+
+    def listener(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    yield statements
+    sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+def _warm(api, event, n):
+    """Some earlier registrations and a used token, so nothing is a first time."""
+    for i in range(n):
+        reg.register(
+            factories.UserFactory(phone=f"1390000{i:04d}"), event, RegistrationInfo(consent=True)
+        )
+
+
+def test_a_registration_takes_a_fixed_number_of_statements(
+    api, event, participant, count_statements
+):
+    event.capacity = 3
+    db.session.commit()
+    _warm(api, event, 5)
+    client = api(participant)
+    client.get("/api/v1/me")  # the token's first use writes its last-used time
+    count_statements.clear()
+    response = client.post(f"/api/v1/events/{event.id}/registrations", json={"consent": True})
+    assert response.status_code == 201 and response.get_json()["status"] == "waitlisted"
+    # token, event, categories, questions, lock, existing, counts, insert, outbox, commit
+    # (BEGIN on SQLite): no more than these, however many registered before.
+    assert len(count_statements) <= 11, count_statements
+
+
+def test_a_door_scan_takes_a_fixed_number_of_statements(
+    api, staff, event, participant, count_statements
+):
+    door = db.session.scalar(
+        sa.select(CheckinList).where(CheckinList.event_id == event.id, CheckinList.is_main)
+    ) or factories.commit(CheckinList(event_id=event.id, name="主入口", is_main=True))
+    ticket = reg.register(participant, event, RegistrationInfo(consent=True)).ticket_code
+    client = api(staff)
+    client.get("/api/v1/me")
+    count_statements.clear()
+    response = client.post(
+        f"/api/v1/checkin-lists/{door.id}/scans", json={"code": ticket, "nonce": str(uuid.uuid4())}
+    )
+    assert response.get_json()["status"] == "ok"
+    # token, list with its event, memberships, nonce, locked registration, state, insert,
+    # commit: no more than these, however many scans came before.
+    assert len(count_statements) <= 7, count_statements

@@ -719,48 +719,54 @@ def regenerate_ticket(actor: User, registration: Registration) -> Registration:
 
 
 @transactional
+def register_person(
+    actor: User,
+    event: Event,
+    email: str,
+    info: RegistrationInfo,
+    *,
+    source: RegistrationSource = RegistrationSource.organizer,
+    notify: bool = True,
+) -> Registration:
+    """Register someone on their behalf, by email: a person without an account gets one
+    without a password (they claim it by a reset link). One unit of work, so a refused
+    registration leaves no new account behind. Raises as `register`."""
+    _require_manager(actor, event)
+    user = accounts.ensure_user(email or "", info.name or "", info.phone)
+    return register(user, event, info, actor=actor, source=source, notify=notify)
+
+
+@transactional
 def import_people(
     actor: User, event: Event, people: list[dict[str, Any]], notify: bool = False
 ) -> dict[str, Any]:
     """Register a list of people on their behalf; each one follows the rules of `register`.
 
-    People without an account get one without a password (they claim it by a reset link).
     Returns ``{created, skipped: [{index, reason}], registrations: [...]}``.
     """
     _require_manager(actor, event)
     capacity.lock_event(event.id)
-    created = 0
     skipped: list[dict[str, Any]] = []
     rows: list[Registration] = []
     for index, person in enumerate(people):
+        info = RegistrationInfo(
+            category_id=person.get("category_id"),
+            answers=person.get("answers") or {},
+            name=person.get("name"),
+            phone=person.get("phone"),
+        )
         try:
             with db.session.begin_nested():
-                user = accounts.ensure_user(
-                    person.get("email") or "", person.get("name") or "", person.get("phone")
-                )
-                info = RegistrationInfo(
-                    category_id=person.get("category_id"),
-                    answers=person.get("answers") or {},
-                    name=person.get("name"),
-                    phone=person.get("phone"),
-                )
-                registration = register(
-                    user,
-                    event,
-                    info,
-                    actor=actor,
-                    source=RegistrationSource.imported,
-                    notify=notify,
-                )
+                rows.append(register_person(
+                    actor, event, person.get("email") or "", info,
+                    source=RegistrationSource.imported, notify=notify,
+                ))
         except (Conflict, ValidationFailed) as error:
             reason = error.message
             if error.fields:
                 reason = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
             skipped.append({"index": index, "code": error.code, "reason": reason})
-            continue
-        created += 1
-        rows.append(registration)
-    return {"created": created, "skipped": skipped, "registrations": rows}
+    return {"created": len(rows), "skipped": skipped, "registrations": rows}
 
 
 # Mail -------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from eventhub import permissions
-from eventhub.accounts import services as accounts
 from eventhub.accounts.models import User
 from eventhub.database import db, utcnow
 from eventhub.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
@@ -534,17 +533,14 @@ def add(event_id: int) -> Any:
     form.session_ids.choices = choices((s.id, s.title) for s in event.sessions)
     if form.validate_on_submit():
         with domain_errors(form, {"category_id": "category_id", "session_ids": "session_ids"}):
-            user = accounts.ensure_user(form.email.data or "", form.name.data or "",
-                                        form.phone.data or None)
             info = services.RegistrationInfo(
                 category_id=form.category_id.data or None,
                 session_ids=list(form.session_ids.data or []),
                 name=form.name.data or "",
-                phone=form.phone.data or "",
+                phone=form.phone.data or None,
             )
-            registration = services.register(
-                user, event, info, actor=_me(), source=RegistrationSource.organizer,
-                notify=bool(form.notify.data),
+            registration = services.register_person(
+                _me(), event, form.email.data or "", info, notify=bool(form.notify.data)
             )
             flash(_("%(name)s is registered: %(status)s.", name=registration.name,
                     status=registration_status_label(registration.status)), "success")

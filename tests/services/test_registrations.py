@@ -256,3 +256,20 @@ def test_raising_session_capacity_promotes_the_waitlist(event, organizer):
         events.SessionInfo(forum.title, forum.starts_at, forum.ends_at, forum.room, 5),
     )
     assert waiting.status == "confirmed"
+
+
+def test_a_refused_registration_on_behalf_leaves_no_new_account(event, organizer):
+    from eventhub.accounts.services import find_user_by_email
+
+    event.status = "cancelled"
+    db.session.commit()
+    with pytest.raises(Conflict):
+        reg.register_person(organizer, event, "new.person@example.com",
+                            RegistrationInfo(name="新来宾", phone="13700000009"))
+    assert find_user_by_email("new.person@example.com") is None
+    event.status = "published"
+    db.session.commit()
+    done = reg.register_person(organizer, event, "new.person@example.com",
+                               RegistrationInfo(name="新来宾", phone="13700000009"))
+    assert done.status == "confirmed" and done.source == "organizer"
+    assert find_user_by_email("new.person@example.com").password_hash is None

@@ -19,6 +19,7 @@ from eventhub.api.common import (
     Time,
     authenticated,
     doc_errors,
+    list_of,
     make_blueprint,
     require_user,
     secured,
@@ -30,7 +31,6 @@ from eventhub.database import db
 from eventhub.errors import NotAllowed, NotFound
 from eventhub.formatting import mask_phone
 from eventhub.registrations.models import Registration
-from eventhub.registrations.queries import search_clause
 
 blp = make_blueprint("api_checkin", "Check-in lists, scans at the door and live numbers.")
 
@@ -50,11 +50,7 @@ class CheckinListSchema(ma.Schema):
     allow_reentry = ma.fields.Boolean(required=True)
 
 
-ListListSchema = type(
-    "CheckinListList",
-    (ma.Schema,),
-    {"items": ma.fields.List(ma.fields.Nested(CheckinListSchema), required=True)},
-)
+ListListSchema = list_of(CheckinListSchema, "CheckinListList")
 
 
 class ScanRequestSchema(StrictSchema):
@@ -115,11 +111,7 @@ class FoundPersonSchema(ma.Schema):
     notes = ma.fields.String()
 
 
-FoundListSchema = type(
-    "CheckinSearchResult",
-    (ma.Schema,),
-    {"items": ma.fields.List(ma.fields.Nested(FoundPersonSchema), required=True)},
-)
+FoundListSchema = list_of(FoundPersonSchema, "CheckinSearchResult")
 
 
 def door_list(list_id: int) -> CheckinList:
@@ -218,13 +210,7 @@ def search(args: dict, list_id: int) -> dict:
     phones masked (`138****5678`); organizers see them whole."""
     checkin_list = door_list(list_id)
     full_phone = permissions.sees_full_phone(current_user, checkin_list.event)
-    rows = db.session.scalars(
-        sa.select(Registration)
-        .where(Registration.event_id == checkin_list.event_id, search_clause(args["q"]))
-        .options(sa.orm.joinedload(Registration.category))
-        .order_by(Registration.name, Registration.id)
-        .limit(20)
-    )
+    rows = services.search(checkin_list, args["q"])
     return {"items": [_found(r, full_phone) for r in rows]}
 
 

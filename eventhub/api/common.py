@@ -238,6 +238,13 @@ class PageSchema(ma.Schema):
     total = ma.fields.Integer(required=True)
 
 
+def list_of(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """An unpaginated list schema: ``{items: [...]}`` (short lists: an event's form)."""
+    return type(
+        name, (ma.Schema,), {"items": ma.fields.List(ma.fields.Nested(item_schema), required=True)}
+    )
+
+
 def page_of(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     """A paginated list schema: ``{items: [...], page, per_page, total}``."""
     return type(name, (PageSchema,), {"items": ma.fields.List(ma.fields.Nested(item_schema))})

@@ -22,6 +22,7 @@ from eventhub.api.common import (
     authenticated,
     doc_errors,
     get_or_404,
+    list_of,
     make_blueprint,
     page_of,
     paginate,
@@ -98,16 +99,8 @@ class QuestionSchema(ma.Schema):
     position = ma.fields.Integer()
 
 
-CategoryListSchema = type(
-    "CategoryList",
-    (ma.Schema,),
-    {"items": ma.fields.List(ma.fields.Nested(CategorySchema), required=True)},
-)
-QuestionListSchema = type(
-    "QuestionList",
-    (ma.Schema,),
-    {"items": ma.fields.List(ma.fields.Nested(QuestionSchema), required=True)},
-)
+CategoryListSchema = list_of(CategorySchema, "CategoryList")
+QuestionListSchema = list_of(QuestionSchema, "QuestionList")
 
 
 def managed_event(event_id: int) -> Any:

@@ -29,6 +29,7 @@ from eventhub.errors import Conflict, NotAllowed, NotFound
 from eventhub.events.models import Event
 from eventhub.events.signals import event_created
 from eventhub.registrations.models import Registration, RegistrationStatus, registration_sessions
+from eventhub.registrations.queries import search_clause
 from eventhub.registrations.tickets import normalize_code
 
 NONCE_MAX = 64
@@ -362,3 +363,17 @@ def stats(checkin_list: CheckinList) -> dict[str, int]:
         .where(Scan.type == ScanType.entry)
     )
     return {"expected": expected or 0, "checked_in": checked_in or 0, "inside": inside or 0}
+
+
+def search(checkin_list: CheckinList, q: str, limit: int = 20) -> list[Registration]:
+    """People of the list's event by name, phone tail, email or ticket code (for a lost
+    ticket), by name."""
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.event_id == checkin_list.event_id, search_clause(q))
+            .options(sa.orm.joinedload(Registration.category))
+            .order_by(Registration.name, Registration.id)
+            .limit(limit)
+        )
+    )

@@ -25,7 +25,7 @@ from eventhub.api.common import (
     secured,
 )
 from eventhub.api.events import load_event
-from eventhub.checkin import services
+from eventhub.checkin import services, sync
 from eventhub.checkin.models import CheckinList, ScanStatus, ScanType
 from eventhub.database import db
 from eventhub.errors import NotAllowed, NotFound
@@ -225,3 +225,54 @@ def _found(registration: Registration, full_phone: bool) -> dict[str, Any]:
         "ticket_code": registration.ticket_code,
         "notes": registration.notes,
     }
+
+
+# Offline doors --------------------------------------------------------------------------
+
+
+class DoorTicketsArgsSchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    since = Str(
+        max_length=20,
+        metadata={"description": "A `version` of an earlier answer: only what changed since."},
+    )
+
+
+class DoorTicketSchema(ma.Schema):
+    h = ma.fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "sha256(ticket code), first 16 bytes in hex; null: no ticket."},
+    )
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    category = ma.fields.String(allow_none=True)
+    notes = ma.fields.String(allow_none=True)
+    status = ma.fields.String(required=True)
+    valid = ma.fields.Boolean(
+        required=True, metadata={"description": "Confirmed and on this list."}
+    )
+    checked_in_at = ma.fields.String(allow_none=True)
+    inside = ma.fields.Boolean(required=True)
+
+
+class DoorTicketListSchema(ma.Schema):
+    version = ma.fields.String(required=True)
+    full = ma.fields.Boolean(
+        required=True, metadata={"description": "False: a delta, rows replace rows by `id`."}
+    )
+    items = ma.fields.List(ma.fields.Nested(DoorTicketSchema), required=True)
+
+
+@blp.route("/checkin-lists/<id:list_id>/tickets", methods=["GET"])
+@blp.response(200, DoorTicketListSchema)
+@doc_errors(blp, 401, 403, 404, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(DoorTicketsArgsSchema, location="query")
+def door_tickets(args: dict, list_id: int) -> dict:
+    """The list's tickets as hashes, for checks while offline; `since` gives a delta."""
+    checkin_list = door_list(list_id)
+    return sync.door_tickets(require_user(), checkin_list, args.get("since"))

@@ -1,0 +1,148 @@
+"""What a door downloads to keep working offline: the list's tickets as hashes.
+
+A ticket appears as the first 16 bytes of ``sha256(code)`` (32 hex characters), never as the
+code itself, so a lost phone holds no usable ticket. Each row carries what the door shows
+(name, category, notes), whether the person may enter at this list and whether they are
+checked in already.
+
+Versions are opaque strings (the server's clock in microseconds when the list was read). A
+delta ``since=version`` answers every registration changed (``updated_at``) or scanned at the
+list (a scan, or a scan reverted) from a little before that moment on: the overlap covers
+transactions that committed after the read although they started before it. Rows may come
+again unchanged; a door replaces rows by registration id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from eventhub import permissions
+from eventhub.accounts.models import User
+from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
+from eventhub.database import db, utcnow
+from eventhub.errors import NotAllowed, ValidationFailed
+from eventhub.registrations.models import Registration, RegistrationStatus, registration_sessions
+
+#: How far before a version a delta looks again (slow transactions, clocks of two servers).
+OVERLAP = timedelta(minutes=2)
+
+
+def ticket_hash(code: str) -> str:
+    """Return the first 16 bytes of sha256(code), as 32 hex characters."""
+    return hashlib.sha256(code.encode("ascii")).digest()[:16].hex()
+
+
+def make_version(moment: datetime) -> str:
+    """Return the version string of a moment (microseconds since 1970, UTC)."""
+    return str(int(moment.timestamp() * 1_000_000))
+
+
+def parse_version(version: str) -> datetime:
+    """Return the moment a version names. Raises ValidationFailed."""
+    if not (isinstance(version, str) and version.isdigit() and len(version) <= 20):
+        raise ValidationFailed(fields={"since": _l("Not a version this server gave.")})
+    try:
+        return datetime.fromtimestamp(int(version) / 1_000_000, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValidationFailed(fields={"since": _l("Not a version this server gave.")}) from None
+
+
+def door_tickets(
+    actor: User, checkin_list: CheckinList, since: str | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """The list's tickets for offline checks: ``{version, full, items}``; with ``since`` only
+    the rows that may have changed (``full`` false). Raises NotAllowed, ValidationFailed."""
+    if not permissions.can_check_in(actor, checkin_list.event):
+        raise NotAllowed()
+    version = make_version(now or utcnow())
+    query = sa.select(Registration).where(Registration.event_id == checkin_list.event_id)
+    if since is not None:
+        after = parse_version(since) - OVERLAP
+        scanned = sa.select(Scan.registration_id).where(
+            Scan.list_id == checkin_list.id,
+            Scan.registration_id.is_not(None),
+            sa.or_(Scan.at >= after, Scan.reverted_at >= after),
+        )
+        query = query.where(sa.or_(Registration.updated_at >= after, Registration.id.in_(scanned)))
+    else:
+        query = query.where(Registration.ticket_code.is_not(None))
+    registrations = list(
+        db.session.scalars(
+            query.options(sa.orm.joinedload(Registration.category)).order_by(Registration.id)
+        )
+    )
+    ids = [r.id for r in registrations]
+    entered, inside = _states(checkin_list, ids if since is not None else None)
+    on_list = _on_list(checkin_list, ids if since is not None else None)
+    items = [
+        _row(r, entered.get(r.id), r.id in inside, on_list is None or r.id in on_list)
+        for r in registrations
+    ]
+    return {"version": version, "full": since is None, "items": items}
+
+
+def _row(
+    registration: Registration, entered_at: datetime | None, inside: bool, on_list: bool
+) -> dict[str, Any]:
+    code = registration.ticket_code
+    return {
+        "h": ticket_hash(code) if code else None,
+        "id": registration.id,
+        "name": registration.name,
+        "category": registration.category.name if registration.category else None,
+        "notes": registration.notes or None,
+        "status": registration.status.value,
+        "valid": registration.status == RegistrationStatus.confirmed and on_list,
+        "checked_in_at": entered_at.isoformat() if entered_at else None,
+        "inside": inside,
+    }
+
+
+def _states(
+    checkin_list: CheckinList, ids: list[int] | None
+) -> tuple[dict[int, datetime], set[int]]:
+    """First entry time of everyone who entered, and who is inside now (latest ok is an
+    entry), among ``ids`` (None: everyone)."""
+    ok = sa.and_(
+        Scan.list_id == checkin_list.id,
+        Scan.status == ScanStatus.ok,
+        Scan.reverted_at.is_(None),
+        Scan.registration_id.is_not(None),
+    )
+    if ids is not None:
+        ok = sa.and_(ok, Scan.registration_id.in_(ids))
+    entered: dict[int, datetime] = dict(
+        db.session.execute(
+            sa.select(Scan.registration_id, sa.func.min(Scan.at))
+            .where(ok, Scan.type == ScanType.entry)
+            .group_by(Scan.registration_id)
+        ).all()
+    )
+    latest = (
+        sa.select(sa.func.max(Scan.id).label("last_id")).where(ok).group_by(Scan.registration_id)
+    ).subquery()
+    inside = set(
+        db.session.scalars(
+            sa.select(Scan.registration_id)
+            .join(latest, Scan.id == latest.c.last_id)
+            .where(Scan.type == ScanType.entry)
+        )
+    )
+    return entered, inside
+
+
+def _on_list(checkin_list: CheckinList, ids: list[int] | None) -> set[int] | None:
+    """Who booked the list's session (None: a list for the whole event)."""
+    if checkin_list.session_id is None:
+        return None
+    query = sa.select(registration_sessions.c.registration_id).where(
+        registration_sessions.c.session_id == checkin_list.session_id
+    )
+    if ids is not None:
+        query = query.where(registration_sessions.c.registration_id.in_(ids))
+    return set(db.session.scalars(query))

@@ -31,6 +31,7 @@ from eventhub.database import db
 from eventhub.errors import NotAllowed, NotFound
 from eventhub.formatting import mask_phone
 from eventhub.registrations.models import Registration
+from eventhub.registrations.services import RegistrationInfo
 
 blp = make_blueprint("api_checkin", "Check-in lists, scans at the door and live numbers.")
 
@@ -225,6 +226,57 @@ def _found(registration: Registration, full_phone: bool) -> dict[str, Any]:
         "ticket_code": registration.ticket_code,
         "notes": registration.notes,
     }
+
+
+class WalkInSchema(StrictSchema):
+    name = Str(required=True)
+    phone = Str(required=True, max_length=32)
+    email = Str(max_length=254, load_default="", metadata={"description": "Mails the ticket."})
+    organization = Str(allow_none=True)
+    category_id = IdField(allow_none=True)
+    answers = ma.fields.Dict(keys=ma.fields.String(), load_default=dict)
+    nonce = Str(
+        required=True,
+        max_length=64,
+        metadata={"description": "As for a scan: the same nonce again registers nobody."},
+    )
+    device = Str(max_length=64, load_default="")
+
+
+class WalkInPersonSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+    ticket_code = ma.fields.String(required=True)
+
+
+class WalkInAnswerSchema(ma.Schema):
+    registration = ma.fields.Nested(WalkInPersonSchema, required=True)
+    scan = ma.fields.Nested(ScanAnswerSchema, required=True)
+
+
+@blp.route("/checkin-lists/<id:list_id>/walk-ins", methods=["POST"])
+@blp.response(201, WalkInAnswerSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(WalkInSchema)
+def walk_in(data: dict, list_id: int) -> dict:
+    """Register someone at the door and check them in at once (door staff), while there is
+    room. 409 `already_registered` (that phone has a registration: search for it),
+    `event_full`, `approval_required`."""
+    checkin_list = door_list(list_id)
+    info = RegistrationInfo(
+        category_id=data.get("category_id"),
+        answers=data["answers"],
+        name=data["name"],
+        phone=data["phone"],
+        organization=data.get("organization"),
+    )
+    registration, answer = services.walk_in(
+        require_user(), checkin_list, info, data["nonce"], data["email"], data["device"]
+    )
+    return {"registration": registration, "scan": answer}
 
 
 # Offline doors --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ inside, an exit (or nothing) means outside.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -28,8 +29,10 @@ from eventhub.database import (
 from eventhub.errors import Conflict, NotAllowed, NotFound
 from eventhub.events.models import Event
 from eventhub.events.signals import event_created
+from eventhub.registrations import capacity
 from eventhub.registrations.models import Registration, RegistrationStatus, registration_sessions
 from eventhub.registrations.queries import search_clause
+from eventhub.registrations.services import RegistrationInfo, register_walk_in
 from eventhub.registrations.tickets import normalize_code
 
 NONCE_MAX = 64
@@ -293,6 +296,34 @@ def _scan(
             raise DuplicateNonce("duplicate nonce")
         raise
     return _answer(response, record.id, status)
+
+
+@transactional
+def walk_in(
+    actor: User,
+    checkin_list: CheckinList,
+    info: RegistrationInfo,
+    nonce: str,
+    email: str = "",
+    device: str = "",
+) -> tuple[Registration, dict[str, Any]]:
+    """Register someone at the door and check them in, in one step (one unit of work: a
+    refused check-in leaves no registration behind). On a session's list they are booked
+    for that session. The same ``nonce`` again returns the first outcome and registers
+    nobody. Raises as `registrations.services.register_walk_in` and `scan`."""
+    if not permissions.can_check_in(actor, checkin_list.event):
+        raise NotAllowed()
+    capacity.lock_event(checkin_list.event_id)  # retries of one walk-in queue up here
+    stored = replay(nonce) if isinstance(nonce, str) else None
+    if stored is not None:
+        if "registration" not in stored:
+            raise Conflict(_l("This nonce was used for another scan."), code="duplicate_nonce")
+        return db.session.get(Registration, stored["registration"]["id"]), stored
+    if checkin_list.session_id is not None:
+        info = replace(info, session_ids=[checkin_list.session_id])
+    registration = register_walk_in(actor, checkin_list.event, info, email)
+    answer = _scan(actor, checkin_list, registration.ticket_code, nonce, device=device)
+    return registration, answer
 
 
 @transactional

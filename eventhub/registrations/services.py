@@ -278,11 +278,17 @@ class RegistrationInfo:
     job_title: str | None = None
 
 
-def _standard_fields(user: User, info: RegistrationInfo, require_phone: bool) -> dict[str, str]:
-    name = (info.name if info.name is not None else user.name) or ""
-    phone = accounts.normalize_phone(info.phone if info.phone is not None else user.phone)
-    organization = info.organization if info.organization is not None else user.organization
-    job_title = info.job_title if info.job_title is not None else user.job_title
+def _standard_fields(
+    user: User | None, info: RegistrationInfo, require_phone: bool
+) -> dict[str, str]:
+    def value(name: str) -> Any:
+        given = getattr(info, name)
+        return given if given is not None or user is None else getattr(user, name)
+
+    name = value("name") or ""
+    phone = accounts.normalize_phone(value("phone"))
+    organization = value("organization")
+    job_title = value("job_title")
     errors = {
         "name": accounts.check_name(name) if isinstance(name, str) else _l("Enter your name."),
         "phone": accounts.check_phone(phone),
@@ -294,7 +300,7 @@ def _standard_fields(user: User, info: RegistrationInfo, require_phone: bool) ->
     accounts.raise_field_errors(errors)
     return {
         "name": name.strip(),
-        "email": user.email,
+        "email": user.email if user else "",
         "phone": phone or "",
         "organization": (organization or "").strip(),
         "job_title": (job_title or "").strip(),
@@ -357,7 +363,7 @@ def already_registered(registration: Registration) -> Conflict:
 
 @transactional
 def register(
-    user: User,
+    user: User | None,
     event: Event,
     info: RegistrationInfo,
     *,
@@ -390,9 +396,10 @@ def register(
         raise ValidationFailed(fields={"consent": _l("Please accept the privacy notice.")})
 
     event = capacity.lock_event(event.id)
-    existing = find_registration(event, user, fresh=True)  # double submits queue up here
+    # Double submits queue up here; a walk-in without an account has nothing to find.
+    existing = find_registration(event, user, fresh=True) if user else None
     _refuse_existing(existing, on_behalf)
-    registration = existing or Registration(event_id=event.id, user_id=user.id)
+    registration = existing or Registration(event_id=event.id, user_id=user and user.id)
     for name, value in fields_.items():
         setattr(registration, name, value)
     registration.category = category
@@ -435,7 +442,7 @@ def register(
             registration,
             actor=actor,
             event_id=event.id,
-            after={"status": registration.status.value, "user_id": user.id},
+            after={"status": registration.status.value, "user_id": registration.user_id},
         )
     if notify:
         _mail(registration, registration.status.value)
@@ -734,6 +741,49 @@ def register_person(
     _require_manager(actor, event)
     user = accounts.ensure_user(email or "", info.name or "", info.phone)
     return register(user, event, info, actor=actor, source=source, notify=notify)
+
+
+@transactional
+def register_walk_in(
+    actor: User, event: Event, info: RegistrationInfo, email: str = ""
+) -> Registration:
+    """Register someone who arrives at the door without a registration: door staff may, while
+    there is room (nobody is waitlisted or left pending at the door). With an email they get an
+    account and their ticket by mail; without, a registration of their own.
+
+    Raises NotAllowed, ValidationFailed, Conflict ``already_registered`` (the same phone or
+    email has a registration: find them by search instead), ``event_full``,
+    ``approval_required``, and as `register`.
+    """
+    if not permissions.can_check_in(actor, event):
+        raise NotAllowed()
+    phone = accounts.normalize_phone(info.phone if isinstance(info.phone, str) else None)
+    accounts.raise_field_errors(
+        {"phone": accounts.check_phone(phone) if phone else _l("Enter the mobile number.")}
+    )
+    event = capacity.lock_event(event.id)  # two staff entering one person: one wins
+    same_phone = db.session.scalar(
+        sa.select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.phone == phone,
+            Registration.status.in_(ACTIVE),
+        )
+    )
+    if same_phone is not None:
+        raise already_registered(same_phone)
+    user = accounts.ensure_user(email, info.name or "", phone) if email else None
+    registration = register(
+        user, event, info, actor=actor, source=RegistrationSource.walk_in, notify=False
+    )
+    if registration.status == S.waitlisted:
+        raise Conflict(_l("No places left: the event is full."), code="event_full")
+    if registration.status != S.confirmed:
+        raise Conflict(
+            _l("This category needs the organizer's approval."), code="approval_required"
+        )
+    if user is not None:
+        _mail(registration, registration.status.value)
+    return registration
 
 
 @transactional

@@ -8,10 +8,13 @@ wrong types, over-long strings, NUL bytes and lone surrogates, unknown and forei
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import pytest
 
+from eventhub.checkin import services as checkin_services
+from eventhub.checkin.models import CheckinList, Scan
 from eventhub.database import db
 from tests import factories
 from tests.api.conftest import assert_error, db_counts, row_snapshot
@@ -132,6 +135,19 @@ ENDPOINTS = [
               "notify": False}, bools=("notify",), ids=("open_event",)),
     Endpoint("regenerate_ticket", "POST", "/api/v1/registrations/{registration}/ticket/regenerate",
              {}, ids=("registration",)),
+    Endpoint("create_checkin_list", "POST", "/api/v1/events/{open_event}/checkin-lists",
+             {"name": "西门", "allow_reentry": True}, strings=("name",), ints=("session_id",),
+             bools=("allow_reentry",), ids=("open_event",)),
+    Endpoint("scan", "POST", "/api/v1/checkin-lists/{door}/scans",
+             {"code": "{ticket}", "nonce": "gate-1-0001", "type": "entry", "device": "东门"},
+             strings=("code", "nonce", "type", "device"), ids=("door",)),
+    Endpoint("revert_checkin", "POST", "/api/v1/checkins/{checkin}/revert", {},
+             ids=("checkin",)),
+    Endpoint("walk_in", "POST", "/api/v1/checkin-lists/{door}/walk-ins",
+             {"name": "现场甲", "phone": "13700000009", "email": "", "organization": "东软",
+              "nonce": "walk-1", "device": "东门"},
+             strings=("name", "phone", "email", "organization", "nonce", "device"),
+             ints=("category_id",), ids=("door",)),
     # Last: its valid body deletes the acting admin.
     Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
              strings=("password",)),
@@ -216,25 +232,33 @@ def world(org, owner, staff, admin, event):
 
     registration, to_cancel = (register(u, event) for u in people[:2])
     pending, pending2 = (register(u, form_event, category_id=category.id) for u in people[2:])
+    door = factories.commit(CheckinList(event_id=open_event.id, name="主入口", is_main=True))
+    guests = [register(factories.UserFactory(phone=f"1370000000{i}"), open_event)
+              for i in range(2)]
+    checkin = checkin_services.scan(admin, door, guests[0].ticket_code, "seed-scan-1")
+    ticket = guests[1].ticket_code
     return {"org": org, "event": event, "draft": draft, "session": session, "token": token,
             "membership": membership, "form_event": form_event, "open_event": open_event,
             "category": category,
             "spare_category": spare_category, "question": question,
             "spare_question": spare_question, "registration": registration,
-            "to_cancel": to_cancel, "pending": pending, "pending2": pending2}
+            "to_cancel": to_cancel, "pending": pending, "pending2": pending2, "door": door,
+            "checkin": db.session.get(Scan, checkin["checkin_id"]), "ticket": ticket}
 
 
 def _snapshot(world) -> dict:
-    rows = {name: row_snapshot(obj) for name, obj in world.items()}
+    rows = {name: row_snapshot(obj) for name, obj in world.items() if not isinstance(obj, str)}
     return {"counts": db_counts(), "rows": rows}
 
 
 def _send(client, ep: Endpoint, world, raw, overrides):
-    ids = {name: str(obj.id) for name, obj in world.items()}
+    ids = {name: str(obj.id) for name, obj in world.items() if not isinstance(obj, str)}
     ids.update(overrides)
     path = ep.path.format(**ids)
     kwargs = {}
     if raw is not None:
+        if isinstance(raw, str):
+            raw = raw.replace("{ticket}", world["ticket"])
         kwargs["data"] = raw
         kwargs["content_type"] = "application/json"
     return client.open(path, method=ep.method, **kwargs)
@@ -280,6 +304,24 @@ def test_the_matrix_bodies_are_valid(api, admin, world):
         response = _send(client, ep, world, json.dumps(ep.body), {})
         assert response.status_code in (200, 201, 204), (ep.name, response.get_data(as_text=True))
     db.session.expire_all()
+
+
+def test_the_matrix_covers_every_write_endpoint(app):
+    """A new write endpoint joins the matrix above, or this fails."""
+    def route(path):
+        return "/api/v1" + "".join(
+            "<>" if part.startswith("{") else part
+            for part in re.split(r"({[^}]+})", path.removeprefix("/api/v1"))
+        )
+
+    covered = {(ep.method, route(ep.path)) for ep in ENDPOINTS}
+    writes = {
+        (method, re.sub(r"<[^>]+>", "<>", rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        for method in rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
+    }
+    assert writes - covered == set()
 
 
 @pytest.mark.parametrize("depth", [500, 990, 5000])

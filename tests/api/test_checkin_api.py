@@ -5,11 +5,15 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from eventhub.checkin import services as checkin_services
 from eventhub.checkin.models import CheckinList
 from eventhub.database import db
+from eventhub.mail.models import OutboxMessage
 from eventhub.registrations import services as reg
+from eventhub.registrations.models import Registration
 from eventhub.registrations.services import RegistrationInfo
-from tests.api.conftest import assert_error
+from tests import factories
+from tests.api.conftest import assert_error, db_counts
 
 
 @pytest.fixture
@@ -126,3 +130,84 @@ def test_session_list_via_api(api, organizer, staff, event, participant):
     assert_error(
         api(staff).post(f"/api/v1/events/{event.id}/checkin-lists", json={"name": "x"}), 403
     )
+
+
+# Walk-ins ---------------------------------------------------------------------------------
+
+
+def walk_in(client, list_id, **extra):
+    body = {"name": "现场来宾", "phone": "13600001111", "nonce": str(uuid.uuid4()), **extra}
+    return client.post(f"/api/v1/checkin-lists/{list_id}/walk-ins", json=body)
+
+
+def test_walk_in_registers_and_checks_in_at_once(api, staff, event, main_list):
+    client = api(staff)
+    response = walk_in(client, main_list.id, device="东门", organization="沈阳创客")
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["scan"]["status"] == "ok" and body["scan"]["registration"]["name"] == "现场来宾"
+    assert body["registration"]["status"] == "confirmed"
+    registration = db.session.get(Registration, body["registration"]["id"])
+    assert registration.source == "walk_in" and registration.user_id is None
+    assert registration.organization == "沈阳创客" and registration.phone == "13600001111"
+    assert registration.ticket_code == body["registration"]["ticket_code"]
+    stats = client.get(f"/api/v1/checkin-lists/{main_list.id}/stats").get_json()
+    assert stats == {"expected": 1, "checked_in": 1, "inside": 1}
+
+
+def test_walk_in_with_email_gets_an_account_and_the_ticket_by_mail(api, staff, main_list):
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+    body = walk_in(api(staff), main_list.id, email="walkin@example.com").get_json()
+    registration = db.session.get(Registration, body["registration"]["id"])
+    assert registration.user.email == "walkin@example.com"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == before + 1
+
+
+def test_a_retried_walk_in_registers_nobody_twice(api, staff, event, main_list):
+    client = api(staff)
+    first = walk_in(client, main_list.id, nonce="door-1-0001").get_json()
+    again = walk_in(client, main_list.id, nonce="door-1-0001")
+    assert again.status_code == 201 and again.get_json() == first
+    registrations = db.session.scalars(
+        sa.select(Registration.id).where(Registration.event_id == event.id)
+    )
+    assert list(registrations) == [first["registration"]["id"]]
+
+
+def test_walk_in_refused_when_full_or_known_changes_nothing(api, staff, event, main_list, ticket):
+    client = api(staff)
+    assert_error(walk_in(client, main_list.id, phone=ticket.phone), 409, "already_registered")
+    event.capacity = 1
+    db.session.commit()
+    before = db_counts()
+    assert_error(walk_in(client, main_list.id), 409, "event_full")
+    assert_error(walk_in(client, main_list.id, phone="12345"), 422)
+    assert_error(walk_in(client, main_list.id, phone=""), 422)
+    assert db_counts() == before
+
+
+def test_walk_in_to_a_category_that_needs_approval_is_refused(api, owner, staff, event, main_list):
+    vip = reg.save_category(owner, event, "投资人", None, requires_approval=True)
+    client = api(staff)
+    before = db_counts()
+    response = walk_in(client, main_list.id, category_id=vip.id)
+    assert_error(response, 409, "approval_required")
+    assert db_counts() == before
+
+
+def test_walk_in_at_a_session_list_books_the_session(api, owner, staff, event):
+    session = factories.SessionFactory(event=event)
+    checkin_services.create_list(owner, event, "分论坛门口", session_id=session.id)
+    door = db.session.scalar(sa.select(CheckinList).where(CheckinList.session_id == session.id))
+    body = walk_in(api(staff), door.id).get_json()
+    assert body["scan"]["status"] == "ok"
+    registration = db.session.get(Registration, body["registration"]["id"])
+    assert [s.id for s in registration.sessions] == [session.id]
+
+
+def test_outsiders_cannot_walk_anyone_in(api, outsider_organizer, participant, main_list):
+    clients = api(outsider_organizer), api(participant), api()
+    before = db_counts()
+    for client, status in zip(clients, (403, 403, 401), strict=True):
+        assert_error(walk_in(client, main_list.id), status)
+    assert db_counts() == before

@@ -12,6 +12,7 @@ from eventhub.checkin.models import CheckinList, Scan
 from eventhub.database import db
 from eventhub.models import Event, Membership, Organization, User
 from eventhub.registrations import services as reg
+from eventhub.registrations.models import Registration
 
 pytestmark = pytest.mark.concurrent
 
@@ -94,3 +95,32 @@ def test_parallel_replays_of_one_nonce_record_one_scan(fresh_db):
     assert all(a == answers[0] for a in answers) and answers[0]["status"] == "invalid"
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 1
+
+
+def test_parallel_retries_of_one_walk_in_register_one_person(fresh_db):
+    app = fresh_db
+    list_id, _, tokens = _setup(app)
+    barrier = Barrier(GATES)
+
+    def retry(index):
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            f"/api/v1/checkin-lists/{list_id}/walk-ins",
+            json={"name": "现场来宾", "phone": "13600001111", "nonce": "walk-in-1"},
+            headers={"Authorization": f"Bearer {tokens[index]}"},
+        )
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(max_workers=GATES) as pool:
+        results = list(pool.map(retry, range(GATES)))
+    # One registers; the others queue on the event's lock and get its answer.
+    assert {status for status, _ in results} == {201}
+    assert all(body == results[0][1] for _, body in results)
+    assert results[0][1]["scan"]["status"] == "ok"
+    with app.app_context():
+        phones = db.session.scalars(sa.select(Registration.phone)).all()
+        assert phones.count("13600001111") == 1
+        assert db.session.scalar(
+            sa.select(sa.func.count()).select_from(Scan).where(Scan.nonce == "walk-in-1")
+        ) == 1

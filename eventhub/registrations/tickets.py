@@ -57,6 +57,12 @@ def qr_svg(code: str) -> str:
     return re.sub(r' width="[^"]+" height="[^"]+"', "", svg, count=1)
 
 
+def qr_modules(code: str) -> list[list[bool]]:
+    """The ticket's QR code as rows of dark (True) and light modules, without the quiet
+    zone (for drawing it in a PDF)."""
+    return _qr(code, border=0).get_matrix()
+
+
 def qr_png(code: str, box_size: int = 12) -> bytes:
     """The ticket's QR code as a PNG (for download and mail)."""
     image = _qr(code, border=4, box_size=box_size).make_image(

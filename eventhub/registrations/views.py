@@ -25,6 +25,7 @@ from icalendar import Event as CalendarEvent
 
 from eventhub import permissions
 from eventhub.accounts.models import User
+from eventhub.checkin.badges import LAYOUTS, badges_pdf
 from eventhub.database import db, utcnow
 from eventhub.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from eventhub.events import services as events
@@ -519,6 +520,25 @@ def export(event_id: int, fmt: str) -> Response:
     data, mimetype, filename = exports.export(_me(), event, fmt)
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/events/<int:event_id>/registrations/badges.pdf")
+@login_required
+def badges(event_id: int) -> Response:
+    """Name badges of the confirmed registrations the list shows (its filters apply)."""
+    event = _managed_event(event_id)
+    layout = request.args.get("layout", "sheet")
+    if layout not in LAYOUTS:
+        abort(404)
+    args = _list_args()
+    query = queries.registrations_query(
+        event, status=S.confirmed, q=args["q"], category_id=args["category"]
+    ).order_by(None).order_by(Registration.name, Registration.id)
+    data = badges_pdf(_me(), event, db.session.scalars(query), layout)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="badges-{event.id}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -81,6 +81,7 @@ def select_locale() -> str:
 def register_blueprints(app: Flask) -> None:
     from eventhub.accounts.views import bp as accounts_bp
     from eventhub.api import init_api
+    from eventhub.checkin.views import bp as checkin_bp
     from eventhub.events.views import bp as events_bp
     from eventhub.orgs.views import bp as orgs_bp
     from eventhub.registrations.privacy_views import bp as privacy_bp
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(registrations_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(checkin_bp)
     init_api(app)
 
 

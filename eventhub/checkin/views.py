@@ -1,0 +1,238 @@
+"""The door scanner (pages): the scanner of an event, its web app manifest and service worker,
+the camera decoder served from our own origin, and decoding a photo of a ticket."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import warnings
+from functools import cache
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from eventhub import permissions
+from eventhub.checkin import services
+from eventhub.database import db
+from eventhub.events.models import Event
+
+bp = Blueprint("checkin", __name__)
+
+#: A phone photo is a few MB; anything much larger is no ticket photo.
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+#: Photos are scaled down to this many pixels on their long side before decoding.
+PHOTO_MAX_SIDE = 1600
+#: The browser decoder (npm ``barcode-detector``), by the name the page asks for.
+VENDOR_FILES = {
+    "ponyfill.js": "barcode-detector/dist/es/ponyfill.js",
+    "zxing-exported.js": "barcode-detector/dist/es/zxing-exported.js",
+    "zxing_reader.wasm": "zxing-wasm/dist/reader/zxing_reader.wasm",
+}
+#: The page's own files, cached by the service worker for offline use.
+SHELL_STATIC = (
+    "css/app.css",
+    "css/scanner.css",
+    "js/scanner.js",
+    "js/scanner-camera.js",
+    "js/scanner-keys.js",
+    "js/scanner-store.js",
+    "img/favicon.svg",
+)
+YEAR = 365 * 24 * 3600
+
+#: What the scanner script says, in the reader's language (data attributes of the page).
+STRINGS = {
+    "ok": _l("Checked in"),
+    "ok-exit": _l("Exit recorded"),
+    "already": _l("Already checked in"),
+    "already-exit": _l("Not inside (no entry to leave from)"),
+    "previous": _l("First at %(at)s · %(device)s"),
+    "invalid": _l("Unknown ticket: no such code"),
+    "wrong_event": _l("This ticket is for another event"),
+    "not_on_list": _l("Not on this list (did not book this session)"),
+    "not_confirmed": _l("Registration not confirmed (pending or on the waitlist)"),
+    "cancelled": _l("Registration cancelled"),
+    "local-known": _l("Known ticket (offline: waiting for upload)"),
+    "local-unknown": _l("Unknown ticket (offline check)"),
+    "local-seen": _l("Already scanned on this device"),
+    "local-unchecked": _l("Offline: saved, will be checked on upload"),
+    "local-in": _l("Checked in already (at another door)"),
+    "double": _l("Double entry"),
+    "network": _l("No network: the scan is saved on this device"),
+    "no-code": _l("No QR code found in the photo. Try again closer, in good light."),
+    "photo-failed": _l("The photo could not be read."),
+    "camera-failed": _l("The camera is not available. Use a hardware scanner, search or a photo."),
+    "camera-on": _l("Camera on"),
+    "camera-off": _l("Camera off"),
+    "prepared": _l("%(n)s tickets on this device"),
+    "not-prepared": _l("No list on this device yet"),
+    "never": _l("never"),
+    "no-results": _l("Nobody found."),
+    "check-in": _l("Check in"),
+    "searching": _l("Searching…"),
+    "online": _l("Online"),
+    "offline": _l("Offline"),
+    "uploaded": _l("Uploaded"),
+    "search-failed": _l("Search needs the network."),
+}
+
+
+def _node_modules() -> Path:
+    configured = current_app.config.get("NODE_MODULES_DIR")
+    return Path(configured) if configured else Path(current_app.root_path).parent / "node_modules"
+
+
+@cache
+def _decoder_version(folder: str) -> str | None:
+    """The installed barcode-detector version, or None when ``npm ci`` was not run."""
+    package = Path(folder) / "barcode-detector" / "package.json"
+    if not all((Path(folder) / path).is_file() for path in VENDOR_FILES.values()):
+        return None
+    try:
+        return str(json.loads(package.read_text())["version"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def decoder_version() -> str | None:
+    return _decoder_version(str(_node_modules()))
+
+
+def _door_event(event_id: int) -> Event:
+    event = db.get_or_404(Event, event_id)
+    if not permissions.can_check_in(current_user, event):
+        abort(404 if not permissions.can_view_event(current_user, event) else 403)
+    return event
+
+
+@bp.route("/door/<int:event_id>")
+@login_required
+def scanner(event_id: int) -> str:
+    event = _door_event(event_id)
+    version = decoder_version()
+    return render_template(
+        "checkin/scanner.html",
+        event=event,
+        lists=services.lists_of(event),
+        decoder_url=url_for("checkin.vendor", version=version, name="ponyfill.js")
+        if version
+        else "",
+        wasm_url=url_for("checkin.vendor", version=version, name="zxing_reader.wasm")
+        if version
+        else "",
+        strings={key: str(value) for key, value in STRINGS.items()},
+    )
+
+
+@bp.route("/door/<int:event_id>/manifest.webmanifest")
+def manifest(event_id: int) -> Response:
+    # Browsers fetch manifests without cookies: nothing here but the page's address.
+    manifest = {
+        "name": str(_l("eventhub check-in")),
+        "short_name": str(_l("Check-in")),
+        "start_url": url_for("checkin.scanner", event_id=event_id),
+        "scope": url_for("checkin.scanner", event_id=0).rsplit("/", 1)[0] + "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#1f1b16",
+        "theme_color": "#b3261e",
+        "icons": [
+            {
+                "src": url_for("static", filename="img/favicon.svg"),
+                "sizes": "any",
+                "type": "image/svg+xml",
+                "purpose": "any",
+            }
+        ],
+    }
+    response = jsonify(manifest)
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+def _shell_version(version: str | None) -> str:
+    digest = hashlib.sha256((version or "none").encode())
+    static = Path(current_app.static_folder or "")
+    for name in SHELL_STATIC:
+        try:
+            digest.update((static / name).read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    return digest.hexdigest()[:16]
+
+
+@bp.route("/door/sw.js")
+def service_worker() -> Response:
+    version = decoder_version()
+    shell = [url_for("static", filename=name) for name in SHELL_STATIC]
+    if version:
+        shell += [url_for("checkin.vendor", version=version, name=n) for n in VENDOR_FILES]
+    source = (Path(current_app.static_folder or "") / "js" / "sw.js").read_text()
+    source = source.replace('"__SHELL_VERSION__"', json.dumps(_shell_version(version))).replace(
+        '["__SHELL_URLS__"]', json.dumps(shell)
+    )
+    response = Response(source, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/door/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/door/vendor/<version>/<name>")
+def vendor(version: str, name: str) -> Response:
+    installed = decoder_version()
+    if installed is None or version != installed or name not in VENDOR_FILES:
+        abort(404)
+    path = _node_modules() / VENDOR_FILES[name]
+    mimetype = "application/wasm" if name.endswith(".wasm") else "text/javascript"
+    response = send_file(path, mimetype=mimetype, max_age=YEAR, conditional=True)
+    response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    return response
+
+
+@bp.route("/door/<int:event_id>/photo", methods=["POST"])
+@login_required
+def photo(event_id: int) -> Response:
+    """Decode the QR code of a photo (phones without a usable camera stream); the page then
+    scans the code as any other."""
+    _door_event(event_id)
+    if (request.content_length or 0) > PHOTO_MAX_BYTES:
+        abort(413)
+    upload = request.files.get("photo")
+    if upload is None:
+        abort(400)
+    data = upload.read(PHOTO_MAX_BYTES + 1)
+    if len(data) > PHOTO_MAX_BYTES:
+        abort(413)
+    return jsonify(codes=decode_photo(data))
+
+
+def decode_photo(data: bytes) -> list[str]:
+    """Return the texts of the QR codes in an image (none when it is no image)."""
+    import zxingcpp
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            image.draft("L", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            image = image.convert("L")
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
+            OSError, ValueError):
+        return []
+    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    return [r.text for r in results if r.text]

@@ -102,10 +102,9 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """Debian's Chromium, launched headless by Playwright."""
-    executable = shutil.which("chromium")
-    if executable is None:
+def playwright_driver() -> Iterator[Any]:
+    """Playwright, to launch Debian's Chromium (once per session: its sync API runs once)."""
+    if shutil.which("chromium") is None:
         message = "Chromium is not installed (apt-get install chromium fonts-noto-cjk)"
         if in_ci():
             pytest.fail(message + "; CI must run the browser tests")
@@ -113,11 +112,19 @@ def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver) -> Iterator[Any]:
+    """Debian's Chromium, launched headless by Playwright."""
+    browser = playwright_driver.chromium.launch(
+        executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @pytest.fixture

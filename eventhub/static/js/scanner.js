@@ -192,7 +192,8 @@ function logAnswer(row, body, late) {
   const words = describe(body, row.type);
   item.className = `door-log__item door-log__item--${words.tone}`;
   item.dataset.status = body.status;
-  const double = late && body.status === "already_checked_in";
+  const double = late && row.admitted && row.type === "entry" &&
+    body.status === "already_checked_in";
   const parts = [
     clock(row.at),
     body.registration ? body.registration.name : row.code.slice(0, 6) + "…",
@@ -295,6 +296,9 @@ async function scan(rawCode) {
     at: new Date().toISOString(), device: deviceInput.value.trim().slice(0, 64),
   };
   const local = state.offline ? await state.offline.check(code) : { kind: "unchecked" };
+  // Whether the door let the person through on the device's word (a later refusal by the
+  // server is then a double entry to look into).
+  row.admitted = local.kind === "known" || local.kind === "unchecked";
   await state.store.enqueue(row);
   await showQueue();
   const localAnswer = () => {

@@ -1,0 +1,209 @@
+"""The door scanner in a real browser: a QR code read from a (fake) camera, a hardware
+scanner's keystrokes, and a door that goes offline, queues its scans and uploads them."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+import qrcode
+import sqlalchemy as sa
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from eventhub.accounts import services as accounts
+from eventhub.checkin import services as checkin
+from eventhub.checkin.models import Scan
+from eventhub.database import db
+from eventhub.events import services as events
+from eventhub.models import Event, Registration, User
+from eventhub.orgs import services as orgs
+from eventhub.registrations import services as reg
+from tests.browser.conftest import CHROMIUM_ARGS
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "chuangye2026"
+EVENT = "沈阳创业周·主会场签到"
+STAFF = "door-staff@example.com"
+PHONE = {"width": 375, "height": 812}
+PEOPLE = {
+    "camera": ("door-camera@example.com", "陈摄像", "13800000001"),
+    "repeat": ("door-repeat@example.com", "李重复", "13800000002"),
+    "offline": ("door-offline@example.com", "王离线", "13800000003"),
+    "double": ("door-double@example.com", "赵两次", "13800000004"),
+}
+
+
+@pytest.fixture(scope="module")
+def door(live_server):
+    """An event with door staff and four confirmed registrations (one checked in at the west
+    gate already), made through the services on the live database."""
+    with live_server.app_context():
+        event = db.session.scalar(sa.select(Event).where(Event.title == EVENT))
+        if event is None:
+            admin = accounts.sign_up(accounts.SignUpInfo("door-admin@example.com", PASSWORD,
+                                                         "平台管理员"))
+            admin.is_admin = True
+            db.session.commit()
+            org = orgs.create_org(admin, "沈阳浑南众创空间", "maker_space")
+            accounts.sign_up(accounts.SignUpInfo(STAFF, PASSWORD, "张签到"))
+            orgs.set_member(admin, org, STAFF, "staff")
+            starts = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+            event = events.create_event(admin, org, events.EventInfo(
+                title=EVENT, kind="week", starts_at=starts, ends_at=starts + timedelta(hours=8)))
+            events.change_status(admin, event, "publish")
+            for email, name, phone in PEOPLE.values():
+                user = accounts.sign_up(accounts.SignUpInfo(email, PASSWORD, name, phone=phone))
+                reg.register(user, event, reg.RegistrationInfo(consent=True))
+            staff = db.session.scalar(sa.select(User).where(User.email == STAFF))
+            main = checkin.lists_of(event)[0]
+            checkin.scan(staff, main, code_of(PEOPLE["repeat"][0]), str(uuid.uuid4()),
+                         device="西门")
+        return {"event_id": event.id, "list_id": checkin.lists_of(event)[0].id,
+                "codes": {key: code_of(email) for key, (email, _, _) in PEOPLE.items()}}
+
+
+def code_of(email: str) -> str:
+    return db.session.scalar(
+        sa.select(Registration.ticket_code)
+        .join(User, User.id == Registration.user_id)
+        .where(User.email == email)
+    )
+
+
+def open_scanner(page: Page, live_server, door) -> None:
+    page.goto(f"{live_server.url}/login")
+    form = page.locator("main form")
+    form.locator("input[name=email]").fill(STAFF)
+    form.locator("input[name=password]").fill(PASSWORD)
+    form.locator("[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/door/{door['event_id']}")
+    expect(page.locator("#door")).to_have_attribute("data-ready", "true")
+
+
+def without_camera(context) -> None:
+    context.add_init_script("localStorage.setItem('door:camera', 'off')")
+
+
+def write_clip(path: Path, code: str) -> Path:
+    """A Y4M clip (640×480, 4:2:0) showing the ticket's QR code, about 300 px wide."""
+    qr = qrcode.QRCode(border=4, box_size=1)
+    qr.add_data(code)
+    qr.make()
+    image = qr.make_image().get_image().convert("L").resize((300, 300), Image.NEAREST)
+    y = np.full((480, 640), 255, dtype=np.uint8)
+    y[90:390, 170:470] = np.asarray(image, dtype=np.uint8)
+    chroma = np.full((240, 320), 128, dtype=np.uint8).tobytes()
+    frame = b"FRAME\n" + y.tobytes() + chroma + chroma
+    path.write_bytes(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n" + frame * 5)
+    return path
+
+
+def test_the_camera_reads_a_ticket_and_shows_the_green_answer(
+    live_server, door, playwright_driver, tmp_path
+):
+    clip = write_clip(tmp_path / "ticket.y4m", door["codes"]["camera"])
+    browser = playwright_driver.chromium.launch(
+        executable_path=shutil.which("chromium"),
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
+              "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"],
+    )
+    try:
+        context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True,
+                                      has_touch=True)
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        open_scanner(page, live_server, door)
+        result = page.locator("#door-result")
+        expect(result).to_have_attribute("data-status", "ok")
+        expect(result).to_have_class("door-result door-result--ok")
+        expect(page.locator("#door-result-name")).to_have_text(PEOPLE["camera"][1])
+        # Door staff see the numbers of the list: one at the west gate, one now.
+        expect(page.locator("#door-checked")).to_have_text("2")
+        expect(page.locator("#door-expected")).to_have_text("4")
+        Path("/tmp/scanner-camera-ok.png").write_bytes(page.screenshot())
+    finally:
+        browser.close()
+
+
+def test_a_hardware_scanner_types_a_code_that_is_checked_in_already(live_server, door,
+                                                                     new_page):
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    without_camera(page.context)
+    open_scanner(page, live_server, door)
+    page.keyboard.type(door["codes"]["repeat"], delay=8)
+    page.keyboard.press("Enter")
+    result = page.locator("#door-result")
+    expect(result).to_have_attribute("data-status", "already_checked_in")
+    expect(result).to_have_class("door-result door-result--warn")
+    expect(page.locator("#door-result-status")).to_have_text("已签到过")
+    expect(page.locator("#door-result-name")).to_have_text(PEOPLE["repeat"][1])
+    expect(page.locator("#door-result-detail")).to_contain_text("西门")
+    # Slow typing in the search box is a person, not a scanner: it searches.
+    page.locator("#door-q").type("0001", delay=60)
+    page.keyboard.press("Enter")
+    found = page.locator("#door-results li")
+    expect(found).to_have_count(1)
+    expect(found).to_contain_text(PEOPLE["camera"][1])
+    expect(found).to_contain_text("138****0001")  # door staff see phones masked
+    expect(page.locator("#door-q")).to_have_value("0001")
+
+
+def test_offline_scans_wait_in_the_queue_and_the_server_answers_on_upload(
+    live_server, door, new_page
+):
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    context = page.context
+    without_camera(context)
+    open_scanner(page, live_server, door)
+    expect(page.locator("#door-prepared")).to_contain_text("4")  # the list is on the device
+
+    context.set_offline(True)
+    expect(page.locator("#door-net")).to_have_attribute("data-state", "offline")
+    page.keyboard.type(door["codes"]["offline"], delay=8)
+    page.keyboard.press("Enter")
+    expect(page.locator("#door-result")).to_have_attribute("data-status", "local-known")
+    expect(page.locator("#door-result-name")).to_have_text(PEOPLE["offline"][1])
+    expect(page.locator("#door-queue")).to_have_text("1")
+    # The same ticket again on this device: known from the device alone.
+    page.keyboard.type(door["codes"]["offline"], delay=8)
+    page.keyboard.press("Enter")
+    expect(page.locator("#door-result")).to_have_attribute("data-status", "local-seen")
+    # Meanwhile another door checks in a ticket this door scans offline too: a double entry.
+    with live_server.app_context():
+        staff = db.session.scalar(sa.select(User).where(User.email == STAFF))
+        main = checkin.lists_of(db.session.get(Event, door["event_id"]))[0]
+        checkin.scan(staff, main, door["codes"]["double"], str(uuid.uuid4()), device="北门")
+    page.keyboard.type(door["codes"]["double"], delay=8)
+    page.keyboard.press("Enter")
+    expect(page.locator("#door-queue")).to_have_text("3")
+
+    context.set_offline(False)
+    expect(page.locator("#door-queue")).to_have_text("0")
+    log = page.locator("#door-log li")
+    expect(log).to_have_count(3)
+    offline = log.filter(has_text=PEOPLE["offline"][1])  # newest first
+    expect(offline.last).to_have_attribute("data-status", "ok")
+    expect(offline.first).to_have_attribute("data-status", "already_checked_in")
+    expect(offline.first).not_to_have_class(re.compile("double"))  # refused here already
+    double = log.filter(has_text=PEOPLE["double"][1])
+    expect(double).to_have_attribute("data-status", "already_checked_in")
+    expect(double).to_have_class("door-log__item door-log__item--warn door-log__item--double")
+    expect(double).to_contain_text("北门")
+    with live_server.app_context():
+        recorded = db.session.execute(
+            sa.select(Scan.status, Scan.client_at)
+            .join(Registration, Registration.id == Scan.registration_id)
+            .where(Registration.ticket_code == door["codes"]["offline"])
+            .order_by(Scan.id)
+        ).all()
+    # Both offline scans reached the server, in order, with the time the door scanned them.
+    assert [status for status, _ in recorded] == ["ok", "already_checked_in"]
+    assert all(client_at is not None for _, client_at in recorded)

@@ -81,6 +81,7 @@ def select_locale() -> str:
 def register_blueprints(app: Flask) -> None:
     from eventhub.accounts.views import bp as accounts_bp
     from eventhub.api import init_api
+    from eventhub.checkin.dashboard_views import bp as checkin_dashboard_bp
     from eventhub.checkin.views import bp as checkin_bp
     from eventhub.events.views import bp as events_bp
     from eventhub.orgs.views import bp as orgs_bp
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrations_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(checkin_bp)
+    app.register_blueprint(checkin_dashboard_bp)
     init_api(app)
 
 

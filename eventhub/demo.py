@@ -18,6 +18,8 @@ import sqlalchemy as sa
 
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import User
+from eventhub.checkin import services as checkin
+from eventhub.checkin.models import CheckinList, Scan
 from eventhub.database import db, transactional
 from eventhub.events import services as events
 from eventhub.events.models import Event, EventStatus
@@ -241,6 +243,7 @@ def load_events(admin: User, organizations: dict[str, Organization], today: date
     draft_science_week(hunnan, organizations[INCUBATOR], today + timedelta(days=60))
     the_past = past_salon(organizer, organizations[MAKER_SPACE], today - timedelta(days=30))
     load_registrations(organizer, dlut, the_week, the_contest, the_salon, the_camp, the_past)
+    load_checkins(the_week)
 
 
 WEEK_DESCRIPTION = """\
@@ -547,3 +550,71 @@ def load_registrations(
         registrations.reject(dlut, registration, "本期名额有限，欢迎报名下一期。")
     # Last month's salon: registered by the organizer from the sign-in sheet.
     _register_many(past, rng.sample(everybody, 40), rng, actor=organizer)
+
+
+# Check-ins ---------------------------------------------------------------------------------
+
+#: The week's doors, and who scans at each.
+DOORS = [("东门-1", "staff@example.com"), ("东门-2", "staff@example.com"),
+         ("西门", "organizer@example.com")]
+OPENING = "开幕式暨主旨演讲"
+
+
+def load_checkins(week_: Event) -> None:
+    """The morning of the week's first day at the door, unless it happened already: arrivals
+    from 08:30 to 11:30 peaking around 09:00, a few exits and re-entries, some repeat and
+    invalid scans at three doors, and the opening ceremony's own list. Every scan goes through
+    the check-in service (explicit times and nonces), so the numbers follow its rules."""
+    if db.session.scalar(sa.select(Scan.id).where(Scan.nonce == "demo-week-0000")) is not None:
+        return
+    confirmed = list(db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == week_.id,
+               Registration.status == RegistrationStatus.confirmed)
+        .order_by(Registration.id)
+    ))
+    if not confirmed:
+        return
+    rng = random.Random(2027)
+    day = week_.starts_at.astimezone(TZ).date()
+    opens = at(day, 8, 30)
+    main = checkin.lists_of(week_)[0]
+    main.allow_reentry = True  # the week's main door lets people out and back in
+    organizer = accounts.find_user_by_email("organizer@example.com")
+    opening = next(s for s in week_.sessions if s.title == OPENING)
+    hall = checkin.create_list(organizer, week_, "主会场 A 馆", session_id=opening.id)
+    people = {email: accounts.find_user_by_email(email) for _, email in DOORS}
+
+    def minutes(m: float) -> datetime:
+        return opens + timedelta(minutes=max(0.0, min(m, 180.0)), seconds=rng.randint(0, 59))
+
+    # (when, list, code, type, door): most arrive 08:45–09:40, some later in the morning.
+    plan: list[tuple[datetime, CheckinList, str, str, int]] = []
+    arrived: list[tuple[datetime, Registration]] = []
+    for registration in rng.sample(confirmed, int(len(confirmed) * 0.85)):
+        late = rng.random() < 0.2
+        when = minutes(rng.uniform(60, 175) if late else rng.gauss(40, 16))
+        door = rng.choices(range(len(DOORS)), [5, 4, 2])[0]
+        plan.append((when, main, registration.ticket_code, "entry", door))
+        arrived.append((when, registration))
+        if not late and opening in registration.sessions:
+            plan.append((when + timedelta(minutes=rng.randint(3, 12)), hall,
+                         registration.ticket_code, "entry", 0))
+    early = [(when, r) for when, r in arrived if when < opens + timedelta(minutes=90)]
+    for n, (_when, registration) in enumerate(early[:12]):  # out for a call; most come back
+        out = minutes(rng.uniform(110, 150))
+        plan.append((out, main, registration.ticket_code, "exit", 2))
+        if n < 9:
+            plan.append((out + timedelta(minutes=rng.randint(8, 25)), main,
+                         registration.ticket_code, "entry", rng.randrange(len(DOORS))))
+    for when, registration in early[20:23]:  # shown again at another door
+        plan.append((when + timedelta(minutes=rng.randint(2, 15)), main,
+                     registration.ticket_code, "entry", 1))
+    for n in range(2):  # a mistyped code
+        plan.append((minutes(rng.uniform(30, 60)), main, f"N35ZX25DJGH5CZ0N96ZZPKMB{n}0",
+                     "entry", n))
+    plan.sort(key=lambda item: item[0])
+    for n, (when, checkin_list, code, kind, door) in enumerate(plan):
+        device, email = DOORS[door]
+        checkin.scan(people[email], checkin_list, code, f"demo-week-{n:04d}",
+                     scan_type=kind, device=device, now=when)

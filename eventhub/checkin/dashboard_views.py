@@ -1,0 +1,103 @@
+"""The organizers' live check-in dashboard: the page, and the fragment it polls.
+
+The fragment answers ``304`` from the event's check-in version alone (`live.version`, shared
+by every worker) when the page's ETag still matches, without computing the dashboard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Response, abort, make_response, render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from eventhub import permissions
+from eventhub.checkin import dashboard as queries
+from eventhub.checkin import live
+from eventhub.checkin.models import ScanStatus, ScanType
+from eventhub.database import db
+from eventhub.events.models import Event
+
+bp = Blueprint("checkin_dashboard", __name__)
+
+#: How often the page asks for news, in milliseconds.
+POLL_MS = 1500
+
+STATUS_LABELS = {
+    ScanStatus.ok: _l("Checked in"),
+    ScanStatus.already_checked_in: _l("Already checked in"),
+    ScanStatus.invalid: _l("Invalid ticket"),
+    ScanStatus.wrong_event: _l("Ticket of another event"),
+    ScanStatus.not_on_list: _l("Not on this list"),
+    ScanStatus.not_confirmed: _l("Registration not confirmed"),
+    ScanStatus.cancelled: _l("Registration cancelled"),
+}
+
+
+def scan_label(scan: queries.LatestScan) -> str:
+    if scan.reverted:
+        return str(_l("Undone"))
+    if scan.status == ScanStatus.ok and scan.type == ScanType.exit:
+        return str(_l("Left"))
+    return str(STATUS_LABELS.get(scan.status, scan.status))
+
+
+def _managed_event(event_id: int) -> Event:
+    event = db.get_or_404(Event, event_id)
+    if not permissions.can_manage_event(current_user, event):
+        if not permissions.can_view_event(current_user, event):
+            abort(404)
+        abort(403)
+    return event
+
+
+def _etag(event: Event, list_id: int | None) -> str:
+    """The version of what the fragment would show, in this language, for this list."""
+    key = f"{live.version(event.id)}|{list_id or 0}|{get_locale()}"
+    return hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
+
+
+def _list_arg() -> int | None:
+    return request.args.get("list", type=int)
+
+
+def _no_cache(response: Response, etag: str) -> Response:
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.route("/events/<int:event_id>/checkin/dashboard")
+@login_required
+def show(event_id: int) -> Response:
+    event = _managed_event(event_id)
+    list_id = _list_arg()
+    etag = _etag(event, list_id)
+    board = queries.dashboard(event, list_id)
+    html = render_template(
+        "checkin/dashboard.html",
+        event=event,
+        board=board,
+        scan_label=scan_label,
+        etag=etag,
+        poll_ms=POLL_MS,
+    )
+    return _no_cache(make_response(html), etag)
+
+
+@bp.route("/events/<int:event_id>/checkin/dashboard/live")
+@login_required
+def fragment(event_id: int) -> Response:
+    event = _managed_event(event_id)
+    list_id = _list_arg()
+    etag = _etag(event, list_id)
+    if request.if_none_match.contains(etag):
+        return _no_cache(Response(status=304), etag)
+    board = queries.dashboard(event, list_id)
+    html = render_template(
+        "checkin/_dashboard_live.html", event=event, board=board, scan_label=scan_label
+    )
+    return _no_cache(make_response(html), etag)

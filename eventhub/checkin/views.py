@@ -71,7 +71,6 @@ STRINGS = {
     "local-unchecked": _l("Offline: saved, will be checked on upload"),
     "local-in": _l("Checked in already (at another door)"),
     "double": _l("Double entry"),
-    "network": _l("No network: the scan is saved on this device"),
     "no-code": _l("No QR code found in the photo. Try again closer, in good light."),
     "photo-failed": _l("The photo could not be read."),
     "camera-failed": _l("The camera is not available. Use a hardware scanner, search or a photo."),
@@ -85,7 +84,6 @@ STRINGS = {
     "searching": _l("Searching…"),
     "online": _l("Online"),
     "offline": _l("Offline"),
-    "uploaded": _l("Uploaded"),
     "search-failed": _l("Search needs the network."),
 }
 

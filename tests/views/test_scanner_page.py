@@ -135,3 +135,12 @@ def test_photo_needs_csrf_door_staff_and_a_small_file(login, event, staff, parti
     assert post_photo(other, event, png_of("X"), other_token).status_code in (400, 403)
     monkeypatch.setattr(views, "PHOTO_MAX_BYTES", 1000)
     assert post_photo(c, event, png_of("X" * 50, 900), token).status_code == 413
+
+
+def test_the_event_page_links_the_scanner_for_door_staff_and_organizers(
+    login, event, staff, organizer, participant
+):
+    link = f'href="/door/{event.id}"'
+    assert link in text(login(staff).get(f"/events/{event.id}"))
+    assert link in text(login(organizer).get(f"/events/{event.id}"))
+    assert link not in text(login(participant).get(f"/events/{event.id}"))

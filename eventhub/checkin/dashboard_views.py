@@ -83,6 +83,7 @@ def show(event_id: int) -> Response:
         board=board,
         scan_label=scan_label,
         etag=etag,
+        list_id=list_id,
         poll_ms=POLL_MS,
     )
     return _no_cache(make_response(html), etag)

@@ -28,6 +28,7 @@ from eventhub import permissions
 from eventhub.checkin import services
 from eventhub.database import db
 from eventhub.events.models import Event
+from eventhub.registrations.views import STATUS_LABELS
 
 bp = Blueprint("checkin", __name__)
 
@@ -131,7 +132,10 @@ def scanner(event_id: int) -> str:
         wasm_url=url_for("checkin.vendor", version=version, name="zxing_reader.wasm")
         if version
         else "",
-        strings={key: str(value) for key, value in STRINGS.items()},
+        strings={
+            **{key: str(value) for key, value in STRINGS.items()},
+            **{f"status-{status.value}": str(label) for status, label in STATUS_LABELS.items()},
+        },
     )
 
 

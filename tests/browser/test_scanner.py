@@ -18,13 +18,14 @@ from playwright.sync_api import Page, expect
 
 from eventhub.accounts import services as accounts
 from eventhub.checkin import services as checkin
+from eventhub.checkin import views
 from eventhub.checkin.models import Scan
 from eventhub.database import db
 from eventhub.events import services as events
 from eventhub.models import Event, Registration, User
 from eventhub.orgs import services as orgs
 from eventhub.registrations import services as reg
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM_ARGS, in_ci
 
 pytestmark = pytest.mark.browser
 
@@ -109,6 +110,8 @@ def write_clip(path: Path, code: str) -> Path:
 def test_the_camera_reads_a_ticket_and_shows_the_green_answer(
     live_server, door, playwright_driver, tmp_path
 ):
+    if views.decoder_version() is None and not in_ci():
+        pytest.skip("npm ci was not run: the camera decoder (node_modules) is missing")
     clip = write_clip(tmp_path / "ticket.y4m", door["codes"]["camera"])
     browser = playwright_driver.chromium.launch(
         executable_path=shutil.which("chromium"),

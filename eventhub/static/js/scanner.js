@@ -413,15 +413,18 @@ function resultItem(person) {
   name.textContent = person.name;
   const facts = document.createElement("span");
   facts.className = "door-muted";
-  facts.textContent = [person.category, person.phone, person.email, person.status]
+  facts.textContent = [person.category, person.phone, person.email]
     .filter(Boolean).join(" · ");
-  who.append(name, facts);
+  const status = document.createElement("span");
+  status.className = `door-results__status door-results__status--${person.status}`;
+  status.textContent = T[`status-${person.status}`] || person.status;
+  who.append(name, facts, status);
   const button = document.createElement("button");
   button.type = "button";
-  button.className = "button button--primary";
+  button.className = "button door-checkin";
   button.textContent = T["check-in"];
   button.setAttribute("aria-label", `${T["check-in"]}: ${person.name}`);
-  button.disabled = !person.ticket_code;
+  button.disabled = !person.ticket_code || person.status !== "confirmed";
   button.addEventListener("click", () => {
     button.blur();
     scan(person.ticket_code);

@@ -212,3 +212,93 @@ def test_offline_scans_wait_in_the_queue_and_the_server_answers_on_upload(
     # Both offline scans reached the server, in order, with the time the door scanned them.
     assert [status for status, _ in recorded] == ["ok", "already_checked_in"]
     assert all(client_at is not None for _, client_at in recorded)
+
+
+def test_the_installed_page_opens_again_offline(live_server, door, new_page):
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    without_camera(page.context)
+    open_scanner(page, live_server, door)
+    scope = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
+    assert scope == f"{live_server.url}/door/"
+    # The worker controls the page once it is loaded again; then the network may go.
+    page.reload()
+    expect(page.locator("#door")).to_have_attribute("data-ready", "true")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("#door")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#door-net")).to_have_attribute("data-state", "offline")
+    expect(page.locator("#door-prepared")).to_contain_text("4")
+    page.keyboard.type(door["codes"]["camera"], delay=8)
+    page.keyboard.press("Enter")
+    expect(page.locator("#door-result")).to_have_attribute("data-status", "local-in")
+
+
+KEY_CASES = """async () => {
+  const keys = await import('/static/js/scanner-keys.js');
+  const code = 'N35ZX25DJGH5CZ0N96ZZPKMBGG';
+  const burst = (gaps, text = code, t0 = 0) => {
+    let t = t0;
+    return [...text].map((ch, i) => ({ ch, t: (t += i ? gaps(i) : 0) }));
+  };
+  const human = burst(() => 120, 'ABC');
+  const scanner = burst(() => 7, code, human[2].t + 100);
+  return {
+    fast: keys.acceptBurst(burst(() => 7)),
+    stalls: keys.acceptBurst(burst((i) => (i % 9 ? 8 : 90))),
+    slow: keys.acceptBurst(burst(() => 60)),
+    short: keys.acceptBurst(burst(() => 5, 'N35ZX25')),
+    not_a_code: keys.acceptBurst(burst(() => 5, 'HELLOWORLD1')),
+    after_a_person: keys.acceptBurst([...human, ...scanner]),
+    normalized: keys.normalizeCode(' n35z-x25d-jgh5-cz0n-96zz-pkmb-gg '.replace('0', 'o')),
+  };
+}"""
+
+DETECTOR_CASES = """async ({ decoder, wasm }) => {
+  const { makeDetector } = await import('/static/js/scanner-camera.js');
+  class Native {
+    constructor(options) { this.options = options; this.native = true; }
+    static async getSupportedFormats() { return Native.formats; }
+  }
+  globalThis.BarcodeDetector = Native;
+  Native.formats = ['qr_code', 'ean_13'];
+  const native = await makeDetector({ decoderUrl: decoder, wasmUrl: wasm });
+  Native.formats = ['ean_13'];
+  const ponyfill = await makeDetector({ decoderUrl: decoder, wasmUrl: wasm });
+  return { native: native.native === true && native.options.formats.join(),
+           ponyfill: ponyfill.native === undefined && typeof ponyfill.detect };
+}"""
+
+
+def test_scanner_rules_and_the_choice_of_decoder(live_server, door, new_page):
+    page = new_page(viewport=PHONE)
+    without_camera(page.context)
+    open_scanner(page, live_server, door)
+    assert page.evaluate(KEY_CASES) == {
+        "fast": "N35ZX25DJGH5CZ0N96ZZPKMBGG",
+        "stalls": "N35ZX25DJGH5CZ0N96ZZPKMBGG",  # 90 ms stalls inside a burst are no reset
+        "slow": None,  # a person typing
+        "short": None,
+        "not_a_code": None,
+        "after_a_person": "N35ZX25DJGH5CZ0N96ZZPKMBGG",
+        "normalized": "N35ZX25DJGH5CZ0N96ZZPKMBGG",
+    }
+    root = page.locator("#door")
+    decoder, wasm = root.get_attribute("data-decoder"), root.get_attribute("data-wasm")
+    if not decoder:
+        pytest.skip("npm ci was not run: the ponyfill is missing")
+    assert page.evaluate(DETECTOR_CASES, {"decoder": decoder, "wasm": wasm}) == {
+        "native": "qr_code", "ponyfill": "function"}
+
+
+def test_scanners_that_type_through_the_input_method_use_the_box(live_server, door, new_page):
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    without_camera(page.context)
+    open_scanner(page, live_server, door)
+    box = page.locator("#door-wedge")
+    assert box.get_attribute("inputmode") == "none"
+    # Android scanners that inject through the IME: no usable keydown, only input events.
+    box.evaluate("(el, code) => { el.value = code; el.dispatchEvent(new InputEvent('input')); }",
+                 door["codes"]["repeat"].lower())
+    expect(page.locator("#door-result")).to_have_attribute("data-status", "already_checked_in")
+    expect(box).to_have_value("")

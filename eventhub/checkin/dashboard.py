@@ -30,7 +30,7 @@ MAX_ARRIVALS = 100_000
 
 # The chart's drawing box (SVG user units); the page scales it to its width.
 WIDTH, HEIGHT = 360, 200
-LEFT, RIGHT, TOP, BOTTOM = 34, 18, 12, 24
+LEFT, RIGHT, TOP, BOTTOM = 34, 18, 12, 28
 X_TICK_STEPS = (5, 10, 15, 30, 60, 120, 180, 240, 360, 720)
 Y_TICK_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000)
 

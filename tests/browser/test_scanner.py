@@ -302,3 +302,17 @@ def test_scanners_that_type_through_the_input_method_use_the_box(live_server, do
                  door["codes"]["repeat"].lower())
     expect(page.locator("#door-result")).to_have_attribute("data-status", "already_checked_in")
     expect(box).to_have_value("")
+
+
+def test_scans_wait_on_the_device_while_signed_out(live_server, door, new_page):
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    without_camera(page.context)
+    open_scanner(page, live_server, door)
+    page.context.set_offline(True)
+    page.keyboard.type(door["codes"]["camera"], delay=8)
+    page.keyboard.press("Enter")
+    expect(page.locator("#door-queue")).to_have_text("1")
+    page.context.clear_cookies()  # the session ends while the door is offline
+    page.context.set_offline(False)
+    expect(page.locator("#door-signed-out")).to_be_visible()
+    expect(page.locator("#door-queue")).to_have_text("1")

@@ -163,6 +163,11 @@ async function uploadRound() {
     }
     setOnline(true);
     if (response.status >= 500) break;
+    if (response.status === 401) {
+      // Signed out (the session ended): the scans wait on the device for the next sign-in.
+      showSignedOut();
+      break;
+    }
     let answer = null;
     try {
       answer = await response.json();
@@ -185,6 +190,11 @@ async function uploadRound() {
   $("door-synced").textContent = clock(state.lastSync.toISOString());
   await showQueue();
   if (rows.length) refreshStats();
+}
+
+function showSignedOut() {
+  const notice = $("door-signed-out");
+  notice.hidden = false;
 }
 
 function logAnswer(row, body, late) {

@@ -154,3 +154,39 @@ def test_each_list_has_its_own_etag_and_chart(login, event, organizer, staff, ma
     page = text(browser.get(page_url(event, list=door.id)))
     assert f'data-live-url="/events/{event.id}/checkin/dashboard/live?list={door.id}"' in page
     assert f'href="/events/{event.id}/checkin/dashboard?list={door.id}" aria-current="page"' in page
+
+
+@pytest.fixture
+def count_statements(app):
+    statements = []
+
+    def listener(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    yield statements
+    sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+def test_polling_costs_a_fixed_number_of_statements(login, event, organizer, staff, main_list,
+                                                     tickets, count_statements):
+    """A 304 reads the user, the event and the version; a full answer adds a fixed few, however
+    many scans there are."""
+    browser = login(organizer)
+
+    def cost(headers=None):
+        count_statements.clear()
+        response = browser.get(live_url(event), headers=headers or {})
+        return response, len(count_statements)
+
+    first, full_empty = cost()
+    not_modified, cheap = cost({"If-None-Match": first.headers["ETag"]})
+    assert not_modified.status_code == 304 and cheap <= 5
+    for ticket in tickets:
+        checkin.scan(staff, main_list, ticket.ticket_code, str(uuid.uuid4()))
+    busy, full_busy = cost()
+    assert busy.status_code == 200 and checked_in(text(busy)) == 3
+    assert full_busy == full_empty + 1  # the day's arrival times, read only once there are any

@@ -53,6 +53,8 @@ SHELL_STATIC = (
     "img/favicon.svg",
 )
 YEAR = 365 * 24 * 3600
+#: Home screens want PNG icons of these sizes (Android: 192 and 512).
+ICON_SIZES = (192, 512)
 
 #: What the scanner script says, in the reader's language (data attributes of the page).
 STRINGS = {
@@ -157,7 +159,16 @@ def manifest(event_id: int) -> Response:
                 "sizes": "any",
                 "type": "image/svg+xml",
                 "purpose": "any",
-            }
+            },
+            *(
+                {
+                    "src": url_for("checkin.icon", size=size),
+                    "sizes": f"{size}x{size}",
+                    "type": "image/png",
+                    "purpose": "any maskable",
+                }
+                for size in ICON_SIZES
+            ),
         ],
     }
     response = jsonify(manifest)
@@ -174,6 +185,30 @@ def _shell_version(version: str | None) -> str:
         except OSError:
             digest.update(name.encode())
     return digest.hexdigest()[:16]
+
+
+@bp.route("/door/icon-<int:size>.png")
+def icon(size: int) -> Response:
+    if size not in ICON_SIZES:
+        abort(404)
+    response = Response(_icon_png(size), mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@cache
+def _icon_png(size: int) -> bytes:
+    """The app icon (the favicon's white "e" on brand red), drawn for home screens, which
+    want PNGs; full bleed, so launchers may mask it to any shape."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (size, size), "#b3261e")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=size * 3 // 5)
+    draw.text((size / 2, size * 0.47), "e", fill="#ffffff", font=font, anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
 
 
 @bp.route("/door/sw.js")

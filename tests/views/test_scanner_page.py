@@ -63,7 +63,12 @@ def test_manifest_starts_at_the_scanner_inside_the_worker_scope(client, event):
     assert response.status_code == 200 and response.mimetype == "application/manifest+json"
     manifest = response.get_json()
     assert manifest["start_url"] == page(event) and manifest["scope"] == "/door/"
-    assert manifest["display"] == "standalone" and manifest["icons"]
+    assert manifest["display"] == "standalone"
+    png = next(i for i in manifest["icons"] if i["sizes"] == "512x512")
+    icon = client.get(png["src"])
+    assert icon.mimetype == "image/png"
+    assert Image.open(io.BytesIO(icon.data)).size == (512, 512)
+    assert client.get("/door/icon-100.png").status_code == 404
 
 
 def test_service_worker_covers_the_scanner_and_never_caches_the_api(client):

@@ -11,6 +11,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -98,23 +99,42 @@ def gunicorn(url: str, workers: int = 2):
         process.wait(timeout=30)
 
 
+_local = threading.local()
+
+
+def _connection(port: int, fresh: bool) -> http.client.HTTPConnection:
+    """This thread's keep-alive connection to the server (as a browser or app keeps one)."""
+    conn = getattr(_local, "conn", None)
+    if fresh or conn is None or conn.port != port:
+        if conn is not None:
+            conn.close()
+        conn = _local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    return conn
+
+
 def request(
     port: int, method: str, path: str, body: Any = None, token: str | None = None
 ) -> tuple[int, Any, float]:
-    """One HTTP request; return (status, JSON body, seconds)."""
+    """One HTTP request on a kept-alive connection; return (status, JSON body, seconds)."""
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    payload = json.dumps(body) if body is not None else None
     started = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request(
-            method, path, body=json.dumps(body) if body is not None else None, headers=headers
-        )
-        response = conn.getresponse()
-        data = response.read()
-    finally:
+    for attempt in range(2):
+        conn = _connection(port, fresh=attempt > 0)
+        try:
+            conn.request(method, path, body=payload, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            break
+        except (http.client.HTTPException, ConnectionError):
+            # The server closed an idle connection: open a new one, once.
+            if attempt:
+                raise
+    if response.will_close:
         conn.close()
+        _local.conn = None
     elapsed = time.perf_counter() - started
     try:
         parsed = json.loads(data) if data else None

@@ -319,10 +319,15 @@ def create_token(user: User, name: str = "") -> tuple[ApiToken, str]:
 
 def user_for_token(token: str) -> User | None:
     """Return the active user of a valid, unrevoked token, noting when it was last used."""
-    row = db.session.scalar(
-        sa.select(ApiToken)
-        .where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None))
-        .options(sa.orm.joinedload(ApiToken.user))
+    # The user's memberships come along: nearly every call asks what they may do.
+    row = (
+        db.session.execute(
+            sa.select(ApiToken)
+            .where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None))
+            .options(sa.orm.joinedload(ApiToken.user).joinedload(User.memberships))
+        )
+        .unique()
+        .scalar_one_or_none()
     )
     if row is None or not row.user.is_active_account:
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -18,6 +18,7 @@ from eventhub import audit, permissions
 from eventhub.accounts.models import NAME_MAX, User
 from eventhub.accounts.services import raise_field_errors
 from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
+from eventhub.checkin.signals import scan_recorded, scan_reverted
 from eventhub.database import (
     db,
     is_unique_violation,
@@ -30,7 +31,12 @@ from eventhub.errors import Conflict, NotAllowed, NotFound
 from eventhub.events.models import Event
 from eventhub.events.signals import event_created
 from eventhub.registrations import capacity
-from eventhub.registrations.models import Registration, RegistrationStatus, registration_sessions
+from eventhub.registrations.models import (
+    Category,
+    Registration,
+    RegistrationStatus,
+    registration_sessions,
+)
 from eventhub.registrations.queries import search_clause
 from eventhub.registrations.services import RegistrationInfo, register_walk_in
 from eventhub.registrations.tickets import normalize_code
@@ -100,12 +106,24 @@ def create_list(
 # Scanning ---------------------------------------------------------------------------------
 
 
-def _person(registration: Registration) -> dict[str, Any]:
+class _Ticket(NamedTuple):
+    """What a scan needs of the registration holding the code (read under its row lock)."""
+
+    id: int
+    event_id: int
+    status: RegistrationStatus
+    name: str
+    notes: str
+    category: str | None
+    on_list: bool
+
+
+def _person(ticket: _Ticket) -> dict[str, Any]:
     return {
-        "id": registration.id,
-        "name": registration.name,
-        "category": registration.category.name if registration.category else None,
-        "notes": registration.notes or None,
+        "id": ticket.id,
+        "name": ticket.name,
+        "category": ticket.category,
+        "notes": ticket.notes or None,
     }
 
 
@@ -113,85 +131,71 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
-def _current(checkin_list: CheckinList, registration_id: int) -> Scan | None:
-    """The person's latest ok, unreverted scan at the list (their state), or None."""
-    return db.session.scalars(
-        sa.select(Scan)
-        .where(
-            Scan.list_id == checkin_list.id,
-            Scan.registration_id == registration_id,
-            Scan.status == ScanStatus.ok,
-            Scan.reverted_at.is_(None),
-        )
-        .order_by(Scan.id.desc())
-        .limit(1)
-    ).first()
+_OK = (Scan.status == ScanStatus.ok, Scan.reverted_at.is_(None))
 
 
-def _first_entry(checkin_list: CheckinList, registration_id: int) -> Scan | None:
-    return db.session.scalars(
-        sa.select(Scan)
-        .where(
-            Scan.list_id == checkin_list.id,
-            Scan.registration_id == registration_id,
-            Scan.status == ScanStatus.ok,
-            Scan.type == ScanType.entry,
-            Scan.reverted_at.is_(None),
-        )
-        .order_by(Scan.id)
-        .limit(1)
-    ).first()
-
-
-def _locked_registration(code: str) -> Registration | None:
+def _locked_ticket(checkin_list: CheckinList, code: str) -> _Ticket | None:
     """The registration holding ``code``, locked until the end of the transaction, so two
     gates scanning one ticket at the same moment are decided one after the other."""
     lock_for_write()
-    return db.session.scalars(
-        sa.select(Registration)
-        .where(Registration.ticket_code == code)
-        .options(sa.orm.joinedload(Registration.category))
-        .with_for_update(of=Registration)
-        .execution_options(populate_existing=True)
-    ).first()
-
-
-def _on_list(checkin_list: CheckinList, registration: Registration) -> bool:
     if checkin_list.session_id is None:
-        return True
-    return bool(
-        db.session.scalar(
-            sa.select(sa.literal(1)).where(
-                registration_sessions.c.registration_id == registration.id,
-                registration_sessions.c.session_id == checkin_list.session_id,
-            )
+        on_list: sa.ColumnElement[bool] = sa.true()
+    else:
+        on_list = sa.exists().where(
+            registration_sessions.c.registration_id == Registration.id,
+            registration_sessions.c.session_id == checkin_list.session_id,
+        )
+    row = db.session.execute(
+        sa.select(
+            Registration.id,
+            Registration.event_id,
+            Registration.status,
+            Registration.name,
+            Registration.notes,
+            Category.name,
+            on_list.label("on_list"),
+        )
+        .outerjoin(Category, Category.id == Registration.category_id)
+        .where(Registration.ticket_code == code)
+        .with_for_update(of=Registration)
+    ).first()
+    return _Ticket(*row) if row is not None else None
+
+
+def _state(checkin_list: CheckinList, registration_id: int) -> list[sa.Row]:
+    """The person's ok, unreverted scans at the list, oldest first: the last one is their
+    state (an entry: inside). Read after taking the lock, so it sees every earlier scan."""
+    return list(
+        db.session.execute(
+            sa.select(Scan.id, Scan.type, Scan.at, Scan.device)
+            .where(Scan.list_id == checkin_list.id, Scan.registration_id == registration_id, *_OK)
+            .order_by(Scan.id)
         )
     )
 
 
 def _decide(
-    checkin_list: CheckinList, registration: Registration | None, scan_type: ScanType
-) -> tuple[ScanStatus, Scan | None]:
+    checkin_list: CheckinList, ticket: _Ticket | None, scan_type: ScanType
+) -> tuple[ScanStatus, sa.Row | None]:
     """The outcome of a scan and, for a refusal because of an earlier scan, that scan."""
-    if registration is None:
+    if ticket is None:
         return ScanStatus.invalid, None
-    if registration.event_id != checkin_list.event_id:
+    if ticket.event_id != checkin_list.event_id:
         return ScanStatus.wrong_event, None
-    if registration.status == RegistrationStatus.cancelled:
+    if ticket.status == RegistrationStatus.cancelled:
         return ScanStatus.cancelled, None
-    if registration.status != RegistrationStatus.confirmed:
+    if ticket.status != RegistrationStatus.confirmed:
         return ScanStatus.not_confirmed, None
-    if not _on_list(checkin_list, registration):
+    if not ticket.on_list:
         return ScanStatus.not_on_list, None
-    current = _current(checkin_list, registration.id)
+    scans = _state(checkin_list, ticket.id)
+    current = scans[-1] if scans else None
     inside = current is not None and current.type == ScanType.entry
     if scan_type == ScanType.exit:
         # An exit is ok while the person is inside; otherwise they are out already.
         return (ScanStatus.ok, None) if inside else (ScanStatus.already_checked_in, current)
-    if inside:
-        return ScanStatus.already_checked_in, _first_entry(checkin_list, registration.id)
-    if current is not None and not checkin_list.allow_reentry:
-        return ScanStatus.already_checked_in, _first_entry(checkin_list, registration.id)
+    if inside or (current is not None and not checkin_list.allow_reentry):
+        return ScanStatus.already_checked_in, next(s for s in scans if s.type == ScanType.entry)
     return ScanStatus.ok, None
 
 
@@ -258,44 +262,44 @@ def _scan(
         }
     )
     scan_type = ScanType(scan_type)
-    stored = replay(nonce)
-    if stored is not None:
-        return stored
     now = now or utcnow()
     normalized = normalize_code(code)[:64]
-    registration = _locked_registration(normalized) if normalized else None
-    if registration is None:
+    ticket = _locked_ticket(checkin_list, normalized) if normalized else None
+    if ticket is None:
         lock_for_write()
-    status, previous = _decide(checkin_list, registration, scan_type)
-    same_event = registration is not None and registration.event_id == checkin_list.event_id
+    status, previous = _decide(checkin_list, ticket, scan_type)
+    same_event = ticket is not None and ticket.event_id == checkin_list.event_id
     response: dict[str, Any] = {"status": status.value, "at": _iso(now)}
     if same_event and status != ScanStatus.invalid:
-        response["registration"] = _person(registration)
+        response["registration"] = _person(ticket)
     if previous is not None:
         response["previous"] = {"at": _iso(previous.at), "device": previous.device}
-    record = Scan(
-        list_id=checkin_list.id,
-        nonce=nonce,
-        code=normalized,
-        type=scan_type,
-        status=status,
-        registration_id=registration.id if same_event else None,
-        at=now,
-        client_at=client_at,
-        device=device.strip(),
-        user_id=actor.id,
-        response=response,
-    )
-    db.session.add(record)
     try:
-        db.session.flush()
+        # A retried nonce fails here on its unique index (no lookup beforehand: retries are
+        # rare, scans are not); `scan` then answers with what was recorded the first time.
+        scan_id = db.session.execute(
+            sa.insert(Scan).values(
+                list_id=checkin_list.id,
+                nonce=nonce,
+                code=normalized,
+                type=scan_type,
+                status=status,
+                registration_id=ticket.id if same_event else None,
+                at=now,
+                client_at=client_at,
+                device=device.strip(),
+                user_id=actor.id,
+                response=response,
+            )
+        ).inserted_primary_key[0]
     except sa.exc.IntegrityError as exc:
         if is_unique_violation(exc):
             # A plain message: the session is unusable until the rollback, and a translated
             # message would look up the user's language through it.
             raise DuplicateNonce("duplicate nonce")
         raise
-    return _answer(response, record.id, status)
+    scan_recorded.send(checkin_list.event_id)
+    return _answer(response, scan_id, status)
 
 
 @transactional
@@ -346,6 +350,7 @@ def revert(actor: User, scan_id: int, now: datetime | None = None) -> Scan:
         before={"status": "ok", "type": record.type.value},
         after={"reverted": True},
     )
+    scan_reverted.send(record.checkin_list.event_id)
     return record
 
 

@@ -61,11 +61,14 @@ def test_a_door_scan_takes_a_fixed_number_of_statements(
     ticket = reg.register(participant, event, RegistrationInfo(consent=True)).ticket_code
     client = api(staff)
     client.get("/api/v1/me")
-    count_statements.clear()
-    response = client.post(
-        f"/api/v1/checkin-lists/{door.id}/scans", json={"code": ticket, "nonce": str(uuid.uuid4())}
-    )
-    assert response.get_json()["status"] == "ok"
-    # token, list with its event, memberships, nonce, locked registration, state, insert,
-    # commit: no more than these, however many scans came before.
-    assert len(count_statements) <= 7, count_statements
+    for expected in ("ok", "already_checked_in"):
+        count_statements.clear()
+        response = client.post(
+            f"/api/v1/checkin-lists/{door.id}/scans",
+            json={"code": ticket, "nonce": str(uuid.uuid4())},
+        )
+        assert response.get_json()["status"] == expected
+        # token with the user's memberships, list with its event, locked registration, the
+        # person's scans at the list, insert, commit (BEGIN on SQLite): no more than these,
+        # however many scans came before. (pretix takes 25.)
+        assert len(count_statements) <= 6, count_statements

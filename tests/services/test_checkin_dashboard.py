@@ -294,6 +294,18 @@ def test_signals_bump_redis_after_the_commit_only(redis_live, event):
     assert int(redis_live.get(live.redis_key(event.id))) == 2  # nothing for a rollback
 
 
+def test_scans_and_reverts_bump_the_redis_version(redis_live, staff, event, main_list):
+    ticket = reg.register(factories.UserFactory(phone="13911112222"), event,
+                          RegistrationInfo(consent=True)).ticket_code
+    before = live.version(event.id)
+    answer = checkin.scan(staff, main_list, ticket, "redis-bump-1")
+    assert answer["status"] == "ok"
+    after_scan = live.version(event.id)
+    assert after_scan != before and after_scan.startswith("r1.")
+    checkin.revert(staff, answer["checkin_id"])
+    assert live.version(event.id).startswith("r2.")
+
+
 def test_without_redis_the_signals_do_nothing_and_the_database_answers(event):
     scan_recorded.send(event.id)
     assert live.version(event.id).startswith("d")

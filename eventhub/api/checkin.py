@@ -98,7 +98,10 @@ class CheckinStatsSchema(ma.Schema):
 
 
 class CheckinSearchArgsSchema(PageArgsSchema):
-    q = Str(required=True, metadata={"description": "Name, phone tail, email or ticket code."})
+    q = Str(
+        required=True,
+        metadata={"description": "Name, pinyin initials, phone tail, email or ticket code."},
+    )
 
 
 class FoundPersonSchema(ma.Schema):
@@ -207,11 +210,12 @@ def list_stats(list_id: int) -> dict:
 @authenticated
 @blp.arguments(CheckinSearchArgsSchema, location="query")
 def search(args: dict, list_id: int) -> dict:
-    """Find people by name, phone tail, email or ticket code (at most 20). Door staff see
-    phones masked (`138****5678`); organizers see them whole."""
+    """Find people by name, pinyin initials (`wt` finds 王涛), phone tail, email or ticket
+    code (at most 20). Door staff see phones masked (`138****5678`); organizers see them
+    whole."""
     checkin_list = door_list(list_id)
     full_phone = permissions.sees_full_phone(current_user, checkin_list.event)
-    rows = services.search(checkin_list, args["q"])
+    rows = sync.with_initials(checkin_list, args["q"], services.search(checkin_list, args["q"]))
     return {"items": [_found(r, full_phone) for r in rows]}
 
 

@@ -80,3 +80,10 @@ def test_the_scanner_page_session_searches_with_masked_phones(login, staff, main
         json={"code": ticket.ticket_code, "nonce": str(uuid.uuid4())},
     )
     assert refused.status_code == 400
+
+
+def test_search_finds_pinyin_initials(api, staff, event, main_list):
+    reg.register(factories.UserFactory(name="王涛", phone="13900000021"), event,
+                 RegistrationInfo(consent=True))
+    items = api(staff).get(f"/api/v1/checkin-lists/{main_list.id}/search?q=wt").get_json()
+    assert [(i["name"], i["phone"]) for i in items["items"]] == [("王涛", "139****0021")]

@@ -127,3 +127,24 @@ def test_only_door_staff_of_the_event(outsider_organizer, participant, main_list
     for user in (outsider_organizer, participant):
         with pytest.raises(NotAllowed):
             sync.door_tickets(user, main_list)
+
+
+def test_initials_of_names():
+    assert sync.name_initials("王涛") == "wt"
+    assert sync.name_initials("欧阳娜娜") == "oynn"
+    assert sync.name_initials("Li Ming 李明") == "lmlm"
+
+
+def test_search_by_pinyin_initials_adds_people_after_the_plain_matches(staff, event, main_list):
+    wang = reg.register(factories.UserFactory(name="王涛", phone="13900000011"), event,
+                        RegistrationInfo(consent=True))
+    reg.register(factories.UserFactory(name="张伟", phone="13900000012"), event,
+                 RegistrationInfo(consent=True))
+    other_event = factories.EventFactory(organization=event.organization)
+    reg.register(factories.UserFactory(name="王婷", phone="13900000013"), other_event,
+                 RegistrationInfo(consent=True))
+    assert [r.id for r in sync.with_initials(main_list, "wt", [])] == [wang.id]
+    assert [r.id for r in sync.with_initials(main_list, "WT ", [wang])] == [wang.id]
+    assert sync.with_initials(main_list, "w", []) == []  # one letter: too many
+    assert sync.with_initials(main_list, "王", []) == []  # characters: the plain search
+    assert len(sync.with_initials(main_list, "wt", [], limit=0)) == 0

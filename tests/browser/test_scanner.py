@@ -186,12 +186,17 @@ def test_offline_scans_wait_in_the_queue_and_the_server_answers_on_upload(
         staff = db.session.scalar(sa.select(User).where(User.email == STAFF))
         main = checkin.lists_of(db.session.get(Event, door["event_id"]))[0]
         checkin.scan(staff, main, door["codes"]["double"], str(uuid.uuid4()), device="北门")
+        # ...and the organizer opens a second door, which the page learns of when back online.
+        admin = db.session.scalar(sa.select(User).where(User.email == "door-admin@example.com"))
+        checkin.create_list(admin, main.event, "VIP 通道")
     page.keyboard.type(door["codes"]["double"], delay=8)
     page.keyboard.press("Enter")
     expect(page.locator("#door-queue")).to_have_text("3")
 
+    expect(page.locator("#door-list option")).to_have_count(1)
     context.set_offline(False)
     expect(page.locator("#door-queue")).to_have_text("0")
+    expect(page.locator("#door-list option")).to_have_text(["主入口", "VIP 通道"])
     log = page.locator("#door-log li")
     expect(log).to_have_count(3)
     offline = log.filter(has_text=PEOPLE["offline"][1])  # newest first

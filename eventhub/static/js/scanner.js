@@ -443,6 +443,21 @@ function resultItem(person) {
   return item;
 }
 
+/** Lists added since the page was made (a session's door opened later) join the picker. */
+async function refreshLists() {
+  if (!navigator.onLine) return;
+  try {
+    const response = await api(`/events/${EVENT}/checkin-lists`);
+    if (!response.ok) return;
+    const known = new Set([...listSelect.options].map((o) => o.value));
+    for (const item of (await response.json()).items) {
+      if (!known.has(String(item.id))) listSelect.add(new Option(item.name, item.id));
+    }
+  } catch {
+    // Offline: the lists the page came with.
+  }
+}
+
 // Start -------------------------------------------------------------------------------------
 
 async function chooseList() {
@@ -470,6 +485,7 @@ async function start() {
     upload();
     download(false);
     refreshStats();
+    refreshLists();
   });
   window.addEventListener("offline", () => setOnline(false));
   document.addEventListener("visibilitychange", () => {
@@ -480,6 +496,7 @@ async function start() {
   setInterval(() => download(false), DELTA_EVERY);
   setInterval(() => download(true), FULL_EVERY);
   upload();
+  refreshLists();
 
   if ("serviceWorker" in navigator && root.dataset.sw) {
     navigator.serviceWorker.register(root.dataset.sw, { scope: "/door/" }).catch(() => {});

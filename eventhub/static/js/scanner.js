@@ -28,6 +28,7 @@ const state = {
   offline: null, // OfflineList of the chosen list
   list: null,
   uploading: null,
+  uploadAgain: false,
   lastSync: null,
   camera: null,
   detector: null,
@@ -137,16 +138,26 @@ async function showQueue() {
 /** Post the queued scans in order. A row leaves the queue on any 2xx/4xx answer; a network
  *  error or a 5xx keeps it (and stops the round: order matters). */
 function upload() {
-  if (!state.uploading) {
-    state.uploading = uploadRound().finally(() => {
-      state.uploading = null;
-    });
+  if (state.uploading) {
+    state.uploadAgain = true; // a scan queued during this round: one more round after it
+    return state.uploading;
   }
+  state.uploading = (async () => {
+    let finished;
+    do {
+      state.uploadAgain = false;
+      finished = await uploadRound();
+    } while (finished && state.uploadAgain);
+  })().finally(() => {
+    state.uploading = null;
+  });
   return state.uploading;
 }
 
+/** One pass over the queue; true when every row got an answer. */
 async function uploadRound() {
   const rows = await state.store.queued();
+  let finished = true;
   for (const row of rows) {
     let response;
     try {
@@ -159,13 +170,18 @@ async function uploadRound() {
       });
     } catch {
       setOnline(false);
+      finished = false;
       break;
     }
     setOnline(true);
-    if (response.status >= 500) break;
+    if (response.status >= 500) {
+      finished = false;
+      break;
+    }
     if (response.status === 401) {
       // Signed out (the session ended): the scans wait on the device for the next sign-in.
       showSignedOut();
+      finished = false;
       break;
     }
     let answer = null;
@@ -186,10 +202,13 @@ async function uploadRound() {
     }
     logAnswer(row, body, !waiter);
   }
-  state.lastSync = new Date();
-  $("door-synced").textContent = clock(state.lastSync.toISOString());
+  if (finished) {
+    state.lastSync = new Date();
+    $("door-synced").textContent = clock(state.lastSync.toISOString());
+  }
   await showQueue();
   if (rows.length) refreshStats();
+  return finished;
 }
 
 function showSignedOut() {

@@ -134,6 +134,10 @@ def test_the_camera_reads_a_ticket_and_shows_the_green_answer(
         expect(page.locator("#door-checked")).to_have_text("2")
         expect(page.locator("#door-expected")).to_have_text("4")
         Path("/tmp/scanner-camera-ok.png").write_bytes(page.screenshot())
+        # Ready for the next person: the answer clears itself, and the ticket still in front
+        # of the camera is not scanned again.
+        expect(result).to_be_hidden(timeout=3_000)
+        expect(page.locator("#door-log li")).to_have_count(1)
     finally:
         browser.close()
 

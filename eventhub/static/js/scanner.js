@@ -409,7 +409,7 @@ $("door-photo").addEventListener("change", async (event) => {
     if (code) await scan(code);
     else showResult({ status: "photo", error: { message: T["no-code"] } }, scanType());
   } catch {
-    showResult({ status: "photo", error: { message: T["search-failed"] } }, scanType());
+    showResult({ status: "photo", error: { message: T["photo-failed"] } }, scanType());
   }
 });
 

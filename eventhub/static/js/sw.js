@@ -42,7 +42,8 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       fetch(request)
         .then((response) => {
-          if (response.ok) {
+          // Not a sign-in page we were sent to: that is no copy of the scanner.
+          if (response.ok && !response.redirected) {
             const copy = response.clone();
             caches.open(CACHE).then((cache) => cache.put(request, copy));
           }

@@ -27,7 +27,9 @@ from flask_login import current_user, login_required
 from eventhub import permissions
 from eventhub.checkin import services
 from eventhub.database import db
-from eventhub.events.models import Event
+from eventhub.events.models import Event, EventStatus
+from eventhub.registrations import services as registrations
+from eventhub.registrations.models import Category
 from eventhub.registrations.views import STATUS_LABELS
 
 bp = Blueprint("checkin", __name__)
@@ -88,6 +90,7 @@ STRINGS = {
     "online": _l("Online"),
     "offline": _l("Offline"),
     "search-failed": _l("Search needs the network."),
+    "walkin-offline": _l("Registering at the door needs the network."),
 }
 
 
@@ -119,6 +122,16 @@ def _door_event(event_id: int) -> Event:
     return event
 
 
+def _walk_in_categories(event: Event) -> list[Category] | None:
+    """The categories someone can be registered for at the door (none of them needs the
+    organizer's approval), or None when the door cannot register anyone."""
+    if event.requires_approval or event.status != EventStatus.published:
+        return None
+    categories = registrations.categories_of(event)
+    open_ones = [c for c in categories if not c.requires_approval]
+    return None if categories and not open_ones else open_ones
+
+
 @bp.route("/door/<int:event_id>")
 @login_required
 def scanner(event_id: int) -> str:
@@ -128,6 +141,7 @@ def scanner(event_id: int) -> str:
         "checkin/scanner.html",
         event=event,
         lists=services.lists_of(event),
+        walk_in_categories=_walk_in_categories(event),
         decoder_url=url_for("checkin.vendor", version=version, name="ponyfill.js")
         if version
         else "",

@@ -99,11 +99,14 @@ def _number(value: Any) -> int | float | None:
     return int(value) if float(value).is_integer() else value
 
 
-def clean_answers(questions: Iterable[Question], answers: Any) -> dict[str, Any]:
+def clean_answers(
+    questions: Iterable[Question], answers: Any, *, required: bool = True
+) -> dict[str, Any]:
     """Validate answers keyed by question id; return them cleaned and keyed by ``str(id)``.
 
     Raises ValidationFailed with a reason per ``answers.<id>`` field: a required question left
-    empty, a value of the wrong kind, a choice not offered, text too long, an unknown question.
+    empty (unless ``required`` is False: someone registered at the door in a hurry), a value
+    of the wrong kind, a choice not offered, text too long, an unknown question.
     """
     if answers is None:
         answers = {}
@@ -119,7 +122,7 @@ def clean_answers(questions: Iterable[Question], answers: Any) -> dict[str, Any]
     for question in questions:
         value = given.get(str(question.id))
         if _empty(value):
-            if question.required:
+            if question.required and required:
                 errors[answer_key(question.id)] = REQUIRED
             continue
         cleaned, error = _clean_one(question, value)
@@ -127,7 +130,7 @@ def clean_answers(questions: Iterable[Question], answers: Any) -> dict[str, Any]
             errors[answer_key(question.id)] = error
         elif not _empty(cleaned):
             clean[str(question.id)] = cleaned
-        elif question.required:
+        elif question.required and required:
             errors[answer_key(question.id)] = REQUIRED
     if errors:
         raise ValidationFailed(fields=errors)

@@ -390,7 +390,10 @@ def register(
         raise registration_closed()
     # Everything that needs no lock is checked before taking it.
     category, sessions = _choose(event, info)
-    answers = clean_answers(questions_of(event), info.answers)
+    # At the door there is no time for the form: questions may stay unanswered.
+    answers = clean_answers(
+        questions_of(event), info.answers, required=source != RegistrationSource.walk_in
+    )
     fields_ = _standard_fields(user, info, require_phone=not on_behalf)
     if not on_behalf and info.consent is not True:
         raise ValidationFailed(fields={"consent": _l("Please accept the privacy notice.")})

@@ -211,3 +211,15 @@ def test_outsiders_cannot_walk_anyone_in(api, outsider_organizer, participant, m
     for client, status in zip(clients, (403, 403, 401), strict=True):
         assert_error(walk_in(client, main_list.id), status)
     assert db_counts() == before
+
+
+def test_a_walk_in_may_leave_the_form_unanswered_but_not_answer_it_wrong(
+    api, owner, staff, main_list, event
+):
+    question = reg.save_question(
+        owner, event, reg.QuestionInfo("融资阶段", "choice", required=True, options=["天使轮", "A轮"])
+    )
+    client = api(staff)
+    assert_error(walk_in(client, main_list.id, answers={str(question.id): "C轮"}), 422)
+    response = walk_in(client, main_list.id)
+    assert response.status_code == 201 and response.get_json()["scan"]["status"] == "ok"

@@ -343,3 +343,30 @@ def test_a_photo_of_the_ticket_is_decoded_by_the_server(live_server, door, new_p
     page.locator("#door-photo").set_input_files(photo)
     expect(page.locator("#door-result")).to_have_attribute("data-status", "ok")
     expect(page.locator("#door-result-name")).to_have_text(PEOPLE["photo"][1])
+
+
+def test_a_walk_in_is_registered_and_checked_in_in_one_step(live_server, door, new_page):
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    without_camera(page.context)
+    open_scanner(page, live_server, door)
+    checked = int(page.locator("#door-checked").inner_text())
+    page.locator("#door-walkin summary").click()
+    form = page.locator("#door-walkin-form")
+    form.locator("input[name=name]").fill("周现场")
+    form.locator("input[name=phone]").fill("12345")
+    form.locator("[type=submit]").click()
+    expect(page.locator("#door-walkin-error")).to_be_visible()  # not a mobile number
+    form.locator("input[name=phone]").fill("13600009999")
+    form.locator("input[name=organization]").fill("浑南创客")
+    form.locator("[type=submit]").click()
+    result = page.locator("#door-result")
+    expect(result).to_have_attribute("data-status", "ok")
+    expect(page.locator("#door-result-name")).to_have_text("周现场")
+    expect(page.locator("#door-checked")).to_have_text(str(checked + 1))
+    expect(form.locator("input[name=name]")).to_have_value("")
+    with live_server.app_context():
+        walk_in = db.session.scalar(sa.select(Registration).where(Registration.name == "周现场"))
+        assert walk_in.source == "walk_in" and walk_in.status == "confirmed"
+        assert walk_in.organization == "浑南创客"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan).where(
+            Scan.registration_id == walk_in.id, Scan.status == "ok")) == 1

@@ -149,3 +149,24 @@ def test_the_event_page_links_the_scanner_for_door_staff_and_organizers(
     assert link in text(login(staff).get(f"/events/{event.id}"))
     assert link in text(login(organizer).get(f"/events/{event.id}"))
     assert link not in text(login(participant).get(f"/events/{event.id}"))
+
+
+def test_the_walk_in_form_offers_only_categories_open_at_the_door(
+    login, event, owner, staff, lists
+):
+    reg.save_category(owner, event, "观众", None)
+    reg.save_category(owner, event, "投资人", None, requires_approval=True)
+    html = text(login(staff).get(page(event)))
+    walk_in = html[html.index('id="door-walkin-form"'):]
+    walk_in = walk_in[: walk_in.index("</form>")]
+    assert "观众" in walk_in and "投资人" not in walk_in
+    assert 'name="phone"' in walk_in and 'name="name"' in walk_in
+
+
+def test_no_walk_in_form_where_the_door_cannot_register_anyone(
+    login, event, owner, staff, lists
+):
+    reg.save_category(owner, event, "投资人", None, requires_approval=True)
+    assert "door-walkin-form" not in text(login(staff).get(page(event)))
+    other = factories.EventFactory(organization=event.organization, requires_approval=True)
+    assert "door-walkin-form" not in text(login(staff).get(page(other)))

@@ -462,6 +462,62 @@ function resultItem(person) {
   return item;
 }
 
+// Walk-ins ----------------------------------------------------------------------------------
+
+const walkIn = $("door-walkin-form");
+if (walkIn) {
+  // One nonce per person entered: a retried submit (a lost answer) registers nobody twice.
+  walkIn.addEventListener("input", () => {
+    delete walkIn.dataset.nonce;
+  });
+  walkIn.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const error = $("door-walkin-error");
+    const say = (message) => {
+      error.textContent = message;
+      error.hidden = !message;
+    };
+    if (!state.list) return;
+    if (!navigator.onLine) {
+      say(T["walkin-offline"]);
+      return;
+    }
+    walkIn.dataset.nonce = walkIn.dataset.nonce || newNonce();
+    const fields = Object.fromEntries(new FormData(walkIn));
+    const body = {
+      name: fields.name.trim(), phone: fields.phone.trim(), nonce: walkIn.dataset.nonce,
+      organization: (fields.organization || "").trim(), email: (fields.email || "").trim(),
+      device: deviceInput.value.trim().slice(0, 64),
+    };
+    if (fields.category_id) body.category_id = Number(fields.category_id);
+    const button = walkIn.querySelector("button[type=submit]");
+    button.disabled = true;
+    say("");
+    try {
+      const response = await api(`/checkin-lists/${state.list}/walk-ins`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      });
+      const answer = await response.json();
+      if (!response.ok) {
+        say([answer.error.message, ...Object.values(answer.error.fields || {}).flat()]
+          .join(" "));
+        return;
+      }
+      walkIn.reset();
+      delete walkIn.dataset.nonce;
+      document.activeElement.blur(); // back to scan mode
+      showResult(answer.scan, "entry");
+      logAnswer({ at: answer.scan.at, type: "entry", code: answer.registration.ticket_code },
+        answer.scan, false);
+      refreshStats();
+    } catch {
+      say(T["walkin-offline"]);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
 /** Lists added since the page was made (a session's door opened later) join the picker. */
 async function refreshLists() {
   if (!navigator.onLine) return;

@@ -349,6 +349,7 @@ def test_a_walk_in_is_registered_and_checked_in_in_one_step(live_server, door, n
     page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
     without_camera(page.context)
     open_scanner(page, live_server, door)
+    expect(page.locator("#door-checked")).to_have_text(re.compile(r"^\d+$"))
     checked = int(page.locator("#door-checked").inner_text())
     page.locator("#door-walkin summary").click()
     form = page.locator("#door-walkin-form")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -317,15 +318,21 @@ def create_token(user: User, name: str = "") -> tuple[ApiToken, str]:
     return row, token
 
 
+@functools.cache  # built once (every API call runs it), after all models are known
+def _token_query() -> sa.Select:
+    """The token of digest ``:digest`` with its user and the user's memberships: nearly
+    every call asks what they may do."""
+    return (
+        sa.select(ApiToken)
+        .where(ApiToken.digest == sa.bindparam("digest"), ApiToken.revoked_at.is_(None))
+        .options(sa.orm.joinedload(ApiToken.user).joinedload(User.memberships))
+    )
+
+
 def user_for_token(token: str) -> User | None:
     """Return the active user of a valid, unrevoked token, noting when it was last used."""
-    # The user's memberships come along: nearly every call asks what they may do.
     row = (
-        db.session.execute(
-            sa.select(ApiToken)
-            .where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None))
-            .options(sa.orm.joinedload(ApiToken.user).joinedload(User.memberships))
-        )
+        db.session.execute(_token_query(), {"digest": token_digest(token)})
         .unique()
         .scalar_one_or_none()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import marshmallow as ma
@@ -118,13 +119,18 @@ class FoundPersonSchema(ma.Schema):
 FoundListSchema = list_of(FoundPersonSchema, "CheckinSearchResult")
 
 
+@functools.cache  # built once (every scan loads its list), after all models are known
+def _door_list_query() -> sa.Select:
+    return (
+        sa.select(CheckinList)
+        .where(CheckinList.id == sa.bindparam("id"))
+        .options(sa.orm.joinedload(CheckinList.event))
+    )
+
+
 def door_list(list_id: int) -> CheckinList:
     """The list, to door staff of its event: 404 when invisible, 403 when not staff."""
-    checkin_list = db.session.scalars(
-        sa.select(CheckinList)
-        .where(CheckinList.id == list_id)
-        .options(sa.orm.joinedload(CheckinList.event))
-    ).first()
+    checkin_list = db.session.scalars(_door_list_query(), {"id": list_id}).first()
     if checkin_list is None:
         raise NotFound()
     load_event(checkin_list.event_id)

@@ -134,18 +134,18 @@ def _iso(value: datetime) -> str:
 _OK = (Scan.status == ScanStatus.ok, Scan.reverted_at.is_(None))
 
 
-def _locked_ticket(checkin_list: CheckinList, code: str) -> _Ticket | None:
-    """The registration holding ``code``, locked until the end of the transaction, so two
-    gates scanning one ticket at the same moment are decided one after the other."""
-    lock_for_write()
-    if checkin_list.session_id is None:
-        on_list: sa.ColumnElement[bool] = sa.true()
-    else:
-        on_list = sa.exists().where(
+def _ticket_query(session_list: bool) -> sa.Select:
+    """The registration holding ``:code``, with its category and whether it booked the
+    list's session ``:session_id``, locked until the end of the transaction."""
+    on_list = (
+        sa.exists().where(
             registration_sessions.c.registration_id == Registration.id,
-            registration_sessions.c.session_id == checkin_list.session_id,
+            registration_sessions.c.session_id == sa.bindparam("session_id"),
         )
-    row = db.session.execute(
+        if session_list
+        else sa.true()
+    )
+    return (
         sa.select(
             Registration.id,
             Registration.event_id,
@@ -156,8 +156,32 @@ def _locked_ticket(checkin_list: CheckinList, code: str) -> _Ticket | None:
             on_list.label("on_list"),
         )
         .outerjoin(Category, Category.id == Registration.category_id)
-        .where(Registration.ticket_code == code)
+        .where(Registration.ticket_code == sa.bindparam("code"))
         .with_for_update(of=Registration)
+    )
+
+
+# Built once: a door scans hundreds of tickets a minute.
+_TICKET = {False: _ticket_query(False), True: _ticket_query(True)}
+_STATE = (
+    sa.select(Scan.id, Scan.type, Scan.at, Scan.device)
+    .where(
+        Scan.list_id == sa.bindparam("list_id"),
+        Scan.registration_id == sa.bindparam("registration_id"),
+        *_OK,
+    )
+    .order_by(Scan.id)
+)
+_RECORD = sa.insert(Scan).returning(Scan.id)
+
+
+def _locked_ticket(checkin_list: CheckinList, code: str) -> _Ticket | None:
+    """The registration holding ``code``, locked until the end of the transaction, so two
+    gates scanning one ticket at the same moment are decided one after the other."""
+    lock_for_write()
+    session_list = checkin_list.session_id is not None
+    row = db.session.execute(
+        _TICKET[session_list], {"code": code, "session_id": checkin_list.session_id}
     ).first()
     return _Ticket(*row) if row is not None else None
 
@@ -167,9 +191,7 @@ def _state(checkin_list: CheckinList, registration_id: int) -> list[sa.Row]:
     state (an entry: inside). Read after taking the lock, so it sees every earlier scan."""
     return list(
         db.session.execute(
-            sa.select(Scan.id, Scan.type, Scan.at, Scan.device)
-            .where(Scan.list_id == checkin_list.id, Scan.registration_id == registration_id, *_OK)
-            .order_by(Scan.id)
+            _STATE, {"list_id": checkin_list.id, "registration_id": registration_id}
         )
     )
 
@@ -278,20 +300,21 @@ def _scan(
         # A retried nonce fails here on its unique index (no lookup beforehand: retries are
         # rare, scans are not); `scan` then answers with what was recorded the first time.
         scan_id = db.session.execute(
-            sa.insert(Scan).values(
-                list_id=checkin_list.id,
-                nonce=nonce,
-                code=normalized,
-                type=scan_type,
-                status=status,
-                registration_id=ticket.id if same_event else None,
-                at=now,
-                client_at=client_at,
-                device=device.strip(),
-                user_id=actor.id,
-                response=response,
-            )
-        ).inserted_primary_key[0]
+            _RECORD,
+            {
+                "list_id": checkin_list.id,
+                "nonce": nonce,
+                "code": normalized,
+                "type": scan_type,
+                "status": status,
+                "registration_id": ticket.id if same_event else None,
+                "at": now,
+                "client_at": client_at,
+                "device": device.strip(),
+                "user_id": actor.id,
+                "response": response,
+            },
+        ).scalar_one()
     except sa.exc.IntegrityError as exc:
         if is_unique_violation(exc):
             # A plain message: the session is unusable until the rollback, and a translated

@@ -255,3 +255,33 @@ def fresh_db(concurrent_app):
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         with db.engine.begin() as conn:
             conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def main_list(event):
+    """The event's main check-in list."""
+    return factories.main_list_of(event)
+
+
+@pytest.fixture
+def ticket(event, participant):
+    """The participant's confirmed registration for the event, with its ticket code."""
+    from eventhub.registrations import services as reg
+
+    return reg.register(participant, event, reg.RegistrationInfo(consent=True))
+
+
+@pytest.fixture
+def count_statements(app):
+    """The SQL statements sent while the test runs (savepoints aside), to keep hot paths lean."""
+    statements = []
+
+    def listener(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    yield statements
+    sa.event.remove(engine, "before_cursor_execute", listener)

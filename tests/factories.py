@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import factory
+import sqlalchemy as sa
 from factory.alchemy import SQLAlchemyModelFactory
 from werkzeug.security import generate_password_hash
 
@@ -91,3 +92,13 @@ def commit(obj):
     db.session.add(obj)
     db.session.commit()
     return obj
+
+
+def main_list_of(event):
+    """The event's main check-in list: events built here skip the service that makes it."""
+    from eventhub.checkin.models import CheckinList
+
+    existing = db.session.scalar(
+        sa.select(CheckinList).where(CheckinList.event_id == event.id, CheckinList.is_main)
+    )
+    return existing or commit(CheckinList(event_id=event.id, name="主入口", is_main=True))

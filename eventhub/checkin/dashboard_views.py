@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, abort, make_response, render_template, request
+from flask import Blueprint, Response, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from eventhub import permissions
 from eventhub.checkin import dashboard as queries
 from eventhub.checkin import live
 from eventhub.checkin.models import ScanStatus, ScanType
-from eventhub.database import db
 from eventhub.events.models import Event
+from eventhub.webforms import event_for
 
 bp = Blueprint("checkin_dashboard", __name__)
 
@@ -45,12 +45,7 @@ def scan_label(scan: queries.LatestScan) -> str:
 
 
 def _managed_event(event_id: int) -> Event:
-    event = db.get_or_404(Event, event_id)
-    if not permissions.can_manage_event(current_user, event):
-        if not permissions.can_view_event(current_user, event):
-            abort(404)
-        abort(403)
-    return event
+    return event_for(event_id, permissions.can_manage_event)
 
 
 def _etag(event: Event, list_id: int | None) -> str:

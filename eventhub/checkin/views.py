@@ -22,15 +22,15 @@ from flask import (
     url_for,
 )
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from eventhub import permissions
 from eventhub.checkin import services
-from eventhub.database import db
 from eventhub.events.models import Event, EventStatus
 from eventhub.registrations import services as registrations
 from eventhub.registrations.models import Category
 from eventhub.registrations.views import STATUS_LABELS
+from eventhub.webforms import event_for
 
 bp = Blueprint("checkin", __name__)
 
@@ -116,10 +116,7 @@ def decoder_version() -> str | None:
 
 
 def _door_event(event_id: int) -> Event:
-    event = db.get_or_404(Event, event_id)
-    if not permissions.can_check_in(current_user, event):
-        abort(404 if not permissions.can_view_event(current_user, event) else 403)
-    return event
+    return event_for(event_id, permissions.can_check_in)
 
 
 def _walk_in_categories(event: Event) -> list[Category] | None:

@@ -15,7 +15,7 @@ from eventhub.events import services
 from eventhub.events.forms import EventForm, SessionForm, kind_choices
 from eventhub.events.models import Event, EventKind, EventSession
 from eventhub.orgs.models import Organization
-from eventhub.webforms import domain_errors, flash_domain_error, form_status
+from eventhub.webforms import domain_errors, event_for, flash_domain_error, form_status
 
 bp = Blueprint("events", __name__)
 
@@ -39,10 +39,7 @@ def _load_event(event_id: int) -> Event:
 
 
 def _managed_event(event_id: int) -> Event:
-    event = _load_event(event_id)
-    if not permissions.can_manage_event(_me(), event):
-        abort(403)
-    return event
+    return event_for(event_id, permissions.can_manage_event)
 
 
 @bp.route("/")

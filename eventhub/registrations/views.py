@@ -54,7 +54,13 @@ from eventhub.registrations.models import (
     RegistrationSource,
     RegistrationStatus,
 )
-from eventhub.webforms import domain_errors, flash_domain_error, form_status, populate_errors
+from eventhub.webforms import (
+    domain_errors,
+    event_for,
+    flash_domain_error,
+    form_status,
+    populate_errors,
+)
 
 bp = Blueprint("registrations", __name__)
 
@@ -114,12 +120,7 @@ def _visible_event(event_id: int) -> Event:
 
 
 def _managed_event(event_id: int) -> Event:
-    event = db.get_or_404(Event, event_id)
-    if not permissions.can_manage_event(_me(), event):
-        if not permissions.can_view_event(current_user, event):
-            abort(404)
-        abort(403)
-    return event
+    return event_for(event_id, permissions.can_manage_event)
 
 
 def _own_registration(registration_id: int) -> Registration:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from eventhub.checkin import services as checkin_services
-from eventhub.checkin.models import CheckinList, Scan
+from eventhub.checkin.models import Scan
 from eventhub.database import db
 from tests import factories
 from tests.api.conftest import assert_error, db_counts, row_snapshot
@@ -232,7 +232,7 @@ def world(org, owner, staff, admin, event):
 
     registration, to_cancel = (register(u, event) for u in people[:2])
     pending, pending2 = (register(u, form_event, category_id=category.id) for u in people[2:])
-    door = factories.commit(CheckinList(event_id=open_event.id, name="主入口", is_main=True))
+    door = factories.main_list_of(open_event)
     guests = [register(factories.UserFactory(phone=f"1370000000{i}"), open_event)
               for i in range(2)]
     checkin = checkin_services.scan(admin, door, guests[0].ticket_code, "seed-scan-1")

@@ -16,25 +16,6 @@ from tests import factories
 from tests.api.conftest import assert_error, db_counts
 
 
-@pytest.fixture
-def main_list(event):
-    return db.session.scalar(
-        sa.select(CheckinList).where(CheckinList.event_id == event.id, CheckinList.is_main)
-    ) or _main(event)
-
-
-def _main(event):
-    lst = CheckinList(event_id=event.id, name="主入口", is_main=True)
-    db.session.add(lst)
-    db.session.commit()
-    return lst
-
-
-@pytest.fixture
-def ticket(event, participant):
-    return reg.register(participant, event, RegistrationInfo(consent=True))
-
-
 def scan(client, list_id, code, **extra):
     body = {"code": code, "nonce": str(uuid.uuid4()), **extra}
     return client.post(f"/api/v1/checkin-lists/{list_id}/scans", json=body)
@@ -217,7 +198,8 @@ def test_a_walk_in_may_leave_the_form_unanswered_but_not_answer_it_wrong(
     api, owner, staff, main_list, event
 ):
     question = reg.save_question(
-        owner, event, reg.QuestionInfo("融资阶段", "choice", required=True, options=["天使轮", "A轮"])
+        owner, event,
+        reg.QuestionInfo("融资阶段", "choice", required=True, options=["天使轮", "A轮"]),
     )
     client = api(staff)
     assert_error(walk_in(client, main_list.id, answers={str(question.id): "C轮"}), 422)

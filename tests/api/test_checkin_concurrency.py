@@ -47,80 +47,65 @@ def _setup(app):
         return list_id, ticket, tokens
 
 
-def test_parallel_scans_of_one_ticket_give_exactly_one_ok(fresh_db):
-    app = fresh_db
-    list_id, code, tokens = _setup(app)
+def at_once(app, tokens, path, body_of):
+    """POST ``body_of(gate)`` to ``path`` from every gate at the same moment (each with its
+    own token); return the (status code, JSON body) of each."""
     barrier = Barrier(GATES)
 
     def gate(index):
         client = app.test_client()
         barrier.wait()
         response = client.post(
-            f"/api/v1/checkin-lists/{list_id}/scans",
-            json={"code": code, "nonce": f"gate-{index}", "device": f"gate {index}"},
-            headers={"Authorization": f"Bearer {tokens[index]}"},
+            path, json=body_of(index), headers={"Authorization": f"Bearer {tokens[index]}"}
         )
-        return response.status_code, response.get_json()["status"]
+        return response.status_code, response.get_json()
 
     with ThreadPoolExecutor(max_workers=GATES) as pool:
-        results = list(pool.map(gate, range(GATES)))
-    assert {code for code, _ in results} == {200}
-    statuses = sorted(status for _, status in results)
-    assert statuses == ["already_checked_in"] * (GATES - 1) + ["ok"]
+        return list(pool.map(gate, range(GATES)))
+
+
+def count_scans(app, *where) -> int:
     with app.app_context():
-        assert (
-            db.session.scalar(
-                sa.select(sa.func.count()).select_from(Scan).where(Scan.status == "ok")
-            )
-            == 1
-        )
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Scan).where(*where))
+
+
+def test_parallel_scans_of_one_ticket_give_exactly_one_ok(fresh_db):
+    app = fresh_db
+    list_id, code, tokens = _setup(app)
+    results = at_once(
+        app, tokens, f"/api/v1/checkin-lists/{list_id}/scans",
+        lambda gate: {"code": code, "nonce": f"gate-{gate}", "device": f"gate {gate}"},
+    )
+    assert {status for status, _ in results} == {200}
+    statuses = sorted(body["status"] for _, body in results)
+    assert statuses == ["already_checked_in"] * (GATES - 1) + ["ok"]
+    assert count_scans(app, Scan.status == "ok") == 1
 
 
 def test_parallel_replays_of_one_nonce_record_one_scan(fresh_db):
     app = fresh_db
     list_id, code, tokens = _setup(app)
-    barrier = Barrier(GATES)
-
-    def retry(index):
-        client = app.test_client()
-        barrier.wait()
-        return client.post(
-            f"/api/v1/checkin-lists/{list_id}/scans",
-            json={"code": "UNKNOWN" + code[7:], "nonce": "same-nonce"},
-            headers={"Authorization": f"Bearer {tokens[index]}"},
-        ).get_json()
-
-    with ThreadPoolExecutor(max_workers=GATES) as pool:
-        answers = list(pool.map(retry, range(GATES)))
+    results = at_once(
+        app, tokens, f"/api/v1/checkin-lists/{list_id}/scans",
+        lambda gate: {"code": "UNKNOWN" + code[7:], "nonce": "same-nonce"},
+    )
+    answers = [body for _, body in results]
     assert all(a == answers[0] for a in answers) and answers[0]["status"] == "invalid"
-    with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 1
+    assert count_scans(app) == 1
 
 
 def test_parallel_retries_of_one_walk_in_register_one_person(fresh_db):
     app = fresh_db
     list_id, _, tokens = _setup(app)
-    barrier = Barrier(GATES)
-
-    def retry(index):
-        client = app.test_client()
-        barrier.wait()
-        response = client.post(
-            f"/api/v1/checkin-lists/{list_id}/walk-ins",
-            json={"name": "现场来宾", "phone": "13600001111", "nonce": "walk-in-1"},
-            headers={"Authorization": f"Bearer {tokens[index]}"},
-        )
-        return response.status_code, response.get_json()
-
-    with ThreadPoolExecutor(max_workers=GATES) as pool:
-        results = list(pool.map(retry, range(GATES)))
+    results = at_once(
+        app, tokens, f"/api/v1/checkin-lists/{list_id}/walk-ins",
+        lambda gate: {"name": "现场来宾", "phone": "13600001111", "nonce": "walk-in-1"},
+    )
     # One registers; the others queue on the event's lock and get its answer.
     assert {status for status, _ in results} == {201}
     assert all(body == results[0][1] for _, body in results)
     assert results[0][1]["scan"]["status"] == "ok"
     with app.app_context():
         phones = db.session.scalars(sa.select(Registration.phone)).all()
-        assert phones.count("13600001111") == 1
-        assert db.session.scalar(
-            sa.select(sa.func.count()).select_from(Scan).where(Scan.nonce == "walk-in-1")
-        ) == 1
+    assert phones.count("13600001111") == 1
+    assert count_scans(app, Scan.nonce == "walk-in-1") == 1

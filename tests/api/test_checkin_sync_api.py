@@ -3,29 +3,11 @@ the door's search (masked phones) from a browser session, as the scanner page ca
 
 import uuid
 
-import pytest
-import sqlalchemy as sa
-
 from eventhub.checkin import sync
-from eventhub.checkin.models import CheckinList
-from eventhub.database import db
 from eventhub.registrations import services as reg
 from eventhub.registrations.services import RegistrationInfo
 from tests import factories
 from tests.api.conftest import assert_error
-
-
-@pytest.fixture
-def main_list(event):
-    existing = db.session.scalar(
-        sa.select(CheckinList).where(CheckinList.event_id == event.id, CheckinList.is_main)
-    )
-    return existing or factories.commit(CheckinList(event_id=event.id, name="主入口", is_main=True))
-
-
-@pytest.fixture
-def ticket(event, participant):
-    return reg.register(participant, event, RegistrationInfo(consent=True))
 
 
 def test_door_staff_download_the_hashes_then_a_delta(api, staff, main_list, ticket):

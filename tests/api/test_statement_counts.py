@@ -3,29 +3,10 @@ statements, whatever the size of the event (counted, not timed)."""
 
 import uuid
 
-import pytest
-import sqlalchemy as sa
-
-from eventhub.checkin.models import CheckinList
 from eventhub.database import db
 from eventhub.registrations import services as reg
 from eventhub.registrations.services import RegistrationInfo
 from tests import factories
-
-
-@pytest.fixture
-def count_statements(app):
-    statements = []
-
-    def listener(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    yield statements
-    sa.event.remove(engine, "before_cursor_execute", listener)
 
 
 def _warm(api, event, n):
@@ -55,9 +36,7 @@ def test_a_registration_takes_a_fixed_number_of_statements(
 def test_a_door_scan_takes_a_fixed_number_of_statements(
     api, staff, event, participant, count_statements
 ):
-    door = db.session.scalar(
-        sa.select(CheckinList).where(CheckinList.event_id == event.id, CheckinList.is_main)
-    ) or factories.commit(CheckinList(event_id=event.id, name="主入口", is_main=True))
+    door = factories.main_list_of(event)
     ticket = reg.register(participant, event, RegistrationInfo(consent=True)).ticket_code
     client = api(staff)
     client.get("/api/v1/me")

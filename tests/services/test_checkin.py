@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from eventhub.checkin import services as checkin
-from eventhub.checkin.models import CheckinList, Scan
+from eventhub.checkin.models import Scan
 from eventhub.database import db
 from eventhub.errors import Conflict, NotAllowed, NotFound
 from eventhub.events import services as events
@@ -18,19 +18,6 @@ from tests import factories
 
 def nonce():
     return str(uuid.uuid4())
-
-
-@pytest.fixture
-def main_list(event):
-    existing = db.session.scalar(
-        sa.select(CheckinList).where(CheckinList.event_id == event.id, CheckinList.is_main)
-    )
-    return existing or factories.commit(CheckinList(event_id=event.id, name="主入口", is_main=True))
-
-
-@pytest.fixture
-def ticket(event, participant):
-    return reg.register(participant, event, RegistrationInfo(consent=True))
 
 
 def test_every_new_event_gets_a_main_list(org, organizer, now):

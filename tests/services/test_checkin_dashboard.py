@@ -32,19 +32,6 @@ def local(hour, minute, second=0, day=DAY):
 LATER = local(18, 0, day=DAY + timedelta(days=3))
 
 
-def main_of(event):
-    """The event's main list (events built by the factory skip the service that makes it)."""
-    existing = checkin.lists_of(event)
-    if existing:
-        return existing[0]
-    return factories.commit(CheckinList(event_id=event.id, name="主入口", is_main=True))
-
-
-@pytest.fixture
-def main_list(event):
-    return main_of(event)
-
-
 @pytest.fixture
 def people(event):
     """Five confirmed registrations of the event."""
@@ -196,7 +183,7 @@ def test_the_chart_shows_the_asked_list_and_falls_back_to_the_main_one(
     assert board.dashboard(event, door.id, now=LATER).chart.checkin_list.id == door.id
     assert board.dashboard(event, door.id, now=LATER).chart.buckets[0].start.hour == 13
     other = factories.EventFactory(organization=org)
-    foreign = main_of(other)
+    foreign = factories.main_list_of(other)
     assert board.dashboard(event, foreign.id, now=LATER).chart.checkin_list.id == main_list.id
 
 
@@ -204,7 +191,7 @@ def test_the_scans_of_other_events_stay_out(staff, org, event, main_list, people
     other = factories.EventFactory(organization=org)
     guest = reg.register(factories.UserFactory(phone="13600000001"), other,
                          RegistrationInfo(consent=True))
-    scan(staff, main_of(other), guest, local(8, 31))
+    scan(staff, factories.main_list_of(other), guest, local(8, 31))
     result = board.dashboard(event, now=LATER)
     assert result.latest == [] and result.devices == [] and result.chart.buckets == []
 
@@ -229,7 +216,7 @@ def test_the_database_version_changes_with_scans_and_reverts_only(staff, event, 
     other = factories.EventFactory(organization=org)
     guest = reg.register(factories.UserFactory(phone="13600000002"), other,
                          RegistrationInfo(consent=True))
-    scan(staff, main_of(other), guest, local(8, 34))
+    scan(staff, factories.main_list_of(other), guest, local(8, 34))
     assert live.version(event.id) == before
 
 

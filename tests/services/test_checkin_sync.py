@@ -5,11 +5,9 @@ import uuid
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from eventhub.checkin import services as checkin
 from eventhub.checkin import sync
-from eventhub.checkin.models import CheckinList
 from eventhub.database import db, utcnow
 from eventhub.errors import NotAllowed, ValidationFailed
 from eventhub.registrations import services as reg
@@ -19,19 +17,6 @@ from tests import factories
 
 def nonce():
     return str(uuid.uuid4())
-
-
-@pytest.fixture
-def main_list(event):
-    existing = db.session.scalar(
-        sa.select(CheckinList).where(CheckinList.event_id == event.id, CheckinList.is_main)
-    )
-    return existing or factories.commit(CheckinList(event_id=event.id, name="主入口", is_main=True))
-
-
-@pytest.fixture
-def ticket(event, participant):
-    return reg.register(participant, event, RegistrationInfo(consent=True))
 
 
 def by_id(answer):

@@ -5,24 +5,13 @@ import re
 import uuid
 
 import pytest
-import sqlalchemy as sa
 
 from eventhub.checkin import dashboard as board
 from eventhub.checkin import services as checkin
-from eventhub.checkin.models import CheckinList
-from eventhub.database import db
 from eventhub.registrations import services as reg
 from eventhub.registrations.services import RegistrationInfo
 from tests import factories
 from tests.views.conftest import text
-
-
-@pytest.fixture
-def main_list(event):
-    existing = db.session.scalar(
-        sa.select(CheckinList).where(CheckinList.event_id == event.id, CheckinList.is_main)
-    )
-    return existing or factories.commit(CheckinList(event_id=event.id, name="主入口", is_main=True))
 
 
 @pytest.fixture
@@ -154,21 +143,6 @@ def test_each_list_has_its_own_etag_and_chart(login, event, organizer, staff, ma
     page = text(browser.get(page_url(event, list=door.id)))
     assert f'data-live-url="/events/{event.id}/checkin/dashboard/live?list={door.id}"' in page
     assert f'href="/events/{event.id}/checkin/dashboard?list={door.id}" aria-current="page"' in page
-
-
-@pytest.fixture
-def count_statements(app):
-    statements = []
-
-    def listener(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    yield statements
-    sa.event.remove(engine, "before_cursor_execute", listener)
 
 
 def test_polling_costs_a_fixed_number_of_statements(login, event, organizer, staff, main_list,

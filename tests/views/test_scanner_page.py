@@ -10,7 +10,6 @@ from PIL import Image
 
 from eventhub.checkin import services as checkin
 from eventhub.checkin import views
-from eventhub.checkin.models import CheckinList
 from eventhub.registrations import services as reg
 from eventhub.registrations.services import RegistrationInfo
 from tests import factories
@@ -25,8 +24,7 @@ def page(event):
 
 @pytest.fixture
 def lists(event, organizer):
-    if not checkin.lists_of(event):  # the factory makes events without the creation signal
-        factories.commit(CheckinList(event_id=event.id, name="主入口", is_main=True))
+    factories.main_list_of(event)
     checkin.create_list(organizer, event, "投资论坛", allow_reentry=True)
     return checkin.lists_of(event)
 

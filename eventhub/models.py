@@ -5,12 +5,25 @@ from eventhub.audit import AuditEntry
 from eventhub.checkin.models import CheckinList, Scan
 from eventhub.database import Base, db
 from eventhub.events.models import Event, EventSession
+from eventhub.judging.models import (
+    Assignment,
+    ConflictOfInterest,
+    Criterion,
+    Entry,
+    Judge,
+    Round,
+    RoundEntry,
+    Scorecard,
+    Track,
+)
 from eventhub.mail.models import OutboxMessage
 from eventhub.orgs.models import Membership, Organization
 from eventhub.registrations.models import Category, Question, Registration, registration_sessions
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "Category", "CheckinList", "Event", "EventSession",
+    "ApiToken", "Assignment", "AuditEntry", "Base", "Category", "CheckinList", "ConflictOfInterest",
+    "Criterion", "Entry", "Event", "EventSession", "Judge", "Round", "RoundEntry", "Scorecard",
+    "Track",
     "Membership", "Organization", "OutboxMessage", "Question", "Registration", "Scan", "User",
     "db", "registration_sessions",
 ]

@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.checkin.dashboard_views import bp as checkin_dashboard_bp
     from eventhub.checkin.views import bp as checkin_bp
     from eventhub.events.views import bp as events_bp
+    from eventhub.judging.views import bp as judging_bp
     from eventhub.orgs.views import bp as orgs_bp
     from eventhub.registrations.privacy_views import bp as privacy_bp
     from eventhub.registrations.views import bp as registrations_bp
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(checkin_bp)
     app.register_blueprint(checkin_dashboard_bp)
+    app.register_blueprint(judging_bp)
     init_api(app)
 
 

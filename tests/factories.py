@@ -102,3 +102,34 @@ def main_list_of(event):
         sa.select(CheckinList).where(CheckinList.event_id == event.id, CheckinList.is_main)
     )
     return existing or commit(CheckinList(event_id=event.id, name="主入口", is_main=True))
+
+
+# Judging ----------------------------------------------------------------------------------
+
+
+def contest(organization, **kw):
+    """A published contest (event of kind contest) of ``organization``."""
+    return EventFactory(organization=organization, kind="contest", title="创新创业大赛", **kw)
+
+
+def judge(event, user=None, institution="", expertise=()):
+    """A judge of the contest (a new user unless given)."""
+    from eventhub.judging.models import Judge
+
+    user = user or UserFactory()
+    return commit(Judge(event_id=event.id, user_id=user.id, user=user, institution=institution,
+                        expertise=list(expertise)))
+
+
+def rubric_round(actor, event, criteria=((10, 40), (20, 35), (5, 25)), **info):
+    """A round with a rubric of (max_points, weight) criteria, opened unless ``draft=True``."""
+    from eventhub.judging import services as judging
+
+    draft = info.pop("draft", False)
+    round_ = judging.create_round(actor, event, judging.RoundInfo(name=info.pop("name", "网评"),
+                                                                  **info))
+    for i, (max_points, weight) in enumerate(criteria):
+        judging.add_criterion(actor, round_, f"标准{i + 1}", max_points, weight)
+    if not draft:
+        judging.open_round(actor, round_)
+    return round_

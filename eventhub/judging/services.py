@@ -1,0 +1,1143 @@
+"""Contest judging: tracks, entries, judges and their sign-in links, conflicts of interest,
+rounds and their rubric, assignments (manual and automatic), scorecards, and which scorecards
+count (JUDGING.md §1).
+
+Every public function takes the acting user first and checks what they may do; changes to
+assignments, conflicts, round statuses and scorecards are audited.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from eventhub import audit, permissions
+from eventhub.accounts import services as accounts
+from eventhub.accounts.models import NAME_MAX, User
+from eventhub.database import db, is_unique_violation, transactional, unique_or, utcnow
+from eventhub.errors import Conflict, NotAllowed, ValidationFailed
+from eventhub.events.models import Event, EventKind
+from eventhub.judging.models import (
+    Aggregation,
+    Assignment,
+    ConflictOfInterest,
+    ConflictSource,
+    Criterion,
+    Entry,
+    Judge,
+    Round,
+    RoundEntry,
+    RoundStatus,
+    Scorecard,
+    ScorecardStatus,
+    Track,
+)
+
+TEXT_MAX = 10_000
+MEMBERS_MAX = 50
+EXPERTISE_MAX = 20
+POINTS_MAX = 9999
+#: Weights of a rubric must sum to 100 (within this tolerance of the stored 4 decimals).
+WEIGHT_EPSILON = 1e-6
+#: How long a judge's sign-in link works (seconds): long enough from invitation to the final.
+JUDGE_LINK_MAX_AGE = 30 * 24 * 3600
+
+
+# Errors ------------------------------------------------------------------------------------
+
+
+def round_closed() -> Conflict:
+    return Conflict(_l("This round is not open for scoring."), code="round_closed")
+
+
+def conflict_of_interest() -> Conflict:
+    return Conflict(
+        _l("This judge has a conflict of interest with this entry."), code="conflict_of_interest"
+    )
+
+
+def _require_manager(actor: User, event: Event) -> None:
+    if not permissions.can_manage_event(actor, event):
+        raise NotAllowed()
+
+
+def _require_contest(event: Event) -> None:
+    if event.kind != EventKind.contest:
+        raise Conflict(_l("Judging is only available for contests."), code="not_a_contest")
+
+
+def _text(value: Any, limit: int = NAME_MAX, required: bool = False) -> Any:
+    """Return why a text value is not acceptable, or None."""
+    if value is None:
+        return _l("Enter a value.") if required else None
+    if not isinstance(value, str):
+        return _l("Enter text.")
+    if required and not value.strip():
+        return _l("Enter a value.")
+    if len(value) > limit:
+        return _l("Use at most %(n)d characters.", n=limit)
+    return None
+
+
+def _number(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+# Tracks -----------------------------------------------------------------------------------
+
+
+@transactional
+def create_track(actor: User, event: Event, name: str) -> Track:
+    """Add a track (组别) to a contest. Raises NotAllowed, Conflict ``not_a_contest`` and
+    ``name_taken``, ValidationFailed."""
+    _require_manager(actor, event)
+    _require_contest(event)
+    accounts.raise_field_errors({"name": _text(name, required=True)})
+    position = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Track).where(Track.event_id == event.id)
+    )
+    track = Track(event_id=event.id, name=name.strip(), position=position or 0)
+    with unique_or("name", _l("A track with this name exists already.")):
+        db.session.add(track)
+    audit.record("track.created", track, actor=actor, event_id=event.id,
+                 after={"name": track.name})
+    return track
+
+
+def tracks_of(event: Event) -> list[Track]:
+    """The contest's tracks in their order."""
+    return list(
+        db.session.scalars(
+            sa.select(Track).where(Track.event_id == event.id).order_by(Track.position, Track.id)
+        )
+    )
+
+
+# Entries ----------------------------------------------------------------------------------
+
+
+@dataclass
+class EntryInfo:
+    title: str
+    track_id: int
+    team_name: str = ""
+    institution: str = ""
+    summary: str = ""
+    members: list[dict[str, Any]] = field(default_factory=list)
+    leader_id: int | None = None
+
+
+def _check_members(members: Any) -> tuple[list[dict[str, str]], Any]:
+    if not isinstance(members, list) or len(members) > MEMBERS_MAX:
+        return [], _l("List at most %(n)d members.", n=MEMBERS_MAX)
+    clean = []
+    for member in members:
+        if not isinstance(member, dict) or _text(member.get("name"), required=True):
+            return [], _l("Give every member a name (at most 200 characters).")
+        if _text(member.get("role")) or set(member) - {"name", "role"}:
+            return [], _l("A member has a name and a role (at most 200 characters).")
+        clean.append({"name": member["name"].strip(), "role": (member.get("role") or "").strip()})
+    return clean, None
+
+
+@transactional
+def create_entry(actor: User, event: Event, info: EntryInfo) -> Entry:
+    """Enter a project in a contest (organizers). Raises NotAllowed, Conflict
+    ``not_a_contest``, ValidationFailed."""
+    _require_manager(actor, event)
+    _require_contest(event)
+    track = db.session.get(Track, info.track_id) if isinstance(info.track_id, int) else None
+    members, members_error = _check_members(info.members)
+    leader = db.session.get(User, info.leader_id) if info.leader_id is not None else None
+    accounts.raise_field_errors(
+        {
+            "title": _text(info.title, required=True),
+            "track_id": None
+            if track is not None and track.event_id == event.id
+            else _l("Choose a track of this contest."),
+            "team_name": _text(info.team_name),
+            "institution": _text(info.institution),
+            "summary": _text(info.summary, TEXT_MAX),
+            "members": members_error,
+            "leader_id": None
+            if info.leader_id is None or leader is not None
+            else _l("No such user."),
+        }
+    )
+    entry = Entry(
+        event_id=event.id,
+        track_id=track.id,
+        title=info.title.strip(),
+        team_name=(info.team_name or "").strip(),
+        institution=(info.institution or "").strip(),
+        summary=info.summary or "",
+        members=members,
+        leader_id=info.leader_id,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.record("entry.created", entry, actor=actor, event_id=event.id,
+                 after={"title": entry.title, "track_id": track.id})
+    return entry
+
+
+def entries_of(event: Event, track_id: int | None = None) -> list[Entry]:
+    """The contest's entries by track, then in the order they were entered."""
+    query = sa.select(Entry).where(Entry.event_id == event.id)
+    if track_id is not None:
+        query = query.where(Entry.track_id == track_id)
+    return list(db.session.scalars(query.order_by(Entry.track_id, Entry.id)))
+
+
+# Judges -----------------------------------------------------------------------------------
+
+
+def _check_expertise(tags: Any) -> tuple[list[str], Any]:
+    if tags is None:
+        return [], None
+    if (
+        not isinstance(tags, list)
+        or len(tags) > EXPERTISE_MAX
+        or any(_text(t, required=True) for t in tags)
+    ):
+        return [], _l("List at most %(n)d tags of at most 200 characters.", n=EXPERTISE_MAX)
+    return [t.strip() for t in tags], None
+
+
+@transactional
+def invite_judge(
+    actor: User,
+    event: Event,
+    email: str,
+    name: str | None = None,
+    institution: str | None = None,
+    expertise: list[str] | None = None,
+) -> tuple[Judge, bool]:
+    """Make the person of ``email`` a judge of the contest (an account is made when they have
+    none) and mail them a sign-in link; return the judge and whether they are new. Inviting
+    a judge again updates the given fields and sends the link again. Raises NotAllowed,
+    Conflict ``not_a_contest``, ValidationFailed."""
+    _require_manager(actor, event)
+    _require_contest(event)
+    email = accounts.normalize_email(email or "")
+    tags, tags_error = _check_expertise(expertise)
+    accounts.raise_field_errors(
+        {
+            "email": accounts.check_email(email),
+            "name": _text(name),
+            "institution": _text(institution),
+            "expertise": tags_error,
+        }
+    )
+    user = accounts.ensure_user(email, (name or "").strip() or email.split("@")[0])
+    judge = db.session.scalar(
+        sa.select(Judge).where(Judge.event_id == event.id, Judge.user_id == user.id)
+    )
+    created = judge is None
+    before = None if created else {"institution": judge.institution, "expertise": judge.expertise}
+    if created:
+        judge = Judge(event_id=event.id, user_id=user.id, user=user,
+                      institution=(institution or user.organization or "").strip(),
+                      expertise=tags)
+        with unique_or("email", _l("This person is a judge of this contest already.")):
+            db.session.add(judge)
+    else:
+        if institution is not None:
+            judge.institution = institution.strip()
+        if expertise is not None:
+            judge.expertise = tags
+        db.session.flush()
+    audit.record("judge.invited", judge, actor=actor, event_id=event.id, before=before,
+                 after={"user_id": user.id, "institution": judge.institution,
+                        "expertise": judge.expertise})
+    _mail_invitation(judge, event)
+    return judge, created
+
+
+def _mail_invitation(judge: Judge, event: Event) -> None:
+    from eventhub.links import external_url
+    from eventhub.mail.services import queue_mail
+
+    link = external_url("judging.sign_in", token=make_judge_token(judge))
+    days = _link_max_age() // 86400
+    queue_mail(judge.user.email, "judge_invitation", judge.user.locale,
+               user=judge.user, event=event, link=link, days=days)
+
+
+def _link_max_age() -> int:
+    return int(current_app.config.get("JUDGE_LINK_MAX_AGE", JUDGE_LINK_MAX_AGE))
+
+
+def _judge_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="judge-sign-in")
+
+
+def make_judge_token(judge: Judge) -> str:
+    """A signed, expiring sign-in link token for a judge (no password needed on a tablet)."""
+    return _judge_serializer().dumps({"jid": judge.id, "uid": judge.user_id})
+
+
+def judge_from_token(token: str) -> Judge:
+    """Return the judge a sign-in link belongs to. Raises ValidationFailed ``link_expired`` or
+    ``link_invalid`` (also once the judge has been removed)."""
+    try:
+        data = _judge_serializer().loads(token, max_age=_link_max_age())
+    except SignatureExpired:
+        raise ValidationFailed(
+            _l("This link has expired. Ask the organizers for a new one."), code="link_expired"
+        ) from None
+    except BadSignature:
+        raise ValidationFailed(_l("This link is not valid."), code="link_invalid") from None
+    judge = db.session.get(Judge, data.get("jid")) if isinstance(data, dict) else None
+    if judge is None or judge.user_id != data.get("uid") or not judge.user.is_active_account:
+        raise ValidationFailed(_l("This link is not valid."), code="link_invalid")
+    return judge
+
+
+def judges_of(event: Event) -> list[Judge]:
+    return list(
+        db.session.scalars(sa.select(Judge).where(Judge.event_id == event.id).order_by(Judge.id))
+    )
+
+
+def judge_of(user: Any, event_id: int) -> Judge | None:
+    """The user's judge record in the contest, or None."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        sa.select(Judge).where(Judge.event_id == event_id, Judge.user_id == user.id)
+    )
+
+
+# Conflicts of interest --------------------------------------------------------------------
+
+
+def _institution_key(value: str | None) -> str:
+    return re.sub(r"\s+", "", value or "").casefold()
+
+
+def same_institution(judge: Judge, entry: Entry) -> bool:
+    """An automatic conflict: the same non-empty institution (case and spaces ignored)."""
+    key = _institution_key(judge.institution)
+    return bool(key) and key == _institution_key(entry.institution)
+
+
+def declared_pairs(event_id: int) -> set[tuple[int, int]]:
+    """(judge_id, entry_id) of every declared conflict in the contest."""
+    rows = db.session.execute(
+        sa.select(ConflictOfInterest.judge_id, ConflictOfInterest.entry_id)
+        .join(Judge, Judge.id == ConflictOfInterest.judge_id)
+        .where(Judge.event_id == event_id)
+    )
+    return {(j, e) for j, e in rows}
+
+
+def conflicted_pairs(
+    event_id: int, judges: Iterable[Judge], entries: Iterable[Entry]
+) -> set[tuple[int, int]]:
+    """Every conflicted (judge_id, entry_id) among ``judges`` × ``entries``: declared, or the
+    same institution."""
+    pairs = declared_pairs(event_id)
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for entry in entries:
+        key = _institution_key(entry.institution)
+        if key:
+            by_key[key].append(entry.id)
+    for judge in judges:
+        for entry_id in by_key.get(_institution_key(judge.institution), ()):
+            pairs.add((judge.id, entry_id))
+    return pairs
+
+
+def is_conflicted(judge: Judge, entry: Entry) -> bool:
+    """Tell whether the judge may not score the entry (declared or automatic conflict)."""
+    if same_institution(judge, entry):
+        return True
+    return db.session.scalar(
+        sa.select(sa.literal(True)).where(
+            ConflictOfInterest.judge_id == judge.id, ConflictOfInterest.entry_id == entry.id
+        )
+    ) is not None
+
+
+@transactional
+def declare_conflict(
+    actor: User, event: Event, judge_id: int, entry_id: int, reason: str = ""
+) -> tuple[ConflictOfInterest, bool]:
+    """Declare that a judge must not score an entry (an organizer, or the judge: "I know this
+    team"); return the conflict and whether it is new. Assignments stay, but the scorecard
+    stops counting. Raises NotAllowed, ValidationFailed."""
+    judge = db.session.get(Judge, judge_id)
+    entry = db.session.get(Entry, entry_id)
+    manager = permissions.can_manage_event(actor, event)
+    if not manager and not (judge is not None and judge.user_id == getattr(actor, "id", None)
+                            and judge.event_id == event.id):
+        raise NotAllowed()
+    accounts.raise_field_errors(
+        {
+            "judge_id": None if judge is not None and judge.event_id == event.id
+            else _l("Choose a judge of this contest."),
+            "entry_id": None if entry is not None and entry.event_id == event.id
+            else _l("Choose an entry of this contest."),
+            "reason": _text(reason, TEXT_MAX),
+        }
+    )
+    existing = db.session.scalar(
+        sa.select(ConflictOfInterest).where(
+            ConflictOfInterest.judge_id == judge.id, ConflictOfInterest.entry_id == entry.id
+        )
+    )
+    if existing is not None:
+        return existing, False
+    conflict = ConflictOfInterest(
+        judge_id=judge.id,
+        entry_id=entry.id,
+        reason=(reason or "").strip(),
+        declared_by_id=actor.id,
+        source=ConflictSource.organizer if manager else ConflictSource.judge,
+    )
+    with unique_or("entry_id", _l("This conflict is declared already."), "conflict_declared"):
+        db.session.add(conflict)
+    audit.record("conflict.declared", conflict, actor=actor, event_id=event.id,
+                 after={"judge_id": judge.id, "entry_id": entry.id, "reason": conflict.reason,
+                        "source": conflict.source.value})
+    return conflict, True
+
+
+def conflicts_of(event: Event) -> list[ConflictOfInterest]:
+    return list(
+        db.session.scalars(
+            sa.select(ConflictOfInterest)
+            .join(Judge, Judge.id == ConflictOfInterest.judge_id)
+            .where(Judge.event_id == event.id)
+            .order_by(ConflictOfInterest.id)
+        )
+    )
+
+
+# Rounds and rubric ------------------------------------------------------------------------
+
+
+@dataclass
+class RoundInfo:
+    name: str
+    aggregation: str = Aggregation.mean.value
+    advance_top_n: int | None = None
+    advance_top_percent: float | None = None
+    advance_threshold: float | None = None
+    anonymous: bool = False
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+
+
+def _check_round(info: RoundInfo) -> None:
+    rules = [r for r in ("advance_top_n", "advance_top_percent", "advance_threshold")
+             if getattr(info, r) is not None]
+    errors: dict[str, Any] = {
+        "name": _text(info.name, required=True),
+        "aggregation": None if info.aggregation in Aggregation.__members__
+        else _l("Choose a method from the list."),
+    }
+    if len(rules) > 1:
+        for rule in rules:
+            errors[rule] = _l("Choose one advancement rule at most.")
+    n, percent, threshold = info.advance_top_n, info.advance_top_percent, info.advance_threshold
+    if n is not None and not (isinstance(n, int) and 1 <= n <= 100_000):
+        errors["advance_top_n"] = _l("Enter a number from 1.")
+    if percent is not None and not (_number(percent) and 0 < percent <= 100):
+        errors["advance_top_percent"] = _l("Enter a percentage above 0, at most 100.")
+    if threshold is not None and not (_number(threshold) and 0 <= threshold <= 100):
+        errors["advance_threshold"] = _l("Enter a score from 0 to 100.")
+    if info.opens_at and info.closes_at and info.closes_at <= info.opens_at:
+        errors["closes_at"] = _l("The round must close after it opens.")
+    accounts.raise_field_errors(errors)
+
+
+@transactional
+def create_round(actor: User, event: Event, info: RoundInfo) -> Round:
+    """Add a round after the contest's others. Raises NotAllowed, Conflict ``not_a_contest``
+    and ``name_taken``, ValidationFailed."""
+    _require_manager(actor, event)
+    _require_contest(event)
+    _check_round(info)
+    last = db.session.scalar(
+        sa.select(sa.func.max(Round.position)).where(Round.event_id == event.id)
+    )
+    round_ = Round(
+        event_id=event.id,
+        name=info.name.strip(),
+        position=(last or 0) + 1,
+        aggregation=Aggregation(info.aggregation),
+        advance_top_n=info.advance_top_n,
+        advance_top_percent=info.advance_top_percent,
+        advance_threshold=info.advance_threshold,
+        anonymous=bool(info.anonymous),
+        opens_at=info.opens_at,
+        closes_at=info.closes_at,
+    )
+    with unique_or("name", _l("A round with this name exists already.")):
+        db.session.add(round_)
+    audit.record("round.created", round_, actor=actor, event_id=event.id,
+                 after={"name": round_.name, "aggregation": round_.aggregation.value})
+    return round_
+
+
+def rounds_of(event: Event) -> list[Round]:
+    return list(
+        db.session.scalars(
+            sa.select(Round).where(Round.event_id == event.id).order_by(Round.position, Round.id)
+        )
+    )
+
+
+def weight_total(round_: Round) -> float:
+    return round(sum(c.weight for c in round_.criteria), 4)
+
+
+@transactional
+def add_criterion(
+    actor: User,
+    round_: Round,
+    name: str,
+    max_points: float,
+    weight: float,
+    description: str = "",
+) -> Criterion:
+    """Add a line to a draft round's rubric; weights may not exceed 100 in all. Raises
+    NotAllowed, Conflict ``round_not_draft`` and ``name_taken``, ValidationFailed."""
+    _require_manager(actor, round_.event)
+    if round_.status != RoundStatus.draft:
+        raise Conflict(_l("The rubric cannot change once the round has opened."),
+                       code="round_not_draft")
+    errors: dict[str, Any] = {
+        "name": _text(name, required=True),
+        "description": _text(description, TEXT_MAX),
+    }
+    if not (_number(max_points) and 0 < max_points <= POINTS_MAX):
+        errors["max_points"] = _l("Enter points above 0, at most %(n)d.", n=POINTS_MAX)
+    if not (_number(weight) and 0 < weight <= 100):
+        errors["weight"] = _l("Enter a weight above 0, at most 100.")
+    elif weight_total(round_) + weight > 100 + WEIGHT_EPSILON:
+        errors["weight"] = _l("The weights would exceed 100 (now %(total)s).",
+                              total=f"{weight_total(round_):g}")
+    accounts.raise_field_errors(errors)
+    criterion = Criterion(
+        round_id=round_.id,
+        name=name.strip(),
+        description=description or "",
+        max_points=round(float(max_points), 4),
+        weight=round(float(weight), 4),
+        position=len(round_.criteria),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(criterion)
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        if is_unique_violation(exc):
+            message = _l("A criterion with this name exists already.")
+            raise Conflict(message, code="name_taken", fields={"name": message}) from None
+        raise
+    db.session.expire(round_, ["criteria"])
+    audit.record("criterion.added", criterion, actor=actor, event_id=round_.event_id,
+                 after={"name": criterion.name, "max_points": criterion.max_points,
+                        "weight": criterion.weight})
+    return criterion
+
+
+def round_entry_ids(round_: Round) -> set[int]:
+    """The entries taking part: those chosen for the round, else every entry of the contest."""
+    chosen = set(
+        db.session.scalars(sa.select(RoundEntry.entry_id).where(RoundEntry.round_id == round_.id))
+    )
+    if chosen:
+        return chosen
+    return set(db.session.scalars(sa.select(Entry.id).where(Entry.event_id == round_.event_id)))
+
+
+def round_entries(round_: Round) -> list[Entry]:
+    ids = round_entry_ids(round_)
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Entry).where(Entry.id.in_(ids)).order_by(Entry.track_id, Entry.id)
+        )
+    )
+
+
+@transactional
+def set_round_entries(actor: User, round_: Round, entry_ids: list[int] | None) -> list[Entry]:
+    """Choose the entries taking part (None: every entry of the contest now). Raises
+    NotAllowed, Conflict ``round_closed``, ValidationFailed."""
+    _require_manager(actor, round_.event)
+    if round_.status not in (RoundStatus.draft, RoundStatus.open):
+        raise round_closed()
+    if entry_ids is None:
+        ids = set(db.session.scalars(sa.select(Entry.id).where(Entry.event_id == round_.event_id)))
+    else:
+        ids = set(entry_ids)
+        known = set(
+            db.session.scalars(
+                sa.select(Entry.id).where(Entry.event_id == round_.event_id, Entry.id.in_(ids))
+            )
+        ) if ids else set()
+        if not ids or known != ids:
+            raise ValidationFailed(fields={"entry_ids": _l("Choose entries of this contest.")})
+    before = sorted(
+        db.session.scalars(sa.select(RoundEntry.entry_id).where(RoundEntry.round_id == round_.id))
+    )
+    db.session.execute(sa.delete(RoundEntry).where(RoundEntry.round_id == round_.id))
+    if ids:
+        db.session.execute(
+            sa.insert(RoundEntry), [{"round_id": round_.id, "entry_id": i} for i in sorted(ids)]
+        )
+    audit.record("round.entries_set", round_, actor=actor, event_id=round_.event_id,
+                 before=before, after=sorted(ids))
+    return round_entries(round_)
+
+
+def _set_status(actor: User, round_: Round, status: RoundStatus, **extra: Any) -> None:
+    before = round_.status.value
+    round_.status = status
+    db.session.flush()
+    audit.record(f"round.{extra.pop('verb', status.value)}", round_, actor=actor,
+                 event_id=round_.event_id, before={"status": before},
+                 after={"status": status.value, **extra})
+
+
+@transactional
+def open_round(actor: User, round_: Round, reason: str | None = None) -> Round:
+    """Open a draft round for scoring (its weights must sum to 100), or reopen a closed one
+    (a reason is required). Raises NotAllowed, Conflict ``round_status``, ValidationFailed."""
+    _require_manager(actor, round_.event)
+    if round_.status == RoundStatus.draft:
+        if not round_.criteria or abs(weight_total(round_) - 100) > WEIGHT_EPSILON:
+            raise ValidationFailed(
+                _l("The weights of the criteria must sum to 100 (now %(total)s).",
+                   total=f"{weight_total(round_):g}"),
+                code="weights_not_100",
+                fields={"criteria": _l("The weights of the criteria must sum to 100.")},
+            )
+        _set_status(actor, round_, RoundStatus.open)
+    elif round_.status == RoundStatus.closed:
+        accounts.raise_field_errors({"reason": _text(reason, TEXT_MAX, required=True)})
+        _set_status(actor, round_, RoundStatus.open, verb="reopened", reason=reason.strip())
+    else:
+        raise Conflict(_l("Only a draft or closed round can be opened."), code="round_status")
+    return round_
+
+
+@transactional
+def close_round(actor: User, round_: Round) -> Round:
+    """End scoring. Raises NotAllowed, Conflict ``round_status``."""
+    _require_manager(actor, round_.event)
+    if round_.status != RoundStatus.open:
+        raise Conflict(_l("Only an open round can be closed."), code="round_status")
+    _set_status(actor, round_, RoundStatus.closed)
+    return round_
+
+
+@transactional
+def publish_round(
+    actor: User, round_: Round, notice_ends_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Round:
+    """Make a closed round's results public, with the end of the notice period (公示). Raises
+    NotAllowed, Conflict ``round_status``, ValidationFailed."""
+    _require_manager(actor, round_.event)
+    if round_.status != RoundStatus.closed:
+        raise Conflict(_l("Only a closed round can be published."), code="round_status")
+    now = now or utcnow()
+    if notice_ends_at is not None and notice_ends_at <= now:
+        raise ValidationFailed(fields={"notice_ends_at": _l("Choose a time in the future.")})
+    round_.published_at = now
+    round_.notice_ends_at = notice_ends_at
+    _set_status(actor, round_, RoundStatus.published,
+                notice_ends_at=notice_ends_at.isoformat() if notice_ends_at else None)
+    return round_
+
+
+# Assignments ------------------------------------------------------------------------------
+
+
+def _judge_in(event_id: int, judge_id: Any) -> Judge | None:
+    judge = db.session.get(Judge, judge_id) if isinstance(judge_id, int) else None
+    return judge if judge is not None and judge.event_id == event_id else None
+
+
+@transactional
+def assign(actor: User, round_: Round, judge_id: int, entry_id: int) -> tuple[Assignment, bool]:
+    """Assign a judge to an entry of the round; return it and whether it is new. Raises
+    NotAllowed, Conflict ``round_closed`` and ``conflict_of_interest``, ValidationFailed."""
+    _require_manager(actor, round_.event)
+    if round_.status not in (RoundStatus.draft, RoundStatus.open):
+        raise round_closed()
+    judge = _judge_in(round_.event_id, judge_id)
+    entry = db.session.get(Entry, entry_id) if isinstance(entry_id, int) else None
+    accounts.raise_field_errors(
+        {
+            "judge_id": None if judge else _l("Choose a judge of this contest."),
+            "entry_id": None if entry is not None and entry.id in round_entry_ids(round_)
+            else _l("Choose an entry taking part in this round."),
+        }
+    )
+    if is_conflicted(judge, entry):
+        raise conflict_of_interest()
+    existing = db.session.scalar(
+        sa.select(Assignment).where(
+            Assignment.round_id == round_.id,
+            Assignment.judge_id == judge.id,
+            Assignment.entry_id == entry.id,
+        )
+    )
+    if existing is not None:
+        return existing, False
+    assignment = Assignment(round_id=round_.id, judge_id=judge.id, entry_id=entry.id)
+    with unique_or("entry_id", _l("This judge is assigned to this entry already."),
+                   "already_assigned"):
+        db.session.add(assignment)
+    audit.record("assignment.created", assignment, actor=actor, event_id=round_.event_id,
+                 after={"round_id": round_.id, "judge_id": judge.id, "entry_id": entry.id})
+    return assignment, True
+
+
+def _matches(judge: Judge, track_name: str) -> bool:
+    key = _institution_key(track_name)
+    return bool(key) and any(
+        (tag_key := _institution_key(tag)) and (tag_key in key or key in tag_key)
+        for tag in judge.expertise or []
+    )
+
+
+@dataclass
+class AutoAssignResult:
+    created: list[Assignment]
+    #: Entries that could not get ``k`` judges without a conflict: entry id -> how many lack.
+    short: dict[int, int]
+
+
+@transactional
+def auto_assign(actor: User, round_: Round, judges_per_entry: int) -> AutoAssignResult:
+    """Give every entry of the round ``judges_per_entry`` judges (counting those it has):
+    never a conflicted pair, load balanced (the least-loaded eligible judge first, so max −
+    min ≤ 1 wherever conflicts allow), and among equally loaded judges those whose expertise
+    names the entry's track. Raises NotAllowed, Conflict ``round_closed``, ValidationFailed."""
+    _require_manager(actor, round_.event)
+    if round_.status not in (RoundStatus.draft, RoundStatus.open):
+        raise round_closed()
+    judges = judges_of(round_.event)
+    if not (isinstance(judges_per_entry, int) and 1 <= judges_per_entry <= max(len(judges), 1)):
+        raise ValidationFailed(fields={"auto.judges_per_entry": _l(
+            "Enter a number from 1 to the number of judges (%(n)d).", n=len(judges))})
+    entries = round_entries(round_)
+    tracks = {t.id: t.name for t in tracks_of(round_.event)}
+    conflicts = conflicted_pairs(round_.event_id, judges, entries)
+    existing = db.session.execute(
+        sa.select(Assignment.judge_id, Assignment.entry_id).where(Assignment.round_id == round_.id)
+    ).all()
+    load = {j.id: 0 for j in judges}
+    assigned: dict[int, set[int]] = defaultdict(set)
+    for judge_id, entry_id in existing:
+        load[judge_id] = load.get(judge_id, 0) + 1
+        assigned[entry_id].add(judge_id)
+    eligible = {
+        e.id: [j for j in judges if (j.id, e.id) not in conflicts and j.id not in assigned[e.id]]
+        for e in entries
+    }
+    # The most constrained entries choose first, so they still find judges.
+    order = sorted(entries, key=lambda e: (len(eligible[e.id]), e.track_id, e.id))
+    picked: dict[int, set[int]] = defaultdict(set)
+    short: dict[int, int] = {}
+    for entry in order:
+        need = judges_per_entry - len(assigned[entry.id])
+        track_name = tracks.get(entry.track_id, "")
+        candidates = sorted(
+            eligible[entry.id],
+            key=lambda j: (load[j.id], not _matches(j, track_name), j.id),
+        )
+        for judge in candidates[: max(need, 0)]:
+            load[judge.id] += 1
+            assigned[entry.id].add(judge.id)
+            picked[judge.id].add(entry.id)
+        if need > len(candidates):
+            short[entry.id] = need - len(candidates)
+    allowed = {e.id: {j.id for j in eligible[e.id]} for e in entries}
+    _balance(load, picked, assigned, allowed)
+    created = [
+        Assignment(round_id=round_.id, judge_id=judge_id, entry_id=entry_id)
+        for judge_id in sorted(picked)
+        for entry_id in sorted(picked[judge_id])
+    ]
+    db.session.add_all(created)
+    db.session.flush()
+    for assignment in created:
+        audit.record("assignment.created", assignment, actor=actor, event_id=round_.event_id,
+                     after={"round_id": round_.id, "judge_id": assignment.judge_id,
+                            "entry_id": assignment.entry_id, "auto": True})
+    return AutoAssignResult(created, short)
+
+
+def _balance(
+    load: dict[int, int],
+    picked: dict[int, set[int]],
+    assigned: dict[int, set[int]],
+    allowed: dict[int, set[int]],
+) -> None:
+    """Even out the judges' loads until max − min ≤ 1 or no move can help: move a new
+    assignment from the busiest judge along a chain of judges (each hands one entry on to a
+    judge allowed to score it) to one with at least 2 fewer."""
+    for _ in range(sum(len(v) for v in picked.values()) + 1):
+        busiest = max(load, key=lambda j: (load[j], -j), default=None)
+        if busiest is None:
+            return
+        targets = {j for j in load if load[j] <= load[busiest] - 2}
+        if not targets:
+            return
+        # Breadth-first over judges: came_from[b] = (a, entry) moves entry from a to b.
+        came_from: dict[int, tuple[int, int]] = {}
+        queue = [busiest]
+        found = None
+        while queue and found is None:
+            giver = queue.pop(0)
+            for entry_id in sorted(picked[giver]):
+                for taker in sorted(allowed[entry_id] - assigned[entry_id]):
+                    if taker in came_from or taker == busiest:
+                        continue
+                    came_from[taker] = (giver, entry_id)
+                    if taker in targets:
+                        found = taker
+                        break
+                    queue.append(taker)
+                if found is not None:
+                    break
+        if found is None:
+            return
+        taker = found
+        while taker != busiest:
+            giver, entry_id = came_from[taker]
+            picked[giver].discard(entry_id)
+            picked[taker].add(entry_id)
+            assigned[entry_id].discard(giver)
+            assigned[entry_id].add(taker)
+            taker = giver
+        load[busiest] -= 1
+        load[found] += 1
+
+
+def assignments_of(round_: Round) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            sa.select(Assignment)
+            .where(Assignment.round_id == round_.id)
+            .order_by(Assignment.entry_id, Assignment.judge_id)
+        )
+    )
+
+
+# Scorecards -------------------------------------------------------------------------------
+
+
+def can_score(user: Any, round_: Round, entry: Entry) -> bool:
+    """The user is a judge of the contest, assigned to the entry in the round, and has no
+    conflict of interest with it."""
+    return scoring_judge(user, round_, entry) is not None
+
+
+def scoring_judge(user: Any, round_: Round, entry: Entry) -> Judge | None:
+    """The user's judge record when they may read and score ``entry`` in ``round_``."""
+    if entry.event_id != round_.event_id:
+        return None
+    judge = judge_of(user, round_.event_id)
+    if judge is None:
+        return None
+    assigned = db.session.scalar(
+        sa.select(Assignment.id).where(
+            Assignment.round_id == round_.id,
+            Assignment.judge_id == judge.id,
+            Assignment.entry_id == entry.id,
+        )
+    )
+    if assigned is None or is_conflicted(judge, entry):
+        return None
+    return judge
+
+
+def scorecard_total(criteria: Iterable[Criterion], scores: dict[str, Any]) -> float:
+    """Σ weight × score / max_points over the criteria scored (JUDGING.md §2), unrounded."""
+    total = 0.0
+    for criterion in criteria:
+        value = scores.get(str(criterion.id))
+        if value is not None:
+            total += criterion.weight * value / criterion.max_points
+    return total
+
+
+def scorecard_body(card: Scorecard, criteria: Iterable[Criterion]) -> dict[str, Any]:
+    """What a judge's device needs to show a scorecard (also in a ``stale_version`` error)."""
+    return {
+        "id": card.id,
+        "entry_id": card.entry_id,
+        "status": card.status.value,
+        "version": card.version,
+        "total": round(scorecard_total(criteria, card.scores or {}), 4),
+        "scores": dict(card.scores or {}),
+        "comment": card.comment,
+        "saved_at": card.saved_at.isoformat() if card.saved_at else None,
+    }
+
+
+def _check_scores(
+    criteria: list[Criterion], scores: Any, comment: Any, submit: bool
+) -> dict[str, float]:
+    errors: dict[str, Any] = {"comment": _text(comment, TEXT_MAX)}
+    by_id = {str(c.id): c for c in criteria}
+    clean: dict[str, float] = {}
+    if not isinstance(scores, dict):
+        errors["scores"] = _l("Give the scores by criterion.")
+        scores = {}
+    for key, value in scores.items():
+        criterion = by_id.get(str(key))
+        if criterion is None:
+            errors[f"scores.{key}"] = _l("Not a criterion of this round.")
+        elif value is None:
+            continue
+        elif not _number(value) or not 0 <= value <= criterion.max_points:
+            errors[f"scores.{key}"] = _l("Enter a score from 0 to %(max)s.",
+                                          max=f"{criterion.max_points:g}")
+        else:
+            clean[str(criterion.id)] = value
+    if submit:
+        for key in by_id:
+            if key not in clean and f"scores.{key}" not in errors:
+                errors[f"scores.{key}"] = _l("Score every criterion before submitting.")
+    accounts.raise_field_errors(errors)
+    return clean
+
+
+def _scoring_window_open(round_: Round, now: datetime) -> bool:
+    if round_.status != RoundStatus.open:
+        return False
+    if round_.opens_at and now < round_.opens_at:
+        return False
+    return not (round_.closes_at and now >= round_.closes_at)
+
+
+def _current_card(round_: Round, judge: Judge, entry: Entry) -> Scorecard | None:
+    return db.session.scalars(
+        sa.select(Scorecard)
+        .where(
+            Scorecard.round_id == round_.id,
+            Scorecard.judge_id == judge.id,
+            Scorecard.entry_id == entry.id,
+        )
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _stale(card: Scorecard, criteria: list[Criterion]) -> Conflict:
+    if card.status == ScorecardStatus.submitted:
+        return Conflict(_l("This scorecard is submitted already; it can no longer change."),
+                        code="already_submitted")
+    return Conflict(
+        _l("This scorecard was changed on another device. The newer version is shown."),
+        code="stale_version",
+        scorecard=scorecard_body(card, criteria),
+    )
+
+
+@transactional
+def save_scorecard(
+    actor: User,
+    round_: Round,
+    entry: Entry,
+    scores: dict[str, Any],
+    comment: str | None = None,
+    submit: bool = False,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Scorecard:
+    """Save (and with ``submit``, lock) the actor's scorecard of an entry.
+
+    Checks in API.md's order: NotAllowed (not assigned, or conflicted); Conflict
+    ``round_closed``; Conflict ``already_submitted``; Conflict ``stale_version`` (``version``
+    is not the stored one; required once the scorecard exists; carries the current
+    scorecard); ValidationFailed (a score outside 0..max_points, or a criterion missing on
+    submit). The version check and the write are one statement (``UPDATE ... WHERE version
+    = :v``), so two devices saving the same version at once get one success and one 409.
+    """
+    judge = scoring_judge(actor, round_, entry)
+    if judge is None:
+        raise NotAllowed()
+    now = now or utcnow()
+    if not _scoring_window_open(round_, now):
+        raise round_closed()
+    criteria = list(round_.criteria)
+    card = _current_card(round_, judge, entry)
+    if card is not None:
+        if card.status == ScorecardStatus.submitted:
+            raise _stale(card, criteria)
+        if version != card.version:
+            raise _stale(card, criteria)
+    clean = _check_scores(criteria, scores, comment, submit)
+    status = ScorecardStatus.submitted if submit else ScorecardStatus.draft
+    values = {
+        "scores": clean,
+        "status": status,
+        "saved_at": now,
+        "submitted_at": now if submit else None,
+    }
+    if comment is not None:
+        values["comment"] = comment
+    before = None
+    if card is None:
+        card = Scorecard(round_id=round_.id, judge_id=judge.id, entry_id=entry.id, version=1,
+                         comment=comment or "", **{k: v for k, v in values.items()
+                                                    if k != "comment"})
+        try:
+            with db.session.begin_nested():
+                db.session.add(card)
+                db.session.flush()
+        except sa.exc.IntegrityError as exc:
+            if not is_unique_violation(exc):
+                raise
+            # Another device made it a moment ago: that one is newer than what we saw.
+            current = _current_card(round_, judge, entry)
+            raise _stale(current, criteria) from None
+    else:
+        before = {"scores": card.scores, "comment": card.comment, "status": card.status.value,
+                  "version": card.version}
+        updated = db.session.execute(
+            sa.update(Scorecard)
+            .where(
+                Scorecard.id == card.id,
+                Scorecard.version == version,
+                Scorecard.status == ScorecardStatus.draft,
+            )
+            .values(version=Scorecard.version + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if updated.rowcount != 1:
+            raise _stale(_current_card(round_, judge, entry), criteria)
+        db.session.refresh(card)
+    audit.record(
+        "scorecard.submitted" if submit else "scorecard.saved",
+        card,
+        actor=actor,
+        event_id=round_.event_id,
+        before=before,
+        after={"round_id": round_.id, "entry_id": entry.id, "scores": card.scores,
+               "comment": card.comment, "status": card.status.value, "version": card.version},
+    )
+    return card
+
+
+def scorecard_of(actor: User, round_: Round, entry: Entry) -> Scorecard | None:
+    """The actor's scorecard of an entry (None before the first save). Raises NotAllowed."""
+    judge = scoring_judge(actor, round_, entry)
+    if judge is None:
+        raise NotAllowed()
+    return _current_card(round_, judge, entry)
+
+
+@dataclass
+class QueueItem:
+    round: Round
+    entry: Entry
+    scorecard: Scorecard | None
+
+    @property
+    def status(self) -> str:
+        return self.scorecard.status.value if self.scorecard else "todo"
+
+
+def my_assignments(actor: User, round_id: int | None = None) -> list[QueueItem]:
+    """The actor's entries to score (conflicted ones left out), with their scorecards."""
+    query = (
+        sa.select(Assignment, Round)
+        .join(Judge, Judge.id == Assignment.judge_id)
+        .join(Round, Round.id == Assignment.round_id)
+        .where(Judge.user_id == actor.id)
+        .order_by(Round.position, Assignment.entry_id)
+    )
+    if round_id is not None:
+        query = query.where(Assignment.round_id == round_id)
+    rows = db.session.execute(query.options(sa.orm.joinedload(Assignment.entry),
+                                            sa.orm.joinedload(Assignment.judge))).all()
+    cards = {}
+    if rows:
+        judge_ids = {a.judge_id for a, _ in rows}
+        for card in db.session.scalars(
+            sa.select(Scorecard).where(Scorecard.judge_id.in_(judge_ids))
+        ):
+            cards[(card.round_id, card.judge_id, card.entry_id)] = card
+    declared = {
+        (j, e)
+        for j, e in db.session.execute(
+            sa.select(ConflictOfInterest.judge_id, ConflictOfInterest.entry_id).where(
+                ConflictOfInterest.judge_id.in_({a.judge_id for a, _ in rows} or {0})
+            )
+        )
+    }
+    items = []
+    for assignment, round_ in rows:
+        if (assignment.judge_id, assignment.entry_id) in declared or same_institution(
+            assignment.judge, assignment.entry
+        ):
+            continue
+        card = cards.get((round_.id, assignment.judge_id, assignment.entry_id))
+        items.append(QueueItem(round_, assignment.entry, card))
+    return items
+
+
+# Which scorecards count -------------------------------------------------------------------
+
+
+def valid_scorecards(round_: Round) -> list[Scorecard]:
+    """The round's scorecards that count (JUDGING.md §1): submitted, their (judge, entry)
+    pair assigned in the round, the entry taking part, and no conflict of interest between
+    them (declared or automatic, whenever it arose)."""
+    cards = list(
+        db.session.scalars(
+            sa.select(Scorecard)
+            .join(
+                Assignment,
+                sa.and_(
+                    Assignment.round_id == Scorecard.round_id,
+                    Assignment.judge_id == Scorecard.judge_id,
+                    Assignment.entry_id == Scorecard.entry_id,
+                ),
+            )
+            .where(
+                Scorecard.round_id == round_.id,
+                Scorecard.status == ScorecardStatus.submitted,
+            )
+            .order_by(Scorecard.entry_id, Scorecard.judge_id)
+        )
+    )
+    taking_part = round_entry_ids(round_)
+    cards = [c for c in cards if c.entry_id in taking_part]
+    if not cards:
+        return []
+    judges = db.session.scalars(
+        sa.select(Judge).where(Judge.id.in_({c.judge_id for c in cards}))
+    ).all()
+    entries = db.session.scalars(
+        sa.select(Entry).where(Entry.id.in_({c.entry_id for c in cards}))
+    ).all()
+    conflicts = conflicted_pairs(round_.event_id, judges, entries)
+    return [c for c in cards if (c.judge_id, c.entry_id) not in conflicts]

@@ -1,0 +1,443 @@
+"""Judging services: contest setup, judges and their sign-in links, conflicts of interest,
+rounds and rubric, assignments, scorecards, and which scorecards count."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from eventhub.audit import AuditEntry
+from eventhub.database import db
+from eventhub.errors import Conflict, NotAllowed, ValidationFailed
+from eventhub.judging import services as judging
+from eventhub.judging.models import (
+    Assignment,
+    ConflictSource,
+    RoundEntry,
+    RoundStatus,
+    Scorecard,
+    ScorecardStatus,
+)
+from eventhub.mail.models import OutboxMessage
+from eventhub.models import User
+from tests import factories
+
+
+@pytest.fixture
+def contest(org):
+    return factories.contest(org)
+
+
+@pytest.fixture
+def tracks(organizer, contest):
+    return [judging.create_track(organizer, contest, name) for name in ("医疗健康", "人工智能")]
+
+
+def _entry(actor, event, track, title, institution=""):
+    return judging.create_entry(
+        actor, event, judging.EntryInfo(title=title, track_id=track.id, team_name=f"{title}团队",
+                                        institution=institution)
+    )
+
+
+@pytest.fixture
+def entries(organizer, contest, tracks):
+    return [
+        _entry(organizer, contest, tracks[i % 2], f"项目{i}", institution=f"大学{i}")
+        for i in range(6)
+    ]
+
+
+@pytest.fixture
+def judges(contest):
+    return [factories.judge(contest, institution=f"机构{i}") for i in range(4)]
+
+
+def _audits(action):
+    return db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)).all()
+
+
+# Tracks and entries -----------------------------------------------------------------------
+
+
+def test_tracks_are_unique_per_contest_and_only_organizers_add_them(
+    organizer, staff, contest, tracks
+):
+    assert [t.name for t in judging.tracks_of(contest)] == ["医疗健康", "人工智能"]
+    with pytest.raises(Conflict) as error:
+        judging.create_track(organizer, contest, "医疗健康")
+    assert error.value.code == "name_taken"
+    with pytest.raises(NotAllowed):
+        judging.create_track(staff, contest, "新能源")
+
+
+def test_judging_needs_a_contest(organizer, event):
+    with pytest.raises(Conflict) as error:
+        judging.create_track(organizer, event, "医疗健康")
+    assert error.value.code == "not_a_contest"
+
+
+def test_entry_needs_a_track_of_its_contest_and_clean_members(
+    organizer, org, contest, tracks
+):
+    other = factories.contest(org)
+    foreign = judging.create_track(organizer, other, "其他组")
+    with pytest.raises(ValidationFailed) as error:
+        judging.create_entry(organizer, contest, judging.EntryInfo(
+            title="", track_id=foreign.id, members=[{"name": ""}]))
+    assert set(error.value.fields) == {"title", "track_id", "members"}
+    entry = judging.create_entry(organizer, contest, judging.EntryInfo(
+        title=" 智能导诊 ", track_id=tracks[0].id, members=[{"name": "张三", "role": "CEO"}]))
+    assert entry.title == "智能导诊"
+    assert entry.members == [{"name": "张三", "role": "CEO"}]
+
+
+# Judges -----------------------------------------------------------------------------------
+
+
+def test_inviting_a_judge_makes_an_account_and_mails_a_sign_in_link(
+    app, organizer, contest
+):
+    judge, created = judging.invite_judge(
+        organizer, contest, " New.Judge@Example.com ", name="钱评委", institution="东北大学",
+        expertise=["医疗"],
+    )
+    assert created
+    assert judge.user.email == "new.judge@example.com"
+    assert judge.user.password_hash is None
+    assert judge.institution == "东北大学" and judge.expertise == ["医疗"]
+    mail = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.to_addr == "new.judge@example.com")
+    ).one()
+    assert mail.template == "judge_invitation"
+    token = judging.make_judge_token(judge)
+    assert f"/judging/sign-in/{token}" in mail.text_body
+    again, created = judging.invite_judge(organizer, contest, "new.judge@example.com",
+                                          institution="辽宁大学")
+    assert not created and again.id == judge.id and again.institution == "辽宁大学"
+    assert len(_audits("judge.invited")) == 2
+
+
+def test_only_organizers_invite_judges(staff, contest):
+    with pytest.raises(NotAllowed):
+        judging.invite_judge(staff, contest, "someone@example.com")
+
+
+def test_the_sign_in_link_signs_the_judge_in(app, client, contest):
+    judge = factories.judge(contest)
+    response = client.get(f"/judging/sign-in/{judging.make_judge_token(judge)}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/events/{contest.id}")
+    with client.session_transaction() as session:
+        assert session["_user_id"] == str(judge.user_id)
+
+
+def test_a_forged_or_expired_link_does_not_sign_in(app, client, contest, monkeypatch):
+    judge = factories.judge(contest)
+    token = judging.make_judge_token(judge)
+    response = client.get(f"/judging/sign-in/{token[:-2]}xx")
+    assert response.status_code == 400
+    monkeypatch.setitem(app.config, "JUDGE_LINK_MAX_AGE", -1)
+    with pytest.raises(ValidationFailed) as error:
+        judging.judge_from_token(token)
+    assert error.value.code == "link_expired"
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+
+
+# Conflicts of interest ----------------------------------------------------------------------
+
+
+def test_same_institution_is_an_automatic_conflict_ignoring_case_and_spaces(contest, tracks):
+    judge = factories.judge(contest, institution=" Northeastern  University")
+    entry = factories.commit(judging.Entry(event_id=contest.id, track_id=tracks[0].id,
+                                           title="A", institution="northeastern university"))
+    other = factories.commit(judging.Entry(event_id=contest.id, track_id=tracks[0].id,
+                                           title="B", institution=""))
+    assert judging.is_conflicted(judge, entry)
+    assert not judging.is_conflicted(judge, other)
+    nobody = factories.judge(contest, institution="")
+    assert not judging.is_conflicted(nobody, other)
+
+
+def test_organizers_and_the_judge_declare_conflicts(organizer, contest, entries, judges):
+    conflict, created = judging.declare_conflict(
+        organizer, contest, judges[0].id, entries[0].id, "曾指导该团队")
+    assert created and conflict.source == ConflictSource.organizer
+    same, created = judging.declare_conflict(organizer, contest, judges[0].id, entries[0].id)
+    assert not created and same.id == conflict.id
+    mine, created = judging.declare_conflict(judges[1].user, contest, judges[1].id, entries[1].id,
+                                             "我认识这个团队")
+    assert created and mine.source == ConflictSource.judge
+    with pytest.raises(NotAllowed):
+        judging.declare_conflict(judges[1].user, contest, judges[2].id, entries[1].id)
+    assert judging.is_conflicted(judges[1], entries[1])
+    assert len(_audits("conflict.declared")) == 2
+
+
+# Rounds -----------------------------------------------------------------------------------
+
+
+def test_round_takes_at_most_one_advancement_rule(organizer, contest):
+    with pytest.raises(ValidationFailed) as error:
+        judging.create_round(organizer, contest, judging.RoundInfo(
+            name="网评", advance_top_n=3, advance_threshold=80))
+    assert set(error.value.fields) == {"advance_top_n", "advance_threshold"}
+    first = judging.create_round(organizer, contest, judging.RoundInfo(name="网评",
+                                                                       advance_top_percent=30))
+    second = judging.create_round(organizer, contest, judging.RoundInfo(name="决赛"))
+    assert (first.position, second.position) == (1, 2)
+
+
+def test_weights_must_sum_to_100_before_opening(organizer, contest):
+    round_ = judging.create_round(organizer, contest, judging.RoundInfo(name="网评"))
+    judging.add_criterion(organizer, round_, "创新性", 10, 60)
+    with pytest.raises(ValidationFailed) as error:
+        judging.add_criterion(organizer, round_, "团队", 10, 50)
+    assert "weight" in error.value.fields
+    with pytest.raises(ValidationFailed) as error:
+        judging.open_round(organizer, round_)
+    assert error.value.code == "weights_not_100"
+    judging.add_criterion(organizer, round_, "团队", 10, 40)
+    judging.open_round(organizer, round_)
+    assert round_.status == RoundStatus.open
+    with pytest.raises(Conflict) as error:
+        judging.add_criterion(organizer, round_, "市场", 10, 1)
+    assert error.value.code == "round_not_draft"
+
+
+def test_status_flow_and_reopening_with_a_reason(organizer, contest):
+    round_ = factories.rubric_round(organizer, contest)
+    with pytest.raises(Conflict):
+        judging.publish_round(organizer, round_)
+    judging.close_round(organizer, round_)
+    with pytest.raises(ValidationFailed) as error:
+        judging.open_round(organizer, round_)
+    assert "reason" in error.value.fields
+    judging.open_round(organizer, round_, reason="评委张三的评分表提交错误")
+    reopened = _audits("round.reopened")
+    assert len(reopened) == 1
+    assert reopened[0].before == {"status": "closed"}
+    assert reopened[0].after["reason"] == "评委张三的评分表提交错误"
+    judging.close_round(organizer, round_)
+    judging.publish_round(organizer, round_)
+    assert round_.status == RoundStatus.published and round_.published_at is not None
+    assert [a.action for a in db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.object_type == "rounds", AuditEntry.object_id
+                                    == round_.id).order_by(AuditEntry.id))] == [
+        "round.created", "round.open", "round.closed", "round.reopened", "round.closed",
+        "round.published"]
+
+
+def test_entries_taking_part_default_to_all(organizer, contest, entries):
+    round_ = factories.rubric_round(organizer, contest)
+    assert judging.round_entry_ids(round_) == {e.id for e in entries}
+    judging.set_round_entries(organizer, round_, [entries[0].id, entries[1].id])
+    assert judging.round_entry_ids(round_) == {entries[0].id, entries[1].id}
+    with pytest.raises(ValidationFailed):
+        judging.set_round_entries(organizer, round_, [entries[0].id, 424242])
+    judging.set_round_entries(organizer, round_, None)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RoundEntry)) == 6
+
+
+# Assignments ------------------------------------------------------------------------------
+
+
+def test_manual_assignment_refuses_a_conflicted_pair(organizer, contest, entries, judges):
+    round_ = factories.rubric_round(organizer, contest)
+    judging.declare_conflict(organizer, contest, judges[0].id, entries[0].id)
+    with pytest.raises(Conflict) as error:
+        judging.assign(organizer, round_, judges[0].id, entries[0].id)
+    assert error.value.code == "conflict_of_interest"
+    same_place = factories.judge(contest, institution="大学1")
+    with pytest.raises(Conflict):
+        judging.assign(organizer, round_, same_place.id, entries[1].id)
+    assignment, created = judging.assign(organizer, round_, judges[0].id, entries[1].id)
+    assert created
+    again, created = judging.assign(organizer, round_, judges[0].id, entries[1].id)
+    assert not created and again.id == assignment.id
+    assert len(_audits("assignment.created")) == 1
+
+
+def test_manual_assignment_needs_an_entry_of_the_round(organizer, contest, entries, judges):
+    round_ = factories.rubric_round(organizer, contest)
+    judging.set_round_entries(organizer, round_, [entries[0].id])
+    with pytest.raises(ValidationFailed) as error:
+        judging.assign(organizer, round_, judges[0].id, entries[1].id)
+    assert "entry_id" in error.value.fields
+
+
+def test_auto_assignment_balances_load_and_avoids_conflicts(organizer, contest, tracks):
+    entries = [_entry(organizer, contest, tracks[i % 2], f"项目{i}", f"学校{i % 3}")
+               for i in range(10)]
+    judges = [factories.judge(contest, institution=f"学校{i}") for i in range(3)]
+    judges += [factories.judge(contest, institution="投资机构", expertise=["人工智能"])
+               for _ in range(2)]
+    round_ = factories.rubric_round(organizer, contest)
+    judging.declare_conflict(organizer, contest, judges[3].id, entries[1].id)
+    result = judging.auto_assign(organizer, round_, 3)
+    assert result.short == {}
+    rows = db.session.execute(sa.select(Assignment.judge_id, Assignment.entry_id)).all()
+    assert len(rows) == 30
+    conflicts = judging.conflicted_pairs(contest.id, judges, entries)
+    assert not set(rows) & conflicts
+    per_entry = {e.id: sum(1 for _, x in rows if x == e.id) for e in entries}
+    assert set(per_entry.values()) == {3}
+    load = [sum(1 for j, _ in rows if j == judge.id) for judge in judges]
+    assert max(load) - min(load) <= 1
+    # Running it again tops nothing up: every entry has its judges.
+    assert judging.auto_assign(organizer, round_, 3).created == []
+
+
+def test_auto_assignment_prefers_matching_expertise(organizer, contest, tracks):
+    ai = tracks[1]
+    entries = [_entry(organizer, contest, ai, f"AI{i}") for i in range(4)]
+    plain = [factories.judge(contest) for _ in range(2)]
+    experts = [factories.judge(contest, expertise=["人工智能"]) for _ in range(2)]
+    round_ = factories.rubric_round(organizer, contest)
+    judging.auto_assign(organizer, round_, 1)
+    chosen = {a.judge_id for a in judging.assignments_of(round_)}
+    assert {j.id for j in experts} <= chosen
+    assert len(entries) == 4 and len(plain) == 2
+
+
+def test_auto_assignment_reports_entries_short_of_judges(organizer, contest, tracks):
+    entry = _entry(organizer, contest, tracks[0], "项目", "东北大学")
+    factories.judge(contest, institution="东北大学")
+    factories.judge(contest)
+    round_ = factories.rubric_round(organizer, contest)
+    result = judging.auto_assign(organizer, round_, 2)
+    assert result.short == {entry.id: 1} and len(result.created) == 1
+
+
+# Scorecards -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scoring(organizer, contest, entries, judges):
+    """An open round (criteria max 10/w40, max 20/w35, max 5/w25); judge 0 on entry 0."""
+    round_ = factories.rubric_round(organizer, contest)
+    judging.assign(organizer, round_, judges[0].id, entries[0].id)
+    keys = [str(c.id) for c in round_.criteria]
+    return round_, judges[0], entries[0], keys
+
+
+def test_save_then_submit_a_scorecard(scoring):
+    round_, judge, entry, keys = scoring
+    card = judging.save_scorecard(judge.user, round_, entry, {keys[0]: 8}, comment="不错")
+    assert (card.status, card.version, card.comment) == (ScorecardStatus.draft, 1, "不错")
+    card = judging.save_scorecard(judge.user, round_, entry, {keys[0]: 8, keys[1]: 15,
+                                                               keys[2]: 4}, submit=True, version=1)
+    assert (card.status, card.version) == (ScorecardStatus.submitted, 2)
+    assert judging.scorecard_body(card, round_.criteria)["total"] == 78.25
+    assert card.comment == "不错"
+    assert [a.action for a in _audits("scorecard.saved") + _audits("scorecard.submitted")] == [
+        "scorecard.saved", "scorecard.submitted"]
+    assert _audits("scorecard.submitted")[0].before["version"] == 1
+
+
+def test_scorecard_checks_come_in_api_order(organizer, scoring, judges, entries):
+    round_, judge, entry, keys = scoring
+    bad = {keys[0]: 11}
+    # 403 before anything else: not assigned.
+    with pytest.raises(NotAllowed):
+        judging.save_scorecard(judges[1].user, round_, entry, bad)
+    judging.save_scorecard(judge.user, round_, entry, {keys[0]: 1})
+    # stale before 422
+    with pytest.raises(Conflict) as error:
+        judging.save_scorecard(judge.user, round_, entry, bad, version=7)
+    assert error.value.code == "stale_version"
+    assert error.value.extra["scorecard"]["version"] == 1
+    assert error.value.extra["scorecard"]["scores"] == {keys[0]: 1}
+    with pytest.raises(Conflict) as error:
+        judging.save_scorecard(judge.user, round_, entry, bad)
+    assert error.value.code == "stale_version"
+    with pytest.raises(ValidationFailed) as error:
+        judging.save_scorecard(judge.user, round_, entry, {keys[0]: 11, keys[1]: -0.5}, version=1)
+    assert set(error.value.fields) == {f"scores.{keys[0]}", f"scores.{keys[1]}"}
+    with pytest.raises(ValidationFailed) as error:
+        judging.save_scorecard(judge.user, round_, entry, {keys[0]: 2}, submit=True, version=1)
+    assert set(error.value.fields) == {f"scores.{keys[1]}", f"scores.{keys[2]}"}
+    full = {keys[0]: 10, keys[1]: 20, keys[2]: 5}
+    judging.save_scorecard(judge.user, round_, entry, full, submit=True, version=1)
+    # already_submitted before stale_version and 422
+    with pytest.raises(Conflict) as error:
+        judging.save_scorecard(judge.user, round_, entry, bad, version=1)
+    assert error.value.code == "already_submitted"
+    # round_closed before already_submitted
+    judging.close_round(organizer, round_)
+    with pytest.raises(Conflict) as error:
+        judging.save_scorecard(judge.user, round_, entry, bad, version=2)
+    assert error.value.code == "round_closed"
+
+
+def test_scoring_window_times_close_the_round(organizer, scoring, now):
+    round_, judge, entry, keys = scoring
+    round_.closes_at = now - timedelta(minutes=1)
+    with pytest.raises(Conflict) as error:
+        judging.save_scorecard(judge.user, round_, entry, {keys[0]: 1})
+    assert error.value.code == "round_closed"
+
+
+def test_a_conflict_declared_after_assignment_stops_scoring(organizer, contest, scoring):
+    round_, judge, entry, keys = scoring
+    judging.save_scorecard(judge.user, round_, entry, {keys[0]: 1})
+    judging.declare_conflict(judge.user, contest, judge.id, entry.id, "我认识这个团队")
+    assert judging.assignments_of(round_)  # the assignment stays
+    with pytest.raises(NotAllowed):
+        judging.save_scorecard(judge.user, round_, entry, {keys[0]: 2}, version=1)
+    assert judging.my_assignments(judge.user, round_.id) == []
+
+
+def test_my_assignments_list_status(organizer, scoring, entries):
+    round_, judge, entry, keys = scoring
+    judging.assign(organizer, round_, judge.id, entries[2].id)
+    judging.save_scorecard(judge.user, round_, entry, {keys[0]: 3})
+    queue = judging.my_assignments(judge.user, round_.id)
+    assert [(i.entry.id, i.status) for i in queue] == [(entry.id, "draft"),
+                                                       (entries[2].id, "todo")]
+
+
+# Which scorecards count -------------------------------------------------------------------
+
+
+def test_valid_scorecards_leave_out_drafts_unassigned_conflicted_and_absent_entries(
+    organizer, contest, entries, judges
+):
+    round_ = factories.rubric_round(organizer, contest)
+    full = {str(c.id): c.max_points for c in round_.criteria}
+    for judge in judges[:3]:
+        for entry in entries[:3]:
+            judging.assign(organizer, round_, judge.id, entry.id)
+    counted = judging.save_scorecard(judges[0].user, round_, entries[0], full, submit=True)
+    judging.save_scorecard(judges[1].user, round_, entries[0], full)  # a draft
+    conflicted = judging.save_scorecard(judges[2].user, round_, entries[0], full, submit=True)
+    judging.declare_conflict(organizer, contest, judges[2].id, entries[0].id)
+    # an entry no longer taking part
+    absent = judging.save_scorecard(judges[0].user, round_, entries[2], full, submit=True)
+    # a same-institution conflict that arose after the score: the judge moved
+    moved = judging.save_scorecard(judges[1].user, round_, entries[1], full, submit=True)
+    judges[1].institution = entries[1].institution
+    # a submitted scorecard without an assignment
+    unassigned = factories.commit(Scorecard(
+        round_id=round_.id, judge_id=judges[3].id, entry_id=entries[0].id, scores=full,
+        status=ScorecardStatus.submitted))
+    judging.set_round_entries(organizer, round_, [e.id for e in entries[:2]])
+    valid = judging.valid_scorecards(round_)
+    assert [c.id for c in valid] == [counted.id]
+    assert {conflicted.id, absent.id, moved.id, unassigned.id}.isdisjoint({c.id for c in valid})
+
+
+def test_permission_predicates(organizer, scoring, judges, participant):
+    from eventhub import permissions
+
+    round_, judge, entry, _ = scoring
+    assert permissions.can_judge(judge.user, round_, entry)
+    assert not permissions.can_judge(judges[1].user, round_, entry)
+    assert not permissions.can_judge(participant, round_, entry)
+    assert permissions.is_judge_of(judge.user, round_.event)
+    assert not permissions.can_see_results(judge.user, round_)
+    assert permissions.can_see_results(organizer, round_)
+    assert db.session.get(User, judge.user_id) is judge.user

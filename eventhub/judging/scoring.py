@@ -211,50 +211,69 @@ def statistics(
     Raises ValueError like ``results``.
     """
     data = _Round(criteria, entries, cards)
-    q = data.q
-    by_judge: dict[Hashable, list[int]] = {}
-    deviations: dict[Hashable, list[Fraction]] = {}
-    outliers = []
-    entry_stats = {}
     limit = None if max_spread is None else _exact(max_spread)
-    for entry_id, totals in data.totals.items():
-        judges = data.judges[entry_id]
-        n = len(totals)
-        spread = _round(max(totals) - min(totals), q) if totals else None
-        review = spread is not None and limit is not None and Fraction(spread) > limit
-        entry_stats[entry_id] = EntryStats(entry_id, n, spread, review)
-        s, s2 = sum(totals), sum(t * t for t in totals)
-        for judge_id, t in zip(judges, totals, strict=True):
-            by_judge.setdefault(judge_id, []).append(t)
-            k = n - 1  # the other judges on this entry
-            if k == 0:
-                deviations.setdefault(judge_id, [])
-                continue
-            others, others2 = s - t, s2 - t * t
-            deviations.setdefault(judge_id, []).append(Fraction(k * t - others, k * q))
-            spread_others = k * others2 - others * others  # k^2 * pvariance(others), in q units
-            if k >= 2 and spread_others > 0:
-                a = k * t - others  # z = a / sqrt(spread_others)
-                if a * a > 4 * spread_others:
-                    z = _round_sqrt(a * a, spread_others)
-                    outliers.append(Outlier(judge_id, entry_id, _round(t, q), z if a > 0 else -z))
-    judge_stats = {}
-    for judge_id in sorted(by_judge):
-        totals = by_judge[judge_id]
-        n, s = len(totals), sum(totals)
-        m = n * sum(t * t for t in totals) - s * s
-        devs = deviations[judge_id]
+    return Statistics(
+        judges=_judge_statistics(data),
+        entries={e: _entry_statistics(data, e, limit) for e in data.totals},
+        outliers=_outliers(data),
+        kendall_w={track: _kendall_w(data, ids) for track, ids in data.tracks.items()},
+    )
+
+
+def _judge_statistics(data):
+    q = data.q
+    totals: dict[Hashable, list[int]] = {}
+    deviations: dict[Hashable, list[Fraction]] = {}
+    for entry_id, entry_totals in data.totals.items():
+        k = len(entry_totals) - 1  # the other judges on this entry
+        s = sum(entry_totals)
+        for judge_id, t in zip(data.judges[entry_id], entry_totals, strict=True):
+            totals.setdefault(judge_id, []).append(t)
+            deviations.setdefault(judge_id, [])
+            if k:  # t - (s - t) / k
+                deviations[judge_id].append(Fraction(k * t - (s - t), k * q))
+    stats = {}
+    for judge_id in sorted(totals):
+        mine, devs = totals[judge_id], deviations[judge_id]
+        n, s = len(mine), sum(mine)
         deviation = sum(devs, Fraction(0)) / len(devs) if devs else None
-        judge_stats[judge_id] = JudgeStats(
-            judge_id,
-            n,
-            _round(s, n * q),
-            _round_sqrt(m, n * n * q * q),
-            None if deviation is None else _round(deviation.numerator, deviation.denominator),
+        stats[judge_id] = JudgeStats(
+            judge_id=judge_id,
+            n=n,
+            mean=_round(s, n * q),
+            sd=_round_sqrt(n * sum(t * t for t in mine) - s * s, n * n * q * q),
+            deviation=None if deviation is None else round_score(deviation),
         )
+    return stats
+
+
+def _entry_statistics(data, entry_id, limit):
+    totals = data.totals[entry_id]
+    spread = _round(max(totals) - min(totals), data.q) if totals else None
+    review = spread is not None and limit is not None and Fraction(spread) > limit
+    return EntryStats(entry_id, len(totals), spread, review)
+
+
+def _outliers(data):
+    """Cards with |z| > 2 against the entry's other totals, by judge then entry.
+
+    With k others of sum o and sum of squares o2 (units of 1/q), z = (k t - o) / sqrt(k o2 - o^2),
+    so |z| > 2 is (k t - o)^2 > 4 (k o2 - o^2): decided in integers.
+    """
+    outliers = []
+    for entry_id, totals in data.totals.items():
+        k = len(totals) - 1
+        if k < 2:
+            continue
+        s, s2 = sum(totals), sum(t * t for t in totals)
+        for judge_id, t in zip(data.judges[entry_id], totals, strict=True):
+            o, o2 = s - t, s2 - t * t
+            a, b = k * t - o, k * o2 - o * o
+            if b > 0 and a * a > 4 * b:
+                z = _round_sqrt(a * a, b)
+                outliers.append(Outlier(judge_id, entry_id, _round(t, data.q), z if a > 0 else -z))
     outliers.sort(key=lambda o: (o.judge_id, o.entry_id))
-    kendall = {track_id: _kendall_w(data, entry_ids) for track_id, entry_ids in data.tracks.items()}
-    return Statistics(judge_stats, entry_stats, outliers, kendall)
+    return outliers
 
 
 class _Round:
@@ -326,8 +345,8 @@ class _Round:
         n = sum(s[0] for s in judge_sums.values())
         s_all = sum(s[1] for s in judge_sums.values())
         m_all = n * sum(s[2] for s in judge_sums.values()) - s_all * s_all
-        spread = {j: nj * s2 - sj * sj for j, (nj, sj, s2) in judge_sums.items()}  # M_j
-        zscore = _ZScore(m_all, spread)
+        m_judge = {j: nj * s2 - sj * sj for j, (nj, sj, s2) in judge_sums.items()}  # M_j
+        zscore = _ZScore(m_all, m_judge)
         result = {}
         for entry_id, totals in self.totals.items():
             ne = len(totals)
@@ -346,9 +365,9 @@ class _Round:
 class _ZScore:
     """Rounds ``(base + sqrt(M) * sum a_j / sqrt(M_j)) / den`` to 4 decimals, exactly."""
 
-    def __init__(self, m_all, spread):
+    def __init__(self, m_all, m_judge):
         self.m_all = m_all
-        self.spread = spread
+        self.m_judge = m_judge
         self.brackets = {}  # bits -> {judge: floor(2^bits * sqrt(M / M_j))}
         self.classes = None
 
@@ -356,7 +375,7 @@ class _ZScore:
         if bits not in self.brackets:
             self.brackets[bits] = {
                 j: math.isqrt((self.m_all << (2 * bits)) // m_j)
-                for j, m_j in self.spread.items()
+                for j, m_j in self.m_judge.items()
                 if m_j
             }
         return self.brackets[bits]
@@ -386,7 +405,7 @@ class _ZScore:
         if self.classes is None:
             self.classes = {}  # judge -> (representative M_r, sqrt(M_j / M_r) as a Fraction)
             representatives = []
-            for j, m_j in self.spread.items():
+            for j, m_j in self.m_judge.items():
                 if not m_j:
                     continue
                 for m_r in representatives:

@@ -849,6 +849,41 @@ def assignments_of(round_: Round) -> list[Assignment]:
     )
 
 
+def assignment_rows(round_: Round) -> list[dict[str, Any]]:
+    """The round's assignments with the judge's name, the entry's title, the scorecard's
+    status and whether a conflict keeps it from counting (organizers' overview)."""
+    rows = db.session.execute(
+        sa.select(Assignment, Scorecard.status)
+        .outerjoin(
+            Scorecard,
+            sa.and_(
+                Scorecard.round_id == Assignment.round_id,
+                Scorecard.judge_id == Assignment.judge_id,
+                Scorecard.entry_id == Assignment.entry_id,
+            ),
+        )
+        .where(Assignment.round_id == round_.id)
+        .options(sa.orm.joinedload(Assignment.judge), sa.orm.joinedload(Assignment.entry))
+        .order_by(Assignment.entry_id, Assignment.judge_id)
+    ).all()
+    judges = {a.judge_id: a.judge for a, _ in rows}
+    entries = {a.entry_id: a.entry for a, _ in rows}
+    conflicts = conflicted_pairs(round_.event_id, judges.values(), entries.values())
+    return [
+        {
+            "id": a.id,
+            "round_id": a.round_id,
+            "judge_id": a.judge_id,
+            "entry_id": a.entry_id,
+            "judge_name": a.judge.user.name,
+            "entry_title": a.entry.title,
+            "status": status.value if status else "todo",
+            "conflicted": (a.judge_id, a.entry_id) in conflicts,
+        }
+        for a, status in rows
+    ]
+
+
 # Scorecards -------------------------------------------------------------------------------
 
 
@@ -1141,3 +1176,62 @@ def valid_scorecards(round_: Round) -> list[Scorecard]:
     ).all()
     conflicts = conflicted_pairs(round_.event_id, judges, entries)
     return [c for c in cards if (c.judge_id, c.entry_id) not in conflicts]
+
+
+def round_results(round_: Round, method: str) -> dict[str, Any]:
+    """API.md's results of a round by ``method``: per track (in the contest's order), each
+    entry taking part with its score (4 decimals), competition rank, number of valid
+    scorecards and whether it advances (JUDGING.md; computed by `scoring.results`)."""
+    from eventhub.judging import scoring
+
+    criteria = [
+        scoring.Criterion(id=str(c.id), max_points=c.max_points, weight=c.weight)
+        for c in round_.criteria
+    ]
+    keys = {c.id for c in criteria}
+    tracks = tracks_of(round_.event)
+    track_order = {t.id: i for i, t in enumerate(tracks)}
+    entries = sorted(round_entries(round_), key=lambda e: (track_order.get(e.track_id, 0), e.id))
+    cards = [
+        scoring.Card(judge_id=c.judge_id, entry_id=c.entry_id,
+                     scores={k: v for k, v in c.scores.items() if k in keys})
+        for c in valid_scorecards(round_)
+        if keys <= set(c.scores)
+    ]
+    rule = None
+    if round_.advance_top_n is not None:
+        rule = scoring.Advancement(top_n=round_.advance_top_n)
+    elif round_.advance_top_percent is not None:
+        rule = scoring.Advancement(top_percent=round_.advance_top_percent)
+    elif round_.advance_threshold is not None:
+        rule = scoring.Advancement(threshold=round_.advance_threshold)
+    by_track = scoring.results(
+        method,
+        criteria,
+        [scoring.EntryRef(entry_id=e.id, track_id=e.track_id) for e in entries],
+        cards,
+        rule,
+    )
+    titles = {e.id: e.title for e in entries}
+    names = {t.id: t.name for t in tracks}
+    return {
+        "method": method,
+        "tracks": [
+            {
+                "track_id": track_id,
+                "name": names.get(track_id, ""),
+                "entries": [
+                    {
+                        "entry_id": r.entry_id,
+                        "title": titles[r.entry_id],
+                        "score": None if r.score is None else float(r.score),
+                        "rank": r.rank,
+                        "n_scores": r.n_scores,
+                        "advances": r.advances,
+                    }
+                    for r in lines
+                ],
+            }
+            for track_id, lines in by_track.items()
+        ],
+    }

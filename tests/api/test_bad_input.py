@@ -148,6 +148,43 @@ ENDPOINTS = [
               "nonce": "walk-1", "device": "东门"},
              strings=("name", "phone", "email", "organization", "nonce", "device"),
              ints=("category_id",), ids=("door",)),
+    Endpoint("create_track", "POST", "/api/v1/events/{contest}/tracks", {"name": "新赛道"},
+             strings=("name",), ids=("contest",)),
+    Endpoint("create_entry", "POST", "/api/v1/events/{contest}/entries",
+             {"title": "智能导诊", "track_id": "@track", "team_name": "康途", "institution": "医大",
+              "summary": "简介", "members": [{"name": "张三", "role": "CEO"}]},
+             strings=("title", "team_name", "institution", "summary"), ints=("track_id",),
+             ids=("contest",)),
+    Endpoint("invite_judge", "POST", "/api/v1/events/{contest}/judges",
+             {"email": "judge-new@example.com", "name": "新评委", "institution": "东北大学",
+              "expertise": ["医疗"]},
+             strings=("email", "name", "institution"), ids=("contest",)),
+    Endpoint("declare_conflict", "POST", "/api/v1/events/{contest}/conflicts",
+             {"judge_id": "@judge2", "entry_id": "@entry", "reason": "认识团队"},
+             strings=("reason",), ints=("judge_id", "entry_id"), ids=("contest",)),
+    Endpoint("create_round", "POST", "/api/v1/events/{contest}/rounds",
+             {"name": "路演", "aggregation": "trimmed_mean", "advance_top_n": 3,
+              "anonymous": False, "opens_at": "2026-05-18T09:30:00+08:00",
+              "closes_at": "2026-05-19T17:00:00+08:00"},
+             strings=("name", "aggregation"), ints=("advance_top_n",), bools=("anonymous",),
+             times=("opens_at", "closes_at"), ids=("contest",)),
+    Endpoint("add_criterion", "POST", "/api/v1/rounds/{rubric_round}/criteria",
+             {"name": "团队", "max_points": 10, "weight": 40, "description": "说明"},
+             strings=("name", "description"), ids=("rubric_round",)),
+    Endpoint("set_round_entries", "POST", "/api/v1/rounds/{rubric_round}/entries",
+             {"entry_ids": ["@entry"]}, ids=("rubric_round",)),
+    Endpoint("assign", "POST", "/api/v1/rounds/{to_open}/assignments",
+             {"auto": {"judges_per_entry": 1}}, ids=("to_open",)),
+    Endpoint("open_round", "POST", "/api/v1/rounds/{to_open}/open", {"reason": "开始网评"},
+             strings=("reason",), ids=("to_open",)),
+    Endpoint("close_round", "POST", "/api/v1/rounds/{to_close}/close", {}, ids=("to_close",)),
+    Endpoint("publish_round", "POST", "/api/v1/rounds/{to_publish}/publish",
+             {"notice_ends_at": "2099-01-01T00:00:00+08:00"}, times=("notice_ends_at",),
+             ids=("to_publish",)),
+    Endpoint("save_scorecard", "PUT", "/api/v1/rounds/{open_round}/scorecards/{entry}",
+             {"scores": {}, "comment": "很好", "submit": False},
+             strings=("comment",), ints=("version",), bools=("submit",),
+             ids=("open_round", "entry")),
     # Last: its valid body deletes the acting admin.
     Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
              strings=("password",)),
@@ -237,13 +274,38 @@ def world(org, owner, staff, admin, event):
               for i in range(2)]
     checkin = checkin_services.scan(admin, door, guests[0].ticket_code, "seed-scan-1")
     ticket = guests[1].ticket_code
-    return {"org": org, "event": event, "draft": draft, "session": session, "token": token,
+    contest = _contest_world(org, owner, admin)
+    return {**contest,
+            "org": org, "event": event, "draft": draft, "session": session, "token": token,
             "membership": membership, "form_event": form_event, "open_event": open_event,
             "category": category,
             "spare_category": spare_category, "question": question,
             "spare_question": spare_question, "registration": registration,
             "to_cancel": to_cancel, "pending": pending, "pending2": pending2, "door": door,
             "checkin": db.session.get(Scan, checkin["checkin_id"]), "ticket": ticket}
+
+
+def _contest_world(org, owner, admin) -> dict:
+    """A contest: a track, an entry, the admin as a judge assigned to it in an open round, a
+    second judge, and rounds to add criteria to, to open, to close and to publish."""
+    from eventhub.judging import services as judging
+
+    contest = factories.contest(org)
+    track = judging.create_track(owner, contest, "医疗健康")
+    entry = judging.create_entry(owner, contest, judging.EntryInfo(title="项目", track_id=track.id))
+    judge = factories.judge(contest, admin)
+    judge2 = factories.judge(contest)
+    rubric_round = factories.rubric_round(owner, contest, name="初赛", criteria=((10, 60),),
+                                          draft=True)
+    to_open = factories.rubric_round(owner, contest, name="网评", draft=True)
+    open_round = factories.rubric_round(owner, contest, name="复赛")
+    judging.assign(owner, open_round, judge.id, entry.id)
+    to_close = factories.rubric_round(owner, contest, name="半决赛")
+    to_publish = factories.rubric_round(owner, contest, name="决赛")
+    judging.close_round(owner, to_publish)
+    return {"contest": contest, "track": track, "entry": entry, "judge": judge,
+            "judge2": judge2, "rubric_round": rubric_round, "to_open": to_open,
+            "open_round": open_round, "to_close": to_close, "to_publish": to_publish}
 
 
 def _snapshot(world) -> dict:
@@ -259,6 +321,8 @@ def _send(client, ep: Endpoint, world, raw, overrides):
     if raw is not None:
         if isinstance(raw, str):
             raw = raw.replace("{ticket}", world["ticket"])
+            # "@name" in a body stands for the id (a JSON number) of world's object ``name``.
+            raw = re.sub(r'"@(\w+)"', lambda m: ids.get(m.group(1), m.group(0)), raw)
         kwargs["data"] = raw
         kwargs["content_type"] = "application/json"
     return client.open(path, method=ep.method, **kwargs)

@@ -1,0 +1,782 @@
+"""Contest judging (see API.md): tracks, entries, judges, conflicts, rounds and their rubric,
+assignments, the judge's scorecards and the results."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import marshmallow as ma
+from flask_login import current_user
+
+from eventhub import permissions
+from eventhub.api.common import (
+    ID_MAX,
+    N_,
+    TEXT_MAX,
+    Bool,
+    IdArg,
+    IdField,
+    Int,
+    NoBodySchema,
+    PageArgsSchema,
+    Str,
+    StrictSchema,
+    Time,
+    authenticated,
+    doc_errors,
+    get_or_404,
+    list_of,
+    make_blueprint,
+    optional_auth,
+    page_of,
+    paginate_list,
+    require_user,
+    secured,
+)
+from eventhub.api.events import load_event
+from eventhub.errors import NotAllowed, NotFound
+from eventhub.events.models import Event
+from eventhub.judging import services
+from eventhub.judging.models import (
+    Aggregation,
+    ConflictSource,
+    Entry,
+    Round,
+    RoundStatus,
+)
+
+blp = make_blueprint("api_judging", "Contest judging: setup, assignments, scorecards, results.")
+
+
+class Num(ma.fields.Float):
+    """A JSON number (not a string, not a boolean, finite)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        if not math.isfinite(value):
+            raise self.make_error("special")
+        return value
+
+
+def _event_tz(obj: Any) -> str:
+    return obj.event.timezone
+
+
+# Schemas ----------------------------------------------------------------------------------
+
+
+class TrackInSchema(StrictSchema):
+    name = Str(required=True)
+
+
+class TrackSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    event_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    position = ma.fields.Integer(required=True)
+
+
+TrackListSchema = list_of(TrackSchema, "TrackList")
+
+
+class EntryMemberSchema(StrictSchema):
+    name = Str(required=True)
+    role = Str(load_default="")
+
+
+class EntryMemberOutSchema(ma.Schema):
+    name = ma.fields.String(required=True)
+    role = ma.fields.String()
+
+
+class EntryInSchema(StrictSchema):
+    title = Str(required=True)
+    track_id = IdField(required=True)
+    team_name = Str(load_default="")
+    institution = Str(load_default="")
+    summary = Str(max_length=TEXT_MAX, load_default="")
+    members = ma.fields.List(ma.fields.Nested(EntryMemberSchema), load_default=list)
+    leader_id = IdField(allow_none=True, load_default=None)
+
+
+def _track_name(entry: Any) -> str:
+    return entry["track"] if isinstance(entry, dict) else entry.track.name
+
+
+class EntrySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    event_id = ma.fields.Integer(required=True)
+    track_id = ma.fields.Integer(required=True)
+    track = ma.fields.Function(_track_name, metadata={"description": "The track's name."})
+    title = ma.fields.String(required=True)
+    team_name = ma.fields.String(
+        allow_none=True, metadata={"description": "null for judges of an anonymous round."}
+    )
+    institution = ma.fields.String(
+        allow_none=True, metadata={"description": "null for judges of an anonymous round."}
+    )
+    summary = ma.fields.String()
+    members = ma.fields.List(ma.fields.Nested(EntryMemberOutSchema), allow_none=True)
+    leader_id = ma.fields.Integer(allow_none=True)
+
+
+EntryPageSchema = page_of(EntrySchema, "EntryPage")
+
+
+class EntryListArgsSchema(PageArgsSchema):
+    track_id = IdArg()
+
+
+class JudgeInSchema(StrictSchema):
+    email = Str(required=True, max_length=254)
+    name = Str()
+    institution = Str()
+    expertise = ma.fields.List(Str(), metadata={"description": "Tags; matched to track names."})
+
+
+class JudgeSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    event_id = ma.fields.Integer(required=True)
+    user_id = ma.fields.Integer(required=True)
+    name = ma.fields.Function(lambda j: j.user.name)
+    email = ma.fields.Function(lambda j: j.user.email)
+    institution = ma.fields.String()
+    expertise = ma.fields.List(ma.fields.String())
+    invited_at = Time()
+
+
+JudgeListSchema = list_of(JudgeSchema, "JudgeList")
+
+
+class ConflictInSchema(StrictSchema):
+    judge_id = IdField(required=True)
+    entry_id = IdField(required=True)
+    reason = Str(max_length=TEXT_MAX, load_default="")
+
+
+class ConflictOfInterestSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    judge_id = ma.fields.Integer(required=True)
+    entry_id = ma.fields.Integer(required=True)
+    reason = ma.fields.String()
+    source = ma.fields.Enum(ConflictSource, required=True)
+    declared_by_id = ma.fields.Integer(allow_none=True)
+
+
+ConflictListSchema = list_of(ConflictOfInterestSchema, "ConflictOfInterestList")
+
+
+class RoundInSchema(StrictSchema):
+    name = Str(required=True)
+    aggregation = ma.fields.Enum(Aggregation, load_default=Aggregation.mean)
+    advance_top_n = Int(allow_none=True, validate=ma.validate.Range(min=1, max=100_000))
+    advance_top_percent = Num(allow_none=True, metadata={"description": "0 < p ≤ 100."})
+    advance_threshold = Num(allow_none=True, metadata={"description": "A score 0-100."})
+    anonymous = Bool(load_default=False)
+    opens_at = Time(allow_none=True)
+    closes_at = Time(allow_none=True)
+
+
+class CriterionInSchema(StrictSchema):
+    name = Str(required=True)
+    max_points = Num(required=True)
+    weight = Num(required=True, metadata={"description": "The weights of a round sum to 100."})
+    description = Str(max_length=TEXT_MAX, load_default="")
+
+
+class CriterionSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    round_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    description = ma.fields.String()
+    max_points = ma.fields.Float(required=True)
+    weight = ma.fields.Float(required=True)
+    position = ma.fields.Integer()
+
+
+class RoundSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    event_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    position = ma.fields.Integer(required=True)
+    aggregation = ma.fields.Enum(Aggregation, required=True)
+    advance_top_n = ma.fields.Integer(allow_none=True)
+    advance_top_percent = ma.fields.Float(allow_none=True)
+    advance_threshold = ma.fields.Float(allow_none=True)
+    anonymous = ma.fields.Boolean(required=True)
+    opens_at = Time(allow_none=True, tz_of=_event_tz)
+    closes_at = Time(allow_none=True, tz_of=_event_tz)
+    status = ma.fields.Enum(RoundStatus, required=True)
+    published_at = Time(allow_none=True, tz_of=_event_tz)
+    notice_ends_at = Time(allow_none=True, tz_of=_event_tz)
+    criteria = ma.fields.List(ma.fields.Nested(CriterionSchema), required=True)
+
+
+RoundListSchema = list_of(RoundSchema, "RoundList")
+
+
+class RoundEntriesInSchema(StrictSchema):
+    entry_ids = ma.fields.List(
+        IdField(), metadata={"description": "Omitted: every entry of the contest."}
+    )
+
+
+class RoundEntriesSchema(ma.Schema):
+    entry_ids = ma.fields.List(ma.fields.Integer(), required=True)
+
+
+class ReopenSchema(StrictSchema):
+    reason = Str(
+        max_length=TEXT_MAX, metadata={"description": "Required to reopen a closed round."}
+    )
+
+
+class PublishSchema(StrictSchema):
+    notice_ends_at = Time(allow_none=True, metadata={"description": "End of the notice (公示)."})
+
+
+class AutoAssignInSchema(StrictSchema):
+    judges_per_entry = Int(required=True, validate=ma.validate.Range(min=1, max=1000))
+
+
+class AssignInSchema(StrictSchema):
+    judge_id = IdField()
+    entry_id = IdField()
+    auto = ma.fields.Nested(AutoAssignInSchema)
+
+    @ma.validates_schema
+    def _one_form(self, data: dict, **kwargs: Any) -> None:
+        manual = "judge_id" in data or "entry_id" in data
+        if "auto" in data and manual:
+            raise ma.ValidationError(N_("Give either judge_id and entry_id, or auto."), "auto")
+        if "auto" not in data:
+            missing = [f for f in ("judge_id", "entry_id") if f not in data]
+            if missing:
+                raise ma.ValidationError(
+                    {f: [N_("Missing data for required field.")] for f in missing}
+                )
+
+
+class ShortEntrySchema(ma.Schema):
+    entry_id = ma.fields.Integer(required=True)
+    missing = ma.fields.Integer(required=True)
+
+
+class AssignmentSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    round_id = ma.fields.Integer(required=True)
+    judge_id = ma.fields.Integer(required=True)
+    entry_id = ma.fields.Integer(required=True)
+
+
+class AssignResultSchema(ma.Schema):
+    """A manual assignment (its fields), or the outcome of `auto` (`created`, `short`)."""
+
+    id = ma.fields.Integer()
+    round_id = ma.fields.Integer()
+    judge_id = ma.fields.Integer()
+    entry_id = ma.fields.Integer()
+    created = ma.fields.Integer(metadata={"description": "auto: assignments made."})
+    short = ma.fields.List(
+        ma.fields.Nested(ShortEntrySchema),
+        metadata={"description": "auto: entries that lack judges without a conflict."},
+    )
+
+
+class AssignmentRowSchema(AssignmentSchema):
+    judge_name = ma.fields.String(required=True)
+    entry_title = ma.fields.String(required=True)
+    status = ma.fields.String(
+        required=True, metadata={"enum": ["todo", "draft", "submitted"]}
+    )
+    conflicted = ma.fields.Boolean(
+        required=True, metadata={"description": "The scorecard does not count."}
+    )
+
+
+AssignmentPageSchema = page_of(AssignmentRowSchema, "AssignmentPage")
+
+
+class MyAssignmentArgsSchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    round_id = IdArg()
+
+
+class MyAssignmentSchema(ma.Schema):
+    round_id = ma.fields.Integer(required=True)
+    round = ma.fields.String(required=True)
+    entry = ma.fields.Nested(EntrySchema, required=True)
+    status = ma.fields.String(required=True, metadata={"enum": ["todo", "draft", "submitted"]})
+    version = ma.fields.Integer(required=True, metadata={"description": "0: not saved yet."})
+    total = ma.fields.Float(allow_none=True)
+
+
+MyAssignmentListSchema = list_of(MyAssignmentSchema, "MyAssignmentList")
+
+
+class ScorecardInSchema(StrictSchema):
+    scores = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(max=20)),
+        values=Num(allow_none=True),
+        required=True,
+        metadata={"description": '{"<criterion_id>": number}'},
+    )
+    comment = Str(max_length=TEXT_MAX)
+    submit = Bool(load_default=False, metadata={"description": "Submit and lock it."})
+    version = Int(
+        validate=ma.validate.Range(min=0, max=ID_MAX),
+        metadata={"description": "Required once the scorecard exists: the last answer's."},
+    )
+
+
+class ScorecardSchema(ma.Schema):
+    status = ma.fields.String(required=True, metadata={"enum": ["draft", "submitted"]})
+    version = ma.fields.Integer(required=True)
+    total = ma.fields.Float(required=True)
+
+
+class ScorecardDetailSchema(ScorecardSchema):
+    status = ma.fields.String(
+        required=True, metadata={"enum": ["todo", "draft", "submitted"]}
+    )
+    entry_id = ma.fields.Integer(required=True)
+    scores = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
+    comment = ma.fields.String()
+    saved_at = ma.fields.String(allow_none=True)
+
+
+class ResultsArgsSchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    method = ma.fields.Enum(
+        Aggregation, metadata={"description": "Default: the round's own method."}
+    )
+
+
+class ResultEntrySchema(ma.Schema):
+    entry_id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    score = ma.fields.Float(allow_none=True, required=True)
+    rank = ma.fields.Integer(allow_none=True, required=True)
+    n_scores = ma.fields.Integer(required=True)
+    advances = ma.fields.Boolean(required=True)
+
+
+class ResultTrackSchema(ma.Schema):
+    track_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    entries = ma.fields.List(ma.fields.Nested(ResultEntrySchema), required=True)
+
+
+class RoundResultsSchema(ma.Schema):
+    method = ma.fields.String(required=True, metadata={"enum": [a.value for a in Aggregation]})
+    tracks = ma.fields.List(ma.fields.Nested(ResultTrackSchema), required=True)
+
+
+# Loading and permissions ------------------------------------------------------------------
+
+
+def managed_event(event_id: int) -> Event:
+    """The event, to its organizers: 404 when invisible, 403 when not an organizer."""
+    event = load_event(event_id)
+    if not permissions.can_manage_event(require_user(), event):
+        raise NotAllowed()
+    return event
+
+
+def load_round(round_id: int) -> Round:
+    round_ = get_or_404(Round, round_id)
+    load_event(round_.event_id)
+    return round_
+
+
+def managed_round(round_id: int) -> Round:
+    round_ = load_round(round_id)
+    if not permissions.can_manage_event(require_user(), round_.event):
+        raise NotAllowed()
+    return round_
+
+
+def _organizer_or_judge(event: Event) -> None:
+    user = require_user()
+    if not (permissions.can_manage_event(user, event) or permissions.is_judge_of(user, event)):
+        raise NotAllowed()
+
+
+def _entry_of_round(round_: Round, entry_id: int) -> Entry:
+    entry = get_or_404(Entry, entry_id)
+    if entry.event_id != round_.event_id:
+        raise NotFound()
+    return entry
+
+
+def _entry_for(entry: Entry, hide_team: bool) -> dict[str, Any]:
+    """An entry as a reader may see it: anonymous rounds hide the team from judges."""
+    return {
+        "id": entry.id,
+        "event_id": entry.event_id,
+        "track_id": entry.track_id,
+        "track": entry.track.name,
+        "title": entry.title,
+        "team_name": None if hide_team else entry.team_name,
+        "institution": None if hide_team else entry.institution,
+        "summary": entry.summary,
+        "members": None if hide_team else entry.members,
+        "leader_id": None if hide_team else entry.leader_id,
+    }
+
+
+# Tracks, entries, judges, conflicts ------------------------------------------------------
+
+
+@blp.route("/events/<id:event_id>/tracks", methods=["GET"])
+@blp.response(200, TrackListSchema)
+@doc_errors(blp, 401, 403, 404)
+@secured(blp)
+@authenticated
+def list_tracks(event_id: int) -> dict:
+    """The contest's tracks (organizers and judges)."""
+    event = load_event(event_id)
+    _organizer_or_judge(event)
+    return {"items": services.tracks_of(event)}
+
+
+@blp.route("/events/<id:event_id>/tracks", methods=["POST"])
+@blp.response(201, TrackSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(TrackInSchema)
+def create_track(data: dict, event_id: int) -> object:
+    """Add a track (组别) to a contest (organizers). 409 `name_taken`, `not_a_contest`."""
+    return services.create_track(require_user(), managed_event(event_id), data["name"])
+
+
+@blp.route("/events/<id:event_id>/entries", methods=["GET"])
+@blp.response(200, EntryPageSchema)
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(EntryListArgsSchema, location="query")
+def list_entries(args: dict, event_id: int) -> dict:
+    """The contest's entries (organizers), by track."""
+    event = managed_event(event_id)
+    entries = services.entries_of(event, args.get("track_id"))
+    return paginate_list(entries, args["page"], args["per_page"])
+
+
+@blp.route("/events/<id:event_id>/entries", methods=["POST"])
+@blp.response(201, EntrySchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(EntryInSchema)
+def create_entry(data: dict, event_id: int) -> object:
+    """Enter a project in the contest (organizers)."""
+    event = managed_event(event_id)
+    return services.create_entry(require_user(), event, services.EntryInfo(**data))
+
+
+@blp.route("/events/<id:event_id>/judges", methods=["GET"])
+@blp.response(200, JudgeListSchema)
+@doc_errors(blp, 401, 403, 404)
+@secured(blp)
+@authenticated
+def list_judges(event_id: int) -> dict:
+    """The contest's judges (organizers)."""
+    return {"items": services.judges_of(managed_event(event_id))}
+
+
+@blp.route("/events/<id:event_id>/judges", methods=["POST"])
+@blp.response(201, JudgeSchema, description="201 new judge; 200 invited again (updated).")
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(JudgeInSchema)
+def invite_judge(data: dict, event_id: int) -> tuple[object, int]:
+    """Invite a judge by email (an account is made when needed); the mail carries a sign-in
+    link."""
+    event = managed_event(event_id)
+    judge, created = services.invite_judge(
+        require_user(), event, data["email"], data.get("name"), data.get("institution"),
+        data.get("expertise"),
+    )
+    return judge, 201 if created else 200
+
+
+@blp.route("/events/<id:event_id>/conflicts", methods=["GET"])
+@blp.response(200, ConflictListSchema)
+@doc_errors(blp, 401, 403, 404)
+@secured(blp)
+@authenticated
+def list_conflicts(event_id: int) -> dict:
+    """Declared conflicts of interest (organizers); same-institution ones are automatic."""
+    return {"items": services.conflicts_of(managed_event(event_id))}
+
+
+@blp.route("/events/<id:event_id>/conflicts", methods=["POST"])
+@blp.response(201, ConflictOfInterestSchema, description="201 new; 200 already declared.")
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(ConflictInSchema)
+def declare_conflict(data: dict, event_id: int) -> tuple[object, int]:
+    """Declare a conflict of interest (organizers, or the judge about themself)."""
+    event = load_event(event_id)
+    conflict, created = services.declare_conflict(
+        require_user(), event, data["judge_id"], data["entry_id"], data["reason"]
+    )
+    return conflict, 201 if created else 200
+
+
+# Rounds -----------------------------------------------------------------------------------
+
+
+@blp.route("/events/<id:event_id>/rounds", methods=["GET"])
+@blp.response(200, RoundListSchema)
+@doc_errors(blp, 401, 403, 404)
+@secured(blp)
+@authenticated
+def list_rounds(event_id: int) -> dict:
+    """The contest's rounds in order, with their criteria (organizers and judges)."""
+    event = load_event(event_id)
+    _organizer_or_judge(event)
+    return {"items": services.rounds_of(event)}
+
+
+@blp.route("/events/<id:event_id>/rounds", methods=["POST"])
+@blp.response(201, RoundSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(RoundInSchema)
+def create_round(data: dict, event_id: int) -> object:
+    """Add a round (organizers): at most one of `advance_top_n`, `advance_top_percent`,
+    `advance_threshold`."""
+    event = managed_event(event_id)
+    data["aggregation"] = data["aggregation"].value
+    return services.create_round(require_user(), event, services.RoundInfo(**data))
+
+
+@blp.route("/rounds/<id:round_id>", methods=["GET"])
+@blp.response(200, RoundSchema)
+@doc_errors(blp, 401, 403, 404)
+@secured(blp)
+@authenticated
+def get_round(round_id: int) -> object:
+    """A round with its criteria (organizers and judges)."""
+    round_ = load_round(round_id)
+    _organizer_or_judge(round_.event)
+    return round_
+
+
+@blp.route("/rounds/<id:round_id>/criteria", methods=["POST"])
+@blp.response(201, CriterionSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(CriterionInSchema)
+def add_criterion(data: dict, round_id: int) -> object:
+    """Add a criterion to a draft round's rubric; weights may not exceed 100 in all."""
+    round_ = managed_round(round_id)
+    return services.add_criterion(
+        require_user(), round_, data["name"], data["max_points"], data["weight"],
+        data["description"],
+    )
+
+
+@blp.route("/rounds/<id:round_id>/entries", methods=["POST"])
+@blp.response(200, RoundEntriesSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(RoundEntriesInSchema)
+def set_round_entries(data: dict, round_id: int) -> dict:
+    """Choose the entries taking part (default: every entry of the contest)."""
+    round_ = managed_round(round_id)
+    entries = services.set_round_entries(require_user(), round_, data.get("entry_ids"))
+    return {"entry_ids": [e.id for e in entries]}
+
+
+@blp.route("/rounds/<id:round_id>/open", methods=["POST"])
+@blp.response(200, RoundSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(ReopenSchema)
+def open_round(data: dict, round_id: int) -> object:
+    """Open a draft round (weights must sum to 100: 422 `weights_not_100`), or reopen a
+    closed one with a `reason` (audited)."""
+    return services.open_round(require_user(), managed_round(round_id), data.get("reason"))
+
+
+@blp.route("/rounds/<id:round_id>/close", methods=["POST"])
+@blp.response(200, RoundSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(NoBodySchema, required=False)
+def close_round(_: dict, round_id: int) -> object:
+    """End scoring in an open round."""
+    return services.close_round(require_user(), managed_round(round_id))
+
+
+@blp.route("/rounds/<id:round_id>/publish", methods=["POST"])
+@blp.response(200, RoundSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(PublishSchema, required=False)
+def publish_round(data: dict, round_id: int) -> object:
+    """Publish a closed round's results, optionally with the end of the notice period."""
+    return services.publish_round(
+        require_user(), managed_round(round_id), (data or {}).get("notice_ends_at")
+    )
+
+
+# Assignments ------------------------------------------------------------------------------
+
+
+@blp.route("/rounds/<id:round_id>/assignments", methods=["POST"])
+@blp.response(201, AssignResultSchema, description="201 new; 200 existing or `auto`.")
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(AssignInSchema)
+def assign(data: dict, round_id: int) -> tuple[object, int]:
+    """Assign `{judge_id, entry_id}` (409 `conflict_of_interest` for a conflicted pair) or
+    `{auto: {judges_per_entry: k}}` (balanced, never a conflicted pair)."""
+    round_ = managed_round(round_id)
+    user = require_user()
+    if "auto" in data:
+        result = services.auto_assign(user, round_, data["auto"]["judges_per_entry"])
+        short = [{"entry_id": e, "missing": n} for e, n in sorted(result.short.items())]
+        return {"created": len(result.created), "short": short}, 200
+    assignment, created = services.assign(user, round_, data["judge_id"], data["entry_id"])
+    return assignment, 201 if created else 200
+
+
+@blp.route("/rounds/<id:round_id>/assignments", methods=["GET"])
+@blp.response(200, AssignmentPageSchema)
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(PageArgsSchema, location="query")
+def list_assignments(args: dict, round_id: int) -> dict:
+    """Who scores what in the round, with each scorecard's status (organizers)."""
+    round_ = managed_round(round_id)
+    rows = services.assignment_rows(round_)
+    return paginate_list(rows, args["page"], args["per_page"])
+
+
+@blp.route("/me/assignments", methods=["GET"])
+@blp.response(200, MyAssignmentListSchema)
+@doc_errors(blp, 400, 401, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(MyAssignmentArgsSchema, location="query")
+def my_assignments(args: dict) -> dict:
+    """The judge's own entries to score (conflicted ones left out), with each scorecard's
+    status; anonymous rounds hide the teams."""
+    items = []
+    for item in services.my_assignments(require_user(), args.get("round_id")):
+        card = item.scorecard
+        items.append({
+            "round_id": item.round.id,
+            "round": item.round.name,
+            "entry": _entry_for(item.entry, item.round.anonymous),
+            "status": item.status,
+            "version": card.version if card else 0,
+            "total": round(services.scorecard_total(item.round.criteria, card.scores), 4)
+            if card else None,
+        })
+    return {"items": items}
+
+
+# Scorecards -------------------------------------------------------------------------------
+
+
+@blp.route("/rounds/<id:round_id>/entries/<id:entry_id>", methods=["GET"])
+@blp.response(200, EntrySchema)
+@doc_errors(blp, 401, 403, 404)
+@secured(blp)
+@authenticated
+def round_entry(round_id: int, entry_id: int) -> dict:
+    """An entry of the round: to its organizers, and to judges assigned to it without a
+    conflict (anonymous rounds hide the team from judges)."""
+    round_ = load_round(round_id)
+    entry = _entry_of_round(round_, entry_id)
+    user = require_user()
+    if permissions.can_manage_event(user, round_.event):
+        return _entry_for(entry, False)
+    if not permissions.can_judge(user, round_, entry):
+        raise NotAllowed()
+    return _entry_for(entry, round_.anonymous)
+
+
+@blp.route("/rounds/<id:round_id>/scorecards/<id:entry_id>", methods=["GET"])
+@blp.response(200, ScorecardDetailSchema)
+@doc_errors(blp, 401, 403, 404)
+@secured(blp)
+@authenticated
+def get_scorecard(round_id: int, entry_id: int) -> dict:
+    """The judge's own scorecard of the entry (`status: todo`, `version: 0` before the first
+    save); 403 unless assigned without a conflict."""
+    round_ = load_round(round_id)
+    entry = _entry_of_round(round_, entry_id)
+    card = services.scorecard_of(require_user(), round_, entry)
+    if card is None:
+        return {"entry_id": entry.id, "status": "todo", "version": 0, "total": 0.0,
+                "scores": {}, "comment": "", "saved_at": None}
+    return services.scorecard_body(card, round_.criteria)
+
+
+@blp.route("/rounds/<id:round_id>/scorecards/<id:entry_id>", methods=["PUT"])
+@blp.response(200, ScorecardSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(ScorecardInSchema)
+def save_scorecard(data: dict, round_id: int, entry_id: int) -> dict:
+    """Save a draft or submit (the assigned judge). First failing check answers: 403 not
+    assigned or conflicted; 409 `round_closed`; 409 `already_submitted`; 409 `stale_version`
+    (the error carries the current `scorecard`); 422 a score outside 0..max_points, or a
+    criterion missing on submit."""
+    round_ = load_round(round_id)
+    entry = _entry_of_round(round_, entry_id)
+    card = services.save_scorecard(
+        require_user(), round_, entry, data["scores"], data.get("comment"), data["submit"],
+        data.get("version"),
+    )
+    return {
+        "status": card.status.value,
+        "version": card.version,
+        "total": round(services.scorecard_total(round_.criteria, card.scores), 4),
+    }
+
+
+# Results ----------------------------------------------------------------------------------
+
+
+@blp.route("/rounds/<id:round_id>/results", methods=["GET"])
+@blp.response(200, RoundResultsSchema)
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@optional_auth(blp)
+@blp.arguments(ResultsArgsSchema, location="query")
+def results(args: dict, round_id: int) -> dict:
+    """Per track: score by `method` (JUDGING.md; default the round's), competition rank
+    (1, 2, 2, 4), number of valid scorecards and who advances. Organizers at any time;
+    everyone once the round is published."""
+    round_ = load_round(round_id)
+    if not permissions.can_see_results(current_user, round_):
+        if not current_user.is_authenticated:
+            require_user()
+        raise NotAllowed()
+    method = args.get("method") or round_.aggregation
+    return services.round_results(round_, Aggregation(method).value)
+

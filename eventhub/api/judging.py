@@ -40,6 +40,7 @@ from eventhub.events.models import Event
 from eventhub.judging import services
 from eventhub.judging.models import (
     Aggregation,
+    Assignment,
     ConflictSource,
     Entry,
     Round,
@@ -659,6 +660,20 @@ def assign(data: dict, round_id: int) -> tuple[object, int]:
         return {"created": len(result.created), "short": short}, 200
     assignment, created = services.assign(user, round_, data["judge_id"], data["entry_id"])
     return assignment, 201 if created else 200
+
+
+@blp.route("/assignments/<id:assignment_id>", methods=["DELETE"])
+@blp.response(204)
+@doc_errors(blp, 401, 403, 404, 409)
+@secured(blp)
+@authenticated
+def unassign(assignment_id: int) -> None:
+    """Take a judge off an entry (organizers; audited); their scorecard stops counting."""
+    assignment = get_or_404(Assignment, assignment_id)
+    round_ = load_round(assignment.round_id)
+    if not permissions.can_manage_event(require_user(), round_.event):
+        raise NotAllowed()
+    services.unassign(require_user(), assignment)
 
 
 @blp.route("/rounds/<id:round_id>/assignments", methods=["GET"])

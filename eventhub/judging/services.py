@@ -716,6 +716,22 @@ def assign(actor: User, round_: Round, judge_id: int, entry_id: int) -> tuple[As
     return assignment, True
 
 
+@transactional
+def unassign(actor: User, assignment: Assignment) -> None:
+    """Take a judge off an entry (their scorecard, if any, stops counting). Raises NotAllowed,
+    Conflict ``round_closed``."""
+    round_ = db.session.get(Round, assignment.round_id)
+    _require_manager(actor, round_.event)
+    if round_.status not in (RoundStatus.draft, RoundStatus.open):
+        raise round_closed()
+    before = {"round_id": round_.id, "judge_id": assignment.judge_id,
+              "entry_id": assignment.entry_id}
+    audit.record("assignment.removed", assignment, actor=actor, event_id=round_.event_id,
+                 before=before)
+    db.session.delete(assignment)
+    db.session.flush()
+
+
 def _matches(judge: Judge, track_name: str) -> bool:
     key = _institution_key(track_name)
     return bool(key) and any(
@@ -733,7 +749,8 @@ class AutoAssignResult:
 
 @transactional
 def auto_assign(actor: User, round_: Round, judges_per_entry: int) -> AutoAssignResult:
-    """Give every entry of the round ``judges_per_entry`` judges (counting those it has):
+    """Give every entry of the round ``judges_per_entry`` judges (counting those it has
+    without a conflict, so running it after a judge recused finds a replacement):
     never a conflicted pair, load balanced (the least-loaded eligible judge first, so max −
     min ≤ 1 wherever conflicts allow), and among equally loaded judges those whose expertise
     names the entry's track. Raises NotAllowed, Conflict ``round_closed``, ValidationFailed."""
@@ -753,6 +770,10 @@ def auto_assign(actor: User, round_: Round, judges_per_entry: int) -> AutoAssign
     load = {j.id: 0 for j in judges}
     assigned: dict[int, set[int]] = defaultdict(set)
     for judge_id, entry_id in existing:
+        # A judge who recused (a conflict declared after assignment) no longer counts: the
+        # entry gets another judge in their place.
+        if (judge_id, entry_id) in conflicts:
+            continue
         load[judge_id] = load.get(judge_id, 0) + 1
         assigned[entry_id].add(judge_id)
     eligible = {

@@ -185,6 +185,8 @@ ENDPOINTS = [
              {"scores": {}, "comment": "很好", "submit": False},
              strings=("comment",), ints=("version",), bools=("submit",),
              ids=("open_round", "entry")),
+    Endpoint("unassign", "DELETE", "/api/v1/assignments/{spare_assignment}",
+             ids=("spare_assignment",)),
     # Last: its valid body deletes the acting admin.
     Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
              strings=("password",)),
@@ -300,12 +302,14 @@ def _contest_world(org, owner, admin) -> dict:
     to_open = factories.rubric_round(owner, contest, name="网评", draft=True)
     open_round = factories.rubric_round(owner, contest, name="复赛")
     judging.assign(owner, open_round, judge.id, entry.id)
+    spare_assignment, _ = judging.assign(owner, open_round, judge2.id, entry.id)
     to_close = factories.rubric_round(owner, contest, name="半决赛")
     to_publish = factories.rubric_round(owner, contest, name="决赛")
     judging.close_round(owner, to_publish)
     return {"contest": contest, "track": track, "entry": entry, "judge": judge,
             "judge2": judge2, "rubric_round": rubric_round, "to_open": to_open,
-            "open_round": open_round, "to_close": to_close, "to_publish": to_publish}
+            "open_round": open_round, "to_close": to_close, "to_publish": to_publish,
+            "spare_assignment": spare_assignment}
 
 
 def _snapshot(world) -> dict:

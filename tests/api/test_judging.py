@@ -350,3 +350,14 @@ def test_results_apply_the_advancement_rule_with_ties(api, organizer, contest, s
     assert [(line["rank"], line["advances"], line["score"]) for line in lines] == [
         (1, True, 78.25), (1, True, 78.25)]
     assert keys  # the first round's rubric is untouched
+
+
+def test_organizers_take_a_judge_off_an_entry(api, organizer, setup):
+    rid = setup["round"].id
+    rows = api(organizer).get(f"/api/v1/rounds/{rid}/assignments").get_json()["items"]
+    judge_client = api(setup["judges"][0].user)
+    assert_error(judge_client.delete(f"/api/v1/assignments/{rows[0]['id']}"), 403)
+    assert api(organizer).delete(f"/api/v1/assignments/{rows[0]['id']}").status_code == 204
+    assert_error(api(organizer).delete(f"/api/v1/assignments/{rows[0]['id']}"), 404)
+    left = api(organizer).get(f"/api/v1/rounds/{rid}/assignments").get_json()
+    assert left["total"] == 2

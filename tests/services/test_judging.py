@@ -441,3 +441,38 @@ def test_permission_predicates(organizer, scoring, judges, participant):
     assert not permissions.can_see_results(judge.user, round_)
     assert permissions.can_see_results(organizer, round_)
     assert db.session.get(User, judge.user_id) is judge.user
+
+
+def test_a_recused_judge_is_replaced_by_running_auto_assignment_again(
+    organizer, contest, entries, judges
+):
+    round_ = factories.rubric_round(organizer, contest)
+    judging.set_round_entries(organizer, round_, [entries[0].id])
+    judging.auto_assign(organizer, round_, 2)
+    first = {a.judge_id for a in judging.assignments_of(round_)}
+    recused = min(first)
+    judging.declare_conflict(organizer, contest, recused, entries[0].id, "回避")
+    result = judging.auto_assign(organizer, round_, 2)
+    assert len(result.created) == 1 and result.created[0].judge_id not in first
+    assert len(judging.assignments_of(round_)) == 3  # the recused one stays on record
+
+
+def test_unassigning_is_audited_and_the_scorecard_stops_counting(
+    organizer, scoring, contest
+):
+    round_, judge, entry, keys = scoring
+    judging.save_scorecard(judge.user, round_, entry, dict.fromkeys(keys, 1), submit=True)
+    assert len(judging.valid_scorecards(round_)) == 1
+    assignment = judging.assignments_of(round_)[0]
+    judging.unassign(organizer, assignment)
+    assert judging.assignments_of(round_) == []
+    assert judging.valid_scorecards(round_) == []
+    removed = _audits("assignment.removed")
+    assert removed[0].before == {"round_id": round_.id, "judge_id": judge.id,
+                                 "entry_id": entry.id}
+    judging.close_round(organizer, round_)
+    again = factories.commit(judging.Assignment(round_id=round_.id, judge_id=judge.id,
+                                                entry_id=entry.id))
+    with pytest.raises(Conflict) as error:
+        judging.unassign(organizer, again)
+    assert error.value.code == "round_closed"

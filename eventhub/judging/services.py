@@ -1163,40 +1163,65 @@ def my_assignments(actor: User, round_id: int | None = None) -> list[QueueItem]:
 # Which scorecards count -------------------------------------------------------------------
 
 
+class _Inst:
+    """Just what `conflicted_pairs` reads of a judge or an entry."""
+
+    __slots__ = ("id", "institution")
+
+    def __init__(self, id_: int, institution: str) -> None:
+        self.id, self.institution = id_, institution
+
+
+def valid_scorecard_rows(round_: Round) -> list[sa.Row]:
+    """``(id, judge_id, entry_id, scores)`` of the round's scorecards that count (JUDGING.md
+    §1): submitted, their (judge, entry) pair assigned in the round, the entry taking part,
+    and no conflict of interest between them (declared or automatic, whenever it arose).
+    Plain rows, not objects: a round may hold tens of thousands."""
+    rows = db.session.execute(
+        sa.select(Scorecard.id, Scorecard.judge_id, Scorecard.entry_id, Scorecard.scores)
+        .join(
+            Assignment,
+            sa.and_(
+                Assignment.round_id == Scorecard.round_id,
+                Assignment.judge_id == Scorecard.judge_id,
+                Assignment.entry_id == Scorecard.entry_id,
+            ),
+        )
+        .where(Scorecard.round_id == round_.id, Scorecard.status == ScorecardStatus.submitted)
+        .order_by(Scorecard.entry_id, Scorecard.judge_id)
+    ).all()
+    taking_part = round_entry_ids(round_)
+    rows = [r for r in rows if r.entry_id in taking_part]
+    if not rows:
+        return []
+    judges = [
+        _Inst(*r)
+        for r in db.session.execute(
+            sa.select(Judge.id, Judge.institution).where(Judge.event_id == round_.event_id)
+        )
+    ]
+    entries = [
+        _Inst(*r)
+        for r in db.session.execute(
+            sa.select(Entry.id, Entry.institution).where(Entry.event_id == round_.event_id)
+        )
+    ]
+    conflicts = conflicted_pairs(round_.event_id, judges, entries)
+    return [r for r in rows if (r.judge_id, r.entry_id) not in conflicts]
+
+
 def valid_scorecards(round_: Round) -> list[Scorecard]:
-    """The round's scorecards that count (JUDGING.md §1): submitted, their (judge, entry)
-    pair assigned in the round, the entry taking part, and no conflict of interest between
-    them (declared or automatic, whenever it arose)."""
-    cards = list(
+    """The round's scorecards that count (see `valid_scorecard_rows`), as objects."""
+    ids = [r.id for r in valid_scorecard_rows(round_)]
+    if not ids:
+        return []
+    return list(
         db.session.scalars(
             sa.select(Scorecard)
-            .join(
-                Assignment,
-                sa.and_(
-                    Assignment.round_id == Scorecard.round_id,
-                    Assignment.judge_id == Scorecard.judge_id,
-                    Assignment.entry_id == Scorecard.entry_id,
-                ),
-            )
-            .where(
-                Scorecard.round_id == round_.id,
-                Scorecard.status == ScorecardStatus.submitted,
-            )
+            .where(Scorecard.id.in_(ids))
             .order_by(Scorecard.entry_id, Scorecard.judge_id)
         )
     )
-    taking_part = round_entry_ids(round_)
-    cards = [c for c in cards if c.entry_id in taking_part]
-    if not cards:
-        return []
-    judges = db.session.scalars(
-        sa.select(Judge).where(Judge.id.in_({c.judge_id for c in cards}))
-    ).all()
-    entries = db.session.scalars(
-        sa.select(Entry).where(Entry.id.in_({c.entry_id for c in cards}))
-    ).all()
-    conflicts = conflicted_pairs(round_.event_id, judges, entries)
-    return [c for c in cards if (c.judge_id, c.entry_id) not in conflicts]
 
 
 def round_results(round_: Round, method: str) -> dict[str, Any]:
@@ -1212,11 +1237,23 @@ def round_results(round_: Round, method: str) -> dict[str, Any]:
     keys = {c.id for c in criteria}
     tracks = tracks_of(round_.event)
     track_order = {t.id: i for i, t in enumerate(tracks)}
-    entries = sorted(round_entries(round_), key=lambda e: (track_order.get(e.track_id, 0), e.id))
+    taking_part = round_entry_ids(round_)
+    entries = sorted(
+        (
+            e
+            for e in db.session.execute(
+                sa.select(Entry.id, Entry.track_id, Entry.title).where(
+                    Entry.event_id == round_.event_id
+                )
+            )
+            if e.id in taking_part
+        ),
+        key=lambda e: (track_order.get(e.track_id, 0), e.id),
+    )
     cards = [
         scoring.Card(judge_id=c.judge_id, entry_id=c.entry_id,
                      scores={k: v for k, v in c.scores.items() if k in keys})
-        for c in valid_scorecards(round_)
+        for c in valid_scorecard_rows(round_)
         if keys <= set(c.scores)
     ]
     rule = None

@@ -379,6 +379,63 @@ class RoundResultsSchema(ma.Schema):
     tracks = ma.fields.List(ma.fields.Nested(ResultTrackSchema), required=True)
 
 
+class StatisticsArgsSchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    max_spread = ma.fields.Float(
+        validate=ma.validate.Range(min=0, max=100),
+        metadata={"description": "Flag entries whose totals spread more than this."},
+    )
+
+
+class JudgeStatsSchema(ma.Schema):
+    judge_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    n = ma.fields.Integer(required=True)
+    mean = ma.fields.Float(required=True)
+    sd = ma.fields.Float(required=True)
+    deviation = ma.fields.Float(
+        allow_none=True, metadata={"description": "Mean of own total minus the panel's."}
+    )
+
+
+class EntryStatsSchema(ma.Schema):
+    entry_id = ma.fields.Integer(required=True)
+    n = ma.fields.Integer(required=True)
+    spread = ma.fields.Float(allow_none=True)
+    review = ma.fields.Boolean(required=True)
+
+
+class OutlierSchema(ma.Schema):
+    judge_id = ma.fields.Integer(required=True)
+    entry_id = ma.fields.Integer(required=True)
+    total = ma.fields.Float(required=True)
+    z = ma.fields.Float(required=True)
+
+
+class TrackAgreementSchema(ma.Schema):
+    track_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    kendall_w = ma.fields.Float(
+        allow_none=True, metadata={"description": "null unless every judge scored every entry."}
+    )
+
+
+class MissingScorecardSchema(ma.Schema):
+    judge_id = ma.fields.Integer(required=True)
+    entry_id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, metadata={"enum": ["todo", "draft"]})
+
+
+class RoundStatisticsSchema(ma.Schema):
+    judges = ma.fields.List(ma.fields.Nested(JudgeStatsSchema), required=True)
+    entries = ma.fields.List(ma.fields.Nested(EntryStatsSchema), required=True)
+    outliers = ma.fields.List(ma.fields.Nested(OutlierSchema), required=True)
+    tracks = ma.fields.List(ma.fields.Nested(TrackAgreementSchema), required=True)
+    missing = ma.fields.List(ma.fields.Nested(MissingScorecardSchema), required=True)
+
+
 # Loading and permissions ------------------------------------------------------------------
 
 
@@ -795,3 +852,16 @@ def results(args: dict, round_id: int) -> dict:
     method = args.get("method") or round_.aggregation
     return services.round_results(round_, Aggregation(method).value)
 
+
+
+@blp.route("/rounds/<id:round_id>/statistics", methods=["GET"])
+@blp.response(200, RoundStatisticsSchema)
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(StatisticsArgsSchema, location="query")
+def statistics(args: dict, round_id: int) -> dict:
+    """Judge statistics for organizers (JUDGING.md §5): each judge's n, mean, SD and mean
+    deviation from the panel; scorecards with |z| > 2 against the entry's other totals; each
+    entry's spread; Kendall's W per track; assigned scorecards not submitted yet."""
+    return services.round_statistics(managed_round(round_id), args.get("max_spread"))

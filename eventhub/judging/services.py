@@ -1224,10 +1224,9 @@ def valid_scorecards(round_: Round) -> list[Scorecard]:
     )
 
 
-def round_results(round_: Round, method: str) -> dict[str, Any]:
-    """API.md's results of a round by ``method``: per track (in the contest's order), each
-    entry taking part with its score (4 decimals), competition rank, number of valid
-    scorecards and whether it advances (JUDGING.md; computed by `scoring.results`)."""
+def _scoring_input(round_: Round) -> tuple[list[Any], list[Track], list[sa.Row], list[Any]]:
+    """The round's rubric, the contest's tracks, the entries taking part (in track order) and
+    the valid scorecards, as `scoring` takes them."""
     from eventhub.judging import scoring
 
     criteria = [
@@ -1256,6 +1255,16 @@ def round_results(round_: Round, method: str) -> dict[str, Any]:
         for c in valid_scorecard_rows(round_)
         if keys <= set(c.scores)
     ]
+    return criteria, tracks, entries, cards
+
+
+def round_results(round_: Round, method: str) -> dict[str, Any]:
+    """API.md's results of a round by ``method``: per track (in the contest's order), each
+    entry taking part with its score (4 decimals), competition rank, number of valid
+    scorecards and whether it advances (JUDGING.md; computed by `scoring.results`)."""
+    from eventhub.judging import scoring
+
+    criteria, tracks, entries, cards = _scoring_input(round_)
     rule = None
     if round_.advance_top_n is not None:
         rule = scoring.Advancement(top_n=round_.advance_top_n)
@@ -1292,4 +1301,65 @@ def round_results(round_: Round, method: str) -> dict[str, Any]:
             }
             for track_id, lines in by_track.items()
         ],
+    }
+
+
+def round_statistics(round_: Round, max_spread: float | None = None) -> dict[str, Any]:
+    """JUDGING.md §5 for organizers: per judge n, mean, SD and mean deviation from the panel;
+    scorecards far from the panel (|z| > 2); per entry the spread (``review`` above
+    ``max_spread``); Kendall's W per track; and the assigned scorecards not submitted yet."""
+    from eventhub.judging import scoring
+
+    criteria, tracks, entries, cards = _scoring_input(round_)
+    stats = scoring.statistics(
+        criteria,
+        [scoring.EntryRef(entry_id=e.id, track_id=e.track_id) for e in entries],
+        cards,
+        max_spread,
+    )
+    names = dict(
+        db.session.execute(
+            sa.select(Judge.id, User.name)
+            .join(User, User.id == Judge.user_id)
+            .where(Judge.event_id == round_.event_id)
+        ).all()
+    )
+    submitted = set(
+        db.session.execute(
+            sa.select(Scorecard.judge_id, Scorecard.entry_id).where(
+                Scorecard.round_id == round_.id, Scorecard.status == ScorecardStatus.submitted
+            )
+        ).all()
+    )
+    taking_part = {e.id for e in entries}
+    missing = [
+        {"judge_id": row["judge_id"], "entry_id": row["entry_id"], "status": row["status"]}
+        for row in assignment_rows(round_)
+        if not row["conflicted"] and row["entry_id"] in taking_part
+        and (row["judge_id"], row["entry_id"]) not in submitted
+    ]
+
+    def number(value: Any) -> float | None:
+        return None if value is None else float(value)
+
+    return {
+        "judges": [
+            {"judge_id": j.judge_id, "name": names.get(j.judge_id, ""), "n": j.n,
+             "mean": number(j.mean), "sd": number(j.sd), "deviation": number(j.deviation)}
+            for j in stats.judges.values()
+        ],
+        "entries": [
+            {"entry_id": e.entry_id, "n": e.n, "spread": number(e.spread), "review": e.review}
+            for e in stats.entries.values()
+        ],
+        "outliers": [
+            {"judge_id": o.judge_id, "entry_id": o.entry_id, "total": number(o.total),
+             "z": number(o.z)}
+            for o in stats.outliers
+        ],
+        "tracks": [
+            {"track_id": t.id, "name": t.name, "kendall_w": number(stats.kendall_w.get(t.id))}
+            for t in tracks
+        ],
+        "missing": missing,
     }

@@ -361,3 +361,24 @@ def test_organizers_take_a_judge_off_an_entry(api, organizer, setup):
     assert_error(api(organizer).delete(f"/api/v1/assignments/{rows[0]['id']}"), 404)
     left = api(organizer).get(f"/api/v1/rounds/{rid}/assignments").get_json()
     assert left["total"] == 2
+
+
+def test_statistics_for_organizers(api, organizer, contest, setup):
+    judges, entries, keys, round_ = setup["judges"], setup["entries"], setup["keys"], \
+        setup["round"]
+    judging.assign(organizer, round_, judges[2].id, entries[0].id)
+    _submit(judges[0], round_, entries[0], _full(keys))  # 78.25
+    _submit(judges[1], round_, entries[0], _full(keys, 6, 12, 3))  # 60
+    _submit(judges[2], round_, entries[0], _full(keys, 10, 20, 5))  # 100
+    path = f"/api/v1/rounds/{round_.id}/statistics?max_spread=30"
+    assert_error(api(judges[0].user).get(path), 403)
+    body = api(organizer).get(path).get_json()
+    by_judge = {j["judge_id"]: j for j in body["judges"]}
+    # judge 0: n 1, mean 78.25, sd 0; deviation 78.25 - (60 + 100) / 2 = -1.75
+    assert by_judge[judges[0].id] == {"judge_id": judges[0].id, "name": judges[0].user.name,
+                                      "n": 1, "mean": 78.25, "sd": 0.0, "deviation": -1.75}
+    spread = {e["entry_id"]: e for e in body["entries"]}[entries[0].id]
+    assert spread == {"entry_id": entries[0].id, "n": 3, "spread": 40.0, "review": True}
+    assert body["missing"] == [{"judge_id": judges[0].id, "entry_id": entries[1].id,
+                                "status": "todo"}]
+    assert [t["name"] for t in body["tracks"]] == ["医疗健康", "人工智能"]

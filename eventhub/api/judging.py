@@ -309,6 +309,9 @@ class MyAssignmentArgsSchema(ma.Schema):
 
 class MyAssignmentSchema(ma.Schema):
     round_id = ma.fields.Integer(required=True)
+    judge_id = ma.fields.Integer(
+        required=True, metadata={"description": "The caller as a judge (to declare conflicts)."}
+    )
     round = ma.fields.String(required=True)
     entry = ma.fields.Nested(EntrySchema, required=True)
     status = ma.fields.String(required=True, metadata={"enum": ["todo", "draft", "submitted"]})
@@ -439,6 +442,18 @@ class RoundStatisticsSchema(ma.Schema):
 # Loading and permissions ------------------------------------------------------------------
 
 
+def contest_event(event_id: int) -> Event:
+    """The event, or 404 unless the caller may see it: a published event, or a draft to its
+    organization and to its judges (who are usually not members)."""
+    event = get_or_404(Event, event_id)
+    if not (
+        permissions.can_view_event(current_user, event)
+        or permissions.is_judge_of(current_user, event)
+    ):
+        raise NotFound()
+    return event
+
+
 def managed_event(event_id: int) -> Event:
     """The event, to its organizers: 404 when invisible, 403 when not an organizer."""
     event = load_event(event_id)
@@ -449,7 +464,7 @@ def managed_event(event_id: int) -> Event:
 
 def load_round(round_id: int) -> Round:
     round_ = get_or_404(Round, round_id)
-    load_event(round_.event_id)
+    contest_event(round_.event_id)
     return round_
 
 
@@ -499,7 +514,7 @@ def _entry_for(entry: Entry, hide_team: bool) -> dict[str, Any]:
 @authenticated
 def list_tracks(event_id: int) -> dict:
     """The contest's tracks (organizers and judges)."""
-    event = load_event(event_id)
+    event = contest_event(event_id)
     _organizer_or_judge(event)
     return {"items": services.tracks_of(event)}
 
@@ -585,7 +600,7 @@ def list_conflicts(event_id: int) -> dict:
 @blp.arguments(ConflictInSchema)
 def declare_conflict(data: dict, event_id: int) -> tuple[object, int]:
     """Declare a conflict of interest (organizers, or the judge about themself)."""
-    event = load_event(event_id)
+    event = contest_event(event_id)
     conflict, created = services.declare_conflict(
         require_user(), event, data["judge_id"], data["entry_id"], data["reason"]
     )
@@ -602,7 +617,7 @@ def declare_conflict(data: dict, event_id: int) -> tuple[object, int]:
 @authenticated
 def list_rounds(event_id: int) -> dict:
     """The contest's rounds in order, with their criteria (organizers and judges)."""
-    event = load_event(event_id)
+    event = contest_event(event_id)
     _organizer_or_judge(event)
     return {"items": services.rounds_of(event)}
 
@@ -761,6 +776,7 @@ def my_assignments(args: dict) -> dict:
         items.append({
             "round_id": item.round.id,
             "round": item.round.name,
+            "judge_id": item.judge_id,
             "entry": _entry_for(item.entry, item.round.anonymous),
             "status": item.status,
             "version": card.version if card else 0,

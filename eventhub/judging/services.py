@@ -1113,6 +1113,7 @@ def scorecard_of(actor: User, round_: Round, entry: Entry) -> Scorecard | None:
 @dataclass
 class QueueItem:
     round: Round
+    judge_id: int
     entry: Entry
     scorecard: Scorecard | None
 
@@ -1156,7 +1157,7 @@ def my_assignments(actor: User, round_id: int | None = None) -> list[QueueItem]:
         ):
             continue
         card = cards.get((round_.id, assignment.judge_id, assignment.entry_id))
-        items.append(QueueItem(round_, assignment.entry, card))
+        items.append(QueueItem(round_, assignment.judge_id, assignment.entry, card))
     return items
 
 

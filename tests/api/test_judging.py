@@ -382,3 +382,23 @@ def test_statistics_for_organizers(api, organizer, contest, setup):
     assert body["missing"] == [{"judge_id": judges[0].id, "entry_id": entries[1].id,
                                 "status": "todo"}]
     assert [t["name"] for t in body["tracks"]] == ["医疗健康", "人工智能"]
+
+
+def test_judges_work_in_a_contest_not_yet_published(api, contest, setup, participant):
+    contest.status = "draft"
+    db.session.commit()
+    judge, entry, keys, rid = setup["judges"][0], setup["entries"][0], setup["keys"], \
+        setup["round"].id
+    client = api(judge.user)
+    assert client.get(f"/api/v1/events/{contest.id}/rounds").status_code == 200
+    assert client.get(f"/api/v1/rounds/{rid}/entries/{entry.id}").status_code == 200
+    saved = client.put(f"/api/v1/rounds/{rid}/scorecards/{entry.id}",
+                       json={"scores": {keys[0]: 3}})
+    assert saved.status_code == 200
+    queue = client.get("/api/v1/me/assignments").get_json()["items"]
+    assert {i["judge_id"] for i in queue} == {judge.id}
+    outsider = api(participant)
+    assert_error(outsider.get(f"/api/v1/events/{contest.id}/rounds"), 404)
+    assert_error(outsider.get(f"/api/v1/rounds/{rid}/entries/{entry.id}"), 404)
+    assert_error(outsider.put(f"/api/v1/rounds/{rid}/scorecards/{entry.id}",
+                              json={"scores": {}}), 404)

@@ -1,14 +1,21 @@
-"""Judges' pages: the sign-in link of the invitation mail."""
+"""Judges' pages: the sign-in link of the invitation mail, the queue of a round and the
+scorecard of one entry (tablet first)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_user
+from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
+from eventhub import permissions
+from eventhub.database import db
 from eventhub.errors import DomainError
 from eventhub.judging import services
+from eventhub.judging.models import Entry, Round, RoundStatus
+from eventhub.webforms import event_for
 
 bp = Blueprint("judging", __name__)
 
@@ -21,4 +28,78 @@ def sign_in(token: str) -> Response | tuple[str, int]:
         return render_template("judging/link_invalid.html", message=error.message), 400
     login_user(judge.user)
     flash(_("Welcome, %(name)s. You are signed in as a judge.", name=judge.user.name), "success")
-    return redirect(url_for("events.detail", event_id=judge.event_id))
+    return redirect(url_for("judging.home", event_id=judge.event_id))
+
+
+# The judge's pages: the queue of a round and the scorecard of one entry ------------------
+
+
+def _judge_round(round_id: int) -> Round:
+    """The round, to a judge of its contest: 404 to those who cannot see the event, 403 to
+    those who see it but are not its judges."""
+    round_ = db.get_or_404(Round, round_id)
+    event_for(round_.event_id, permissions.is_judge_of)
+    return round_
+
+
+def _queue(round_: Round) -> list[services.QueueItem]:
+    return services.my_assignments(current_user, round_.id)
+
+
+@bp.route("/judging/events/<int:event_id>")
+@login_required
+def home(event_id: int) -> Response | str:
+    """Where a judge lands: the queue of the open round they score in (the list of their
+    rounds when there are several)."""
+    event = event_for(event_id, permissions.is_judge_of)
+    rounds: dict[int, Round] = {}
+    for item in services.my_assignments(current_user):
+        if item.round.event_id == event.id:
+            rounds.setdefault(item.round.id, item.round)
+    open_rounds = [r for r in rounds.values() if r.status == RoundStatus.open]
+    if len(open_rounds) == 1:
+        return redirect(url_for("judging.queue", round_id=open_rounds[0].id))
+    return render_template("judging/rounds.html", event=event, rounds=list(rounds.values()))
+
+
+@bp.route("/judging/rounds/<int:round_id>")
+@login_required
+def queue(round_id: int) -> str:
+    """The judge's entries in the round: to do, draft, submitted, with the progress."""
+    round_ = _judge_round(round_id)
+    items = _queue(round_)
+    groups = {status: [i for i in items if i.status == status]
+              for status in ("todo", "draft", "submitted")}
+    return render_template(
+        "judging/queue.html", round=round_, event=round_.event, groups=groups,
+        total=len(items), submitted=len(groups["submitted"]),
+    )
+
+
+@bp.route("/judging/rounds/<int:round_id>/entries/<int:entry_id>")
+@login_required
+def scorecard(round_id: int, entry_id: int) -> str:
+    """One entry's scorecard: steppers and sliders, the running total, autosave, submit."""
+    round_ = _judge_round(round_id)
+    entry = db.get_or_404(Entry, entry_id)
+    if entry.event_id != round_.event_id:
+        abort(404)
+    if not permissions.can_judge(current_user, round_, entry):
+        abort(403)
+    card = services.scorecard_of(current_user, round_, entry)
+    ids = [i.entry.id for i in _queue(round_)]
+    index = ids.index(entry.id) if entry.id in ids else -1
+    previous_id = ids[index - 1] if index > 0 else None
+    next_id = ids[index + 1] if 0 <= index < len(ids) - 1 else None
+    state = {
+        "status": card.status.value if card else "todo",
+        "version": card.version if card else 0,
+        "scores": dict(card.scores or {}) if card else {},
+        "comment": card.comment if card else "",
+    }
+    return render_template(
+        "judging/scorecard.html", round=round_, event=round_.event, entry=entry,
+        criteria=round_.criteria, state=state, state_json=json.dumps(state),
+        is_open=round_.status == RoundStatus.open, position=index + 1, count=len(ids),
+        previous_id=previous_id, next_id=next_id,
+    )

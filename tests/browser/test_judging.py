@@ -14,7 +14,7 @@ from eventhub.accounts import services as accounts
 from eventhub.database import db
 from eventhub.events import services as events
 from eventhub.judging import services as judging
-from eventhub.judging.models import Judge, Round, Scorecard
+from eventhub.judging.models import Entry, Judge, Round, Scorecard
 from eventhub.models import Event
 from eventhub.orgs import services as orgs
 
@@ -60,7 +60,9 @@ def seed() -> dict:
             judging.assign(admin, round_, judge.id, entry.id)
     judge = db.session.scalar(sa.select(Judge).where(Judge.event_id == event.id))
     round_ = db.session.scalar(sa.select(Round).where(Round.event_id == event.id))
+    entries = sorted(judging.round_entry_ids(round_))
     return {"event_id": event.id, "round_id": round_.id, "judge_id": judge.id,
+            "entries": entries,
             "criteria": [c.id for c in round_.criteria],
             "token": judging.make_judge_token(judge)}
 
@@ -78,12 +80,13 @@ def test_a_judge_scores_an_entry_on_a_tablet(live_server, contest, new_page):
     expect(page.locator(".jq-progress__label")).to_contain_text("0")
     todo = page.locator("#jq-todo + .jq-list .jq-row")
     expect(todo).to_have_count(2)
-    todo.first.click()
+    todo.first.tap()
     expect(page.locator("h1")).to_have_text("焊缝视觉检测机器人")
 
     # Nothing scrolls sideways on the tablet.
     assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
     # Steppers are large enough to tap.
+    page.wait_for_load_state()
     box = page.locator(".sc-step").first.bounding_box()
     assert box["width"] >= 48 and box["height"] >= 48
 
@@ -123,3 +126,33 @@ def test_a_judge_scores_an_entry_on_a_tablet(live_server, contest, new_page):
     page.locator(".js-nav__back").click()
     expect(page.locator("#jq-submitted + .jq-list .jq-row")).to_have_count(1)
     expect(page.locator(".jq-progress__bar")).to_have_attribute("value", "1")
+
+
+def test_a_card_changed_on_another_device_is_reloaded(live_server, contest, new_page):
+    page = new_page(viewport={"width": 1280, "height": 800}, has_touch=True)
+    page.goto(f"{live_server.url}/judging/sign-in/{contest['token']}")
+    entry_id = contest["entries"][1]
+    page.goto(f"{live_server.url}/judging/rounds/{contest['round_id']}/entries/{entry_id}")
+    expect(page.locator("h1")).to_have_text("智慧农机调度平台")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    # Meanwhile the judge's phone saves a draft of the same card.
+    first = str(contest["criteria"][0])
+    with live_server.app_context():
+        judge = db.session.get(Judge, contest["judge_id"])
+        round_ = db.session.get(Round, contest["round_id"])
+        entry = db.session.get(Entry, entry_id)
+        judging.save_scorecard(judge.user, round_, entry, {first: 9}, comment="手机上写的")
+    page.locator('.sc-crit').nth(1).locator('.sc-step[data-step="0.5"]').tap()
+    expect(page.locator("#sc-message")).to_have_text(
+        "这张评分表已在另一台设备上修改，已载入最新内容")
+    expect(page.locator(".sc-crit").first.locator(".sc-value")).to_have_value("9")
+    expect(page.locator(".sc-crit").nth(1).locator(".sc-value")).to_have_value("")
+    expect(page.locator("#sc-comment")).to_have_value("手机上写的")
+    expect(page.locator("#sc-total")).to_have_text("36.00")
+    # The next change saves on top of the newer version.
+    page.locator('.sc-crit').nth(2).locator('.sc-step[data-step="0.5"]').tap()
+    expect(page.locator("#sc-save")).to_have_text(re.compile(r"已保存 \d\d:\d\d:\d\d"))
+    with live_server.app_context():
+        card = db.session.scalar(sa.select(Scorecard).where(
+            Scorecard.judge_id == contest["judge_id"], Scorecard.entry_id == entry_id))
+        assert (card.version, card.scores) == (2, {first: 9, str(contest["criteria"][2]): 0.5})

@@ -122,6 +122,7 @@ async function put(submit) {
   const response = await fetch(form.dataset.api, {
     method: "PUT",
     credentials: "same-origin",
+    keepalive: true,
     headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": CSRF },
     body: JSON.stringify(body),
   });
@@ -135,7 +136,7 @@ function refused(response, data) {
   if (response.status === 409 && error.code === "stale_version" && error.scorecard) {
     load(error.scorecard);
     showMessage(T.stale, "warning");
-    showSave("saved", T.saved.replace("{time}", clock()));
+    showSave("idle", "");
     return false;
   }
   if (response.status === 409 && error.code === "already_submitted") {

@@ -153,3 +153,20 @@ def test_the_sign_in_link_lands_on_the_queue(client, setup):
     assert response.status_code == 200
     assert response.request.path == _queue(setup)
     assert "智慧医疗项目0" in response.get_data(as_text=True)
+
+
+def test_a_judge_with_several_rounds_chooses_one(login, organizer, contest, setup):
+    judge = setup["judges"][0]
+    final = factories.rubric_round(organizer, contest, name="决赛路演", draft=True)
+    judging.set_round_entries(organizer, final, [setup["entries"][0].id])
+    judging.assign(organizer, final, judge.id, setup["entries"][0].id)
+    judging.open_round(organizer, final)
+    response = login(judge.user).get(f"/judging/events/{contest.id}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f'href="/judging/rounds/{setup["round"].id}"' in html
+    assert f'href="/judging/rounds/{final.id}"' in html
+    # A judge with nothing assigned is told so; the organizers are no judges.
+    idle = login(setup["judges"][1].user).get(f"/judging/events/{contest.id}")
+    assert idle.status_code == 200 and 'class="jq-list"' not in idle.get_data(as_text=True)
+    assert login(organizer).get(f"/judging/events/{contest.id}").status_code == 403

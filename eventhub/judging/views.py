@@ -70,9 +70,13 @@ def queue(round_id: int) -> str:
     items = _queue(round_)
     groups = {status: [i for i in items if i.status == status]
               for status in ("todo", "draft", "submitted")}
+    totals = {
+        i.entry.id: services.scorecard_total(round_.criteria, i.scorecard.scores or {})
+        for i in items if i.scorecard is not None
+    }
     return render_template(
         "judging/queue.html", round=round_, event=round_.event, groups=groups,
-        total=len(items), submitted=len(groups["submitted"]),
+        total=len(items), submitted=len(groups["submitted"]), totals=totals,
     )
 
 

@@ -66,6 +66,10 @@ def test_the_queue_shows_each_entry_under_its_status_and_the_progress(login, set
     assert "智慧医疗项目2" in _section(html, "submitted")
     assert "智慧医疗项目3" not in html
     assert '<progress class="jq-progress__bar" max="3" value="1"' in html
+    # Draft 7.5/10 × 40 = 30; submitted 8/10 × 40 + 15/20 × 35 + 4/5 × 25 = 78.25.
+    assert "<strong>30.00</strong>" in _section(html, "draft")
+    assert "<strong>78.25</strong>" in _section(html, "submitted")
+    assert "<strong>" not in _section(html, "todo")
     assert "团队0" in html and "大学0" in html
 
 

@@ -262,6 +262,7 @@ submitButton.addEventListener("click", () => {
     return;
   }
   document.getElementById("sc-confirm-total").textContent = formatTotal(total());
+  dialog.returnValue = "";
   dialog.showModal();
 });
 

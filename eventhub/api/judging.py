@@ -780,7 +780,7 @@ def my_assignments(args: dict) -> dict:
             "entry": _entry_for(item.entry, item.round.anonymous),
             "status": item.status,
             "version": card.version if card else 0,
-            "total": round(services.scorecard_total(item.round.criteria, card.scores), 4)
+            "total": services.scorecard_total(item.round.criteria, card.scores)
             if card else None,
         })
     return {"items": items}
@@ -844,7 +844,7 @@ def save_scorecard(data: dict, round_id: int, entry_id: int) -> dict:
     return {
         "status": card.status.value,
         "version": card.version,
-        "total": round(services.scorecard_total(round_.criteria, card.scores), 4),
+        "total": services.scorecard_total(round_.criteria, card.scores),
     }
 
 

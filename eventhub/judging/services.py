@@ -27,6 +27,7 @@ from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import db, is_unique_violation, transactional, unique_or, utcnow
 from eventhub.errors import Conflict, NotAllowed, ValidationFailed
 from eventhub.events.models import Event, EventKind
+from eventhub.judging import scoring
 from eventhub.judging.models import (
     Aggregation,
     Assignment,
@@ -934,13 +935,16 @@ def scoring_judge(user: Any, round_: Round, entry: Entry) -> Judge | None:
 
 
 def scorecard_total(criteria: Iterable[Criterion], scores: dict[str, Any]) -> float:
-    """Σ weight × score / max_points over the criteria scored (JUDGING.md §2), unrounded."""
-    total = 0.0
-    for criterion in criteria:
-        value = scores.get(str(criterion.id))
-        if value is not None:
-            total += criterion.weight * value / criterion.max_points
-    return total
+    """Σ weight × score / max_points over the criteria scored so far (JUDGING.md §2), rounded
+    half away from zero to 4 decimals, as results are (for showing a scorecard; results are
+    aggregated from the exact totals)."""
+    scored = [
+        scoring.Criterion(str(c.id), c.max_points, c.weight)
+        for c in criteria
+        if scores.get(str(c.id)) is not None
+    ]
+    card = scoring.Card(judge_id=None, entry_id=None, scores={str(k): v for k, v in scores.items()})
+    return float(scoring.round_score(scoring.total(card, scored)))
 
 
 def scorecard_body(card: Scorecard, criteria: Iterable[Criterion]) -> dict[str, Any]:
@@ -950,7 +954,7 @@ def scorecard_body(card: Scorecard, criteria: Iterable[Criterion]) -> dict[str, 
         "entry_id": card.entry_id,
         "status": card.status.value,
         "version": card.version,
-        "total": round(scorecard_total(criteria, card.scores or {}), 4),
+        "total": scorecard_total(criteria, card.scores or {}),
         "scores": dict(card.scores or {}),
         "comment": card.comment,
         "saved_at": card.saved_at.isoformat() if card.saved_at else None,
@@ -1228,8 +1232,6 @@ def valid_scorecards(round_: Round) -> list[Scorecard]:
 def _scoring_input(round_: Round) -> tuple[list[Any], list[Track], list[sa.Row], list[Any]]:
     """The round's rubric, the contest's tracks, the entries taking part (in track order) and
     the valid scorecards, as `scoring` takes them."""
-    from eventhub.judging import scoring
-
     criteria = [
         scoring.Criterion(id=str(c.id), max_points=c.max_points, weight=c.weight)
         for c in round_.criteria
@@ -1263,8 +1265,6 @@ def round_results(round_: Round, method: str) -> dict[str, Any]:
     """API.md's results of a round by ``method``: per track (in the contest's order), each
     entry taking part with its score (4 decimals), competition rank, number of valid
     scorecards and whether it advances (JUDGING.md; computed by `scoring.results`)."""
-    from eventhub.judging import scoring
-
     criteria, tracks, entries, cards = _scoring_input(round_)
     rule = None
     if round_.advance_top_n is not None:
@@ -1309,8 +1309,6 @@ def round_statistics(round_: Round, max_spread: float | None = None) -> dict[str
     """JUDGING.md §5 for organizers: per judge n, mean, SD and mean deviation from the panel;
     scorecards far from the panel (|z| > 2); per entry the spread (``review`` above
     ``max_spread``); Kendall's W per track; and the assigned scorecards not submitted yet."""
-    from eventhub.judging import scoring
-
     criteria, tracks, entries, cards = _scoring_input(round_)
     stats = scoring.statistics(
         criteria,

@@ -476,3 +476,15 @@ def test_unassigning_is_audited_and_the_scorecard_stops_counting(
     with pytest.raises(Conflict) as error:
         judging.unassign(organizer, again)
     assert error.value.code == "round_closed"
+
+
+def test_a_scorecard_total_rounds_half_away_from_zero_like_results():
+    from types import SimpleNamespace
+
+    criterion = SimpleNamespace(id=7, max_points=100, weight=100)
+    # In floats, 100 × 0.00015 / 100 is 0.000149999…, which round() takes down to 0.0001.
+    assert round(100 * 0.00015 / 100, 4) == 0.0001
+    assert judging.scorecard_total([criterion], {"7": 0.00015}) == 0.0002
+    # A draft's running total counts the criteria scored so far.
+    other = SimpleNamespace(id=8, max_points=10, weight=0)
+    assert judging.scorecard_total([criterion, other], {"7": 50}) == 50.0

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 import marshmallow as ma
+import sqlalchemy as sa
 from flask_login import current_user
 
 from eventhub import permissions
@@ -35,6 +36,7 @@ from eventhub.api.common import (
     secured,
 )
 from eventhub.api.events import load_event
+from eventhub.database import db
 from eventhub.errors import NotAllowed, NotFound
 from eventhub.events.models import Event
 from eventhub.judging import services
@@ -463,7 +465,18 @@ def managed_event(event_id: int) -> Event:
 
 
 def load_round(round_id: int) -> Round:
-    round_ = get_or_404(Round, round_id)
+    """The round with its event and rubric (one statement), or 404 as for its event."""
+    round_ = (
+        db.session.execute(
+            sa.select(Round)
+            .where(Round.id == round_id)
+            .options(sa.orm.joinedload(Round.event), sa.orm.joinedload(Round.criteria))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
+    if round_ is None:
+        raise NotFound()
     contest_event(round_.event_id)
     return round_
 

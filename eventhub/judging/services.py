@@ -917,19 +917,25 @@ def can_score(user: Any, round_: Round, entry: Entry) -> bool:
 
 def scoring_judge(user: Any, round_: Round, entry: Entry) -> Judge | None:
     """The user's judge record when they may read and score ``entry`` in ``round_``."""
-    if entry.event_id != round_.event_id:
+    if entry.event_id != round_.event_id or not getattr(user, "is_authenticated", False):
         return None
-    judge = judge_of(user, round_.event_id)
-    if judge is None:
-        return None
-    assigned = db.session.scalar(
-        sa.select(Assignment.id).where(
-            Assignment.round_id == round_.id,
-            Assignment.judge_id == judge.id,
-            Assignment.entry_id == entry.id,
+    # One statement: the judge, assigned to the entry, with no declared conflict.
+    judge = db.session.scalar(
+        sa.select(Judge).where(
+            Judge.event_id == round_.event_id,
+            Judge.user_id == user.id,
+            sa.exists().where(
+                Assignment.round_id == round_.id,
+                Assignment.judge_id == Judge.id,
+                Assignment.entry_id == entry.id,
+            ),
+            ~sa.exists().where(
+                ConflictOfInterest.judge_id == Judge.id,
+                ConflictOfInterest.entry_id == entry.id,
+            ),
         )
     )
-    if assigned is None or is_conflicted(judge, entry):
+    if judge is None or same_institution(judge, entry):
         return None
     return judge
 
@@ -1093,7 +1099,9 @@ def save_scorecard(
         )
         if updated.rowcount != 1:
             raise _stale(_current_card(round_, judge, entry), criteria)
-        db.session.refresh(card)
+        # What the update wrote, without reading the row again.
+        for key, value in {**values, "version": version + 1}.items():
+            sa.orm.attributes.set_committed_value(card, key, value)
     audit.record(
         "scorecard.submitted" if submit else "scorecard.saved",
         card,

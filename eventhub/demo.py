@@ -23,6 +23,9 @@ from eventhub.checkin.models import CheckinList, Scan
 from eventhub.database import db, transactional
 from eventhub.events import services as events
 from eventhub.events.models import Event, EventStatus
+from eventhub.judging import services as judging
+from eventhub.judging.models import Entry, Judge, Round
+from eventhub.mail.models import OutboxMessage
 from eventhub.orgs import services as orgs
 from eventhub.orgs.models import Membership, Organization, Role
 from eventhub.registrations import services as registrations
@@ -89,9 +92,16 @@ STAFF = [
 
 JUDGES = [
     Person("judge1@example.com", "周明远", "13904010001", "辽宁省天使投资协会", "投资总监",
-           label="评委 judge"),
+           label="评委 judge1..judge9"),
     Person("judge2@example.com", "吴晓华", "13504010002", "东北大学", "教授、创业导师"),
     Person("judge3@example.com", "郑海涛", "18904010003", "盛京银行科技金融部", "总经理"),
+    Person("judge4@example.com", "钱立新", "13904010004", "大连理工大学", "教授"),
+    Person("judge5@example.com", "冯雪梅", "15904010005", "沈阳农业大学", "教授、博士生导师"),
+    Person("judge6@example.com", "韩志刚", "18604010006", "沈阳新松机器人自动化股份有限公司",
+           "副总裁"),
+    Person("judge7@example.com", "曹丽君", "13804010007", "辽宁省农业科学院", "研究员"),
+    Person("judge8@example.com", "邓国栋", "15804010008", "盛京天使基金", "合伙人"),
+    Person("judge9@example.com", "许文静", "18804010009", "辽宁省科技成果转化服务中心", "主任"),
 ]
 
 #: (name, email local part, mobile, organization, job title)
@@ -244,6 +254,7 @@ def load_events(admin: User, organizations: dict[str, Organization], today: date
     the_past = past_salon(organizer, organizations[MAKER_SPACE], today - timedelta(days=30))
     load_registrations(organizer, dlut, the_week, the_contest, the_salon, the_camp, the_past)
     load_checkins(the_week)
+    load_judging(organizer, the_contest, today)
 
 
 WEEK_DESCRIPTION = """\
@@ -618,3 +629,275 @@ def load_checkins(week_: Event) -> None:
         device, email = DOORS[door]
         checkin.scan(people[email], checkin_list, code, f"demo-week-{n:04d}",
                      scan_type=kind, device=device, now=when)
+
+
+# Contest judging ---------------------------------------------------------------------------
+
+TRACKS = ["科技创新组", "乡村振兴组"]
+
+#: Per track: (project title, team name, institution, summary).
+ENTRIES = {
+    "科技创新组": [
+        ("基于机器视觉的钢板表面缺陷在线检测系统", "钢眼智检团队", "东北大学",
+         "用深度学习识别热轧钢板表面的裂纹、结疤和划伤，检出率 98% 以上，已在鞍钢产线试用。"),
+        ("工业机器人高精度柔性装配平台", "灵巧手科技", "沈阳工业大学",
+         "力控与视觉融合的柔性装配，适配多品种小批量的汽车零部件生产。"),
+        ("船舶尾气脱硫脱硝一体化装置", "海清环保团队", "大连海事大学",
+         "一套装置同时脱硫脱硝，体积比传统方案小 40%，满足国际海事组织排放新规。"),
+        ("氢燃料电池双极板精密冲压工艺", "氢动未来", "大连理工大学",
+         "超薄金属双极板一次成形，良品率从 70% 提升到 95%，成本降低三成。"),
+        ("航空发动机叶片激光增材修复", "凤羽再制造", "沈阳航空航天大学",
+         "激光熔覆修复受损叶片，修复件性能达到新件的 95%，周期缩短一半。"),
+        ("面向中小企业的工业互联网设备管理平台", "云机联", "沈阳智造科技有限公司",
+         "低成本网关接入老旧机床，实时采集开机率和能耗，按月订阅。"),
+        ("医学影像肺结节智能辅助诊断", "明鉴医疗 AI", "中国医科大学",
+         "CT 影像肺结节检出与良恶性评估，已在三家三甲医院开展临床验证。"),
+        ("新型抗肿瘤小分子靶向药物研发", "药研先锋", "沈阳药科大学",
+         "自主设计的 KRAS 抑制剂完成临床前研究，正在申报临床试验。"),
+        ("港口集装箱无人集卡调度系统", "智港物流团队", "大连海事大学",
+         "多车协同路径规划与远程监控，降低码头水平运输成本 25%。"),
+        ("高性能锂电池硅碳负极材料", "硅能新材", "辽宁大学",
+         "低成本制备硅碳复合负极，首效 90% 以上，循环寿命超过 1000 次。"),
+        ("面向老年人的跌倒监测毫米波雷达", "安康守护", "东北大学",
+         "非接触式毫米波雷达监测跌倒与呼吸，保护隐私，适合居家和养老机构。"),
+        ("数控机床热误差补偿软件", "精工算法", "大连理工大学",
+         "基于温度场建模的实时补偿，加工精度提升 40%，无需改动机床硬件。"),
+        ("工业废水中重金属的电化学回收技术", "绿源环科", "沈阳工业大学",
+         "从电镀废水中回收铜、镍等金属，回收率 95%，出水达到排放标准。"),
+        ("基于大模型的企业知识库问答平台", "智问科技", "大连海创信息技术有限公司",
+         "私有化部署的大模型知识库，为制造企业提供设备维修和工艺问答。"),
+        ("可降解镁合金骨科植入物", "镁骨生物", "东北大学",
+         "可在体内逐步降解的镁合金骨钉，免去二次取出手术。"),
+        ("风电叶片无人机智能巡检", "御风巡检", "沈阳航空航天大学",
+         "无人机自动航线拍摄与缺陷识别，巡检效率是人工的 10 倍。"),
+        ("芯片封装用高导热陶瓷基板", "瓷芯材料", "鞍山绿能新材料有限公司",
+         "氮化铝陶瓷基板国产化，导热率达 170 W/m·K，已向两家封装企业送样。"),
+        ("智能电网配电房巡检机器人", "电卫士团队", "沈阳新松机器人自动化股份有限公司",
+         "轨道式巡检机器人自动读表、测温和局放检测，替代人工夜间巡检。"),
+        ("海洋牧场水下环境监测浮标", "蓝海感知", "大连理工大学",
+         "实时监测溶解氧、水温和叶绿素，数据上云，为海参养殖预警。"),
+        ("手语实时翻译智能眼镜", "手语通", "辽宁大学",
+         "摄像头识别手语并转为语音和字幕，帮助听障人士日常交流。"),
+    ],
+    "乡村振兴组": [
+        ("盘锦稻蟹共生生态种养模式推广", "稻香蟹肥合作社", "盘锦禾丰农业合作社",
+         "稻田养蟹、蟹粪肥田，亩均增收 1500 元，已带动 120 户农户。"),
+        ("设施农业大棚环境智能调控系统", "棚里智控", "沈阳农业大学",
+         "温湿度、光照和二氧化碳自动调控，手机远程管理，节省人工 60%。"),
+        ("辽西小米全产业链品牌打造", "朝阳谷香", "辽宁大学",
+         "从订单种植到深加工和电商销售，打造辽西小米区域公用品牌。"),
+        ("东北黑土地保护性耕作技术服务", "沃土农服", "沈阳农业大学",
+         "秸秆覆盖免耕播种的整体托管服务，已服务 3 万亩黑土地。"),
+        ("丹东草莓冷链物流与产地直发", "莓好冷链", "丹东东港鲜果物流有限公司",
+         "产地预冷加冷链直发，损耗率从 20% 降到 5%，草莓 48 小时到达全国。"),
+        ("乡村非遗满族剪纸文创开发", "剪艺坊", "沈阳师范大学",
+         "与非遗传承人合作开发文创产品，带动农村妇女居家就业。"),
+        ("海参育苗病害快速检测试剂盒", "参康生物", "大连海洋大学",
+         "现场 30 分钟检出海参常见病原，帮助育苗场及早防治。"),
+        ("林下参规范化种植与溯源", "山林参宝", "本溪生物医药产业园",
+         "林下山参标准化种植，区块链溯源，提升辽参品牌价值。"),
+        ("县域电商直播助农服务平台", "乡播帮", "辽宁大学",
+         "培训村民直播带货，统一选品、质检和售后，已孵化 200 名乡村主播。"),
+        ("农村生活污水分散式处理设备", "清溪环保", "沈阳工业大学",
+         "一体化小型处理设备，适合分散村屯，运维成本低，出水可回用灌溉。"),
+        ("玉米秸秆生物质颗粒燃料", "秸能科技", "铁岭绿源能源有限公司",
+         "秸秆收储加压制成颗粒燃料，替代散煤，减少秸秆焚烧。"),
+        ("寒地水稻良种选育与推广", "寒稻良种", "沈阳农业大学",
+         "选育耐寒高产水稻新品种，较主栽品种增产 8%，已通过省级审定。"),
+        ("乡村民宿集群数字化运营", "栖乡民宿", "大连海创信息技术有限公司",
+         "为村集体民宿提供统一预订、定价和服务标准，提升入住率。"),
+        ("农产品无损检测分级分选线", "慧眼分选", "大连理工大学",
+         "近红外无损检测苹果糖度和内部缺陷，自动分级，优果售价提高 30%。"),
+        ("蓝莓深加工与功能食品研发", "蓝莓工坊", "沈阳药科大学",
+         "蓝莓花青素提取与功能饮品开发，延长产业链，消化次果。"),
+        ("智慧养牛耳标与健康监测", "牧云科技", "东北大学",
+         "智能耳标监测体温和运动量，提前发现发情和疾病，降低养殖损失。"),
+        ("辽东山区中药材种植合作社", "药香山村", "丹东宽甸药材合作社",
+         "五味子、细辛规范化种植，与药企签订保底收购，带动脱贫户增收。"),
+        ("农村留守儿童线上美育课堂", "彩虹桥支教团", "沈阳师范大学",
+         "大学生志愿者线上授课，为 30 所乡村学校提供音乐和美术课程。"),
+        ("北方设施蔬菜病虫害绿色防控", "绿盾植保", "沈阳农业大学",
+         "天敌昆虫和生物农药综合防控，减少化学农药使用 50%。"),
+        ("渔村海洋垃圾回收再生利用", "蔚蓝再生", "大连海事大学",
+         "回收废旧渔网再生为尼龙原料，兼顾渔民增收和海洋环境保护。"),
+    ],
+}
+
+ROLES = ["项目负责人", "技术负责人", "市场负责人", "财务负责人", "运营负责人"]
+
+#: (email, institution, expertise). Every judge is in `JUDGES`, with the demo password.
+JUDGE_PANEL = [
+    ("judge1@example.com", "辽宁省天使投资协会", ["投资", "商业模式", "科技创新"]),
+    ("judge2@example.com", "东北大学", ["人工智能", "智能制造", "科技创新"]),
+    ("judge3@example.com", "盛京银行科技金融部", ["科技金融", "财务"]),
+    ("judge4@example.com", "大连理工大学", ["新材料", "新能源", "科技创新"]),
+    ("judge5@example.com", "沈阳农业大学", ["现代农业", "乡村振兴"]),
+    ("judge6@example.com", "沈阳新松机器人自动化股份有限公司", ["机器人", "智能制造"]),
+    ("judge7@example.com", "辽宁省农业科学院", ["农产品加工", "乡村振兴"]),
+    ("judge8@example.com", "盛京天使基金", ["投资", "消费"]),
+    ("judge9@example.com", "辽宁省科技成果转化服务中心", ["成果转化", "产业政策"]),
+]
+#: Multipliers of the judges' scores: one strict, one generous.
+HARSH, LENIENT = "judge3@example.com", "judge8@example.com"
+BIAS = {HARSH: 0.85, LENIENT: 1.15}
+
+#: (judge email, entry title, reason)
+DECLARED_CONFLICTS = [
+    ("judge1@example.com", "面向中小企业的工业互联网设备管理平台",
+     "协会曾为该公司提供天使轮融资顾问服务。"),
+    ("judge8@example.com", "丹东草莓冷链物流与产地直发", "基金已投资该公司。"),
+]
+
+#: (name, max points, weight, description)
+ONLINE_RUBRIC = [
+    ("创新性", 10, 25, "技术、产品或模式的创新程度与知识产权情况"),
+    ("技术可行性", 10, 20, "技术路线是否成熟，研发进展与验证情况"),
+    ("商业模式", 10, 20, "盈利模式是否清晰，成本与收入测算是否合理"),
+    ("市场前景", 10, 15, "目标市场规模、竞争格局和增长空间"),
+    ("团队能力", 10, 10, "团队结构、专业背景和执行力"),
+    ("社会效益", 10, 10, "带动就业、乡村振兴、节能环保等社会价值"),
+]
+FINAL_RUBRIC = [
+    ("创新与技术", 10, 30, "核心技术的先进性与壁垒"),
+    ("商业价值", 10, 25, "市场空间、商业模式和财务表现"),
+    ("团队执行力", 10, 20, "团队完整性和已取得的进展"),
+    ("路演表现", 10, 15, "表达清晰，重点突出，时间控制得当"),
+    ("答辩", 10, 10, "回答评委提问准确、有说服力"),
+]
+ONLINE_ROUND, FINAL_ROUND = "网评", "决赛路演"
+
+
+def load_judging(organizer: User, contest_: Event, today: date) -> None:
+    """The contest's judging, unless it has tracks already: two tracks of 20 entries, nine
+    judges (conflicts declared and by institution), the online round scored, closed and
+    published, and the final round open and partly scored. Everything goes through the
+    judging services, so their rules (conflicts, the scoring window, versions) hold."""
+    if judging.tracks_of(contest_):
+        return
+    rng = random.Random(2028)
+    entries = _load_entries(organizer, contest_, rng)
+    judges = _load_judges(organizer, contest_)
+    for email, title, reason in DECLARED_CONFLICTS:
+        judging.declare_conflict(organizer, contest_, judges[email].id, entries[title].id,
+                                 reason)
+    users = {email: judge.user for email, judge in judges.items()}
+    quality = {entry.id: rng.uniform(0.5, 0.93) for entry in entries.values()}
+    online = _online_round(organizer, contest_, today, users, quality, rng)
+    _final_round(organizer, contest_, online, users, quality, rng)
+
+
+def _member_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+
+def _load_entries(organizer: User, contest_: Event, rng: random.Random) -> dict[str, Entry]:
+    entries = {}
+    for track_name in TRACKS:
+        track = judging.create_track(organizer, contest_, track_name)
+        for title, team, institution, summary in ENTRIES[track_name]:
+            members = [{"name": _member_name(rng), "role": role}
+                       for role in ROLES[: rng.randint(3, 5)]]
+            if institution.endswith("大学"):
+                members.append({"name": _member_name(rng), "role": "指导教师"})
+            entries[title] = judging.create_entry(
+                organizer, contest_,
+                judging.EntryInfo(title=title, track_id=track.id, team_name=team,
+                                  institution=institution, summary=summary, members=members),
+            )
+    return entries
+
+
+def _load_judges(organizer: User, contest_: Event) -> dict[str, Judge]:
+    judges = {}
+    for email, institution, expertise in JUDGE_PANEL:
+        judges[email], _ = judging.invite_judge(organizer, contest_, email,
+                                                institution=institution, expertise=expertise)
+    # The demo's judges sign in with the demo password: no invitation mail goes out.
+    db.session.execute(sa.delete(OutboxMessage).where(
+        OutboxMessage.template == "judge_invitation",
+        OutboxMessage.to_addr.in_([email for email, _, _ in JUDGE_PANEL]),
+    ))
+    return judges
+
+
+def _rubric(organizer: User, round_: Round, rubric: Sequence[tuple[str, int, int, str]]) -> None:
+    for name, max_points, weight, description in rubric:
+        judging.add_criterion(organizer, round_, name, max_points, weight, description)
+
+
+def _scores(round_: Round, quality: float, bias: float, rng: random.Random) -> dict[str, float]:
+    """A judge's scores of an entry: its quality, the judge's bias and some noise, in halves."""
+    scores = {}
+    for criterion in round_.criteria:
+        value = criterion.max_points * quality * bias * rng.gauss(1, 0.07)
+        scores[str(criterion.id)] = min(max(round(value * 2) / 2, 0.0), criterion.max_points)
+    return scores
+
+
+def _online_round(
+    organizer: User, contest_: Event, today: date, users: dict[str, User],
+    quality: dict[int, float], rng: random.Random,
+) -> Round:
+    """网评: five judges per entry, anonymous, every scorecard submitted while it was open;
+    then closed and published with a week of public notice."""
+    opens, closes = at(today - timedelta(days=20), 9), at(today - timedelta(days=6), 18)
+    round_ = judging.create_round(organizer, contest_, judging.RoundInfo(
+        name=ONLINE_ROUND, aggregation="trimmed_mean", advance_top_n=8, anonymous=True,
+        opens_at=opens, closes_at=closes))
+    _rubric(organizer, round_, ONLINE_RUBRIC)
+    judging.open_round(organizer, round_)
+    judging.auto_assign(organizer, round_, 5)
+    by_id = users_by_id(users)
+    for assignment in judging.assignments_of(round_):
+        user = by_id[assignment.judge.user_id]
+        when = opens + timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 10),
+                                 minutes=rng.randint(0, 59))
+        judging.save_scorecard(
+            user, round_, assignment.entry,
+            _scores(round_, quality[assignment.entry_id], BIAS.get(user.email, 1.0), rng),
+            submit=True, now=when,
+        )
+    judging.close_round(organizer, round_)
+    judging.publish_round(organizer, round_, notice_ends_at=at(today + timedelta(days=7), 18))
+    return round_
+
+
+def users_by_id(users: dict[str, User]) -> dict[int, User]:
+    return {user.id: user for user in users.values()}
+
+
+def _final_round(
+    organizer: User, contest_: Event, online: Round, users: dict[str, User],
+    quality: dict[int, float], rng: random.Random,
+) -> Round:
+    """决赛路演: the entries the online round advanced, every judge without a conflict, open;
+    some scorecards submitted, some drafts, and judge1 still has entries to score."""
+    round_ = judging.create_round(organizer, contest_, judging.RoundInfo(
+        name=FINAL_ROUND, aggregation="mean"))
+    _rubric(organizer, round_, FINAL_RUBRIC)
+    advanced = [line["entry_id"]
+                for track in judging.round_results(online, online.aggregation.value)["tracks"]
+                for line in track["entries"] if line["advances"]]
+    judging.set_round_entries(organizer, round_, advanced)
+    judging.open_round(organizer, round_)
+    judging.auto_assign(organizer, round_, len(users))
+    by_id = users_by_id(users)
+    judge1_done = 0
+    for assignment in judging.assignments_of(round_):
+        user = by_id[assignment.judge.user_id]
+        if judging.is_conflicted(assignment.judge, assignment.entry):
+            continue
+        if user.email == "judge1@example.com":
+            # judge1: four submitted, two drafts, the rest still to do.
+            judge1_done += 1
+            state = "submitted" if judge1_done <= 4 else "draft" if judge1_done <= 6 else None
+        else:
+            state = rng.choices(["submitted", "draft", None], [6, 2, 2])[0]
+        if state is None:
+            continue
+        scores = _scores(round_, quality[assignment.entry_id], BIAS.get(user.email, 1.0), rng)
+        if state == "draft":  # half done: the last criteria not scored yet
+            scores = dict(list(scores.items())[: rng.randint(2, 4)])
+        judging.save_scorecard(user, round_, assignment.entry, scores,
+                               submit=state == "submitted")
+    return round_

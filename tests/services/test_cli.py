@@ -103,6 +103,7 @@ def test_demo_loads_people_orgs_and_upcoming_events(run, now):
 def test_demo_is_idempotent(run):
     run("demo")
     first = row_counts()
+    assert first["scorecards"] > 200 and first["assignments"] > 300
     result = run("demo")
     assert result.exit_code == 0, result.output
     assert row_counts() == first
@@ -170,3 +171,70 @@ def test_purge_command(run, org, participant, organizer, now):
     assert db.session.get(type(registration), registration.id).name == PLACEHOLDER_NAME
     assert "anonymized 0" in run("purge", "--days", "180").output
     assert run("purge", "--days", "-1").exit_code != 0
+
+
+def test_demo_contest_has_judging(run):
+    from eventhub.judging import services as judging
+    from eventhub.judging.models import (
+        Assignment,
+        Entry,
+        Judge,
+        RoundStatus,
+        Scorecard,
+        ScorecardStatus,
+    )
+
+    run("demo")
+    contest = db.session.scalar(sa.select(Event).where(Event.title == "第十届辽宁创新创业大赛"))
+    assert [t.name for t in judging.tracks_of(contest)] == ["科技创新组", "乡村振兴组"]
+    entries = judging.entries_of(contest)
+    assert len(entries) == 40
+    assert all(e.team_name and e.institution and e.summary and len(e.members) >= 3
+               for e in entries)
+    judges = judging.judges_of(contest)
+    assert sorted(j.user.email for j in judges) == [f"judge{n}@example.com" for n in range(1, 10)]
+    for judge in judges:
+        assert judge.institution and judge.expertise
+        assert accounts.authenticate(judge.user.email, DEMO_PASSWORD) is not None
+    assert len(judging.conflicts_of(contest)) >= 1
+    assert any(judging.same_institution(j, e) for j in judges for e in entries)
+
+    online, final = judging.rounds_of(contest)
+    assert (online.name, online.status, online.anonymous) == ("网评", RoundStatus.published, True)
+    assert online.notice_ends_at is not None and len(online.criteria) >= 5
+    assert judging.weight_total(online) == 100
+    pairs = [(a.judge, a.entry) for a in judging.assignments_of(online)]
+    assert len(pairs) == 5 * 40
+    assert not any(judging.is_conflicted(j, e) for j, e in pairs)
+    cards = {(c.judge_id, c.entry_id): c.status for c in db.session.scalars(
+        sa.select(Scorecard).where(Scorecard.round_id == online.id))}
+    assert all(cards.get((j.id, e.id)) == ScorecardStatus.submitted for j, e in pairs)
+    tops = {}
+    for method in ("mean", "trimmed_mean", "zscore", "median"):
+        results = judging.round_results(online, method)
+        assert [len(t["entries"]) for t in results["tracks"]] == [20, 20]
+        assert all(line["score"] is not None and line["n_scores"] == 5
+                   for t in results["tracks"] for line in t["entries"])
+        tops[method] = [line["entry_id"] for t in results["tracks"] for line in t["entries"]]
+    assert tops["zscore"] != tops["mean"]  # the strict and the generous judge are corrected
+    stats = {j["name"]: j["deviation"] for j in judging.round_statistics(online)["judges"]}
+    assert stats["郑海涛"] < -5 < 5 < stats["邓国栋"]
+
+    advanced = {line["entry_id"] for t in judging.round_results(online, "trimmed_mean")["tracks"]
+                for line in t["entries"] if line["advances"]}
+    assert judging.round_entry_ids(final) == advanced and len(advanced) >= 16
+    assert (final.name, final.status, final.anonymous) == ("决赛路演", RoundStatus.open, False)
+    assigned = db.session.execute(sa.select(Assignment.judge_id, Assignment.entry_id).where(
+        Assignment.round_id == final.id)).all()
+    by_id = {e.id: e for e in entries}
+    expected = {(j.id, e) for j in judges for e in advanced
+                if not judging.is_conflicted(j, by_id[e])}
+    assert set(assigned) == expected
+    statuses = set(db.session.scalars(
+        sa.select(Scorecard.status).where(Scorecard.round_id == final.id)))
+    assert statuses == {ScorecardStatus.draft, ScorecardStatus.submitted}
+    judge1 = accounts.find_user_by_email("judge1@example.com")
+    queue = [item.status for item in judging.my_assignments(judge1, final.id)]
+    assert {"todo", "draft", "submitted"} <= set(queue)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Judge)) == 9
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry)) == 40

@@ -1,4 +1,5 @@
-"""The demo data set: organizations, people in every role and upcoming events, in Chinese.
+"""The demo data set: organizations, people in every role and upcoming events, in Chinese,
+with the contest's judging (entries, judges, a published online round and an open final).
 
 `load_demo()` is idempotent: whatever exists already (users by email, organizations by name,
 events by organization and title) is left alone, so running it twice changes nothing.

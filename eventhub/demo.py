@@ -26,7 +26,6 @@ from eventhub.events import services as events
 from eventhub.events.models import Event, EventStatus
 from eventhub.judging import services as judging
 from eventhub.judging.models import Entry, Judge, Round
-from eventhub.mail.models import OutboxMessage
 from eventhub.orgs import services as orgs
 from eventhub.orgs.models import Membership, Organization, Role
 from eventhub.registrations import services as registrations
@@ -811,13 +810,10 @@ def _load_entries(organizer: User, contest_: Event, rng: random.Random) -> dict[
 def _load_judges(organizer: User, contest_: Event) -> dict[str, Judge]:
     judges = {}
     for email, institution, expertise in JUDGE_PANEL:
+        # The demo's judges sign in with the demo password: no invitation mail goes out.
         judges[email], _ = judging.invite_judge(organizer, contest_, email,
-                                                institution=institution, expertise=expertise)
-    # The demo's judges sign in with the demo password: no invitation mail goes out.
-    db.session.execute(sa.delete(OutboxMessage).where(
-        OutboxMessage.template == "judge_invitation",
-        OutboxMessage.to_addr.in_([email for email, _, _ in JUDGE_PANEL]),
-    ))
+                                                institution=institution, expertise=expertise,
+                                                notify=False)
     return judges
 
 
@@ -846,7 +842,7 @@ def _online_round(
         name=ONLINE_ROUND, aggregation="trimmed_mean", advance_top_n=8, anonymous=True,
         opens_at=opens, closes_at=closes))
     _rubric(organizer, round_, ONLINE_RUBRIC)
-    judging.open_round(organizer, round_)
+    judging.open_round(organizer, round_, now=opens)
     judging.auto_assign(organizer, round_, 5)
     by_id = users_by_id(users)
     for assignment in judging.assignments_of(round_):

@@ -227,11 +227,13 @@ def invite_judge(
     name: str | None = None,
     institution: str | None = None,
     expertise: list[str] | None = None,
+    *,
+    notify: bool = True,
 ) -> tuple[Judge, bool]:
     """Make the person of ``email`` a judge of the contest (an account is made when they have
-    none) and mail them a sign-in link; return the judge and whether they are new. Inviting
-    a judge again updates the given fields and sends the link again. Raises NotAllowed,
-    Conflict ``not_a_contest``, ValidationFailed."""
+    none) and, with ``notify``, mail them a sign-in link; return the judge and whether they
+    are new. Inviting a judge again updates the given fields and sends the link again.
+    Raises NotAllowed, Conflict ``not_a_contest``, ValidationFailed."""
     _require_manager(actor, event)
     _require_contest(event)
     email = accounts.normalize_email(email or "")
@@ -265,7 +267,8 @@ def invite_judge(
     audit.record("judge.invited", judge, actor=actor, event_id=event.id, before=before,
                  after={"user_id": user.id, "institution": judge.institution,
                         "expertise": judge.expertise})
-    _mail_invitation(judge, event)
+    if notify:
+        _mail_invitation(judge, event)
     return judge, created
 
 
@@ -622,11 +625,23 @@ def _set_status(actor: User, round_: Round, status: RoundStatus, **extra: Any) -
 
 
 @transactional
-def open_round(actor: User, round_: Round, reason: str | None = None) -> Round:
+def open_round(
+    actor: User, round_: Round, reason: str | None = None, now: datetime | None = None
+) -> Round:
     """Open a draft round for scoring (its weights must sum to 100), or reopen a closed one
-    (a reason is required). Raises NotAllowed, Conflict ``round_status``, ValidationFailed."""
+    (a reason is required). A draft whose scoring window has ended cannot be opened (nobody
+    could score in it); reopening a round whose window has ended drops the end, so it stays
+    open until closed by hand. Raises NotAllowed, Conflict ``round_status``,
+    ValidationFailed."""
     _require_manager(actor, round_.event)
+    ended = round_.closes_at is not None and round_.closes_at <= (now or utcnow())
     if round_.status == RoundStatus.draft:
+        if ended:
+            raise ValidationFailed(
+                _l("The scoring window of this round has ended already."),
+                code="window_ended",
+                fields={"closes_at": _l("Choose an end in the future.")},
+            )
         if not round_.criteria or abs(weight_total(round_) - 100) > WEIGHT_EPSILON:
             raise ValidationFailed(
                 _l("The weights of the criteria must sum to 100 (now %(total)s).",
@@ -637,6 +652,8 @@ def open_round(actor: User, round_: Round, reason: str | None = None) -> Round:
         _set_status(actor, round_, RoundStatus.open)
     elif round_.status == RoundStatus.closed:
         accounts.raise_field_errors({"reason": _text(reason, TEXT_MAX, required=True)})
+        if ended:
+            round_.closes_at = None
         _set_status(actor, round_, RoundStatus.open, verb="reopened", reason=reason.strip())
     else:
         raise Conflict(_l("Only a draft or closed round can be opened."), code="round_status")

@@ -3,7 +3,7 @@ rounds and rubric, assignments, scorecards, and which scorecards count."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -229,6 +229,31 @@ def test_status_flow_and_reopening_with_a_reason(organizer, contest):
                                     == round_.id).order_by(AuditEntry.id))] == [
         "round.created", "round.open", "round.closed", "round.reopened", "round.closed",
         "round.published"]
+
+
+def test_a_round_whose_window_has_ended_cannot_open_and_reopens_without_an_end(
+    organizer, contest
+):
+    now = datetime.now(UTC)
+    round_ = factories.rubric_round(organizer, contest, draft=True,
+                                    opens_at=now - timedelta(days=9),
+                                    closes_at=now - timedelta(days=2))
+    with pytest.raises(ValidationFailed) as error:
+        judging.open_round(organizer, round_)
+    assert error.value.code == "window_ended" and round_.status == RoundStatus.draft
+    # Opened while its window ran (as the demo replays the past), closed, then reopened.
+    judging.open_round(organizer, round_, now=now - timedelta(days=5))
+    judging.close_round(organizer, round_)
+    judging.open_round(organizer, round_, reason="补录一位评委的评分")
+    assert round_.status == RoundStatus.open and round_.closes_at is None
+
+
+def test_a_judge_can_be_invited_without_a_mail(organizer, contest):
+    judging.invite_judge(organizer, contest, "quiet@example.com", notify=False)
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.to_addr == "quiet@example.com")
+    ) == 0
 
 
 def test_entries_taking_part_default_to_all(organizer, contest, entries):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
@@ -14,7 +15,7 @@ from eventhub import permissions
 from eventhub.database import db
 from eventhub.errors import DomainError
 from eventhub.judging import services
-from eventhub.judging.models import Entry, Round, RoundStatus
+from eventhub.judging.models import Aggregation, Entry, Round, RoundStatus
 from eventhub.webforms import event_for
 
 bp = Blueprint("judging", __name__)
@@ -106,4 +107,41 @@ def scorecard(round_id: int, entry_id: int) -> str:
         criteria=round_.criteria, state=state, state_json=json.dumps(state),
         is_open=round_.status == RoundStatus.open, position=index + 1, count=len(ids),
         previous_id=previous_id, next_id=next_id,
+    )
+
+
+# Results ----------------------------------------------------------------------------------
+
+
+@bp.app_context_processor
+def _result_rounds() -> dict:
+    def result_rounds(event: object) -> list[Round]:
+        """The contest's rounds whose results the current user may see, in order."""
+        if getattr(event, "kind", None) != "contest":
+            return []
+        rounds = db.session.scalars(
+            sa.select(Round).where(Round.event_id == event.id).order_by(Round.position, Round.id)
+        )
+        return [r for r in rounds if permissions.can_see_results(current_user, r)]
+
+    return {"result_rounds": result_rounds}
+
+
+@bp.route("/judging/rounds/<int:round_id>/results")
+def results(round_id: int) -> str:
+    """A round's results per track by one method (the round's own by default); organizers
+    also see every method side by side. Organizers at any time, everyone once published."""
+    round_ = db.get_or_404(Round, round_id)
+    event = event_for(round_.event_id, permissions.can_view_event)
+    if not permissions.can_see_results(current_user, round_):
+        abort(404 if not current_user.is_authenticated else 403)
+    method = request.args.get("method") or round_.aggregation.value
+    if method not in Aggregation.__members__:
+        abort(404)
+    organizer = permissions.can_manage_event(current_user, event)
+    compared = {m.value: services.round_results(round_, m.value) for m in Aggregation}
+    return render_template(
+        "judging/results.html", round=round_, event=event, method=method,
+        methods=[m.value for m in Aggregation], results=compared[method],
+        compared=compared if organizer else None, organizer=organizer,
     )

@@ -174,3 +174,32 @@ def test_a_judge_with_several_rounds_chooses_one(login, organizer, contest, setu
     idle = login(setup["judges"][1].user).get(f"/judging/events/{contest.id}")
     assert idle.status_code == 200 and 'class="jq-list"' not in idle.get_data(as_text=True)
     assert login(organizer).get(f"/judging/events/{contest.id}").status_code == 403
+
+
+def _results(setup, method=""):
+    suffix = f"?method={method}" if method else ""
+    return f"/judging/rounds/{setup['round'].id}/results{suffix}"
+
+
+def test_organizers_see_results_before_publication_with_methods_side_by_side(
+    login, client, organizer, participant, setup
+):
+    html = login(organizer).get(_results(setup)).get_data(as_text=True)
+    # Entry 2 is the only one with a submitted card: 8/10×40 + 15/20×35 + 4/5×25 = 78.25.
+    assert "78.2500" in html and "智慧医疗项目2" in html
+    assert "Methods side by side" in html or "方法对照" in html
+    assert login(participant).get(_results(setup)).status_code == 403
+    assert client.get(_results(setup)).status_code == 404
+    assert login(organizer).get(_results(setup, "bogus")).status_code == 404
+
+
+def test_published_results_are_public_without_the_comparison(login, organizer, participant,
+                                                              setup):
+    round_ = setup["round"]
+    judging.close_round(organizer, round_)
+    judging.publish_round(organizer, round_)
+    response = login(participant).get(_results(setup, "median"))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "78.2500" in html and 'aria-current="page"' in html
+    assert "方法对照" not in html and "Methods side by side" not in html

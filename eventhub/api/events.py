@@ -163,6 +163,14 @@ def load_event(event_id: int) -> Event:
     return event
 
 
+def managed_event(event_id: int) -> Event:
+    """The event, to its organizers: 404 when invisible, 403 when not an organizer."""
+    event = load_event(event_id)
+    if not permissions.can_manage_event(require_user(), event):
+        raise NotAllowed()
+    return event
+
+
 def load_session(session_id: int) -> EventSession:
     session = get_or_404(EventSession, session_id)
     load_event(session.event_id)

@@ -35,7 +35,7 @@ from eventhub.api.common import (
     require_user,
     secured,
 )
-from eventhub.api.events import load_event
+from eventhub.api.events import managed_event
 from eventhub.database import db
 from eventhub.errors import NotAllowed, NotFound
 from eventhub.events.models import Event
@@ -453,14 +453,6 @@ def contest_event(event_id: int) -> Event:
         or permissions.is_judge_of(current_user, event)
     ):
         raise NotFound()
-    return event
-
-
-def managed_event(event_id: int) -> Event:
-    """The event, to its organizers: 404 when invisible, 403 when not an organizer."""
-    event = load_event(event_id)
-    if not permissions.can_manage_event(require_user(), event):
-        raise NotAllowed()
     return event
 
 

@@ -29,8 +29,8 @@ from eventhub.api.common import (
     require_user,
     secured,
 )
-from eventhub.api.events import load_event
-from eventhub.errors import NotAllowed, NotFound
+from eventhub.api.events import load_event, managed_event
+from eventhub.errors import NotFound
 from eventhub.registrations import exports, privacy, queries, services, tickets
 from eventhub.registrations.models import (
     Category,
@@ -101,14 +101,6 @@ class QuestionSchema(ma.Schema):
 
 CategoryListSchema = list_of(CategorySchema, "CategoryList")
 QuestionListSchema = list_of(QuestionSchema, "QuestionList")
-
-
-def managed_event(event_id: int) -> Any:
-    """The event, 404 when invisible, 403 unless the caller manages it."""
-    event = load_event(event_id)
-    if not permissions.can_manage_event(require_user(), event):
-        raise NotAllowed()
-    return event
 
 
 @blp.route("/events/<id:event_id>/categories", methods=["GET"])

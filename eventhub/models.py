@@ -8,12 +8,14 @@ from eventhub.events.models import Event, EventSession
 from eventhub.judging.models import (
     Assignment,
     ConflictOfInterest,
+    ContestSettings,
     Criterion,
     Entry,
     Judge,
     Round,
     RoundEntry,
     Scorecard,
+    Stage,
     Track,
 )
 from eventhub.mail.models import OutboxMessage
@@ -22,8 +24,8 @@ from eventhub.registrations.models import Category, Question, Registration, regi
 
 __all__ = [
     "ApiToken", "Assignment", "AuditEntry", "Base", "Category", "CheckinList", "ConflictOfInterest",
-    "Criterion", "Entry", "Event", "EventSession", "Judge", "Round", "RoundEntry", "Scorecard",
-    "Track",
+    "ContestSettings", "Criterion", "Entry", "Event", "EventSession", "Judge", "Round",
+    "RoundEntry", "Scorecard", "Stage", "Track",
     "Membership", "Organization", "OutboxMessage", "Question", "Registration", "Scan", "User",
     "db", "registration_sessions",
 ]

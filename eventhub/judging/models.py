@@ -49,6 +49,16 @@ class ScorecardStatus(enum.StrEnum):
     submitted = "submitted"
 
 
+class StagePhase(enum.StrEnum):
+    """Where the live roadshow (路演) of a round stands."""
+
+    idle = "idle"  # nobody on stage
+    ready = "ready"  # an entry is on stage, its pitch not started
+    pitch = "pitch"  # the pitch clock runs (or is paused)
+    qa = "qa"  # the Q&A clock runs (or is paused)
+    scoring = "scoring"  # time is up; judges finish their scorecards
+
+
 class Track(Base):
     """A track (组别 / 行业) of a contest; entries are ranked within their track."""
 
@@ -64,6 +74,19 @@ class Track(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[Event] = relationship()
+
+
+class ContestSettings(Base):
+    """Contest-wide settings of an event: the window in which team leaders submit entries."""
+
+    __tablename__ = "contest_settings"
+
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    entries_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    entries_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Entry(Base):
@@ -88,7 +111,14 @@ class Entry(Base):
     )
     #: ``[{"name": "张三", "role": "CEO"}, ...]``
     members: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    #: The attachment (a business plan PDF): its stored file name under the upload folder
+    #: (random, never the uploader's), the name it was uploaded as, its size and media type.
+    attachment_key: Mapped[str | None] = mapped_column(sa.String(64))
+    attachment_name: Mapped[str] = mapped_column(sa.String(NAME_MAX), default="")
+    attachment_size: Mapped[int | None]
+    attachment_type: Mapped[str] = mapped_column(sa.String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     track: Mapped[Track] = relationship()
     leader: Mapped[User | None] = relationship()
@@ -216,6 +246,8 @@ class RoundEntry(Base):
     entry_id: Mapped[int] = mapped_column(
         sa.ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    #: Order of appearance on stage (出场顺序, often drawn by lot); None: not set.
+    position: Mapped[int | None]
 
 
 class Assignment(Base):
@@ -265,3 +297,33 @@ class Scorecard(Base):
     version: Mapped[int] = mapped_column(default=1)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Stage(Base):
+    """The live roadshow of a round: the entry on stage and its pitch and Q&A clocks.
+
+    A clock is ``elapsed_ms`` already run plus, while ``running``, the time since
+    ``phase_started_at``; every change bumps ``version`` so screens know to redraw.
+    """
+
+    __tablename__ = "stages"
+
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    entry_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("entries.id", ondelete="SET NULL"), index=True
+    )
+    phase: Mapped[StagePhase] = mapped_column(
+        sa.Enum(StagePhase, native_enum=False, length=16), default=StagePhase.idle
+    )
+    pitch_seconds: Mapped[int] = mapped_column(default=480)
+    qa_seconds: Mapped[int] = mapped_column(default=300)
+    running: Mapped[bool] = mapped_column(default=False)
+    phase_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    elapsed_ms: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    round: Mapped[Round] = relationship()
+    entry: Mapped[Entry | None] = relationship()

@@ -84,6 +84,10 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.checkin.dashboard_views import bp as checkin_dashboard_bp
     from eventhub.checkin.views import bp as checkin_bp
     from eventhub.events.views import bp as events_bp
+    from eventhub.judging.admin_views import bp as contest_admin_bp
+    from eventhub.judging.entry_views import bp as judging_entries_bp
+    from eventhub.judging.report_views import bp as judging_reports_bp
+    from eventhub.judging.roadshow_views import bp as roadshow_bp
     from eventhub.judging.views import bp as judging_bp
     from eventhub.orgs.views import bp as orgs_bp
     from eventhub.registrations.privacy_views import bp as privacy_bp
@@ -97,6 +101,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(checkin_dashboard_bp)
     app.register_blueprint(judging_bp)
+    app.register_blueprint(contest_admin_bp)
+    app.register_blueprint(judging_entries_bp)
+    app.register_blueprint(judging_reports_bp)
+    app.register_blueprint(roadshow_bp)
     init_api(app)
 
 

@@ -12,7 +12,16 @@ api.ERROR_SCHEMA = ErrorSchema
 
 
 def init_api(app: Flask) -> None:
-    from eventhub.api import accounts, checkin, events, judging, orgs, registrations
+    from eventhub.api import (
+        accounts,
+        checkin,
+        entries,
+        events,
+        judging,
+        orgs,
+        registrations,
+        roadshow,
+    )
     from eventhub.api.common import IdConverter, protect_api
     from eventhub.extensions import csrf
 
@@ -25,7 +34,7 @@ def init_api(app: Flask) -> None:
         api.spec.components.security_scheme(
             "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token."}
         )
-    for module in (accounts, orgs, events, registrations, checkin, judging):
+    for module in (accounts, orgs, events, registrations, checkin, judging, entries, roadshow):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         app.before_request_funcs.setdefault(module.blp.name, []).append(protect_api)

@@ -43,6 +43,7 @@ from eventhub.judging.models import (
     ScorecardStatus,
     Track,
 )
+from eventhub.judging.signals import round_changed, scorecard_saved
 
 TEXT_MAX = 10_000
 MEMBERS_MAX = 50
@@ -622,6 +623,7 @@ def _set_status(actor: User, round_: Round, status: RoundStatus, **extra: Any) -
     audit.record(f"round.{extra.pop('verb', status.value)}", round_, actor=actor,
                  event_id=round_.event_id, before={"status": before},
                  after={"status": status.value, **extra})
+    round_changed.send(event_id=round_.event_id, round_id=round_.id)
 
 
 @transactional
@@ -1127,6 +1129,9 @@ def save_scorecard(
         before=before,
         after={"round_id": round_.id, "entry_id": entry.id, "scores": card.scores,
                "comment": card.comment, "status": card.status.value, "version": card.version},
+    )
+    scorecard_saved.send(
+        event_id=round_.event_id, round_id=round_.id, entry_id=entry.id, submitted=submit
     )
     return card
 

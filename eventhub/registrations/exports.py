@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -84,10 +85,15 @@ def table(event: Event) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
+def csv_bytes(
+    header: list[str], rows: list[list[Any]], title_lines: Sequence[str] = ()
+) -> bytes:
+    """A CSV file Excel opens right: UTF-8 with a BOM, cells guarded against formulas;
+    ``title_lines`` (one cell each) go above the header."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
+    writer.writerows([[_safe_cell(line)] for line in title_lines])
+    writer.writerow([_safe_cell(v) for v in header])
     writer.writerows([[_safe_cell(v) for v in row] for row in rows])
     # The BOM makes Excel read UTF-8, so Chinese shows correctly.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -100,20 +106,37 @@ def _safe_cell(value: Any) -> Any:
     return value
 
 
-def _xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
+def xlsx_bytes(
+    title: str,
+    header: list[str],
+    rows: list[list[Any]],
+    title_lines: Sequence[str] = (),
+    number_format: str | None = None,
+) -> bytes:
+    """An Excel workbook of one sheet named ``title``: ``title_lines`` on top, then the bold
+    header, frozen; cells guarded against formulas; float cells shown with ``number_format``
+    (e.g. ``0.0000``) when given."""
     workbook = Workbook(write_only=False)
     sheet = workbook.active
     sheet.title = title[:31] or "registrations"
-    sheet.append(header)
-    for cell in sheet[1]:
+    for line in title_lines:
+        sheet.append([_safe_cell(line)])
+        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+    sheet.append([_safe_cell(v) for v in header])
+    header_row = sheet.max_row
+    for cell in sheet[header_row]:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([_safe_cell(v) for v in row])
+        if number_format:
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, float):
+                    cell.number_format = number_format
     for index, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(
             max(len(str(name)) * 2, 10), 40
         )
-    sheet.freeze_panes = "A2"
+    sheet.freeze_panes = f"A{header_row + 1}"
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -128,7 +151,9 @@ def export(actor: User, event: Event, fmt: str) -> tuple[bytes, str, str]:
     if not permissions.can_manage_event(actor, event):
         raise NotAllowed()
     header, rows = table(event)
-    data = _csv(header, rows) if fmt == "csv" else _xlsx(_("Registrations"), header, rows)
+    data = (
+        csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes(_("Registrations"), header, rows)
+    )
     audit.record(
         "registrations.exported",
         event,

@@ -1,0 +1,103 @@
+"""A cheap version of some live state that every web worker sees alike (live pages poll it as
+their ETag and get ``304`` from the version alone while nothing changed).
+
+Without Redis the version is a digest of what a `LiveVersion`'s ``db_state`` reads from the
+database (counts and maxima, in one statement). With ``REDIS_URL`` it is a counter per object,
+bumped after the commit of every change that matters (`LiveVersion.bump_after_commit` from a
+signal handler, so a rolled-back change bumps nothing); if Redis cannot be reached, the
+database answers.
+
+Both versions also carry the current minute, so changes nobody signals (a Redis bump lost, a
+row edited elsewhere) show within a minute at the latest.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+
+from eventhub.database import after_commit
+
+log = logging.getLogger(__name__)
+
+#: Seconds after which a version changes even if nothing signalled a change.
+REFRESH_SECONDS = 60
+#: Redis keys expire when an object has been quiet this long (the count starts over: fine,
+#: the minute in the version keeps old ETags from matching).
+KEY_TTL_SECONDS = 14 * 24 * 3600
+#: Give up on Redis quickly: the database can always answer.
+REDIS_TIMEOUT_SECONDS = 0.5
+
+_clients: dict[str, Any] = {}
+
+
+def redis_client() -> Any | None:
+    """A client for ``REDIS_URL`` (one per URL and process), or None when not configured."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    client = _clients.get(url)
+    if client is None:
+        from redis import Redis
+
+        client = Redis.from_url(
+            url,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+        _clients[url] = client
+    return client
+
+
+class LiveVersion:
+    """The version of one kind of live state (``name``), per object id.
+
+    ``db_state(object_id)`` returns a tuple that changes whenever the state does; it is the
+    version when Redis is not configured (or unreachable).
+    """
+
+    def __init__(self, name: str, db_state: Callable[[int], tuple[Any, ...]]) -> None:
+        self.name = name
+        self.db_state = db_state
+
+    def redis_key(self, object_id: int) -> str:
+        prefix = current_app.config.get("LIVE_KEY_PREFIX", "eventhub:")
+        return f"{prefix}{self.name}:{object_id}"
+
+    def bump(self, object_id: int) -> None:
+        """Tell every worker that the object's state changed (a no-op without Redis)."""
+        client = redis_client()
+        if client is None:
+            return
+        key = self.redis_key(object_id)
+        try:
+            with client.pipeline() as pipe:
+                pipe.incr(key)
+                pipe.expire(key, KEY_TTL_SECONDS)
+                pipe.execute()
+        except Exception:  # Redis down: pages catch up within REFRESH_SECONDS.
+            log.warning("could not bump %s of %s", self.name, object_id, exc_info=True)
+
+    def bump_after_commit(self, object_id: int) -> None:
+        """`bump` once the current unit of work commits (nothing when it rolls back)."""
+        if current_app.config.get("REDIS_URL"):
+            after_commit(functools.partial(self.bump, object_id))
+
+    def version(self, object_id: int) -> str:
+        """Equal strings mean the live state is the same."""
+        slot = int(time.time() // REFRESH_SECONDS)
+        client = redis_client()
+        if client is not None:
+            try:
+                counter = client.get(self.redis_key(object_id))
+                return f"r{int(counter or 0)}.{slot}"
+            except Exception:
+                log.warning("Redis unreachable; reading %s from the database", self.name)
+        state = repr(self.db_state(object_id)).encode()
+        return f"d{hashlib.blake2b(state, digest_size=8).hexdigest()}.{slot}"

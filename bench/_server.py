@@ -61,6 +61,7 @@ def gunicorn(url: str, workers: int = 2):
         "SESSION_COOKIE_SECURE": "false",
         "SECRET_KEY": "bench-secret",
     }
+    global _server_pid
     process = subprocess.Popen(
         [
             sys.executable,
@@ -95,10 +96,59 @@ def gunicorn(url: str, workers: int = 2):
                 time.sleep(0.1)
         else:
             raise RuntimeError("gunicorn did not start")
+        _server_pid = process.pid
         yield port
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+_server_pid: int | None = None
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # fields from the state on
+
+
+def _cpu(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used."""
+    total = 0
+    for pid in pids:
+        fields = _stat(pid)
+        if fields is not None:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICKS
+
+
+def _pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def server_cpu() -> float:
+    """CPU seconds used so far by the running gunicorn (its master and workers)."""
+    if _server_pid is None:
+        return 0.0
+    workers = [pid for pid in _pids() if (_stat(pid) or ["", ""])[1] == str(_server_pid)]
+    return _cpu([_server_pid, *workers])
+
+
+def database_cpu(url: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving ``url``'s database."""
+    name = sa.engine.make_url(url).database
+    pids = []
+    for pid in _pids():
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if command.startswith(b"postgres: ") and f" {name} ".encode() in command:
+            pids.append(pid)
+    return _cpu(pids)
 
 
 _local = threading.local()

@@ -8,9 +8,12 @@ all submitted), then
   and prints the time each answer took;
 - has 10 judges save scorecards of a second, open round at once (a draft, then the same card
   again with its version, as a tablet's autosave does), printing saves/s and latency
-  percentiles.
+  percentiles, and the CPU time a save took in the server and in PostgreSQL (steadier
+  than the latencies on a busy machine).
 
-    python bench/judging.py [--entries 1000] [--judges-per-entry 7] [--repeat 5]
+    python bench/judging.py [--entries 1000] [--judges-per-entry 7] [--repeat 5] [--quick]
+
+``--quick``: 200 entries and 2 repeats for the results (the saves are as many as always).
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._server import (  # noqa: E402
     DEFAULT_URL,
+    database_cpu,
     fresh_database,
     gunicorn,
     percentile,
     print_table,
     request,
     run_load,
+    server_cpu,
 )
 
 METHODS = ("mean", "trimmed_mean", "median", "zscore")
@@ -110,7 +115,8 @@ def prepare(url: str, entries: int, per_entry: int) -> dict:
                 db.session.add(Scorecard(round_id=scored.id, judge_id=judge.id,
                                          entry_id=entry.id, scores=scores, status="submitted",
                                          version=2, submitted_at=now))
-        # The open round: each of 10 judges has 100 entries of their own to save.
+        # The open round: each of 10 judges has 100 entries of their own to save (fewer
+        # entries than that: judges share entries, never cards).
         db.session.add_all(RoundEntry(round_id=live.id, entry_id=e.id) for e in rows)
         savers = []
         for s in range(SAVERS):
@@ -118,7 +124,8 @@ def prepare(url: str, entries: int, per_entry: int) -> dict:
             token = f"eh_bench_judge_{uuid.uuid4().hex}"
             db.session.add(ApiToken(user_id=judge.user_id, digest=token_digest(token),
                                     prefix=token[:10]))
-            mine = rows[s * CARDS_PER_SAVER:(s + 1) * CARDS_PER_SAVER]
+            mine = [rows[(s * CARDS_PER_SAVER + i) % len(rows)]
+                    for i in range(min(CARDS_PER_SAVER, len(rows)))]
             db.session.add_all(Assignment(round_id=live.id, judge_id=judge.id, entry_id=e.id)
                                for e in mine)
             savers.append((token, [e.id for e in mine]))
@@ -137,7 +144,11 @@ def main() -> None:
     parser.add_argument("--judges-per-entry", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--quick", action="store_true",
+                        help="200 entries, 2 repeats of the results (the saves as always)")
     args = parser.parse_args()
+    if args.quick:
+        args.entries, args.repeat = 200, 2
 
     fresh_database(args.database_url)
     data = prepare(args.database_url, args.entries, args.judges_per_entry)
@@ -177,18 +188,22 @@ def main() -> None:
                 out.append((status, seconds))
             return out
 
+        cpu = server_cpu(), database_cpu(args.database_url)
         per_judge, seconds = run_load(data["savers"], judge_saves, SAVERS)
+        cpu = server_cpu() - cpu[0], database_cpu(args.database_url) - cpu[1]
         saves = [s for judge in per_judge for s in judge]
         failures += sum(1 for status, _ in saves if status != 200)
         ms = [s * 1000 for _, s in saves]
         save_rows.append([SAVERS, len(saves), f"{len(saves) / seconds:.0f}",
                           f"{percentile(ms, 50):.1f}", f"{percentile(ms, 95):.1f}",
-                          f"{percentile(ms, 99):.1f}"])
+                          f"{percentile(ms, 99):.1f}", f"{cpu[0] * 1000 / len(saves):.1f}",
+                          f"{cpu[1] * 1000 / len(saves):.1f}"])
 
     print(f"judging: {args.entries} entries x {args.judges_per_entry} judges x {len(RUBRIC)} "
           "criteria, gunicorn workers=2, PostgreSQL")
     print_table(["method", "entries", "scorecards", "median ms", "max ms"], results_rows)
-    print_table(["concurrency", "saves", "saves/s", "p50 ms", "p95 ms", "p99 ms"], save_rows)
+    print_table(["concurrency", "saves", "saves/s", "p50 ms", "p95 ms", "p99 ms",
+                 "server CPU ms/save", "PostgreSQL CPU ms/save"], save_rows)
     if failures:
         print(f"{failures} unexpected answers")
     sys.exit(1 if failures else 0)

@@ -76,6 +76,17 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
 
+    #: Contest entries: attachments (business plan PDFs) are kept in UPLOAD_FOLDER (default:
+    #: instance/uploads); one may be at most ENTRY_ATTACHMENT_MAX_BYTES, below
+    #: MAX_CONTENT_LENGTH so the form around it fits in one request.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or None
+    ENTRY_ATTACHMENT_MAX_BYTES = int(
+        os.environ.get("ENTRY_ATTACHMENT_MAX_BYTES") or 15 * 1024 * 1024
+    )
+    #: Bulk import of entries (CSV or XLSX): the largest file and the most rows at a time.
+    ENTRY_IMPORT_MAX_BYTES = int(os.environ.get("ENTRY_IMPORT_MAX_BYTES") or 5 * 1024 * 1024)
+    ENTRY_IMPORT_MAX_ROWS = int(os.environ.get("ENTRY_IMPORT_MAX_ROWS") or 5000)
+
     #: flask-smorest: the OpenAPI document lives at /api/v1/openapi.json.
     API_TITLE = "eventhub"
     API_VERSION = "v1"

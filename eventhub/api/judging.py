@@ -39,12 +39,15 @@ from eventhub.api.events import managed_event
 from eventhub.database import db
 from eventhub.errors import NotAllowed, NotFound
 from eventhub.events.models import Event
-from eventhub.judging import services
+from eventhub.judging import services, setup
 from eventhub.judging.models import (
     Aggregation,
     Assignment,
+    ConflictOfInterest,
     ConflictSource,
+    Criterion,
     Entry,
+    Judge,
     Round,
     RoundStatus,
 )
@@ -224,6 +227,17 @@ class RoundEntriesInSchema(StrictSchema):
     entry_ids = ma.fields.List(
         IdField(), metadata={"description": "Omitted: every entry of the contest."}
     )
+    from_round_id = IdField(
+        metadata={"description": "Instead of `entry_ids`: the entries advanced from this "
+                                 "earlier round (closed or published), by its own method and "
+                                 "rule."}
+    )
+
+    @ma.validates_schema
+    def _one_source(self, data: dict, **kwargs: Any) -> None:
+        if "entry_ids" in data and "from_round_id" in data:
+            raise ma.ValidationError(N_("Give either entry_ids or from_round_id."),
+                                     "from_round_id")
 
 
 class RoundEntriesSchema(ma.Schema):
@@ -675,8 +689,12 @@ def add_criterion(data: dict, round_id: int) -> object:
 @authenticated
 @blp.arguments(RoundEntriesInSchema)
 def set_round_entries(data: dict, round_id: int) -> dict:
-    """Choose the entries taking part (default: every entry of the contest)."""
+    """Choose the entries taking part (default: every entry of the contest), or with
+    `from_round_id` those advanced from an earlier round."""
     round_ = managed_round(round_id)
+    if "from_round_id" in data:
+        entries = setup.take_advanced_entries(require_user(), round_, data["from_round_id"])
+        return {"entry_ids": [e.id for e in entries]}
     entries = services.set_round_entries(require_user(), round_, data.get("entry_ids"))
     return {"entry_ids": [e.id for e in entries]}
 
@@ -886,3 +904,112 @@ def statistics(args: dict, round_id: int) -> dict:
     deviation from the panel; scorecards with |z| > 2 against the entry's other totals; each
     entry's spread; Kendall's W per track; assigned scorecards not submitted yet."""
     return services.round_statistics(managed_round(round_id), args.get("max_spread"))
+
+
+# Setup after the first draft: round settings, rubric lines, judges, conflicts ---------------
+
+
+class RoundPatchSchema(StrictSchema):
+    name = Str()
+    aggregation = ma.fields.Enum(Aggregation)
+    advance_top_n = Int(allow_none=True, validate=ma.validate.Range(min=1, max=100_000))
+    advance_top_percent = Num(allow_none=True, metadata={"description": "0 < p ≤ 100."})
+    advance_threshold = Num(allow_none=True, metadata={"description": "A score 0-100."})
+    anonymous = Bool()
+    opens_at = Time(allow_none=True)
+    closes_at = Time(allow_none=True)
+
+
+class CriterionPatchSchema(StrictSchema):
+    name = Str()
+    max_points = Num()
+    weight = Num(metadata={"description": "The weights of a round may not exceed 100."})
+    description = Str(max_length=TEXT_MAX)
+
+
+class JudgePatchSchema(StrictSchema):
+    institution = Str()
+    expertise = ma.fields.List(Str(), metadata={"description": "Tags; matched to track names."})
+
+
+@blp.route("/rounds/<id:round_id>", methods=["PATCH"])
+@blp.response(200, RoundSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(RoundPatchSchema)
+def update_round(data: dict, round_id: int) -> object:
+    """Change a round's settings (what is left out stays). The name at any time; the method,
+    advancement rule and `anonymous` only while it is a draft (409 `round_not_draft`); the
+    window while draft or open (409 `round_closed`). Naming any advancement rule replaces
+    the rule (the others become null)."""
+    round_ = managed_round(round_id)
+    return setup.update_round(require_user(), round_, setup.round_info(round_, **data))
+
+
+def _managed_criterion(criterion_id: int) -> Criterion:
+    criterion = get_or_404(Criterion, criterion_id)
+    managed_round(criterion.round_id)
+    return criterion
+
+
+@blp.route("/criteria/<id:criterion_id>", methods=["PATCH"])
+@blp.response(200, CriterionSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(CriterionPatchSchema)
+def update_criterion(data: dict, criterion_id: int) -> object:
+    """Change a line of a draft round's rubric (409 `round_not_draft` once open); the
+    weights may not exceed 100 in all."""
+    return setup.update_criterion(require_user(), _managed_criterion(criterion_id), **data)
+
+
+@blp.route("/criteria/<id:criterion_id>", methods=["DELETE"])
+@blp.response(204)
+@doc_errors(blp, 401, 403, 404, 409)
+@secured(blp)
+@authenticated
+def delete_criterion(criterion_id: int) -> None:
+    """Take a line out of a draft round's rubric (409 `round_not_draft` once open)."""
+    setup.delete_criterion(require_user(), _managed_criterion(criterion_id))
+
+
+def _managed_judge(judge_id: int) -> Judge:
+    judge = get_or_404(Judge, judge_id)
+    managed_event(judge.event_id)
+    return judge
+
+
+@blp.route("/judges/<id:judge_id>", methods=["PATCH"])
+@blp.response(200, JudgeSchema)
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(JudgePatchSchema)
+def update_judge(data: dict, judge_id: int) -> object:
+    """Change a judge's institution (automatic conflicts follow it) and expertise tags."""
+    return setup.update_judge(require_user(), _managed_judge(judge_id), **data)
+
+
+@blp.route("/judges/<id:judge_id>", methods=["DELETE"])
+@blp.response(204)
+@doc_errors(blp, 401, 403, 404, 409)
+@secured(blp)
+@authenticated
+def remove_judge(judge_id: int) -> None:
+    """Take a judge off the contest with their assignments, drafts and declared conflicts;
+    409 `judge_has_scores` once they have submitted a scorecard."""
+    setup.remove_judge(require_user(), _managed_judge(judge_id))
+
+
+@blp.route("/conflicts/<id:conflict_id>", methods=["DELETE"])
+@blp.response(204)
+@doc_errors(blp, 401, 403, 404)
+@secured(blp)
+@authenticated
+def withdraw_conflict(conflict_id: int) -> None:
+    """Withdraw a declared conflict of interest (organizers; audited)."""
+    conflict = get_or_404(ConflictOfInterest, conflict_id)
+    _managed_judge(conflict.judge_id)
+    setup.withdraw_conflict(require_user(), conflict)

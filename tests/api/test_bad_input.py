@@ -187,6 +187,22 @@ ENDPOINTS = [
              ids=("open_round", "entry")),
     Endpoint("unassign", "DELETE", "/api/v1/assignments/{spare_assignment}",
              ids=("spare_assignment",)),
+    Endpoint("update_round", "PATCH", "/api/v1/rounds/{rubric_round}",
+             {"name": "初赛（修订）", "aggregation": "median", "advance_top_n": 2,
+              "anonymous": True, "opens_at": "2030-05-18T09:30:00+08:00",
+              "closes_at": "2030-05-19T17:00:00+08:00"},
+             strings=("name", "aggregation"), ints=("advance_top_n",), bools=("anonymous",),
+             times=("opens_at", "closes_at"), ids=("rubric_round",)),
+    Endpoint("update_criterion", "PATCH", "/api/v1/criteria/{criterion}",
+             {"name": "市场", "max_points": 20, "weight": 30, "description": "说明"},
+             strings=("name", "description"), ids=("criterion",)),
+    Endpoint("delete_criterion", "DELETE", "/api/v1/criteria/{spare_criterion}",
+             ids=("spare_criterion",)),
+    Endpoint("update_judge", "PATCH", "/api/v1/judges/{judge2}",
+             {"institution": "东北大学", "expertise": ["医疗"]}, strings=("institution",),
+             ids=("judge2",)),
+    Endpoint("remove_judge", "DELETE", "/api/v1/judges/{spare_judge}", ids=("spare_judge",)),
+    Endpoint("withdraw_conflict", "DELETE", "/api/v1/conflicts/{conflict}", ids=("conflict",)),
     # Last: its valid body deletes the acting admin.
     Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
              strings=("password",)),
@@ -277,6 +293,7 @@ def world(org, owner, staff, admin, event):
     checkin = checkin_services.scan(admin, door, guests[0].ticket_code, "seed-scan-1")
     ticket = guests[1].ticket_code
     contest = _contest_world(org, owner, admin)
+    contest.update(_contest_setup_world(contest, owner))
     return {**contest,
             "org": org, "event": event, "draft": draft, "session": session, "token": token,
             "membership": membership, "form_event": form_event, "open_event": open_event,
@@ -398,3 +415,16 @@ def test_deeply_nested_json_is_a_clean_4xx(api, admin, org, depth):
     response = api(admin).post("/api/v1/orgs", data=raw, content_type="application/json")
     assert_error(response, response.status_code)
     assert 400 <= response.status_code < 500
+
+
+def _contest_setup_world(contest: dict, owner) -> dict:
+    """For the setup endpoints: a rubric line to change and one to delete, a judge to remove
+    and a declared conflict to withdraw."""
+    from eventhub.judging import services as judging
+
+    spare_judge = factories.judge(contest["contest"])
+    conflict, _ = judging.declare_conflict(owner, contest["contest"], spare_judge.id,
+                                           contest["entry"].id, "同事")
+    return {"criterion": contest["rubric_round"].criteria[0],
+            "spare_criterion": contest["to_open"].criteria[2],
+            "spare_judge": spare_judge, "conflict": conflict}

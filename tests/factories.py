@@ -133,3 +133,23 @@ def rubric_round(actor, event, criteria=((10, 40), (20, 35), (5, 25)), **info):
     if not draft:
         judging.open_round(actor, round_)
     return round_
+
+
+def roadshow(actor, event, judges=5, entries=3, aggregation="trimmed_mean", **info):
+    """A final (决赛路演) of ``entries`` entries in one track, every one of ``judges`` judges
+    (institutions 机构1..) assigned to every entry, open, with one criterion of 100 points
+    (a scorecard's total is its score). Returns (round, entries, judges)."""
+    from eventhub.judging import services as judging
+
+    track = judging.create_track(actor, event, info.pop("track", "科技创新组"))
+    made = [judging.create_entry(actor, event, judging.EntryInfo(
+                title=f"路演项目{i + 1}", track_id=track.id, team_name=f"团队{i + 1}",
+                institution=f"大学{i + 1}"))
+            for i in range(entries)]
+    panel = [judge(event, institution=f"机构{i + 1}") for i in range(judges)]
+    round_ = rubric_round(actor, event, criteria=((100, 100),), name=info.pop("name", "决赛路演"),
+                          aggregation=aggregation, **info)
+    for j in panel:
+        for e in made:
+            judging.assign(actor, round_, j.id, e.id)
+    return round_, made, panel

@@ -378,6 +378,16 @@ class ResultsArgsSchema(ma.Schema):
     )
 
 
+class ResultCriterionAverageSchema(ma.Schema):
+    criterion_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    average = ma.fields.Float(
+        allow_none=True, required=True,
+        metadata={"description": "Mean raw points over the valid scorecards (4 decimals); "
+                                 "null without any."},
+    )
+
+
 class ResultEntrySchema(ma.Schema):
     entry_id = ma.fields.Integer(required=True)
     title = ma.fields.String(required=True)
@@ -385,6 +395,10 @@ class ResultEntrySchema(ma.Schema):
     rank = ma.fields.Integer(allow_none=True, required=True)
     n_scores = ma.fields.Integer(required=True)
     advances = ma.fields.Boolean(required=True)
+    criteria = ma.fields.List(
+        ma.fields.Nested(ResultCriterionAverageSchema),
+        metadata={"description": "Per criterion of the rubric, in its order."},
+    )
 
 
 class ResultTrackSchema(ma.Schema):

@@ -1294,7 +1294,8 @@ def _scoring_input(round_: Round) -> tuple[list[Any], list[Track], list[sa.Row],
 def round_results(round_: Round, method: str) -> dict[str, Any]:
     """API.md's results of a round by ``method``: per track (in the contest's order), each
     entry taking part with its score (4 decimals), competition rank, number of valid
-    scorecards and whether it advances (JUDGING.md; computed by `scoring.results`)."""
+    scorecards and whether it advances (JUDGING.md; computed by `scoring.results`), and per
+    criterion of the rubric the mean raw points over those scorecards."""
     criteria, tracks, entries, cards = _scoring_input(round_)
     rule = None
     if round_.advance_top_n is not None:
@@ -1312,6 +1313,7 @@ def round_results(round_: Round, method: str) -> dict[str, Any]:
     )
     titles = {e.id: e.title for e in entries}
     names = {t.id: t.name for t in tracks}
+    rubric = [(str(c.id), c.id, c.name) for c in round_.criteria]
     return {
         "method": method,
         "tracks": [
@@ -1326,6 +1328,13 @@ def round_results(round_: Round, method: str) -> dict[str, Any]:
                         "rank": r.rank,
                         "n_scores": r.n_scores,
                         "advances": r.advances,
+                        # Mean raw points per criterion over the valid cards (None without).
+                        "criteria": [
+                            {"criterion_id": cid, "name": name,
+                             "average": float(r.criterion_averages[key])
+                             if key in r.criterion_averages else None}
+                            for key, cid, name in rubric
+                        ],
                     }
                     for r in lines
                 ],

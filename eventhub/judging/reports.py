@@ -1,0 +1,469 @@
+"""Organizers' reports of a contest round: the results table (per-criterion averages, the unit
+and the masked name of each entry's leader), its CSV, Excel and PDF (成绩表) exports, the judge
+statistics page's figures and an entry's audit trail.
+
+Every number comes from `services.round_results` / `services.round_statistics` (and so from
+`scoring`); nothing here computes a score."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from xml.sax.saxutils import escape
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from eventhub import audit, permissions
+from eventhub.accounts.models import User
+from eventhub.audit import AuditEntry
+from eventhub.checkin.badges import FONT
+from eventhub.database import db, transactional, utcnow
+from eventhub.errors import NotAllowed
+from eventhub.events.models import Event
+from eventhub.formatting import format_when
+from eventhub.judging import services
+from eventhub.judging.models import Criterion, Entry, Judge, Round, RoundStatus
+from eventhub.registrations.exports import MIMETYPES as SHEET_MIMETYPES
+from eventhub.registrations.exports import csv_bytes, xlsx_bytes
+
+FORMATS = ("csv", "xlsx", "pdf")
+MIMETYPES = {**SHEET_MIMETYPES, "pdf": "application/pdf"}
+
+#: The aggregation methods in words, for the files' headings (JUDGING.md section 3).
+METHOD_WORDS = {
+    "mean": _l("Mean of the judges' totals"),
+    "trimmed_mean": _l("Highest and lowest totals dropped, the rest averaged"),
+    "median": _l("Median of the judges' totals"),
+    "zscore": _l("Judges' totals made comparable (z-scores), then averaged"),
+}
+
+#: Audit verbs as organizers read them on an entry's trail (unknown verbs are shown as they are).
+ACTION_LABELS = {
+    "entry.created": _l("Entry created"),
+    "entry.updated": _l("Entry edited"),
+    "entry.deleted": _l("Entry deleted"),
+    "assignment.created": _l("Judge assigned"),
+    "assignment.removed": _l("Judge unassigned"),
+    "conflict.declared": _l("Conflict of interest declared"),
+    "conflict.withdrawn": _l("Conflict of interest withdrawn"),
+    "scorecard.saved": _l("Scorecard saved as a draft"),
+    "scorecard.submitted": _l("Scorecard submitted"),
+    "scorecard.reopened": _l("Scorecard reopened"),
+    "round.created": _l("Round created"),
+    "round.updated": _l("Round edited"),
+    "round.open": _l("Round opened"),
+    "round.closed": _l("Round closed"),
+    "round.reopened": _l("Round reopened"),
+    "round.published": _l("Results published"),
+    "round.entries_set": _l("Entries of the round chosen"),
+    "round.entries_advanced": _l("Advancing entries moved on"),
+}
+
+#: Entries of an audit trail per page.
+AUDIT_PAGE_SIZE = 50
+
+#: Spread of totals (points of 100) above which the statistics page flags an entry by default.
+DEFAULT_MAX_SPREAD = 20.0
+
+
+# Results ----------------------------------------------------------------------------------
+
+
+def mask_name(name: str | None) -> str:
+    """张三 -> 张*: what published results and exports show of a team leader."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(len(name) - 1, 1)
+
+
+def leader_name(entry: Entry) -> str:
+    """The leader's name: the linked account's, else the first team member's."""
+    if entry.leader is not None:
+        return entry.leader.name
+    members = entry.members or []
+    return members[0].get("name", "") if members else ""
+
+
+@dataclass
+class ResultRow:
+    entry_id: int
+    rank: int | None
+    title: str
+    team: str
+    institution: str
+    leader: str  # masked
+    score: float | None
+    n_scores: int
+    advances: bool
+    #: Mean raw points per criterion of the rubric (None without valid scorecards).
+    averages: list[float | None]
+
+
+@dataclass
+class ResultTrack:
+    track_id: int
+    name: str
+    rows: list[ResultRow] = field(default_factory=list)
+
+
+@dataclass
+class ResultsTable:
+    round: Round
+    method: str
+    criteria: list[Criterion]
+    tracks: list[ResultTrack]
+
+    @property
+    def rows(self) -> int:
+        return sum(len(t.rows) for t in self.tracks)
+
+
+def results_table(round_: Round, results: dict[str, Any]) -> ResultsTable:
+    """A round's ``results`` (`services.round_results`) with each entry's team, unit and masked
+    leader."""
+    ids = [row["entry_id"] for track in results["tracks"] for row in track["entries"]]
+    entries = {
+        e.id: e
+        for e in db.session.scalars(
+            sa.select(Entry).where(Entry.id.in_(ids or [0])).options(
+                sa.orm.joinedload(Entry.leader))
+        )
+    }
+    tracks = []
+    for track in results["tracks"]:
+        lines = ResultTrack(track["track_id"], track["name"])
+        for row in track["entries"]:
+            entry = entries[row["entry_id"]]
+            lines.rows.append(ResultRow(
+                entry_id=entry.id, rank=row["rank"], title=row["title"], team=entry.team_name,
+                institution=entry.institution, leader=mask_name(leader_name(entry)),
+                score=row["score"], n_scores=row["n_scores"], advances=row["advances"],
+                averages=[c["average"] for c in row["criteria"]],
+            ))
+        tracks.append(lines)
+    return ResultsTable(round_, results["method"], list(round_.criteria), tracks)
+
+
+def _title_lines(table: ResultsTable) -> list[str]:
+    round_ = table.round
+    return [
+        f"{round_.event.title} · {round_.name} · {_('Results')}",
+        f"{_('Aggregation method')}: {METHOD_WORDS[table.method]}",
+    ]
+
+
+def _sheet(table: ResultsTable) -> tuple[list[str], list[list[Any]]]:
+    """The header and rows of the CSV and Excel files: one row per entry in track and rank order."""
+    header = [
+        _("Track"), _("Rank"), _("Project"), _("Team"), _("Unit"), _("Leader"), _("Score"),
+        _("Scorecards"),
+    ] + [
+        _("%(criterion)s (average of %(max)s)", criterion=c.name, max=f"{c.max_points:g}")
+        for c in table.criteria
+    ] + [_("Advances")]
+    yes, no = _("Yes"), _("No")
+    rows = [
+        [track.name, row.rank, row.title, row.team, row.institution, row.leader, row.score,
+         row.n_scores, *row.averages, yes if row.advances else no]
+        for track in table.tracks
+        for row in track.rows
+    ]
+    return header, rows
+
+
+@transactional
+def export_results(
+    actor: User, round_: Round, method: str, fmt: str, now: datetime | None = None
+) -> tuple[bytes, str, str]:
+    """A round's results by ``method`` as ``csv``, ``xlsx`` or ``pdf`` (the 成绩表); return
+    (data, mimetype, filename). Organizers only, before and after publication; every export
+    is audited. Raises NotAllowed; ValueError for an unknown method or format."""
+    if not permissions.can_manage_event(actor, round_.event):
+        raise NotAllowed()
+    if method not in METHOD_WORDS or fmt not in FORMATS:
+        raise ValueError((method, fmt))
+    table = results_table(round_, services.round_results(round_, method))
+    if fmt == "pdf":
+        data = results_pdf(table, now or utcnow())
+    else:
+        header, rows = _sheet(table)
+        lines = _title_lines(table)
+        data = (
+            csv_bytes(header, rows, lines) if fmt == "csv"
+            else xlsx_bytes(_("Results"), header, rows, lines, number_format="0.0000")
+        )
+    audit.record(
+        "results.exported", round_, actor=actor, event_id=round_.event_id,
+        after={"format": fmt, "method": method, "rows": table.rows},
+    )
+    filename = f"results-{round_.event_id}-round-{round_.id}-{method}.{fmt}"
+    return data, MIMETYPES[fmt], filename
+
+
+# The PDF results sheet (成绩表) ------------------------------------------------------------
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, wordWrap="CJK")
+    return {
+        "title": ParagraphStyle("title", parent=body, fontSize=18, leading=24,
+                                alignment=TA_CENTER, spaceAfter=4 * mm),
+        "track": ParagraphStyle("track", parent=body, fontSize=13, leading=18,
+                                spaceBefore=5 * mm, spaceAfter=2 * mm),
+        "body": body,
+        "cell": ParagraphStyle("cell", parent=body, fontSize=9, leading=12),
+    }
+
+
+def _numbered_canvas(label: Any) -> type[Canvas]:
+    """A canvas that writes ``label(page, pages)`` at the foot of every page once the number of
+    pages is known (the pages are kept until `save`)."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self.setFont(FONT, 9)
+                self.setFillColor(colors.grey)
+                self.drawCentredString(A4[0] / 2, 10 * mm, label(number, len(self._pages)))
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def results_pdf(table: ResultsTable, now: datetime) -> bytes:
+    """The results sheet: title, method in words, date, notice period, a table per track, the
+    signature lines, "page x of y" at the foot."""
+    round_, event = table.round, table.round.event
+    styles = _styles()
+    story: list[Any] = [
+        Paragraph(escape(_("%(event)s %(round)s results sheet", event=event.title,
+                           round=round_.name)), styles["title"]),
+        Paragraph(escape(f"{_('Aggregation method')}: {METHOD_WORDS[table.method]}"),
+                  styles["body"]),
+        Paragraph(escape(f"{_('Date')}: {format_when(now, event.timezone)}"), styles["body"]),
+    ]
+    if round_.status == RoundStatus.published:
+        notice = _("Published.")
+        if round_.notice_ends_at:
+            notice += " " + _("Public notice until %(date)s.",
+                              date=format_when(round_.notice_ends_at, event.timezone))
+        story.append(Paragraph(escape(notice), styles["body"]))
+    else:
+        story.append(Paragraph(escape(_("Not published: only the organizers see these results.")),
+                               styles["body"]))
+    header = [_("Rank"), _("Project"), _("Unit"), _("Score"), _("Scorecards"), _("Advances")]
+    widths = [14 * mm, 62 * mm, 48 * mm, 22 * mm, 16 * mm, 18 * mm]
+    for track in table.tracks:
+        story.append(Paragraph(escape(track.name), styles["track"]))
+        data = [[Paragraph(escape(h), styles["cell"]) for h in header]]
+        for row in track.rows:
+            data.append([
+                "–" if row.rank is None else str(row.rank),
+                Paragraph(escape(row.title), styles["cell"]),
+                Paragraph(escape(row.institution), styles["cell"]),
+                "–" if row.score is None else f"{row.score:.4f}",
+                str(row.n_scores),
+                _("Yes") if row.advances else "",
+            ])
+        grid = Table(data, colWidths=widths, repeatRows=1)
+        grid.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), FONT, 9),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.96)),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("ALIGN", (0, 1), (0, -1), "CENTER"),
+            ("ALIGN", (3, 1), (4, -1), "RIGHT"),
+            ("ALIGN", (5, 1), (5, -1), "CENTER"),
+        ]))
+        story.append(grid)
+    line = "_" * 28
+    judges, supervisor, date = _("Judges' signatures"), _("Supervisor's signature"), _("Date")
+    signatures = Table(
+        [[f"{judges}: {line * 2}", ""], [f"{supervisor}: {line}", f"{date}: {line}"]],
+        colWidths=[100 * mm, 80 * mm],
+    )
+    signatures.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 10),
+                                    ("SPAN", (0, 0), (1, 0)),
+                                    ("TOPPADDING", (0, 0), (-1, -1), 10 * mm)]))
+    story.append(KeepTogether([Spacer(1, 8 * mm), signatures]))
+    out = io.BytesIO()
+    document = SimpleDocTemplate(
+        out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+        bottomMargin=18 * mm, title=f"{event.title} {round_.name}", creator="eventhub",
+    )
+    document.build(story, canvasmaker=_numbered_canvas(
+        lambda page, pages: _("Page %(page)d of %(pages)d", page=page, pages=pages)))
+    return out.getvalue()
+
+
+# Judge statistics ---------------------------------------------------------------------------
+
+
+def agreement_words(w: float | None) -> str:
+    """Kendall's W in plain words (the usual reading of its bands)."""
+    if w is None:
+        return _("Not defined: every judge of the track must score every entry.")
+    if w >= 0.7:
+        return _("Strong agreement")
+    if w >= 0.5:
+        return _("Moderate agreement")
+    if w >= 0.3:
+        return _("Weak agreement")
+    return _("Little or no agreement")
+
+
+def statistics_view(round_: Round, max_spread: float | None) -> dict[str, Any]:
+    """`services.round_statistics` with names and titles, for the organizers' page: judges
+    (with their missing scorecards), outliers by |z|, entries by spread (widest first), tracks
+    with Kendall's W in words, and the missing scorecards."""
+    stats = services.round_statistics(round_, max_spread)
+    titles = dict(db.session.execute(
+        sa.select(Entry.id, Entry.title).where(Entry.event_id == round_.event_id)).all())
+    names = dict(db.session.execute(
+        sa.select(Judge.id, User.name).join(User, User.id == Judge.user_id)
+        .where(Judge.event_id == round_.event_id)).all())
+    missing = Counter(m["judge_id"] for m in stats["missing"])
+    judges = [{**j, "missing": missing.get(j["judge_id"], 0)} for j in stats["judges"]]
+    seen = {j["judge_id"] for j in judges}
+    judges += [
+        {"judge_id": judge_id, "name": names.get(judge_id, ""), "n": 0, "mean": None,
+         "sd": None, "deviation": None, "missing": count}
+        for judge_id, count in missing.items() if judge_id not in seen
+    ]
+    return {
+        "judges": sorted(judges, key=lambda j: j["name"]),
+        "outliers": sorted(
+            ({**o, "name": names.get(o["judge_id"], ""), "title": titles.get(o["entry_id"], "")}
+             for o in stats["outliers"]),
+            key=lambda o: -abs(o["z"]),
+        ),
+        "entries": sorted(
+            ({**e, "title": titles.get(e["entry_id"], "")} for e in stats["entries"]),
+            key=lambda e: (e["spread"] is None, -(e["spread"] or 0), e["entry_id"]),
+        ),
+        "tracks": [{**t, "reading": agreement_words(t["kendall_w"])} for t in stats["tracks"]],
+        "missing": [
+            {**m, "name": names.get(m["judge_id"], ""), "title": titles.get(m["entry_id"], "")}
+            for m in stats["missing"]
+        ],
+    }
+
+
+# An entry's audit trail ---------------------------------------------------------------------
+
+
+@dataclass
+class ScoreChange:
+    criterion: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class AuditLine:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    label: str
+    round: str = ""
+    judge: str = ""
+    version: int | None = None
+    status: str = ""
+    scores: list[ScoreChange] = field(default_factory=list)
+    comment: tuple[str, str] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _entry_rows_filter(event: Event, entry: Entry) -> sa.ColumnElement[bool]:
+    """Audit rows about the entry: on it, naming it in their before/after, or a status change
+    of a round it takes part in."""
+    round_ids = [r.id for r in services.rounds_of(event)
+                 if entry.id in services.round_entry_ids(r)]
+    return sa.and_(
+        AuditEntry.event_id == entry.event_id,
+        sa.or_(
+            sa.and_(AuditEntry.object_type == Entry.__tablename__,
+                    AuditEntry.object_id == entry.id),
+            AuditEntry.after["entry_id"].as_integer() == entry.id,
+            AuditEntry.before["entry_id"].as_integer() == entry.id,
+            sa.and_(AuditEntry.object_type == Round.__tablename__,
+                    AuditEntry.object_id.in_(round_ids or [0]),
+                    AuditEntry.action.like("round.%")),
+        ),
+    )
+
+
+def entry_audit(event: Event, entry: Entry, page: int = 1) -> tuple[list[AuditLine], Any]:
+    """A page of the entry's audit trail, newest first, and its Flask-SQLAlchemy pagination: who
+    did what when, scorecards with their version and each criterion's score before and after
+    (by name), comments changed, judges by name."""
+    pagination = db.paginate(
+        sa.select(AuditEntry).where(_entry_rows_filter(event, entry))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
+        page=max(page, 1), per_page=AUDIT_PAGE_SIZE, error_out=False, count=True,
+    )
+    rows = list(pagination.items)
+    actors = dict(db.session.execute(
+        sa.select(User.id, User.name).where(User.id.in_({r.actor_id for r in rows} or {0}))).all())
+    rounds = {r.id: r for r in services.rounds_of(event)}
+    criteria = {str(c.id): c.name for r in rounds.values() for c in r.criteria}
+    judges = dict(db.session.execute(
+        sa.select(Judge.id, User.name).join(User, User.id == Judge.user_id)
+        .where(Judge.event_id == entry.event_id)).all())
+    lines = [_line(row, actors.get(row.actor_id), rounds, criteria, judges) for row in rows]
+    return lines, pagination
+
+
+def _line(row: AuditEntry, actor: str | None, rounds: dict[int, Round],
+          criteria: dict[str, str], judges: dict[int, str]) -> AuditLine:
+    before = row.before if isinstance(row.before, dict) else {}
+    after = row.after if isinstance(row.after, dict) else {}
+    both = {**before, **after}
+    round_id = row.object_id if row.object_type == Round.__tablename__ else both.get("round_id")
+    line = AuditLine(
+        id=row.id, at=row.at, actor=actor or "", action=row.action,
+        label=str(ACTION_LABELS.get(row.action, row.action)),
+        round=rounds[round_id].name if round_id in rounds else "",
+        judge=judges.get(both.get("judge_id"), "") if "judge_id" in both else "",
+    )
+    if row.object_type == "scorecards":
+        line.version = after.get("version")
+        line.status = after.get("status", "")
+        old, new = before.get("scores") or {}, after.get("scores") or {}
+        order = {key: i for i, key in enumerate(criteria)}
+        line.scores = [
+            ScoreChange(criteria.get(key, key), old.get(key), new.get(key))
+            for key in sorted({*old, *new}, key=lambda k: (order.get(k, len(order)), k))
+        ]
+        if before.get("comment", "") != after.get("comment", ""):
+            line.comment = (before.get("comment") or "", after.get("comment") or "")
+    else:
+        skip = {"round_id", "judge_id", "entry_id", "scores", "comment", "version"}
+        line.details = {k: v for k, v in after.items() if k not in skip}
+        if not line.details:
+            line.details = {k: v for k, v in before.items() if k not in skip}
+    return line

@@ -203,6 +203,15 @@ ENDPOINTS = [
              ids=("judge2",)),
     Endpoint("remove_judge", "DELETE", "/api/v1/judges/{spare_judge}", ids=("spare_judge",)),
     Endpoint("withdraw_conflict", "DELETE", "/api/v1/conflicts/{conflict}", ids=("conflict",)),
+    Endpoint("stage_action", "POST", "/api/v1/rounds/{open_round}/stage",
+             {"action": "show", "entry_id": "@entry", "pitch_seconds": 480, "qa_seconds": 420},
+             strings=("action",), ints=("entry_id", "pitch_seconds", "qa_seconds", "version"),
+             ids=("open_round",)),
+    # After set_round_entries: the draft round's only entry is ``entry``.
+    Endpoint("set_stage_order", "PUT", "/api/v1/rounds/{rubric_round}/stage/order",
+             {"entry_ids": ["@entry"]}, ids=("rubric_round",)),
+    Endpoint("draw_stage_order", "POST", "/api/v1/rounds/{open_round}/stage/order/draw", {},
+             ids=("open_round",)),
     # Last: its valid body deletes the acting admin.
     Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
              strings=("password",)),

@@ -1,0 +1,182 @@
+"""The roadshow API: GET/POST /rounds/{id}/stage, PUT .../stage/order, POST .../order/draw;
+who may do what, errors, what judges see, and the ETag / 304 of the stage."""
+
+from __future__ import annotations
+
+import pytest
+
+from eventhub.judging import roadshow
+from eventhub.judging import services as judging
+from eventhub.judging.models import StagePhase
+from tests import factories
+from tests.api.conftest import assert_error
+
+
+@pytest.fixture
+def contest(org):
+    return factories.contest(org)
+
+
+@pytest.fixture
+def final(organizer, contest):
+    return factories.roadshow(organizer, contest)
+
+
+def url(round_, tail=""):
+    return f"/api/v1/rounds/{round_.id}/stage{tail}"
+
+
+def submit(judge, round_, entry, total):
+    return judging.save_scorecard(judge.user, round_, entry,
+                                  {str(round_.criteria[0].id): total}, submit=True)
+
+
+def test_an_organizer_runs_the_stage(api, organizer, final):
+    round_, entries, _ = final
+    client = api(organizer)
+    body = client.get(url(round_)).get_json()
+    assert (body["phase"], body["entry"], body["count"], body["version"]) == ("idle", None, 3, 0)
+    assert [e["id"] for e in body["order"]] == [e.id for e in entries]
+
+    shown = client.post(url(round_), json={"action": "show", "entry_id": entries[1].id,
+                                           "pitch_seconds": 480, "qa_seconds": 420})
+    assert shown.status_code == 200, shown.get_json()
+    body = shown.get_json()
+    assert body["entry"]["title"] == entries[1].title and body["entry"]["position"] == 2
+    assert (body["phase"], body["qa_seconds"]) == ("ready", 420)
+    assert [j["name"] for j in body["judges"]] == [j.user.name for j in final[2]]
+
+    started = client.post(url(round_), json={"action": "start", "version": body["version"]})
+    clock = started.get_json()["clock"]
+    assert (clock["phase"], clock["running"], clock["duration_ms"]) == ("pitch", True, 480_000)
+    assert 479_000 <= clock["remaining_ms"] <= 480_000
+    assert "now" in started.get_json()
+
+    stale = client.post(url(round_), json={"action": "qa", "version": body["version"]})
+    assert_error(stale, 409, "stale_version")
+    out_of_turn = client.post(url(round_), json={"action": "start"})
+    assert_error(out_of_turn, 409, "stage_state")
+    assert client.post(url(round_), json={"action": "finish"}).get_json()["phase"] == "scoring"
+
+
+def test_the_order_is_set_and_drawn(api, organizer, final):
+    round_, entries, _ = final
+    client = api(organizer)
+    order = [entries[2].id, entries[0].id, entries[1].id]
+    response = client.put(url(round_, "/order"), json={"entry_ids": order})
+    assert response.status_code == 200 and response.get_json() == {"entry_ids": order}
+    drawn = client.post(url(round_, "/order/draw"))
+    assert drawn.status_code == 200
+    assert sorted(drawn.get_json()["entry_ids"]) == sorted(order)
+    bad = client.put(url(round_, "/order"), json={"entry_ids": order[:2]})
+    assert "entry_ids" in assert_error(bad, 422)["fields"]
+
+
+@pytest.mark.parametrize(("body", "status", "code"), [
+    ({"action": "show"}, 422, None),
+    ({"action": "show", "entry_id": 424242}, 422, None),
+    ({"action": "dance"}, 422, None),
+    ({"action": "start", "pitch_seconds": -1}, 422, None),
+    ({"action": "start", "qa_seconds": 10**9}, 422, None),
+    ({"action": "start", "pitch_seconds": "480"}, 400, None),
+    ({"action": "pause"}, 409, "stage_state"),
+    ({"action": "next", "version": 99}, 409, "stale_version"),
+])
+def test_bad_actions_change_nothing(api, organizer, final, body, status, code):
+    round_, _, _ = final
+    response = api(organizer).post(url(round_), json=body)
+    assert_error(response, status, code)
+    assert roadshow.stage_of(round_) is None
+
+
+def test_a_closed_round_keeps_its_stage(api, organizer, final):
+    round_, entries, _ = final
+    client = api(organizer)
+    client.post(url(round_), json={"action": "show", "entry_id": entries[0].id})
+    judging.close_round(organizer, round_)
+    assert_error(client.post(url(round_), json={"action": "next"}), 409, "round_closed")
+    assert_error(client.put(url(round_, "/order"), json={"entry_ids": [e.id for e in entries]}),
+                 409, "round_closed")
+    assert client.post(url(round_), json={"action": "clear"}).get_json()["phase"] == "idle"
+
+
+def test_who_may_read_and_run_the_stage(api, final, participant, outsider_organizer, staff,
+                                        contest, organizer):
+    round_, entries, panel = final
+    unassigned = factories.judge(contest, institution="别处")
+    for user, read in ((participant, 403), (outsider_organizer, 403), (staff, 403),
+                       (panel[0].user, 200), (unassigned.user, 200), (None, 401)):
+        client = api(user)
+        assert client.get(url(round_)).status_code == read
+        for method, tail, body in (("post", "", {"action": "next"}),
+                                   ("put", "/order", {"entry_ids": [e.id for e in entries]}),
+                                   ("post", "/order/draw", None)):
+            response = getattr(client, method)(url(round_, tail), json=body)
+            assert response.status_code == (401 if user is None else 403), (user, tail)
+    assert roadshow.stage_of(round_) is None
+    draft = factories.contest(factories.OrganizationFactory(), status="draft", published_at=None)
+    other, _, _ = factories.roadshow(organizer if False else _owner_of(draft), draft)
+    assert_error(api(participant).get(url(other)), 404)  # a draft contest is invisible
+    assert_error(api(organizer).get("/api/v1/rounds/424242/stage"), 404)
+
+
+def _owner_of(event):
+    user = factories.UserFactory()
+    factories.MembershipFactory(organization=event.organization, user=user, role="owner")
+    return user
+
+
+def test_judges_see_no_totals_before_all_submit_and_no_names(api, organizer, final):
+    round_, entries, panel = final
+    entry = entries[0]
+    roadshow.show_entry(organizer, round_, entry.id)
+    for judge, total in zip(panel[:4], (70, 72, 72, 75), strict=True):
+        submit(judge, round_, entry, total)
+    body = api(panel[0].user).get(url(round_)).get_json()
+    assert body["assigned_to_you"] is True and body["order"] is None
+    assert (body["complete"], body["totals"], body["score"]) == (False, None, None)
+    assert all(j["name"] is None and j["judge_id"] is None for j in body["judges"])
+    submit(panel[4], round_, entry, 90)
+    body = api(panel[0].user).get(url(round_)).get_json()
+    assert body["complete"] and body["score"] == 73.0
+    assert [t["struck"] for t in body["totals"]] == [None, None, None, None, "highest"] or \
+        sorted(filter(None, (t["struck"] for t in body["totals"]))) == ["highest", "lowest"]
+
+
+def test_a_judge_with_a_conflict_is_not_sent_to_the_entry(api, organizer, contest, final):
+    round_, entries, panel = final
+    judging.declare_conflict(organizer, contest, panel[1].id, entries[0].id, "亲属")
+    roadshow.show_entry(organizer, round_, entries[0].id)
+    assert api(panel[1].user).get(url(round_)).get_json()["assigned_to_you"] is False
+    assert api(panel[0].user).get(url(round_)).get_json()["assigned_to_you"] is True
+
+
+def test_the_etag_answers_304_until_something_changes(api, organizer, final):
+    round_, entries, panel = final
+    organizer_client, judge_client = api(organizer), api(panel[0].user)
+    first = organizer_client.get(url(round_))
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    same = organizer_client.get(url(round_), headers={"If-None-Match": etag})
+    assert same.status_code == 304 and same.get_data() == b""
+    judge_etag = judge_client.get(url(round_)).headers["ETag"]
+    assert judge_etag != etag  # judges are told other things
+    roadshow.show_entry(organizer, round_, entries[0].id)
+    moved = organizer_client.get(url(round_), headers={"If-None-Match": etag})
+    assert moved.status_code == 200 and moved.get_json()["phase"] == "ready"
+    etag = moved.headers["ETag"]
+    assert organizer_client.get(url(round_), headers={"If-None-Match": etag}).status_code == 304
+    submit(panel[0], round_, entries[0], 80)  # a scorecard saved: the judges' ticks change
+    after = organizer_client.get(url(round_), headers={"If-None-Match": etag})
+    assert after.status_code == 200 and after.get_json()["judges"][0]["submitted"] is True
+    assert roadshow.stage_of(round_).phase == StagePhase.ready
+
+
+def test_polling_costs_a_fixed_few_statements(login, organizer, final, count_statements):
+    round_, entries, _ = final
+    roadshow.show_entry(organizer, round_, entries[0].id)
+    client = login(organizer)
+    etag = client.get(url(round_)).headers["ETag"]
+    count_statements.clear()
+    assert client.get(url(round_), headers={"If-None-Match": etag}).status_code == 304
+    assert len(count_statements) <= 6

@@ -3,6 +3,65 @@ the per-entry audit trail."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from eventhub import permissions
+from eventhub.database import db
+from eventhub.judging import reports
+from eventhub.judging.models import Aggregation, Entry, Round
+from eventhub.webforms import event_for
 
 bp = Blueprint("judging_reports", __name__)
+
+
+def _managed_round(round_id: int) -> Round:
+    """The round, to an organizer of its contest (404 to those who cannot see the event, 403
+    to those who see it but may not manage it)."""
+    round_ = db.get_or_404(Round, round_id)
+    event_for(round_.event_id, permissions.can_manage_event)
+    return round_
+
+
+@bp.route("/judging/rounds/<int:round_id>/results.<any(csv, xlsx, pdf):fmt>")
+@login_required
+def export(round_id: int, fmt: str) -> Response:
+    """The results by ``?method=`` (the round's own by default) as a file."""
+    round_ = _managed_round(round_id)
+    method = request.args.get("method") or round_.aggregation.value
+    if method not in Aggregation.__members__:
+        abort(404)
+    data, mimetype, filename = reports.export_results(
+        current_user._get_current_object(), round_, method, fmt
+    )
+    response = Response(data, mimetype=mimetype)
+    disposition = "inline" if fmt == "pdf" else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/judging/rounds/<int:round_id>/statistics")
+@login_required
+def statistics(round_id: int) -> str:
+    round_ = _managed_round(round_id)
+    max_spread = request.args.get("max_spread", type=float)
+    if max_spread is None or not 0 <= max_spread <= 100:
+        max_spread = reports.DEFAULT_MAX_SPREAD
+    return render_template(
+        "judging/statistics.html", round=round_, event=round_.event, max_spread=max_spread,
+        stats=reports.statistics_view(round_, max_spread),
+    )
+
+
+@bp.route("/judging/entries/<int:entry_id>/audit")
+@login_required
+def entry_audit(entry_id: int) -> str:
+    entry = db.get_or_404(Entry, entry_id)
+    event = event_for(entry.event_id, permissions.can_manage_event)
+    lines, pagination = reports.entry_audit(event, entry, request.args.get("page", 1, type=int))
+    return render_template(
+        "judging/entry_audit.html", entry=entry, event=event, lines=lines,
+        pagination=pagination,
+    )

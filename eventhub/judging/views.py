@@ -130,7 +130,10 @@ def _result_rounds() -> dict:
 @bp.route("/judging/rounds/<int:round_id>/results")
 def results(round_id: int) -> str:
     """A round's results per track by one method (the round's own by default); organizers
-    also see every method side by side. Organizers at any time, everyone once published."""
+    also see every method side by side, the per-criterion averages and the exports. Organizers
+    at any time, everyone once published (project, unit and masked leader)."""
+    from eventhub.judging import reports  # the table with units, leaders and averages
+
     round_ = db.get_or_404(Round, round_id)
     event = event_for(round_.event_id, permissions.can_view_event)
     if not permissions.can_see_results(current_user, round_):
@@ -143,5 +146,6 @@ def results(round_id: int) -> str:
     return render_template(
         "judging/results.html", round=round_, event=event, method=method,
         methods=[m.value for m in Aggregation], results=compared[method],
+        table=reports.results_table(round_, compared[method]),
         compared=compared if organizer else None, organizer=organizer,
     )

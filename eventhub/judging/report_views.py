@@ -27,13 +27,15 @@ def _managed_round(round_id: int) -> Round:
 @bp.route("/judging/rounds/<int:round_id>/results.<any(csv, xlsx, pdf):fmt>")
 @login_required
 def export(round_id: int, fmt: str) -> Response:
-    """The results by ``?method=`` (the round's own by default) as a file."""
+    """The results by ``?method=`` (the round's own by default) as a file; leaders' names
+    masked unless ``?names=full``."""
     round_ = _managed_round(round_id)
     method = request.args.get("method") or round_.aggregation.value
     if method not in Aggregation.__members__:
         abort(404)
     data, mimetype, filename = reports.export_results(
-        current_user._get_current_object(), round_, method, fmt
+        current_user._get_current_object(), round_, method, fmt,
+        full_names=request.args.get("names") == "full",
     )
     response = Response(data, mimetype=mimetype)
     disposition = "inline" if fmt == "pdf" else "attachment"

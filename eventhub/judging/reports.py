@@ -104,7 +104,7 @@ class ResultRow:
     title: str
     team: str
     institution: str
-    leader: str  # masked
+    leader: str  # masked unless asked otherwise
     score: float | None
     n_scores: int
     advances: bool
@@ -131,9 +131,11 @@ class ResultsTable:
         return sum(len(t.rows) for t in self.tracks)
 
 
-def results_table(round_: Round, results: dict[str, Any]) -> ResultsTable:
-    """A round's ``results`` (`services.round_results`) with each entry's team, unit and masked
-    leader."""
+def results_table(
+    round_: Round, results: dict[str, Any], full_names: bool = False
+) -> ResultsTable:
+    """A round's ``results`` (`services.round_results`) with each entry's team, unit and
+    leader's name (masked unless ``full_names``)."""
     ids = [row["entry_id"] for track in results["tracks"] for row in track["entries"]]
     entries = {
         e.id: e
@@ -147,9 +149,10 @@ def results_table(round_: Round, results: dict[str, Any]) -> ResultsTable:
         lines = ResultTrack(track["track_id"], track["name"])
         for row in track["entries"]:
             entry = entries[row["entry_id"]]
+            leader = leader_name(entry)
             lines.rows.append(ResultRow(
                 entry_id=entry.id, rank=row["rank"], title=row["title"], team=entry.team_name,
-                institution=entry.institution, leader=mask_name(leader_name(entry)),
+                institution=entry.institution, leader=leader if full_names else mask_name(leader),
                 score=row["score"], n_scores=row["n_scores"], advances=row["advances"],
                 averages=[c["average"] for c in row["criteria"]],
             ))
@@ -186,16 +189,18 @@ def _sheet(table: ResultsTable) -> tuple[list[str], list[list[Any]]]:
 
 @transactional
 def export_results(
-    actor: User, round_: Round, method: str, fmt: str, now: datetime | None = None
+    actor: User, round_: Round, method: str, fmt: str, now: datetime | None = None,
+    full_names: bool = False,
 ) -> tuple[bytes, str, str]:
     """A round's results by ``method`` as ``csv``, ``xlsx`` or ``pdf`` (the 成绩表); return
-    (data, mimetype, filename). Organizers only, before and after publication; every export
-    is audited. Raises NotAllowed; ValueError for an unknown method or format."""
+    (data, mimetype, filename). Leaders' names are masked (张*) unless ``full_names`` (the
+    organizer needs them, e.g. for the award). Organizers only, before and after publication;
+    every export is audited. Raises NotAllowed; ValueError for an unknown method or format."""
     if not permissions.can_manage_event(actor, round_.event):
         raise NotAllowed()
     if method not in METHOD_WORDS or fmt not in FORMATS:
         raise ValueError((method, fmt))
-    table = results_table(round_, services.round_results(round_, method))
+    table = results_table(round_, services.round_results(round_, method), full_names)
     if fmt == "pdf":
         data = results_pdf(table, now or utcnow())
     else:
@@ -207,7 +212,7 @@ def export_results(
         )
     audit.record(
         "results.exported", round_, actor=actor, event_id=round_.event_id,
-        after={"format": fmt, "method": method, "rows": table.rows},
+        after={"format": fmt, "method": method, "rows": table.rows, "full_names": full_names},
     )
     filename = f"results-{round_.event_id}-round-{round_.id}-{method}.{fmt}"
     return data, MIMETYPES[fmt], filename
@@ -322,6 +327,12 @@ def results_pdf(table: ResultsTable, now: datetime) -> bytes:
 # Judge statistics ---------------------------------------------------------------------------
 
 
+def _judge_names(event_id: int) -> dict[int, str]:
+    return dict(db.session.execute(
+        sa.select(Judge.id, User.name).join(User, User.id == Judge.user_id)
+        .where(Judge.event_id == event_id)).all())
+
+
 def agreement_words(w: float | None) -> str:
     """Kendall's W in plain words (the usual reading of its bands)."""
     if w is None:
@@ -342,9 +353,7 @@ def statistics_view(round_: Round, max_spread: float | None) -> dict[str, Any]:
     stats = services.round_statistics(round_, max_spread)
     titles = dict(db.session.execute(
         sa.select(Entry.id, Entry.title).where(Entry.event_id == round_.event_id)).all())
-    names = dict(db.session.execute(
-        sa.select(Judge.id, User.name).join(User, User.id == Judge.user_id)
-        .where(Judge.event_id == round_.event_id)).all())
+    names = _judge_names(round_.event_id)
     missing = Counter(m["judge_id"] for m in stats["missing"])
     judges = [{**j, "missing": missing.get(j["judge_id"], 0)} for j in stats["judges"]]
     seen = {j["judge_id"] for j in judges}
@@ -431,9 +440,7 @@ def entry_audit(event: Event, entry: Entry, page: int = 1) -> tuple[list[AuditLi
         sa.select(User.id, User.name).where(User.id.in_({r.actor_id for r in rows} or {0}))).all())
     rounds = {r.id: r for r in services.rounds_of(event)}
     criteria = {str(c.id): c.name for r in rounds.values() for c in r.criteria}
-    judges = dict(db.session.execute(
-        sa.select(Judge.id, User.name).join(User, User.id == Judge.user_id)
-        .where(Judge.event_id == entry.event_id)).all())
+    judges = _judge_names(entry.event_id)
     lines = [_line(row, actors.get(row.actor_id), rounds, criteria, judges) for row in rows]
     return lines, pagination
 

@@ -193,7 +193,30 @@ def test_exports_are_for_organizers_and_audited(organizer, participant, outsider
         sa.select(AuditEntry).where(AuditEntry.action == "results.exported")).all()
     assert len(rows) == 1
     assert rows[0].actor_id == organizer.id and rows[0].object_id == round_.id
-    assert rows[0].after == {"format": "xlsx", "method": "zscore", "rows": 4}
+    assert rows[0].after == {"format": "xlsx", "method": "zscore", "rows": 4,
+                             "full_names": False}
+
+
+def test_full_leader_names_on_request(organizer, setup):
+    data = reports.export_results(organizer, setup["round"], "mean", "csv", full_names=True)[0]
+    body = _csv_rows(data)[3:]
+    assert [r[5] for r in body] == ["张三", "王小明", "", ""]
+    row = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.action == "results.exported")).one()
+    assert row.after["full_names"] is True
+
+
+def test_api_results_carry_the_averages(api, organizer, setup):
+    round_ = setup["round"]
+    body = api(organizer).get(f"/api/v1/rounds/{round_.id}/results").get_json()
+    rows = {r["title"]: r for t in body["tracks"] for r in t["entries"]}
+    assert rows["项目C"]["criteria"] == [
+        {"criterion_id": int(key), "name": f"标准{i + 1}", "average": average}
+        for i, (key, average) in enumerate(zip(setup["keys"], (6.0, 12.0, 3.0), strict=True))
+    ]
+    # API.md's fields are all still there.
+    assert set(rows["项目C"]) == {"entry_id", "title", "score", "rank", "n_scores", "advances",
+                                 "criteria"}
 
 
 def test_statistics_view_flags_the_harsh_judge(setup):

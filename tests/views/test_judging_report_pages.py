@@ -79,6 +79,9 @@ def test_exports_download_for_organizers(login, organizer, setup):
     pdf = page.get(_round_url(setup, "results.pdf"))
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.headers["Content-Disposition"].startswith("inline;")
+    full = page.get(_round_url(setup, "results.csv?names=full")).get_data().decode("utf-8-sig")
+    assert "张三" in full
+    assert "张三" not in csv.get_data().decode("utf-8-sig")
     assert page.get(_round_url(setup, "results.csv?method=bogus")).status_code == 404
     assert page.get(_round_url(setup, "results.doc")).status_code == 404
     assert page.get("/judging/rounds/999999/results.csv").status_code == 404

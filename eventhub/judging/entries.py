@@ -250,7 +250,9 @@ def is_leader(user: Any, entry: Entry) -> bool:
     return bool(getattr(user, "is_authenticated", False) and entry.leader_id == user.id)
 
 
-def _require_editor(actor: User, entry: Entry, now: datetime | None) -> Event:
+def require_editor(actor: User, entry: Entry, now: datetime | None = None) -> Event:
+    """The entry's event, when the actor may change the entry now. Raises NotAllowed,
+    Conflict ``entries_closed`` (its leader, after the window)."""
     event = db.session.get(Event, entry.event_id)
     if permissions.can_manage_event(actor, event):
         return event
@@ -271,7 +273,7 @@ def update_entry(
     """Change an entry's fields (only those given). Organizers at any time (the leader too);
     the leader while the window is open (not the leader). Raises NotAllowed, Conflict
     ``entries_closed``, ``entry_exists``, ValidationFailed."""
-    event = _require_editor(actor, entry, now)
+    event = require_editor(actor, entry, now)
     if "leader_id" in changes and not permissions.can_manage_event(actor, event):
         raise NotAllowed()
     clean = _checked(event, changes)
@@ -439,7 +441,7 @@ def save_attachment(
     """Attach a PDF to the entry (replacing any earlier one): organizers at any time, the
     leader while the window is open. Raises NotAllowed, Conflict ``entries_closed``,
     ValidationFailed (not a PDF, empty, too large)."""
-    _require_editor(actor, entry, now)
+    require_editor(actor, entry, now)
     key, size = _store(stream)
     try:
         _set_attachment(actor, entry, key, _safe_name(filename), size, now)
@@ -454,7 +456,7 @@ def _set_attachment(
     actor: User, entry: Entry, key: str | None, name: str, size: int | None,
     now: datetime | None,
 ) -> None:
-    event = _require_editor(actor, entry, now)
+    event = require_editor(actor, entry, now)
     old_key = entry.attachment_key
     before = {"name": entry.attachment_name, "size": entry.attachment_size} if old_key else None
     entry.attachment_key = key
@@ -473,7 +475,7 @@ def _set_attachment(
 def remove_attachment(actor: User, entry: Entry, now: datetime | None = None) -> None:
     """Remove the entry's attachment (as for saving one). Raises NotAllowed, NotFound (none),
     Conflict ``entries_closed``."""
-    _require_editor(actor, entry, now)
+    require_editor(actor, entry, now)
     if not entry.attachment_key:
         raise NotFound()
     _set_attachment(actor, entry, None, "", None, now)

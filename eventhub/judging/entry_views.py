@@ -3,6 +3,456 @@ and the organizers' entry list, editing and CSV/XLSX import."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+import json
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+
+from eventhub import permissions
+from eventhub.accounts.models import NAME_MAX
+from eventhub.database import db, utcnow
+from eventhub.errors import DomainError, ValidationFailed
+from eventhub.events.models import Event
+from eventhub.judging import entries, services
+from eventhub.judging.models import Entry, Track
+from eventhub.webforms import (
+    LocalDateTimeField,
+    domain_errors,
+    event_for,
+    flash_domain_error,
+    form_status,
+)
 
 bp = Blueprint("judging_entries", __name__)
+
+#: How long an import's report (and its file of rejected rows) stays available.
+REPORT_MAX_AGE = 24 * 3600
+
+
+@bp.app_context_processor
+def _contest_entry_state() -> dict:
+    def contest_entry_state(event: Any) -> dict[str, bool]:
+        """What the event page offers about entries: submitting or seeing one's own entry,
+        and the organizers' list."""
+        if getattr(event, "kind", None) != "contest":
+            return {"open": False, "has_entry": False, "manage": False}
+        return {
+            "open": entries.entries_open(event),
+            "has_entry": entries.entry_of_leader(event, current_user) is not None,
+            "manage": permissions.can_manage_event(current_user, event),
+        }
+
+    return {"contest_entry_state": contest_entry_state}
+
+
+# Forms ------------------------------------------------------------------------------------
+
+
+class EntryForm(FlaskForm):
+    title = StringField(_l("Project title"), validators=[InputRequired(_l("Enter a value."))],
+                        render_kw={"maxlength": NAME_MAX})
+    track_id = SelectField(_l("Track"), coerce=int,
+                           validators=[InputRequired(_l("Choose a track of this contest."))])
+    team_name = StringField(_l("Team name"), render_kw={"maxlength": NAME_MAX})
+    institution = StringField(_l("School or company"), render_kw={"maxlength": NAME_MAX})
+    summary = TextAreaField(_l("Summary"), render_kw={"rows": 6,
+                                                      "maxlength": services.TEXT_MAX})
+    members = TextAreaField(
+        _l("Team members"), render_kw={"rows": 4},
+        description=_l("One member per line, name and role: 张三:CEO"),
+    )
+    file = FileField(
+        _l("Business plan (PDF)"),
+        render_kw={"accept": "application/pdf,.pdf"},
+        description=_l("A PDF of at most %(n)d MB. Uploading a new one replaces the old.",
+                       n=15),
+    )
+
+    def __init__(self, tracks: list[Track], entry: Entry | None = None, **kwargs: Any):
+        super().__init__(obj=entry, **kwargs)
+        self.track_id.choices = [(t.id, t.name) for t in tracks]
+        self.file.description = _l(
+            "A PDF of at most %(n)d MB. Uploading a new one replaces the old.",
+            n=entries.max_attachment_bytes() // (1024 * 1024))
+        if entry is not None and not self.is_submitted():
+            self.members.data = "\n".join(
+                entries.format_members([m]) for m in entry.members or ())
+
+    def changes(self) -> dict[str, Any]:
+        members = entries.parse_members(self.members.data or "")
+        return {
+            "title": self.title.data or "",
+            "track_id": self.track_id.data,
+            "team_name": self.team_name.data or "",
+            "institution": self.institution.data or "",
+            "summary": self.summary.data or "",
+            # Unreadable: the service says so beside the field.
+            "members": members if members is not None else None,
+        }
+
+
+class WindowForm(FlaskForm):
+    entries_open_at = LocalDateTimeField(_l("Entries open"), validators=[Optional()])
+    entries_close_at = LocalDateTimeField(
+        _l("Entries close"), validators=[Optional()],
+        description=_l("Leave empty to keep the window open."))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV or Excel file"), render_kw={"accept": ".csv,.xlsx"})
+
+
+class TrackForm(FlaskForm):
+    name = StringField(_l("Track name"), render_kw={"maxlength": NAME_MAX})
+
+
+# Helpers ----------------------------------------------------------------------------------
+
+
+def send_attachment(entry: Entry, path: Path) -> Response:
+    """The attachment as a download: its original name (RFC 5987 for any language), never
+    sniffed, cached only by the reader's own browser."""
+    response = send_file(path, mimetype=entry.attachment_type or entries.PDF_TYPE,
+                         as_attachment=True, download_name=entry.attachment_name or "entry.pdf",
+                         conditional=True, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    response.cache_control.public = False
+    return response
+
+
+def _entry_or_404(entry_id: int) -> Entry:
+    entry = db.get_or_404(Entry, entry_id)
+    event = db.session.get(Event, entry.event_id)
+    if not (permissions.can_view_event(current_user, event)
+            or entries.may_read_attachment(current_user, entry)):
+        abort(404)
+    return entry
+
+
+def _managed_entry(entry_id: int) -> tuple[Entry, Event]:
+    entry = db.get_or_404(Entry, entry_id)
+    return entry, event_for(entry.event_id, permissions.can_manage_event)
+
+
+def _contest(event_id: int, may: Any) -> Event:
+    event = event_for(event_id, may)
+    if event.kind != "contest":
+        abort(404)
+    return event
+
+
+def _save_attachment(entry: Entry, form: EntryForm) -> None:
+    """Attach the form's file when one was chosen; the entry is saved whatever happens."""
+    upload = form.file.data
+    if not upload or not getattr(upload, "filename", ""):
+        return
+    try:
+        entries.save_attachment(current_user, entry, upload.stream, upload.filename)
+    except ValidationFailed as error:
+        flash(_("The entry is saved, but not the file: %(reason)s",
+                reason=error.fields.get("file", error.message)), "error")
+
+
+def _submitted_ok(form: EntryForm) -> bool:
+    """The form was sent and every field reads (members too), showing every reason at once."""
+    if not form.is_submitted():
+        return False
+    valid = form.validate()
+    if entries.parse_members(form.members.data or "") is None:
+        form.members.errors = [*form.members.errors, _("Write one member per line: 张三:CEO")]
+        return False
+    return valid
+
+
+# The team leader's entry ------------------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/my-entry", methods=["GET", "POST"])
+@login_required
+def my_entry(event_id: int) -> Response | tuple[str, int]:
+    """Submit the user's project, and change it while the entry window is open; read-only
+    after."""
+    event = _contest(event_id, permissions.can_view_event)
+    entry = entries.entry_of_leader(event, current_user)
+    is_open = entries.entries_open(event)
+    tracks = services.tracks_of(event)
+    form = EntryForm(tracks, entry)
+    if is_open and _submitted_ok(form):
+        with domain_errors(form):
+            if entry is None:
+                entry = entries.submit_entry(current_user, event, form.changes())
+                flash(_("Your entry is submitted."), "success")
+            else:
+                entries.update_entry(current_user, entry, form.changes())
+                flash(_("Your entry is saved."), "success")
+            _save_attachment(entry, form)
+            return redirect(url_for(".my_entry", event_id=event.id))
+    elif request.method == "POST" and not is_open:
+        flash(_("The entry window is closed. Nothing was saved."), "error")
+        return redirect(url_for(".my_entry", event_id=event.id))
+    opens, closes = entries.entry_window(event)
+    return render_template(
+        "judging/entry_form.html", event=event, entry=entry, form=form, tracks=tracks,
+        editable=is_open, mine=True, opens=opens, closes=closes, now=utcnow(),
+    ), form_status(form)
+
+
+@bp.route("/entries/<int:entry_id>/attachment")
+@login_required
+def attachment(entry_id: int) -> Response:
+    entry = _entry_or_404(entry_id)
+    if not entries.may_read_attachment(current_user, entry):
+        abort(403)
+    return send_attachment(entry, entries.open_attachment(current_user, entry))
+
+
+@bp.route("/entries/<int:entry_id>/attachment/delete", methods=["POST"])
+@login_required
+def delete_attachment(entry_id: int) -> Response:
+    entry = _entry_or_404(entry_id)
+    try:
+        entries.remove_attachment(current_user, entry)
+        flash(_("The attachment is removed."), "success")
+    except DomainError as error:
+        if error.status in (403, 404):
+            abort(error.status)
+        flash_domain_error(error)
+    if permissions.can_manage_event(current_user, db.session.get(Event, entry.event_id)):
+        return redirect(url_for(".edit", entry_id=entry.id))
+    return redirect(url_for(".my_entry", event_id=entry.event_id))
+
+
+# Organizers -------------------------------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/entries")
+@login_required
+def manage(event_id: int) -> str:
+    """The contest's entries by track, with search, the entry window, tracks and import."""
+    event = _contest(event_id, permissions.can_manage_event)
+    track_id = request.args.get("track", type=int)
+    q = (request.args.get("q") or "").strip()[:NAME_MAX]
+    tracks = services.tracks_of(event)
+    shown = entries.search_entries(event, track_id, q)
+    window = WindowForm()
+    opens, closes = entries.entry_window(event)
+    window.entries_open_at.set_local(opens, event.timezone)
+    window.entries_close_at.set_local(closes, event.timezone)
+    counts = entries.track_counts(event)
+    return render_template(
+        "judging/entries.html", event=event, tracks=tracks, entries=shown, counts=counts,
+        total=sum(counts.values()), track_id=track_id, q=q, window=window,
+        is_open=entries.entries_open(event), opens=opens, closes=closes,
+        import_form=ImportForm(), track_form=TrackForm(),
+        names={t.id: t.name for t in tracks},
+    )
+
+
+@bp.route("/events/<int:event_id>/entries/window", methods=["POST"])
+@login_required
+def set_window(event_id: int) -> Response:
+    event = _contest(event_id, permissions.can_manage_event)
+    form = WindowForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(str(e) for e in errors), "error")
+        return redirect(url_for(".manage", event_id=event.id))
+    try:
+        entries.set_entry_window(current_user, event,
+                                 form.entries_open_at.aware(event.timezone),
+                                 form.entries_close_at.aware(event.timezone))
+        flash(_("The entry window is saved."), "success")
+    except DomainError as error:
+        if error.status in (403, 404):
+            raise
+        flash(" ".join(error.fields.values()) or error.message, "error")
+    return redirect(url_for(".manage", event_id=event.id) + "#window")
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(entry_id: int) -> Response | tuple[str, int]:
+    entry, event = _managed_entry(entry_id)
+    tracks = services.tracks_of(event)
+    form = EntryForm(tracks, entry)
+    if _submitted_ok(form):
+        with domain_errors(form):
+            entries.update_entry(current_user, entry, form.changes())
+            flash(_("The entry is saved."), "success")
+            _save_attachment(entry, form)
+            return redirect(url_for(".manage", event_id=event.id))
+    return render_template(
+        "judging/entry_form.html", event=event, entry=entry, form=form, tracks=tracks,
+        editable=True, mine=False, scored=entries.has_scores(entry),
+    ), form_status(form)
+
+
+@bp.route("/entries/<int:entry_id>/delete", methods=["POST"])
+@login_required
+def delete(entry_id: int) -> Response:
+    entry, event = _managed_entry(entry_id)
+    try:
+        entries.delete_entry(current_user, entry)
+        flash(_("The entry is deleted."), "success")
+    except DomainError as error:
+        if error.status in (403, 404):
+            raise
+        flash_domain_error(error)
+    return redirect(url_for(".manage", event_id=event.id))
+
+
+@bp.route("/tracks/<int:track_id>/rename", methods=["POST"])
+@login_required
+def rename_track(track_id: int) -> Response:
+    track = db.get_or_404(Track, track_id)
+    event = _contest(track.event_id, permissions.can_manage_event)
+    form = TrackForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationFailed(_("The form has expired. Please send it again."))
+        entries.rename_track(current_user, track, form.name.data or "")
+        flash(_("The track is renamed."), "success")
+    except DomainError as error:
+        if error.status in (403, 404):
+            raise
+        flash(" ".join(error.fields.values()) or error.message, "error")
+    return redirect(url_for(".manage", event_id=event.id) + "#tracks")
+
+
+@bp.route("/tracks/<int:track_id>/delete", methods=["POST"])
+@login_required
+def delete_track(track_id: int) -> Response:
+    track = db.get_or_404(Track, track_id)
+    event = _contest(track.event_id, permissions.can_manage_event)
+    try:
+        entries.delete_track(current_user, track)
+        flash(_("The track is deleted."), "success")
+    except DomainError as error:
+        if error.status in (403, 404):
+            raise
+        flash_domain_error(error)
+    return redirect(url_for(".manage", event_id=event.id) + "#tracks")
+
+
+# Import -----------------------------------------------------------------------------------
+
+
+def _reports() -> Path:
+    folder = entries.upload_folder().parent / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _report_path(event: Event, token: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{32}", token):
+        abort(404)
+    return _reports() / f"{event.id}-{token}.json"
+
+
+def _keep_report(event: Event, report: entries.ImportReport) -> str:
+    """Keep the report for the page after the redirect; forget those older than a day."""
+    for old in _reports().glob("*.json"):
+        if old.stat().st_mtime < time.time() - REPORT_MAX_AGE:
+            old.unlink(missing_ok=True)
+    token = secrets.token_hex(16)
+    body = {"created": len(report.created),
+            "rejected": [{"row": r.row, "errors": r.errors, "values": r.values}
+                         for r in report.rejected]}
+    _report_path(event, token).write_text(json.dumps(body, ensure_ascii=False), "utf-8")
+    return token
+
+
+def _load_report(event: Event, token: str) -> dict[str, Any]:
+    path = _report_path(event, token)
+    if not path.is_file():
+        abort(404)
+    return json.loads(path.read_text("utf-8"))
+
+
+@bp.route("/events/<int:event_id>/entries/import", methods=["POST"])
+@login_required
+def import_file(event_id: int) -> Response:
+    event = _contest(event_id, permissions.can_manage_event)
+    form = ImportForm()
+    upload = form.file.data if form.validate_on_submit() else None
+    if not upload or not getattr(upload, "filename", ""):
+        flash(_("Choose a CSV or Excel file to import."), "error")
+        return redirect(url_for(".manage", event_id=event.id) + "#import")
+    limit = int(current_app.config.get("ENTRY_IMPORT_MAX_BYTES") or 5 * 1024 * 1024)
+    try:
+        rows = entries.read_import_file(upload.filename, upload.stream.read(limit + 1))
+        report = entries.import_entries(current_user, event, rows)
+    except DomainError as error:
+        if error.status in (403, 404):
+            raise
+        flash(" ".join(error.fields.values()) or error.message, "error")
+        return redirect(url_for(".manage", event_id=event.id) + "#import")
+    token = _keep_report(event, report)
+    return redirect(url_for(".import_report", event_id=event.id, token=token))
+
+
+@bp.route("/events/<int:event_id>/entries/import/<token>")
+@login_required
+def import_report(event_id: int, token: str) -> str:
+    event = _contest(event_id, permissions.can_manage_event)
+    report = _load_report(event, token)
+    labels = {
+        "title": _("Project title"), "track": _("Track"), "track_id": _("Track"),
+        "team_name": _("Team name"), "institution": _("School or company"),
+        "summary": _("Summary"), "members": _("Team members"),
+        "leader_email": _("Leader's email"),
+    }
+    return render_template("judging/entries_import.html", event=event, report=report,
+                           token=token, labels=labels)
+
+
+@bp.route("/events/<int:event_id>/entries/import/<token>.csv")
+@login_required
+def import_rejected_csv(event_id: int, token: str) -> Response:
+    event = _contest(event_id, permissions.can_manage_event)
+    report = _load_report(event, token)
+    rows = [entries.RejectedRow(r["row"], r["errors"], r["values"]) for r in report["rejected"]]
+    response = Response(entries.rejected_csv(rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=rejected-rows.csv"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/events/<int:event_id>/entries/template.csv")
+@login_required
+def import_template(event_id: int) -> Response:
+    event = _contest(event_id, permissions.can_manage_event)
+    tracks = services.tracks_of(event)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(entries.IMPORT_TEMPLATE_HEADERS)
+    writer.writerow(["智能导诊", tracks[0].name if tracks else "", "康途", "医科大学", "",
+                     "张三:CEO; 李四:CTO", ""])
+    response = Response(("\ufeff" + out.getvalue()).encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=entries-template.csv"
+    return response

@@ -1,8 +1,677 @@
-"""The organizers' contest pages: tracks, judges and conflicts, rounds with their rubric, window
-and status, and assignments."""
+"""The organizers' contest pages: the hub (tracks, judges, conflicts, rounds) and a round's page
+(settings, rubric, entries taking part, assignments, status), each form a POST that redirects
+back, its refusals shown beside its fields."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response
+from wtforms import (
+    BooleanField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from eventhub import permissions
+from eventhub.accounts.models import NAME_MAX
+from eventhub.database import db
+from eventhub.errors import DomainError
+from eventhub.events.models import Event
+from eventhub.judging import services, setup
+from eventhub.judging.models import (
+    Aggregation,
+    Assignment,
+    ConflictOfInterest,
+    Criterion,
+    Judge,
+    Round,
+    RoundStatus,
+)
+from eventhub.webforms import (
+    PASSED_THROUGH,
+    LocalDateTimeField,
+    domain_errors,
+    event_for,
+    flash_domain_error,
+)
 
 bp = Blueprint("contest_admin", __name__)
+
+METHOD_LABELS = {
+    Aggregation.mean: _l("Mean"),
+    Aggregation.trimmed_mean: _l("Trimmed mean (highest and lowest dropped)"),
+    Aggregation.median: _l("Median"),
+    Aggregation.zscore: _l("Z-score (judges made comparable)"),
+}
+RULE_LABELS = {
+    "none": _l("Nobody advances automatically"),
+    "top_n": _l("The top N of each track"),
+    "top_percent": _l("The top percent of each track"),
+    "threshold": _l("Everyone with at least this score"),
+}
+RULE_FIELDS = {"top_n": "advance_top_n", "top_percent": "advance_top_percent",
+               "threshold": "advance_threshold"}
+#: Service field names shown on the round form under another name.
+ROUND_FIELDS = dict.fromkeys(RULE_FIELDS.values(), "rule_value")
+TAG_SPLIT = re.compile(r"[,，、;；\n]+")
+_required = InputRequired(message=_l("Enter a value."))
+
+
+def _me() -> Any:
+    return current_user._get_current_object()
+
+
+def _choices(pairs: Any) -> list[SelectChoice]:
+    return [SelectChoice(value=value, label=str(label)) for value, label in pairs]
+
+
+def _tags(text: str | None) -> list[str]:
+    return [t.strip() for t in TAG_SPLIT.split(text or "") if t.strip()]
+
+
+# Forms ------------------------------------------------------------------------------------
+
+
+class PageForm(FlaskForm):
+    """A form among several on one page: its fields' names and ids carry ``PREFIX`` unless
+    another ``prefix`` is given (the edit pages give ``""``)."""
+
+    PREFIX = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
+
+
+class TrackForm(PageForm):
+    PREFIX = "track"
+    name = StringField(_l("Track name"), validators=[_required],
+                       render_kw={"maxlength": NAME_MAX},
+                       description=_l("For example: 医疗健康, 先进制造, 互联网+."))
+
+
+class JudgeForm(PageForm):
+    """Invite a judge (email and name), or edit one (institution and expertise only)."""
+
+    PREFIX = "judge"
+    email = StringField(_l("Email"), render_kw={"maxlength": 254, "type": "email",
+                                                "autocomplete": "off"})
+    name = StringField(_l("Name"), render_kw={"maxlength": NAME_MAX})
+    institution = StringField(
+        _l("Institution"), render_kw={"maxlength": NAME_MAX},
+        description=_l("Entries of the same institution are an automatic conflict."))
+    expertise = StringField(
+        _l("Expertise"), render_kw={"maxlength": 2000},
+        description=_l("Tags separated by commas; automatic assignment prefers a tag that "
+                       "names the entry's track."))
+
+
+class ConflictForm(PageForm):
+    PREFIX = "conflict"
+    judge_id = SelectField(_l("Judge"), coerce=int, validate_choice=False)
+    entry_id = SelectField(_l("Contest entry"), coerce=int, validate_choice=False)
+    reason = TextAreaField(_l("Reason"), render_kw={"rows": 2, "maxlength": 10_000})
+
+
+class RoundForm(PageForm):
+    PREFIX = "round"
+    name = StringField(_l("Name"), validators=[_required], render_kw={"maxlength": NAME_MAX},
+                       description=_l("For example: 网评, 复赛, 决赛路演."))
+    aggregation = SelectField(
+        _l("Aggregation method"),
+        choices=_choices((m.value, label) for m, label in METHOD_LABELS.items()),
+        default=Aggregation.mean.value)
+    rule = RadioField(_l("Who advances"), choices=_choices(RULE_LABELS.items()), default="none")
+    rule_value = FloatField(_l("N, percent or score"), validators=[Optional()],
+                            render_kw={"inputmode": "decimal", "step": "any"})
+    anonymous = BooleanField(_l("Anonymous: judges do not see team names and institutions"))
+    opens_at = LocalDateTimeField(_l("Scoring opens"), validators=[Optional()])
+    closes_at = LocalDateTimeField(_l("Scoring closes"), validators=[Optional()])
+
+    def __init__(self, *args: Any, event: Event, round_: Round | None = None,
+                 **kwargs: Any) -> None:
+        typed = kwargs.get("formdata", True) is not None and self.is_submitted()
+        super().__init__(*args, **kwargs)
+        self.event = event
+        if round_ is not None and not typed:
+            self.name.data = round_.name
+            self.aggregation.data = round_.aggregation.value
+            self.anonymous.data = round_.anonymous
+            self.rule.data = "none"
+            for rule, name in RULE_FIELDS.items():
+                if getattr(round_, name) is not None:
+                    self.rule.data, self.rule_value.data = rule, getattr(round_, name)
+            self.opens_at.set_local(round_.opens_at, event.timezone)
+            self.closes_at.set_local(round_.closes_at, event.timezone)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.rule.data in RULE_FIELDS and self.rule_value.data is None:
+            self.rule_value.errors = [*self.rule_value.errors,
+                                      _("Enter the number for this rule.")]
+            return False
+        return valid
+
+    def to_info(self) -> services.RoundInfo:
+        rules: dict[str, Any] = dict.fromkeys(RULE_FIELDS.values())
+        if self.rule.data in RULE_FIELDS:
+            value = self.rule_value.data
+            if self.rule.data == "top_n" and value is not None and float(value).is_integer():
+                value = int(value)
+            rules[RULE_FIELDS[self.rule.data]] = value
+        tz = self.event.timezone
+        return services.RoundInfo(
+            name=self.name.data or "", aggregation=self.aggregation.data or "",
+            anonymous=bool(self.anonymous.data), opens_at=self.opens_at.aware(tz),
+            closes_at=self.closes_at.aware(tz), **rules)
+
+
+class CriterionForm(PageForm):
+    PREFIX = "criterion"
+    name = StringField(_l("Criterion"), validators=[_required],
+                       render_kw={"maxlength": NAME_MAX})
+    description = TextAreaField(_l("What judges look for"),
+                                render_kw={"rows": 2, "maxlength": 10_000})
+    max_points = FloatField(_l("Maximum points"), validators=[_required],
+                            render_kw={"inputmode": "decimal", "step": "any", "min": 0})
+    weight = FloatField(_l("Weight (of 100)"), validators=[_required],
+                        render_kw={"inputmode": "decimal", "step": "any", "min": 0, "max": 100})
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class EntriesForm(PageForm):
+    PREFIX = "entries"
+    mode = RadioField(_l("Entries taking part"), default="all", choices=_choices([
+        ("all", _l("Every entry of the contest")),
+        ("advanced", _l("The entries advanced from an earlier round")),
+        ("pick", _l("The entries I tick below")),
+    ]))
+    from_round_id = SelectField(_l("Earlier round"), coerce=int, validate_choice=False)
+    entry_ids = CheckboxesField(_l("Entries"), coerce=int, validate_choice=False)
+
+
+class AutoAssignForm(PageForm):
+    PREFIX = "auto"
+    judges_per_entry = IntegerField(_l("Judges per entry"), validators=[_required],
+                                    render_kw={"inputmode": "numeric", "min": 1}, default=3)
+
+
+class AssignForm(PageForm):
+    PREFIX = "assign"
+    judge_id = SelectField(_l("Judge"), coerce=int, validate_choice=False)
+    entry_id = IntegerField(validators=[_required])
+
+
+class ReopenForm(PageForm):
+    PREFIX = "reopen"
+    reason = TextAreaField(_l("Why reopen it?"), validators=[_required],
+                           render_kw={"rows": 2, "maxlength": 10_000},
+                           description=_l("Kept in the audit log."))
+
+
+class PublishForm(PageForm):
+    PREFIX = "publish"
+    notice_ends_at = LocalDateTimeField(
+        _l("Public notice ends"), validators=[Optional()],
+        description=_l("The end of the notice period (公示); leave empty for none."))
+
+
+# Loading ----------------------------------------------------------------------------------
+
+
+def _contest(event_id: int) -> Event:
+    event = event_for(event_id, permissions.can_manage_event)
+    if event.kind != "contest":
+        abort(404)
+    return event
+
+
+def _of_event(model: type, object_id: int, event: Event) -> Any:
+    """A judge, round or conflict of ``event`` (404 otherwise)."""
+    obj = db.session.get(model, object_id)
+    if model is ConflictOfInterest and obj is not None:
+        owner = db.session.get(Judge, obj.judge_id).event_id
+    else:
+        owner = getattr(obj, "event_id", None)
+    if obj is None or owner != event.id:
+        abort(404)
+    return obj
+
+
+def _criterion(round_: Round, criterion_id: int) -> Criterion:
+    criterion = db.session.get(Criterion, criterion_id)
+    if criterion is None or criterion.round_id != round_.id:
+        abort(404)
+    return criterion
+
+
+def endpoint_url(endpoint: str, **values: Any) -> str | None:
+    """The URL of a page another part of the app may not have yet (None until it does)."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def _act(action: Callable[[], Any], done: str) -> None:
+    """Run a button's service call; flash what happened or why it was refused."""
+    try:
+        action()
+    except DomainError as error:
+        if isinstance(error, PASSED_THROUGH):
+            raise
+        flash_domain_error(error)
+    else:
+        flash(done, "success")
+
+
+# The hub ----------------------------------------------------------------------------------
+
+
+def _judge_choices(event: Event) -> list[SelectChoice]:
+    return _choices((j.id, f"{j.user.name} · {j.institution or j.user.email}")
+                    for j in services.judges_of(event))
+
+
+def _entry_choices(event: Event) -> list[SelectChoice]:
+    return _choices((e.id, f"{e.title} · {e.institution}" if e.institution else e.title)
+                    for e in services.entries_of(event))
+
+
+def _hub(event: Event, **forms: FlaskForm) -> tuple[str, int]:
+    conflict_form = forms.get("conflict_form") or ConflictForm()
+    conflict_form.judge_id.choices = _judge_choices(event)
+    conflict_form.entry_id.choices = _entry_choices(event)
+    entries = {e.id: e for e in services.entries_of(event)}
+    judges = services.judges_of(event)
+    status = 422 if any(f.errors or f.form_errors for f in forms.values()) else 200
+    return render_template(
+        "judging/admin_hub.html",
+        event=event,
+        tracks=services.tracks_of(event),
+        track_counts=setup.track_entry_counts(event),
+        entry_count=len(entries),
+        entries=entries,
+        judges=judges,
+        judge_names={j.id: j.user.name for j in judges},
+        conflicts=services.conflicts_of(event),
+        automatic=setup.automatic_conflicts(event),
+        rounds=services.rounds_of(event),
+        progress=setup.rounds_progress(event),
+        entries_url=endpoint_url("judging_entries.manage", event_id=event.id)
+        or endpoint_url("judging_entries.entries", event_id=event.id),
+        track_form=forms.get("track_form") or TrackForm(formdata=None),
+        judge_form=forms.get("judge_form") or JudgeForm(formdata=None),
+        conflict_form=conflict_form,
+        round_form=forms.get("round_form") or RoundForm(formdata=None, event=event),
+        method_labels=METHOD_LABELS,
+    ), status
+
+
+def _back_to_hub(event: Event, anchor: str) -> Response:
+    return redirect(url_for("contest_admin.hub", event_id=event.id, _anchor=anchor))
+
+
+@bp.route("/events/<int:event_id>/contest")
+@login_required
+def hub(event_id: int) -> tuple[str, int]:
+    return _hub(_contest(event_id))
+
+
+@bp.route("/events/<int:event_id>/contest/tracks", methods=["POST"])
+@login_required
+def add_track(event_id: int) -> Response | tuple[str, int]:
+    event = _contest(event_id)
+    form = TrackForm()
+    if form.validate_on_submit():
+        with domain_errors(form):
+            track = services.create_track(_me(), event, form.name.data)
+            flash(_("Track “%(name)s” added.", name=track.name), "success")
+            return _back_to_hub(event, "tracks")
+    return _hub(event, track_form=form)
+
+
+@bp.route("/events/<int:event_id>/contest/judges", methods=["POST"])
+@login_required
+def invite_judge(event_id: int) -> Response | tuple[str, int]:
+    event = _contest(event_id)
+    form = JudgeForm()
+    if form.validate_on_submit():
+        with domain_errors(form):
+            judge, created = services.invite_judge(
+                _me(), event, form.email.data, form.name.data or None,
+                form.institution.data or None, _tags(form.expertise.data))
+            message = (_("%(name)s is invited; the mail with the sign-in link is on its way.",
+                         name=judge.user.name) if created
+                       else _("%(name)s is a judge already: the details are updated and the "
+                              "sign-in link is sent again.", name=judge.user.name))
+            flash(message, "success")
+            return _back_to_hub(event, "judges")
+    return _hub(event, judge_form=form)
+
+
+@bp.route("/events/<int:event_id>/contest/judges/<int:judge_id>", methods=["GET", "POST"])
+@login_required
+def edit_judge(event_id: int, judge_id: int) -> Response | tuple[str, int]:
+    event = _contest(event_id)
+    judge = _of_event(Judge, judge_id, event)
+    form = JudgeForm(prefix="")
+    if not form.is_submitted():
+        form.institution.data = judge.institution
+        form.expertise.data = ", ".join(judge.expertise or [])
+    if form.validate_on_submit():
+        with domain_errors(form):
+            setup.update_judge(_me(), judge, form.institution.data or "",
+                               _tags(form.expertise.data))
+            flash(_("Saved."), "success")
+            return _back_to_hub(event, "judges")
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("judging/admin_judge.html", event=event, judge=judge,
+                           form=form), status
+
+
+@bp.route("/events/<int:event_id>/contest/judges/<int:judge_id>/remove", methods=["POST"])
+@login_required
+def remove_judge(event_id: int, judge_id: int) -> Response:
+    event = _contest(event_id)
+    judge = _of_event(Judge, judge_id, event)
+    name = judge.user.name
+    _act(lambda: setup.remove_judge(_me(), judge),
+         _("%(name)s is no longer a judge of this contest.", name=name))
+    return _back_to_hub(event, "judges")
+
+
+@bp.route("/events/<int:event_id>/contest/conflicts", methods=["POST"])
+@login_required
+def declare_conflict(event_id: int) -> Response | tuple[str, int]:
+    event = _contest(event_id)
+    form = ConflictForm()
+    if form.validate_on_submit():
+        with domain_errors(form):
+            created = services.declare_conflict(
+                _me(), event, form.judge_id.data, form.entry_id.data, form.reason.data or "")[1]
+            flash(_("The conflict of interest is recorded.") if created
+                  else _("This conflict was declared already."), "success")
+            return _back_to_hub(event, "conflicts")
+    return _hub(event, conflict_form=form)
+
+
+@bp.route("/events/<int:event_id>/contest/conflicts/<int:conflict_id>/withdraw",
+          methods=["POST"])
+@login_required
+def withdraw_conflict(event_id: int, conflict_id: int) -> Response:
+    event = _contest(event_id)
+    conflict = _of_event(ConflictOfInterest, conflict_id, event)
+    _act(lambda: setup.withdraw_conflict(_me(), conflict), _("The conflict is withdrawn."))
+    return _back_to_hub(event, "conflicts")
+
+
+@bp.route("/events/<int:event_id>/contest/rounds", methods=["POST"])
+@login_required
+def create_round(event_id: int) -> Response | tuple[str, int]:
+    event = _contest(event_id)
+    form = RoundForm(event=event)
+    if form.validate_on_submit():
+        with domain_errors(form, ROUND_FIELDS):
+            round_ = services.create_round(_me(), event, form.to_info())
+            flash(_("Round “%(name)s” created. Now write its rubric.", name=round_.name),
+                  "success")
+            return redirect(url_for("contest_admin.round_page", event_id=event.id,
+                                    round_id=round_.id))
+    return _hub(event, round_form=form)
+
+
+# A round ----------------------------------------------------------------------------------
+
+
+def _round_page(event: Event, round_: Round, **forms: FlaskForm) -> tuple[str, int]:
+    taking_part = services.round_entries(round_)
+    judges = services.judges_of(event)
+    overview = setup.assignment_overview(round_)
+    earlier = [r for r in services.rounds_of(event)
+               if (r.position, r.id) < (round_.position, round_.id)]
+    chosen = services.round_entry_ids(round_)
+    entries_form = forms.get("entries_form") or EntriesForm(formdata=None)
+    entries_form.from_round_id.choices = _choices((r.id, r.name) for r in earlier)
+    entries_form.entry_ids.choices = _entry_choices(event)
+    if "entries_form" not in forms:
+        entries_form.entry_ids.data = sorted(chosen)
+        entries_form.mode.data = "pick" if setup.has_chosen_entries(round_) else "all"
+    assign_form = forms.get("assign_form") or AssignForm(formdata=None)
+    assign_form.judge_id.choices = _judge_choices(event)
+    conflicts = services.conflicted_pairs(event.id, judges, taking_part)
+    status = 422 if any(f.errors or f.form_errors for f in forms.values()) else 200
+    return render_template(
+        "judging/admin_round.html",
+        event=event,
+        round=round_,
+        is_draft=round_.status == RoundStatus.draft,
+        weight_total=services.weight_total(round_),
+        taking_part=taking_part,
+        judges=judges,
+        overview=overview,
+        conflicts=conflicts,
+        settings_form=forms.get("settings_form")
+        or RoundForm(formdata=None, event=event, round_=round_, prefix=""),
+        criterion_form=forms.get("criterion_form") or CriterionForm(formdata=None),
+        entries_form=entries_form,
+        auto_form=forms.get("auto_form") or AutoAssignForm(formdata=None),
+        assign_form=assign_form,
+        reopen_form=forms.get("reopen_form") or ReopenForm(formdata=None),
+        publish_form=forms.get("publish_form") or PublishForm(formdata=None),
+        method_labels=METHOD_LABELS,
+        results_url=url_for("judging.results", round_id=round_.id),
+        statistics_url=endpoint_url("judging_reports.statistics", round_id=round_.id),
+        roadshow_url=endpoint_url("roadshow.control", round_id=round_.id),
+    ), status
+
+
+def _editable(round_: Round, info: services.RoundInfo) -> services.RoundInfo:
+    """The typed settings, with those the round's status locks (their inputs are disabled,
+    so they are not sent) kept as they are."""
+    if round_.status == RoundStatus.draft:
+        return info
+    if round_.status == RoundStatus.open:
+        return setup.round_info(round_, name=info.name, opens_at=info.opens_at,
+                                closes_at=info.closes_at)
+    return setup.round_info(round_, name=info.name)
+
+
+def _load_round(event_id: int, round_id: int) -> tuple[Event, Round]:
+    event = _contest(event_id)
+    return event, _of_event(Round, round_id, event)
+
+
+def _back_to_round(round_: Round, anchor: str) -> Response:
+    return redirect(url_for("contest_admin.round_page", event_id=round_.event_id,
+                            round_id=round_.id, _anchor=anchor))
+
+
+@bp.route("/events/<int:event_id>/contest/rounds/<int:round_id>", methods=["GET", "POST"])
+@login_required
+def round_page(event_id: int, round_id: int) -> Response | tuple[str, int]:
+    """The round: its settings (this page's own form), rubric, entries, assignments, status."""
+    event, round_ = _load_round(event_id, round_id)
+    if request.method == "GET":
+        return _round_page(event, round_)
+    form = RoundForm(event=event, round_=round_, prefix="")
+    if form.validate_on_submit():
+        with domain_errors(form, ROUND_FIELDS):
+            setup.update_round(_me(), round_, _editable(round_, form.to_info()))
+            flash(_("Saved."), "success")
+            return _back_to_round(round_, "settings")
+    return _round_page(event, round_, settings_form=form)
+
+
+@bp.route("/events/<int:event_id>/contest/rounds/<int:round_id>/criteria", methods=["POST"])
+@login_required
+def add_criterion(event_id: int, round_id: int) -> Response | tuple[str, int]:
+    event, round_ = _load_round(event_id, round_id)
+    form = CriterionForm()
+    if form.validate_on_submit():
+        with domain_errors(form):
+            services.add_criterion(_me(), round_, form.name.data, form.max_points.data,
+                                   form.weight.data, form.description.data or "")
+            flash(_("Criterion added."), "success")
+            return _back_to_round(round_, "rubric")
+    return _round_page(event, round_, criterion_form=form)
+
+
+@bp.route("/events/<int:event_id>/contest/rounds/<int:round_id>/criteria/<int:criterion_id>",
+          methods=["GET", "POST"])
+@login_required
+def edit_criterion(event_id: int, round_id: int, criterion_id: int) -> Response | tuple[str, int]:
+    event, round_ = _load_round(event_id, round_id)
+    criterion = _criterion(round_, criterion_id)
+    form = CriterionForm(obj=criterion, prefix="")
+    if form.validate_on_submit():
+        with domain_errors(form):
+            setup.update_criterion(_me(), criterion, form.name.data, form.max_points.data,
+                                   form.weight.data, form.description.data or "")
+            flash(_("Saved."), "success")
+            return _back_to_round(round_, "rubric")
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("judging/admin_criterion.html", event=event, round=round_,
+                           criterion=criterion, form=form), status
+
+
+@bp.route("/events/<int:event_id>/contest/rounds/<int:round_id>/criteria/<int:criterion_id>"
+          "/delete", methods=["POST"])
+@login_required
+def delete_criterion(event_id: int, round_id: int, criterion_id: int) -> Response:
+    round_ = _load_round(event_id, round_id)[1]
+    criterion = _criterion(round_, criterion_id)
+    name = criterion.name
+    _act(lambda: setup.delete_criterion(_me(), criterion),
+         _("Criterion “%(name)s” deleted.", name=name))
+    return _back_to_round(round_, "rubric")
+
+
+@bp.route("/events/<int:event_id>/contest/rounds/<int:round_id>/entries", methods=["POST"])
+@login_required
+def set_entries(event_id: int, round_id: int) -> Response | tuple[str, int]:
+    event, round_ = _load_round(event_id, round_id)
+    form = EntriesForm()
+    if form.validate_on_submit():
+        with domain_errors(form):
+            if form.mode.data == "advanced":
+                entries = setup.take_advanced_entries(_me(), round_, form.from_round_id.data)
+            else:
+                ids = None if form.mode.data == "all" else (form.entry_ids.data or [])
+                entries = services.set_round_entries(_me(), round_, ids)
+            flash(_("%(n)d entries take part.", n=len(entries)), "success")
+            return _back_to_round(round_, "entries")
+    return _round_page(event, round_, entries_form=form)
+
+
+@bp.route("/events/<int:event_id>/contest/rounds/<int:round_id>/auto-assign", methods=["POST"])
+@login_required
+def auto_assign(event_id: int, round_id: int) -> Response | tuple[str, int]:
+    event, round_ = _load_round(event_id, round_id)
+    form = AutoAssignForm()
+    if form.validate_on_submit():
+        with domain_errors(form, {"auto.judges_per_entry": "judges_per_entry"}):
+            result = services.auto_assign(_me(), round_, form.judges_per_entry.data)
+            low, high = setup.assignment_overview(round_).load_range
+            flash(_("%(n)d assignments made. Each judge now has %(low)d to %(high)d entries.",
+                    n=len(result.created), low=low, high=high), "success")
+            if result.short:
+                titles = {e.id: e.title for e in services.round_entries(round_)}
+                flash(_("Short of judges because of conflicts: %(entries)s.", entries="; ".join(
+                    _("%(title)s (%(n)d missing)", title=titles.get(e, e), n=n)
+                    for e, n in sorted(result.short.items()))), "warning")
+            return _back_to_round(round_, "assignments")
+    return _round_page(event, round_, auto_form=form)
+
+
+@bp.route("/events/<int:event_id>/contest/rounds/<int:round_id>/assignments", methods=["POST"])
+@login_required
+def assign(event_id: int, round_id: int) -> Response | tuple[str, int]:
+    event, round_ = _load_round(event_id, round_id)
+    form = AssignForm()
+    if form.validate_on_submit():
+        try:
+            services.assign(_me(), round_, form.judge_id.data, form.entry_id.data)
+        except DomainError as error:
+            if isinstance(error, PASSED_THROUGH):
+                raise
+            flash_domain_error(error)
+        else:
+            flash(_("Assigned."), "success")
+    else:
+        flash(_("Choose a judge."), "error")
+    return _back_to_round(round_, f"entry-{form.entry_id.data or ''}")
+
+
+@bp.route("/events/<int:event_id>/contest/rounds/<int:round_id>/assignments/<int:assignment_id>"
+          "/remove", methods=["POST"])
+@login_required
+def unassign(event_id: int, round_id: int, assignment_id: int) -> Response:
+    round_ = _load_round(event_id, round_id)[1]
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.round_id != round_.id:
+        abort(404)
+    entry_id = assignment.entry_id
+    _act(lambda: services.unassign(_me(), assignment), _("The judge is taken off the entry."))
+    return _back_to_round(round_, f"entry-{entry_id}")
+
+
+@bp.route("/events/<int:event_id>/contest/rounds/<int:round_id>/<any(open, close):action>",
+          methods=["POST"])
+@login_required
+def change_status(event_id: int, round_id: int, action: str) -> Response:
+    round_ = _load_round(event_id, round_id)[1]
+    if action == "open":
+        _act(lambda: services.open_round(_me(), round_),
+             _("The round is open: judges can score now."))
+    else:
+        _act(lambda: services.close_round(_me(), round_),
+             _("The round is closed: scorecards no longer change."))
+    return _back_to_round(round_, "status")
+
+
+@bp.route("/events/<int:event_id>/contest/rounds/<int:round_id>/reopen", methods=["POST"])
+@login_required
+def reopen(event_id: int, round_id: int) -> Response | tuple[str, int]:
+    event, round_ = _load_round(event_id, round_id)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        with domain_errors(form):
+            services.open_round(_me(), round_, reason=form.reason.data)
+            flash(_("The round is open again."), "success")
+            return _back_to_round(round_, "status")
+    return _round_page(event, round_, reopen_form=form)
+
+
+@bp.route("/events/<int:event_id>/contest/rounds/<int:round_id>/publish", methods=["POST"])
+@login_required
+def publish(event_id: int, round_id: int) -> Response | tuple[str, int]:
+    event, round_ = _load_round(event_id, round_id)
+    form = PublishForm()
+    if form.validate_on_submit():
+        with domain_errors(form):
+            services.publish_round(_me(), round_, form.notice_ends_at.aware(event.timezone))
+            flash(_("The results are published."), "success")
+            return _back_to_round(round_, "status")
+    return _round_page(event, round_, publish_form=form)

@@ -32,6 +32,7 @@ from eventhub.judging.models import (
     Entry,
     Judge,
     Round,
+    RoundEntry,
     RoundStatus,
     Scorecard,
     ScorecardStatus,
@@ -418,3 +419,10 @@ def assignment_overview(round_: Round) -> AssignmentOverview:
         by_entry[row["entry_id"]].append(row)
         load[row["judge_id"]] += 1
     return AssignmentOverview(dict(by_entry), dict(load))
+
+
+def has_chosen_entries(round_: Round) -> bool:
+    """Whether the round has its own list of entries (else every entry of the contest)."""
+    return db.session.scalar(
+        sa.select(sa.literal(True)).where(RoundEntry.round_id == round_.id).limit(1)
+    ) is not None

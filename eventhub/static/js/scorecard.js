@@ -1,6 +1,9 @@
 // A judge's scorecard on a tablet: steppers and sliders, the running weighted total, a
 // draft saved about a second after each change (with the version last read, so that a
 // second device cannot silently overwrite it), and a confirmed submit that locks the card.
+// During a live roadshow the page follows the stage (roadshow-follow.js).
+
+import { followStage } from "./roadshow-follow.js";
 
 const form = document.getElementById("scorecard");
 const CSRF = document.querySelector("meta[name=csrf-token]").content;
@@ -276,3 +279,15 @@ window.addEventListener("pagehide", () => {
 
 showTotal();
 if (locked) lock(null);
+
+// The live roadshow: go to the entry on stage, but never while the judge types a comment or
+// a score or the submit dialog is open, and only once the draft is saved.
+followStage({
+  canLeave: () =>
+    !dialog.open && !(document.activeElement && document.activeElement.matches("textarea, .sc-value")),
+  flush: async () => {
+    if (dirty && !locked) await save();
+    if (saving) await saving;
+    return locked || !dirty;
+  },
+});

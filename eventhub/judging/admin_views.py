@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -488,14 +489,23 @@ def _round_page(event: Event, round_: Round, **forms: FlaskForm) -> tuple[str, i
 
 
 def _editable(round_: Round, info: services.RoundInfo) -> services.RoundInfo:
-    """The typed settings, with those the round's status locks (their inputs are disabled,
-    so they are not sent) kept as they are."""
+    """The typed settings; those the round's status locks have disabled inputs, which
+    browsers do not send, so what was not sent stays as it is (what was sent goes to the
+    service, which refuses a change it does not allow)."""
     if round_.status == RoundStatus.draft:
         return info
-    if round_.status == RoundStatus.open:
-        return setup.round_info(round_, name=info.name, opens_at=info.opens_at,
-                                closes_at=info.closes_at)
-    return setup.round_info(round_, name=info.name)
+    sent = set(request.form)
+    kept: dict[str, Any] = {}
+    if "aggregation" not in sent:
+        kept["aggregation"] = round_.aggregation.value
+    if not sent & {"rule", "rule_value"}:
+        kept.update({name: getattr(round_, name) for name in RULE_FIELDS.values()})
+    if "anonymous" not in sent:
+        kept["anonymous"] = round_.anonymous
+    for name in ("opens_at", "closes_at"):
+        if name not in sent:
+            kept[name] = getattr(round_, name)
+    return replace(info, **kept)
 
 
 def _load_round(event_id: int, round_id: int) -> tuple[Event, Round]:

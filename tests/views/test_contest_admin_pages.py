@@ -256,8 +256,12 @@ def test_round_settings(login, organizer, contest, world, now):
     html = text(client.get(url))
     assert '<select disabled id="aggregation"' in html
     later = (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
-    response = client.submit(url, {"name": "网评", "aggregation": "zscore", "rule": "none",
-                                   "closes_at": later})
+    # A method sent anyway (the input is disabled) is refused, with the reason beside it.
+    refused = client.submit(url, {"name": "网评", "aggregation": "zscore", "closes_at": later})
+    assert refused.status_code == 422 and 'id="aggregation-error"' in text(refused)
+    assert fresh(round_).name == "网络评审" and fresh(round_).closes_at is None
+    # What the browser sends: the name and the window (the disabled inputs are left out).
+    response = client.submit(url, {"name": "网评", "closes_at": later})
     assert response.status_code == 302
     round_ = fresh(round_)
     assert (round_.name, round_.aggregation, round_.advance_threshold) == (

@@ -10,7 +10,7 @@ change with its state before and after.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -75,16 +75,9 @@ def round_info(round_: Round, **changes: Any) -> services.RoundInfo:
 
 
 def _settings(round_: Round) -> dict[str, Any]:
-    return {
-        "name": round_.name,
-        "aggregation": round_.aggregation.value,
-        "advance_top_n": round_.advance_top_n,
-        "advance_top_percent": round_.advance_top_percent,
-        "advance_threshold": round_.advance_threshold,
-        "anonymous": round_.anonymous,
-        "opens_at": round_.opens_at.isoformat() if round_.opens_at else None,
-        "closes_at": round_.closes_at.isoformat() if round_.closes_at else None,
-    }
+    """The round's settings as the audit log keeps them (times as ISO 8601)."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v
+            for k, v in asdict(round_info(round_)).items()}
 
 
 @transactional
@@ -98,20 +91,12 @@ def update_round(
     services._require_manager(actor, round_.event)
     services._check_round(info)
     before = _settings(round_)
-    new = {
-        "name": info.name.strip(),
-        "aggregation": Aggregation(info.aggregation).value,
-        "advance_top_n": info.advance_top_n,
-        "advance_top_percent": None if info.advance_top_percent is None
-        else round(float(info.advance_top_percent), 4),
-        "advance_threshold": None if info.advance_threshold is None
-        else round(float(info.advance_threshold), 4),
-        "anonymous": bool(info.anonymous),
-        "opens_at": info.opens_at,
-        "closes_at": info.closes_at,
-    }
-    current = {k: getattr(round_, k) for k in new}
-    current["aggregation"] = round_.aggregation.value
+    new = asdict(info) | {"name": info.name.strip(), "anonymous": bool(info.anonymous),
+                          "aggregation": Aggregation(info.aggregation).value}
+    for key in ("advance_top_percent", "advance_threshold"):
+        if new[key] is not None:
+            new[key] = round(float(new[key]), 4)  # as the NUMERIC column keeps it
+    current = asdict(round_info(round_))
     changed = {k for k, v in new.items() if v != current[k]}
     if round_.status != RoundStatus.draft and changed & set(DRAFT_ONLY):
         message = _l("The method, advancement rule and anonymity cannot change once the "

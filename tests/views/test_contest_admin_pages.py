@@ -118,6 +118,11 @@ def test_others_may_not_open_the_pages(login, client, organizer, outsider_organi
     assert organizer_client.get(f"/events/{contest.id}/contest/rounds/999999").status_code == 404
     salon = factories.EventFactory(organization=org)
     assert organizer_client.get(_hub(salon)).status_code == 404
+    # A judge or a rubric line of another contest or round, through this one's URLs: 404.
+    stranger = factories.judge(other.event)
+    assert organizer_client.get(f"{_hub(contest)}/judges/{stranger.id}").status_code == 404
+    assert organizer_client.get(
+        f"{_round(contest, world['round'])}/criteria/{other.criteria[0].id}").status_code == 404
 
 
 def test_outsiders_post_nothing(login, outsider_organizer, contest, world):
@@ -157,6 +162,7 @@ def test_invite_edit_and_remove_a_judge(login, organizer, contest, world):
     judge = db.session.scalar(sa.select(Judge).join(Judge.user).where(
         Judge.event_id == contest.id, Judge.institution == "东北大学"))
     assert judge.expertise == ["医疗", "人工智能", "投资"]
+    assert _audits("judge.invited")[0].after["institution"] == "东北大学"
     bad = _post(client, f"{_hub(contest)}/judges", _hub(contest), {"email": "not-an-email"},
                 "judge")
     assert bad.status_code == 422 and 'id="judge-email-error"' in text(bad)
@@ -199,6 +205,7 @@ def test_declare_and_withdraw_a_conflict(login, organizer, contest, world):
         "judge_id": judge.id, "entry_id": entry.id, "reason": "曾指导该团队"}, "conflict")
     assert response.status_code == 302
     conflict = db.session.scalar(sa.select(ConflictOfInterest))
+    assert len(_audits("conflict.declared")) == 1
     assert (conflict.judge_id, conflict.entry_id, conflict.reason) == (judge.id, entry.id,
                                                                         "曾指导该团队")
     assert f'data-conflict-id="{conflict.id}"' in text(client.get(_hub(contest)))
@@ -335,6 +342,7 @@ def test_assignments_manual_and_automatic(login, organizer, contest, world):
         "judge_id": judges[0].id, "entry_id": entries[1].id}, "assign")
     assert count(Assignment) == 1
     assignment = db.session.scalar(sa.select(Assignment))
+    assert len(_audits("assignment.created")) == 1
     response = _post(client, f"{url}/auto-assign", url, {"judges_per_entry": "2"}, "auto")
     assert response.status_code == 302
     # Entry 1 lacks its second judge (the only other one is conflicted).

@@ -23,6 +23,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub import audit, permissions
 from eventhub.accounts import services as accounts
@@ -85,12 +86,14 @@ def entry_window(event: Event) -> tuple[datetime | None, datetime | None]:
 
 
 def entries_open(event: Event, now: datetime | None = None) -> bool:
-    """Tell whether team leaders may submit and change entries now: the window has an
-    opening time that has passed, and its closing time (if any) has not."""
+    """Tell whether team leaders may submit and change entries now: the contest is published
+    (not cancelled or archived), the window has an opening time that has passed, and its
+    closing time (if any) has not."""
     opens, closes = entry_window(event)
     now = now or utcnow()
     return (
         event.kind == "contest"
+        and event.status in ("published", "closed")
         and opens is not None
         and opens <= now
         and (closes is None or now < closes)
@@ -358,10 +361,16 @@ def search_entries(event: Event, track_id: int | None = None, q: str = "") -> li
     institution), by track then in the order they were entered."""
     entries = services.entries_of(event, track_id)
     needle = (q or "").strip().casefold()
-    if not needle:
-        return entries
-    return [e for e in entries
-            if any(needle in (v or "").casefold() for v in (e.title, e.team_name, e.institution))]
+    if needle:
+        entries = [e for e in entries if any(
+            needle in (v or "").casefold() for v in (e.title, e.team_name, e.institution))]
+    # The leaders in one query, set on their entries (no query per ``entry.leader``).
+    leader_ids = {e.leader_id for e in entries if e.leader_id is not None}
+    leaders = {u.id: u for u in db.session.scalars(
+        sa.select(User).where(User.id.in_(leader_ids)))} if leader_ids else {}
+    for entry in entries:
+        set_committed_value(entry, "leader", leaders.get(entry.leader_id))
+    return entries
 
 
 # Attachments ------------------------------------------------------------------------------

@@ -71,6 +71,8 @@ def test_the_window_is_open_only_between_its_times(organizer, contest, now):
     entries.set_entry_window(organizer, contest, now - timedelta(hours=2), now)
     assert entries.entries_open(contest, now - timedelta(seconds=1))
     assert not entries.entries_open(contest, now)
+    contest.status = "cancelled"  # a cancelled contest takes no entries, whatever its window
+    assert not entries.entries_open(contest, now - timedelta(seconds=1))
     assert len(_audits("contest.entry_window_set")) == 2
 
 
@@ -496,3 +498,14 @@ def test_a_double_submit_at_the_same_moment_makes_one_entry(fresh_db):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry)) == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Track)) == 1
+
+
+def test_the_entries_list_loads_leaders_at_once(organizer, contest, tracks, count_statements):
+    for i in range(5):
+        _entry(organizer, contest, tracks[i % 2], f"项目{i}",
+               leader_id=factories.UserFactory().id)
+    db.session.expire_all()
+    count_statements.clear()
+    shown = entries.search_entries(contest)
+    names = [e.leader.name for e in shown]
+    assert names and len(count_statements) <= 3

@@ -24,6 +24,7 @@ from eventhub.checkin.models import CheckinList, Scan
 from eventhub.database import db, transactional
 from eventhub.events import services as events
 from eventhub.events.models import Event, EventStatus
+from eventhub.judging import roadshow
 from eventhub.judging import services as judging
 from eventhub.judging.models import Entry, Judge, Round
 from eventhub.orgs import services as orgs
@@ -867,10 +868,13 @@ def _final_round(
     organizer: User, contest_: Event, online: Round, users: dict[str, User],
     quality: dict[int, float], rng: random.Random,
 ) -> Round:
-    """决赛路演: the entries the online round advanced, every judge without a conflict, open;
-    some scorecards submitted, some drafts, and judge1 still has entries to score."""
+    """决赛路演, live: the entries the online round advanced in an order drawn by lot, every
+    judge without a conflict, open, "8+7" minutes, 去掉最高分和最低分. The first entries
+    have pitched and every judge submitted; the one on stage has just finished (judges are
+    scoring: some submitted, judge1 has a draft); judge1 has drafted the next one too, and
+    the others are still to come."""
     round_ = judging.create_round(organizer, contest_, judging.RoundInfo(
-        name=FINAL_ROUND, aggregation="mean"))
+        name=FINAL_ROUND, aggregation="trimmed_mean"))
     _rubric(organizer, round_, FINAL_RUBRIC)
     advanced = [line["entry_id"]
                 for track in judging.round_results(online, online.aggregation.value)["tracks"]
@@ -878,18 +882,16 @@ def _final_round(
     judging.set_round_entries(organizer, round_, advanced)
     judging.open_round(organizer, round_)
     judging.auto_assign(organizer, round_, len(users))
+    order = sorted(advanced)
+    rng.shuffle(order)  # 抽签 (the demo's draw is repeatable; the control panel's uses secrets)
+    roadshow.set_order(organizer, round_, order)
+    place = {entry_id: i for i, entry_id in enumerate(order)}
     by_id = users_by_id(users)
-    judge1_done = 0
     for assignment in judging.assignments_of(round_):
         user = by_id[assignment.judge.user_id]
         if judging.is_conflicted(assignment.judge, assignment.entry):
             continue
-        if user.email == "judge1@example.com":
-            # judge1: four submitted, two drafts, the rest still to do.
-            judge1_done += 1
-            state = "submitted" if judge1_done <= 4 else "draft" if judge1_done <= 6 else None
-        else:
-            state = rng.choices(["submitted", "draft", None], [6, 2, 2])[0]
+        state = _final_state(place[assignment.entry_id], user.email == "judge1@example.com", rng)
         if state is None:
             continue
         scores = _scores(round_, quality[assignment.entry_id], BIAS.get(user.email, 1.0), rng)
@@ -897,4 +899,28 @@ def _final_round(
             scores = dict(list(scores.items())[: rng.randint(2, 4)])
         judging.save_scorecard(user, round_, assignment.entry, scores,
                                submit=state == "submitted")
+    _stage(organizer, round_, order[ON_STAGE])
     return round_
+
+
+#: The place (from 0) in the order of appearance of the entry on stage in the demo's final.
+ON_STAGE = 3
+
+
+def _final_state(place: int, judge1: bool, rng: random.Random) -> str | None:
+    """A judge's scorecard of the entry at ``place`` in the final so far."""
+    if place < ON_STAGE:
+        return "submitted"
+    if place == ON_STAGE:
+        return "draft" if judge1 else rng.choices(["submitted", "draft", None], [6, 1, 1])[0]
+    return "draft" if judge1 and place == ON_STAGE + 1 else None
+
+
+def _stage(organizer: User, round_: Round, entry_id: int) -> None:
+    """The entry on stage pitched (8 minutes) and answered questions (7): judges score now."""
+    start = datetime.now(UTC) - timedelta(minutes=16)
+    roadshow.set_durations(organizer, round_, 8 * 60, 7 * 60)
+    roadshow.show_entry(organizer, round_, entry_id)
+    roadshow.start_pitch(organizer, round_, now=start)
+    roadshow.start_qa(organizer, round_, now=start + timedelta(minutes=8, seconds=12))
+    roadshow.finish_entry(organizer, round_, now=start + timedelta(minutes=14, seconds=40))

@@ -174,10 +174,11 @@ def test_organizer_pages_are_for_organizers(request, login, client, organizer, c
     assert count(Entry) == 1 and count(Track) == 2
 
 
-def test_organizer_edits_and_deletes(login, organizer, contest, tracks):
-    entry = judging.create_entry(organizer, contest, judging.EntryInfo(title="导诊",
-                                                                       track_id=tracks[0].id))
+def test_organizer_edits_and_deletes(login, organizer, participant, contest, tracks):
+    entry = judging.create_entry(organizer, contest, judging.EntryInfo(
+        title="导诊", track_id=tracks[0].id, leader_id=participant.id))
     client = login(organizer)
+    assert participant.email in text(client.get(f"/entries/{entry.id}/edit"))
     response = client.submit(f"/entries/{entry.id}/edit", _form(tracks[1], title="改名"),
                              content_type="multipart/form-data")
     assert response.status_code == 302

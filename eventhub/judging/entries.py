@@ -14,6 +14,7 @@ import io
 import os
 import re
 import secrets
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,6 +55,8 @@ IMPORT_HEADERS = {
 IMPORT_TEMPLATE_HEADERS = ("项目名称", "组别", "团队名称", "单位/学校", "简介", "成员",
                            "负责人邮箱")
 IMPORT_MAX_COLUMNS = 30
+#: The most an XLSX file may hold once unpacked (its XML is far larger than its data).
+XLSX_MAX_UNPACKED = 100 * 1024 * 1024
 
 
 # Errors ------------------------------------------------------------------------------------
@@ -593,8 +596,14 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
     from openpyxl import load_workbook
 
     try:
+        # A small file that unpacks into gigabytes (a zip bomb) is refused before reading.
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        if unpacked > XLSX_MAX_UNPACKED:
+            raise ValidationFailed(fields={"file": _l("The file is too large.")})
         # data_only: a formula cell gives the value Excel saved with it, never the formula.
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except ValidationFailed:
+        raise
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
         raise ValidationFailed(
             fields={"file": _l("This is not an Excel (.xlsx) file.")}) from None

@@ -411,6 +411,18 @@ def test_unreadable_files_are_refused(organizer, contest, tracks, data, name):
     assert _count() == 0
 
 
+def test_an_xlsx_that_unpacks_too_large_is_refused(organizer, contest, tracks, monkeypatch):
+    book = Workbook()
+    book.active.append(["项目名称", "组别"])
+    book.active.append(["智能导诊", "医疗健康"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    monkeypatch.setattr(entries, "XLSX_MAX_UNPACKED", 1000)
+    with pytest.raises(ValidationFailed):
+        _import(organizer, contest, buffer.getvalue(), "a.xlsx")
+    assert _count() == 0
+
+
 def test_import_limits(app, organizer, contest, tracks, monkeypatch):
     monkeypatch.setitem(app.config, "ENTRY_IMPORT_MAX_ROWS", 3)
     rows = "".join(f"项目{i},医疗健康\n" for i in range(4))

@@ -180,3 +180,73 @@ def test_polling_costs_a_fixed_few_statements(login, organizer, final, count_sta
     count_statements.clear()
     assert client.get(url(round_), headers={"If-None-Match": etag}).status_code == 304
     assert len(count_statements) <= 6
+
+
+# Two organizers clicking at the same moment (real threads on PostgreSQL) ---------------------
+
+
+def _race_setup(app):
+    from datetime import UTC, datetime, timedelta
+
+    from eventhub.accounts.services import create_token
+    from eventhub.database import db
+    from eventhub.models import Event, Membership, Organization, User
+
+    with app.app_context():
+        now = datetime.now(UTC)
+        org = Organization(name="路演并发", slug="roadshow-race", kind="incubator")
+        event = Event(organization=org, title="创新创业大赛", kind="contest", status="published",
+                      starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=2),
+                      published_at=now)
+        people = [User(email=f"boss{i}@example.com", name=f"组织者{i}") for i in range(2)]
+        db.session.add_all([event, *people,
+                            *(Membership(organization=org, user=u, role="organizer")
+                              for u in people)])
+        db.session.commit()
+        round_, entries, _ = factories.roadshow(people[0], event, judges=2, entries=2)
+        tokens = [create_token(u, "panel")[1] for u in people]
+        return round_.id, [e.id for e in entries], tokens
+
+
+def _at_once(app, tokens, path, body):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    barrier = Barrier(len(tokens))
+
+    def click(token):
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
+        return list(pool.map(click, tokens))
+
+
+@pytest.mark.concurrent
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_organizers_clicking_at_once_act_once(fresh_db, attempt):
+    import sqlalchemy as sa
+
+    from eventhub.audit import AuditEntry
+    from eventhub.database import db
+    from eventhub.judging.models import Stage
+
+    app = fresh_db
+    round_id, entries, tokens = _race_setup(app)
+    path = f"/api/v1/rounds/{round_id}/stage"
+    # Both make the stage (its first use) and show the same entry: one change, no error.
+    shown = _at_once(app, tokens, path, {"action": "show", "entry_id": entries[0]})
+    assert [status for status, _ in shown] == [200, 200], shown
+    # Both start the pitch: one starts it, the other is told it runs already.
+    started = _at_once(app, tokens, path, {"action": "start"})
+    assert sorted(status for status, _ in started) == [200, 409], started
+    assert next(body for status, body in started if status == 409)["error"]["code"] == \
+        "stage_state"
+    with app.app_context():
+        stage = db.session.get(Stage, round_id)
+        assert (stage.phase.value, stage.version) == ("pitch", 3)
+        actions = db.session.scalars(sa.select(AuditEntry.action).where(
+            AuditEntry.action.like("stage.%")).order_by(AuditEntry.id)).all()
+        assert actions == ["stage.show", "stage.start"]

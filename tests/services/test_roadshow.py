@@ -382,13 +382,22 @@ def test_the_redis_version_is_bumped_after_each_commit(redis_live, organizer, fi
     assert int(redis_live.get(key)) == start + 3
 
 
-@pytest.fixture
-def two_workers(tmp_path):
-    """Two app instances (two gunicorn workers) on one SQLite file."""
+@pytest.fixture(params=["database", "redis"])
+def two_workers(request, tmp_path):
+    """Two app instances (two gunicorn workers) on one SQLite file, their live versions read
+    from the database or from one Redis."""
     from flask_migrate import upgrade
 
-    url = f"sqlite:///{tmp_path / 'workers.sqlite3'}"
-    apps = [create_app("testing", SQLALCHEMY_DATABASE_URI=url) for _ in range(2)]
+    settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'workers.sqlite3'}"}
+    if request.param == "redis":
+        redis = pytest.importorskip("redis")
+        try:
+            redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+        except redis.exceptions.ConnectionError:
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        settings.update(REDIS_URL="redis://127.0.0.1:6379/15",
+                        LIVE_KEY_PREFIX=f"test:{uuid.uuid4().hex}:")
+    apps = [create_app("testing", **settings) for _ in range(2)]
     for app in apps:
         app.instance_path = str(tmp_path)
     with apps[0].app_context():
@@ -398,6 +407,10 @@ def two_workers(tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+    if request.param == "redis":
+        client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+        for key in client.scan_iter(f"{settings['LIVE_KEY_PREFIX']}*"):
+            client.delete(key)
 
 
 def test_a_save_on_one_worker_changes_the_version_the_other_serves(two_workers):
@@ -413,6 +426,7 @@ def test_a_save_on_one_worker_changes_the_version_the_other_serves(two_workers):
         db.session.remove()
     with second.app_context():
         before = roadshow.live_version(ids[0])
+        assert before[0] == ("r" if second.config.get("REDIS_URL") else "d")
         db.session.remove()
     with first.app_context():
         from eventhub.judging.models import Entry, Round
@@ -423,6 +437,7 @@ def test_a_save_on_one_worker_changes_the_version_the_other_serves(two_workers):
         db.session.remove()
     with second.app_context():
         assert roadshow.live_version(ids[0]) != before
+        db.session.remove()
 
 
 # The screen's key ---------------------------------------------------------------------------

@@ -253,13 +253,16 @@ def remove_judge(actor: User, judge: Judge) -> None:
     assignments = db.session.execute(
         sa.delete(Assignment).where(Assignment.judge_id == judge.id)
     ).rowcount
-    db.session.execute(sa.delete(Scorecard).where(Scorecard.judge_id == judge.id))
+    drafts = db.session.execute(
+        sa.delete(Scorecard).where(Scorecard.judge_id == judge.id)
+    ).rowcount
     db.session.execute(
         sa.delete(ConflictOfInterest).where(ConflictOfInterest.judge_id == judge.id)
     )
     audit.record("judge.removed", judge, actor=actor, event_id=event.id,
                  before={"user_id": judge.user_id, "email": judge.user.email,
-                         "institution": judge.institution, "assignments": assignments})
+                         "institution": judge.institution, "assignments": assignments,
+                         "drafts": drafts})
     db.session.delete(judge)
     db.session.flush()
     for round_id in sorted(rounds):

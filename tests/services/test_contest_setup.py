@@ -214,7 +214,8 @@ def test_removing_a_judge_takes_their_assignments_and_drafts(organizer, contest,
             sa.select(sa.func.count()).select_from(model).where(model.judge_id == judge.id)
         ) == 0
     audit = _audits("judge.removed")[0]
-    assert audit.before["assignments"] == 2 and audit.before["email"] == judge.user.email
+    assert (audit.before["assignments"], audit.before["drafts"]) == (2, 1)
+    assert audit.before["email"] == judge.user.email
 
 
 def test_a_judge_with_submitted_scorecards_stays(organizer, contest, judges, entries):

@@ -4,6 +4,8 @@ assignments, the judge's scorecards and the results."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import marshmallow as ma
@@ -333,6 +335,10 @@ class MyAssignmentSchema(ma.Schema):
     status = ma.fields.String(required=True, metadata={"enum": ["todo", "draft", "submitted"]})
     version = ma.fields.Integer(required=True, metadata={"description": "0: not saved yet."})
     total = ma.fields.Float(allow_none=True)
+    complete = ma.fields.Boolean(
+        required=True,
+        metadata={"description": "Every criterion is scored; false: `total` is partial."},
+    )
 
 
 MyAssignmentListSchema = list_of(MyAssignmentSchema, "MyAssignmentList")
@@ -357,6 +363,10 @@ class ScorecardSchema(ma.Schema):
     status = ma.fields.String(required=True, metadata={"enum": ["draft", "submitted"]})
     version = ma.fields.Integer(required=True)
     total = ma.fields.Float(required=True)
+    complete = ma.fields.Boolean(
+        required=True,
+        metadata={"description": "Every criterion is scored; false: `total` is partial."},
+    )
 
 
 class ScorecardDetailSchema(ScorecardSchema):
@@ -819,6 +829,8 @@ def my_assignments(args: dict) -> dict:
             "version": card.version if card else 0,
             "total": services.scorecard_total(item.round.criteria, card.scores)
             if card else None,
+            "complete": services.scorecard_complete(item.round.criteria, card.scores)
+            if card else False,
         })
     return {"items": items}
 
@@ -844,6 +856,26 @@ def round_entry(round_id: int, entry_id: int) -> dict:
     return _entry_for(entry, round_.anonymous)
 
 
+def _scoring_target(round_id: int, entry_id: int) -> tuple[Round, Entry]:
+    """The round with its rubric and the entry, or 404 (one statement: the scorecard path
+    is hot). Whether the caller may see the contest is left to `_hidden_as_404`."""
+    round_, entry = services.round_and_entry(round_id, entry_id)
+    if round_ is None or entry is None:
+        raise NotFound()
+    return round_, entry
+
+
+@contextmanager
+def _hidden_as_404(round_: Round) -> Iterator[None]:
+    """A judge scoring the entry may see its contest (`contest_event`), so that is asked
+    only when the service refuses the caller: 404 rather than 403 if they may not see it."""
+    try:
+        yield
+    except NotAllowed:
+        contest_event(round_.event_id)
+        raise
+
+
 @blp.route("/rounds/<id:round_id>/scorecards/<id:entry_id>", methods=["GET"])
 @blp.response(200, ScorecardDetailSchema)
 @doc_errors(blp, 401, 403, 404)
@@ -852,12 +884,12 @@ def round_entry(round_id: int, entry_id: int) -> dict:
 def get_scorecard(round_id: int, entry_id: int) -> dict:
     """The judge's own scorecard of the entry (`status: todo`, `version: 0` before the first
     save); 403 unless assigned without a conflict."""
-    round_ = load_round(round_id)
-    entry = _entry_of_round(round_, entry_id)
-    card = services.scorecard_of(require_user(), round_, entry)
+    round_, entry = _scoring_target(round_id, entry_id)
+    with _hidden_as_404(round_):
+        card = services.scorecard_of(require_user(), round_, entry)
     if card is None:
         return {"entry_id": entry.id, "status": "todo", "version": 0, "total": 0.0,
-                "scores": {}, "comment": "", "saved_at": None}
+                "complete": False, "scores": {}, "comment": "", "saved_at": None}
     return services.scorecard_body(card, round_.criteria)
 
 
@@ -872,16 +904,17 @@ def save_scorecard(data: dict, round_id: int, entry_id: int) -> dict:
     assigned or conflicted; 409 `round_closed`; 409 `already_submitted`; 409 `stale_version`
     (the error carries the current `scorecard`); 422 a score outside 0..max_points, or a
     criterion missing on submit."""
-    round_ = load_round(round_id)
-    entry = _entry_of_round(round_, entry_id)
-    card = services.save_scorecard(
-        require_user(), round_, entry, data["scores"], data.get("comment"), data["submit"],
-        data.get("version"),
-    )
+    round_, entry = _scoring_target(round_id, entry_id)
+    with _hidden_as_404(round_):
+        card = services.save_scorecard(
+            require_user(), round_, entry, data["scores"], data.get("comment"), data["submit"],
+            data.get("version"),
+        )
     return {
         "status": card.status.value,
         "version": card.version,
         "total": services.scorecard_total(round_.criteria, card.scores),
+        "complete": services.scorecard_complete(round_.criteria, card.scores),
     }
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.dialects import postgresql, sqlite
 
 from eventhub import audit, permissions
 from eventhub.accounts import services as accounts
@@ -931,38 +932,128 @@ def assignment_rows(round_: Round) -> list[dict[str, Any]]:
 def can_score(user: Any, round_: Round, entry: Entry) -> bool:
     """The user is a judge of the contest, assigned to the entry in the round, and has no
     conflict of interest with it."""
-    return scoring_judge(user, round_, entry) is not None
+    return _scoring(user, round_, entry) is not None
+
+
+def _scoring_query() -> sa.Select:
+    """The judge ``:user_id`` of the contest ``:event_id`` when assigned to ``:entry_id`` in
+    ``:round_id`` without a declared conflict (their id and institution), with their
+    scorecard of the entry (None before the first save)."""
+    return (
+        sa.select(Judge.id.label("judge_id"), Judge.institution, Scorecard)
+        .join(
+            Assignment,
+            sa.and_(
+                Assignment.round_id == sa.bindparam("round_id"),
+                Assignment.judge_id == Judge.id,
+                Assignment.entry_id == sa.bindparam("entry_id"),
+            ),
+        )
+        .outerjoin(
+            Scorecard,
+            sa.and_(
+                Scorecard.round_id == Assignment.round_id,
+                Scorecard.judge_id == Judge.id,
+                Scorecard.entry_id == Assignment.entry_id,
+            ),
+        )
+        .where(
+            Judge.event_id == sa.bindparam("event_id"),
+            Judge.user_id == sa.bindparam("user_id"),
+            ~sa.exists().where(
+                ConflictOfInterest.judge_id == Judge.id,
+                ConflictOfInterest.entry_id == Assignment.entry_id,
+            ),
+        )
+        # The card as stored now, not as an earlier statement of this session saw it.
+        .execution_options(populate_existing=True)
+    )
+
+
+def _insert_card_query(dialect: str) -> sa.Insert:
+    """A new scorecard, unless one of its (round, judge, entry) exists: then no row comes
+    back (no error, so no SAVEPOINT is needed around it)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(Scorecard.__table__)
+        .on_conflict_do_nothing(index_elements=["round_id", "judge_id", "entry_id"])
+        .returning(Scorecard.__table__.c.id)
+    )
+
+
+# Built once: judges' tablets save every few seconds.
+_SCORING = _scoring_query()
+_CARD = (
+    sa.select(Scorecard)
+    .where(
+        Scorecard.round_id == sa.bindparam("round_id"),
+        Scorecard.judge_id == sa.bindparam("judge_id"),
+        Scorecard.entry_id == sa.bindparam("entry_id"),
+    )
+    .execution_options(populate_existing=True)
+)
+_INSERT_CARD = {name: _insert_card_query(name) for name in ("postgresql", "sqlite")}
+_cards = Scorecard.__table__
+#: A draft's new values (given as parameters) if its version is still ``:expected_version``.
+_UPDATE_CARD = (
+    sa.update(_cards)
+    .where(
+        _cards.c.id == sa.bindparam("card_id"),
+        _cards.c.version == sa.bindparam("expected_version"),
+        _cards.c.status == ScorecardStatus.draft,
+    )
+    .values(version=_cards.c.version + 1)
+)
+
+
+_ROUND_AND_ENTRY = (
+    sa.select(Round, Entry)
+    .outerjoin(
+        Entry, sa.and_(Entry.id == sa.bindparam("entry_id"), Entry.event_id == Round.event_id)
+    )
+    .where(Round.id == sa.bindparam("round_id"))
+    .options(
+        sa.orm.joinedload(Round.criteria),
+        sa.orm.load_only(Entry.id, Entry.event_id, Entry.track_id, Entry.institution),
+    )
+)
+
+
+def round_and_entry(round_id: int, entry_id: int) -> tuple[Round | None, Entry | None]:
+    """The round with its rubric, and the entry when it is one of the round's contest (what
+    a scorecard save needs of them, in one statement; the event is not loaded)."""
+    row = db.session.execute(
+        _ROUND_AND_ENTRY, {"round_id": round_id, "entry_id": entry_id}
+    ).unique().first()
+    return (row.Round, row.Entry) if row is not None else (None, None)
+
+
+def _scoring(user: Any, round_: Round, entry: Entry) -> sa.Row | None:
+    """``(judge_id, institution, Scorecard | None)`` when the user may read and score
+    ``entry`` in ``round_`` (a judge of the contest assigned to it, with no declared or
+    same-institution conflict), else None. One statement."""
+    if entry.event_id != round_.event_id or not getattr(user, "is_authenticated", False):
+        return None
+    row = db.session.execute(
+        _SCORING,
+        {"event_id": round_.event_id, "user_id": user.id, "round_id": round_.id,
+         "entry_id": entry.id},
+    ).first()
+    if row is None or same_institution(row, entry):
+        return None
+    return row
 
 
 def scoring_judge(user: Any, round_: Round, entry: Entry) -> Judge | None:
     """The user's judge record when they may read and score ``entry`` in ``round_``."""
-    if entry.event_id != round_.event_id or not getattr(user, "is_authenticated", False):
-        return None
-    # One statement: the judge, assigned to the entry, with no declared conflict.
-    judge = db.session.scalar(
-        sa.select(Judge).where(
-            Judge.event_id == round_.event_id,
-            Judge.user_id == user.id,
-            sa.exists().where(
-                Assignment.round_id == round_.id,
-                Assignment.judge_id == Judge.id,
-                Assignment.entry_id == entry.id,
-            ),
-            ~sa.exists().where(
-                ConflictOfInterest.judge_id == Judge.id,
-                ConflictOfInterest.entry_id == entry.id,
-            ),
-        )
-    )
-    if judge is None or same_institution(judge, entry):
-        return None
-    return judge
+    row = _scoring(user, round_, entry)
+    return db.session.get(Judge, row.judge_id) if row is not None else None
 
 
 def scorecard_total(criteria: Iterable[Criterion], scores: dict[str, Any]) -> float:
     """Σ weight × score / max_points over the criteria scored so far (JUDGING.md §2), rounded
     half away from zero to 4 decimals, as results are (for showing a scorecard; results are
-    aggregated from the exact totals)."""
+    aggregated from the exact totals). A draft's total is partial: see `scorecard_complete`."""
     scored = [
         scoring.Criterion(str(c.id), c.max_points, c.weight)
         for c in criteria
@@ -972,14 +1063,22 @@ def scorecard_total(criteria: Iterable[Criterion], scores: dict[str, Any]) -> fl
     return float(scoring.round_score(scoring.total(card, scored)))
 
 
+def scorecard_complete(criteria: Iterable[Criterion], scores: dict[str, Any] | None) -> bool:
+    """Whether every criterion of the rubric has a score (else the total is partial)."""
+    scores = scores or {}
+    return all(scores.get(str(c.id)) is not None for c in criteria)
+
+
 def scorecard_body(card: Scorecard, criteria: Iterable[Criterion]) -> dict[str, Any]:
     """What a judge's device needs to show a scorecard (also in a ``stale_version`` error)."""
+    criteria = list(criteria)
     return {
         "id": card.id,
         "entry_id": card.entry_id,
         "status": card.status.value,
         "version": card.version,
         "total": scorecard_total(criteria, card.scores or {}),
+        "complete": scorecard_complete(criteria, card.scores),
         "scores": dict(card.scores or {}),
         "comment": card.comment,
         "saved_at": card.saved_at.isoformat() if card.saved_at else None,
@@ -1022,15 +1121,9 @@ def _scoring_window_open(round_: Round, now: datetime) -> bool:
     return not (round_.closes_at and now >= round_.closes_at)
 
 
-def _current_card(round_: Round, judge: Judge, entry: Entry) -> Scorecard | None:
+def _current_card(round_: Round, judge_id: int, entry: Entry) -> Scorecard | None:
     return db.session.scalars(
-        sa.select(Scorecard)
-        .where(
-            Scorecard.round_id == round_.id,
-            Scorecard.judge_id == judge.id,
-            Scorecard.entry_id == entry.id,
-        )
-        .execution_options(populate_existing=True)
+        _CARD, {"round_id": round_.id, "judge_id": judge_id, "entry_id": entry.id}
     ).first()
 
 
@@ -1063,26 +1156,27 @@ def save_scorecard(
     is not the stored one; required once the scorecard exists; carries the current
     scorecard); ValidationFailed (a score outside 0..max_points, or a criterion missing on
     submit). The version check and the write are one statement (``UPDATE ... WHERE version
-    = :v``), so two devices saving the same version at once get one success and one 409.
+    = :v``; a first save inserts unless another device did first), so two devices saving
+    the same version at once get one success and one 409.
+
+    Three statements: the judge's assignment with the card, its insert or update, the audit
+    entry (a hot path: every judge's tablet saves every few seconds).
     """
-    judge = scoring_judge(actor, round_, entry)
-    if judge is None:
+    scoring_row = _scoring(actor, round_, entry)
+    if scoring_row is None:
         raise NotAllowed()
     now = now or utcnow()
     if not _scoring_window_open(round_, now):
         raise round_closed()
     criteria = list(round_.criteria)
-    card = _current_card(round_, judge, entry)
-    if card is not None:
-        if card.status == ScorecardStatus.submitted:
-            raise _stale(card, criteria)
-        if version != card.version:
-            raise _stale(card, criteria)
+    card = scoring_row.Scorecard
+    judge_id = scoring_row.judge_id
+    if card is not None and (card.status == ScorecardStatus.submitted or version != card.version):
+        raise _stale(card, criteria)
     clean = _check_scores(criteria, scores, comment, submit)
-    status = ScorecardStatus.submitted if submit else ScorecardStatus.draft
     values = {
         "scores": clean,
-        "status": status,
+        "status": ScorecardStatus.submitted if submit else ScorecardStatus.draft,
         "saved_at": now,
         "submitted_at": now if submit else None,
     }
@@ -1090,34 +1184,26 @@ def save_scorecard(
         values["comment"] = comment
     before = None
     if card is None:
-        card = Scorecard(round_id=round_.id, judge_id=judge.id, entry_id=entry.id, version=1,
-                         comment=comment or "", **{k: v for k, v in values.items()
-                                                    if k != "comment"})
-        try:
-            with db.session.begin_nested():
-                db.session.add(card)
-                db.session.flush()
-        except sa.exc.IntegrityError as exc:
-            if not is_unique_violation(exc):
-                raise
+        values = {"round_id": round_.id, "judge_id": judge_id, "entry_id": entry.id,
+                  "version": 1, "comment": comment or "", **values}
+        card_id = db.session.execute(
+            _INSERT_CARD[db.session.get_bind().dialect.name], values
+        ).scalar()
+        if card_id is None:
             # Another device made it a moment ago: that one is newer than what we saw.
-            current = _current_card(round_, judge, entry)
-            raise _stale(current, criteria) from None
+            raise _stale(_current_card(round_, judge_id, entry), criteria)
+        # The row just written, as a loaded object (without reading it back).
+        card = Scorecard(id=card_id, **values)
+        sa.orm.make_transient_to_detached(card)
+        db.session.add(card)
     else:
         before = {"scores": card.scores, "comment": card.comment, "status": card.status.value,
                   "version": card.version}
         updated = db.session.execute(
-            sa.update(Scorecard)
-            .where(
-                Scorecard.id == card.id,
-                Scorecard.version == version,
-                Scorecard.status == ScorecardStatus.draft,
-            )
-            .values(version=Scorecard.version + 1, **values)
-            .execution_options(synchronize_session=False)
+            _UPDATE_CARD, {"card_id": card.id, "expected_version": version, **values}
         )
         if updated.rowcount != 1:
-            raise _stale(_current_card(round_, judge, entry), criteria)
+            raise _stale(_current_card(round_, judge_id, entry), criteria)
         # What the update wrote, without reading the row again.
         for key, value in {**values, "version": version + 1}.items():
             sa.orm.attributes.set_committed_value(card, key, value)
@@ -1138,10 +1224,10 @@ def save_scorecard(
 
 def scorecard_of(actor: User, round_: Round, entry: Entry) -> Scorecard | None:
     """The actor's scorecard of an entry (None before the first save). Raises NotAllowed."""
-    judge = scoring_judge(actor, round_, entry)
-    if judge is None:
+    scoring_row = _scoring(actor, round_, entry)
+    if scoring_row is None:
         raise NotAllowed()
-    return _current_card(round_, judge, entry)
+    return scoring_row.Scorecard
 
 
 @dataclass
@@ -1171,9 +1257,12 @@ def my_assignments(actor: User, round_id: int | None = None) -> list[QueueItem]:
                                             sa.orm.joinedload(Assignment.judge))).all()
     cards = {}
     if rows:
-        judge_ids = {a.judge_id for a, _ in rows}
+        # Only the cards of the rounds listed (one round's queue does not read the others').
         for card in db.session.scalars(
-            sa.select(Scorecard).where(Scorecard.judge_id.in_(judge_ids))
+            sa.select(Scorecard).where(
+                Scorecard.judge_id.in_({a.judge_id for a, _ in rows}),
+                Scorecard.round_id.in_({r.id for _, r in rows}),
+            )
         ):
             cards[(card.round_id, card.judge_id, card.entry_id)] = card
     declared = {

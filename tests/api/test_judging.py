@@ -161,13 +161,18 @@ def test_judge_saves_then_submits(api, setup):
     client = api(judge.user)
     path = f"/api/v1/rounds/{rid}/scorecards/{entry.id}"
     empty = client.get(path).get_json()
-    assert (empty["status"], empty["version"]) == ("todo", 0)
+    assert (empty["status"], empty["version"], empty["complete"]) == ("todo", 0, False)
     first = client.put(path, json={"scores": {keys[0]: 8}, "comment": "思路清晰"})
     assert first.status_code == 200
-    assert first.get_json() == {"status": "draft", "version": 1, "total": 32.0}
+    # A draft's total covers the criteria scored so far: `complete` tells it is partial.
+    assert first.get_json() == {"status": "draft", "version": 1, "total": 32.0,
+                                "complete": False}
+    assert client.get(path).get_json()["complete"] is False
     second = client.put(path, json={"scores": _full(keys), "version": 1, "submit": True})
-    assert second.get_json() == {"status": "submitted", "version": 2, "total": 78.25}
+    assert second.get_json() == {"status": "submitted", "version": 2, "total": 78.25,
+                                 "complete": True}
     card = client.get(path).get_json()
+    assert (card["total"], card["complete"]) == (78.25, True)
     assert card["scores"] == {k: float(v) for k, v in _full(keys).items()}
     assert card["comment"] == "思路清晰"
     assert_error(client.put(path, json={"scores": _full(keys), "version": 2}), 409,
@@ -274,9 +279,11 @@ def test_my_assignments_show_progress(api, setup):
     client = api(judge.user)
     client.put(f"/api/v1/rounds/{rid}/scorecards/{entries[0].id}",
                json={"scores": _full(keys), "submit": True})
+    client.put(f"/api/v1/rounds/{rid}/scorecards/{entries[1].id}", json={"scores": {keys[0]: 5}})
     items = client.get("/api/v1/me/assignments").get_json()["items"]
-    assert [(i["entry"]["id"], i["status"], i["version"], i["total"]) for i in items] == [
-        (entries[0].id, "submitted", 1, 78.25), (entries[1].id, "todo", 0, None)]
+    assert [(i["entry"]["id"], i["status"], i["version"], i["total"], i["complete"])
+            for i in items] == [(entries[0].id, "submitted", 1, 78.25, True),
+                                (entries[1].id, "draft", 1, 20.0, False)]
     assert items[0]["entry"]["team_name"] == "团队0"
 
 
@@ -315,6 +322,9 @@ def test_results_count_only_valid_scorecards(api, organizer, contest, participan
     assert_error(api(judges[0].user).get(path), 403)
     assert_error(api().get(path), 401)
     body = api(organizer).get(path + "?method=mean").get_json()
+    averages = [[c["average"] for c in e.pop("criteria")]
+                for t in body["tracks"] for e in t["entries"]]
+    assert averages == [[7.0, 13.5, 3.5], [None, None, None], [2.5, 5.0, 1.25]]
     assert body == {"method": "mean", "tracks": [
         {"track_id": setup["tracks"][0].id, "name": "医疗健康", "entries": [
             {"entry_id": entries[0].id, "title": "项目0", "score": 69.125, "rank": 1,
@@ -335,7 +345,10 @@ def test_results_count_only_valid_scorecards(api, organizer, contest, participan
     client.post(f"/api/v1/rounds/{round_.id}/close")
     client.post(f"/api/v1/rounds/{round_.id}/publish")
     for reader in (api(), api(participant), api(judges[0].user)):
-        assert reader.get(path + "?method=mean").get_json() == body
+        seen = reader.get(path + "?method=mean").get_json()
+        for entry in (e for t in seen["tracks"] for e in t["entries"]):
+            del entry["criteria"]
+        assert seen == body
 
 
 def test_results_apply_the_advancement_rule_with_ties(api, organizer, contest, setup):
@@ -402,3 +415,4 @@ def test_judges_work_in_a_contest_not_yet_published(api, contest, setup, partici
     assert_error(outsider.get(f"/api/v1/rounds/{rid}/entries/{entry.id}"), 404)
     assert_error(outsider.put(f"/api/v1/rounds/{rid}/scorecards/{entry.id}",
                               json={"scores": {}}), 404)
+    assert_error(outsider.get(f"/api/v1/rounds/{rid}/scorecards/{entry.id}"), 404)

@@ -51,3 +51,51 @@ def test_a_door_scan_takes_a_fixed_number_of_statements(
         # person's scans at the list, insert, commit (BEGIN on SQLite): no more than these,
         # however many scans came before. (pretix takes 25.)
         assert len(count_statements) <= 6, count_statements
+
+
+def _judging_setup(organizer, event):
+    """An open round (3 criteria) of a contest with one judge assigned to two entries, and
+    earlier scorecards of others, so nothing is a first time."""
+    from eventhub.judging import services as judging
+
+    event.kind = "contest"
+    db.session.commit()
+    track = judging.create_track(organizer, event, "医疗健康")
+    entries = [
+        judging.create_entry(organizer, event, judging.EntryInfo(
+            title=f"项目{i}", track_id=track.id, institution=f"大学{i}"))
+        for i in range(3)
+    ]
+    judges = [factories.judge(event, institution=f"机构{i}") for i in range(2)]
+    round_ = factories.rubric_round(organizer, event)
+    for judge in judges:
+        for entry in entries:
+            judging.assign(organizer, round_, judge.id, entry.id)
+    keys = [str(c.id) for c in round_.criteria]
+    judging.save_scorecard(judges[1].user, round_, entries[0], {keys[0]: 5}, submit=False)
+    return round_, entries, judges[0].user, keys
+
+
+def test_a_scorecard_save_takes_a_fixed_number_of_statements(
+    api, organizer, event, count_statements
+):
+    round_, entries, user, keys = _judging_setup(organizer, event)
+    client = api(user)
+    client.get("/api/v1/me")
+    url = f"/api/v1/rounds/{round_.id}/scorecards"
+    client.put(f"{url}/{entries[0].id}", json={"scores": {keys[0]: 1}})  # a first save before
+    version = None
+    for step in ("first", "update"):
+        count_statements.clear()
+        body = {"scores": {keys[0]: 8, keys[1]: 15}}
+        if version is not None:
+            body["version"] = version
+        response = client.put(f"{url}/{entries[1].id}", json=body)
+        assert response.status_code == 200, response.get_json()
+        version = response.get_json()["version"]
+        assert version == (1 if step == "first" else 2)
+        # token with the user, round with its rubric and the entry, the judge's assignment
+        # (no declared conflict) with the card, insert or update (with its version check),
+        # audit entry: no more than these, however many cards, rounds and judges there
+        # are. (It was 7, and 12 before that.)
+        assert len(count_statements) <= 5, count_statements

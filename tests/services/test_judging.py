@@ -425,6 +425,69 @@ def test_my_assignments_list_status(organizer, scoring, entries):
                                                        (entries[2].id, "todo")]
 
 
+def test_my_assignments_of_one_round_take_only_its_cards(
+    organizer, contest, scoring, entries, count_statements
+):
+    round_, judge, entry, keys = scoring
+    final = factories.rubric_round(organizer, contest, name="决赛")
+    judging.assign(organizer, final, judge.id, entry.id)
+    final_key = str(final.criteria[0].id)
+    judging.save_scorecard(judge.user, final, entry, {final_key: 9}, submit=False)
+    assert [(i.round.id, i.status) for i in judging.my_assignments(judge.user, round_.id)] == [
+        (round_.id, "todo")]
+    count_statements.clear()
+    queue = judging.my_assignments(judge.user, final.id)
+    assert [(i.round.id, i.status, i.scorecard.scores) for i in queue] == [
+        (final.id, "draft", {final_key: 9})]
+    cards_query = next(s for s in count_statements if "FROM scorecards" in s)
+    assert "scorecards.round_id IN" in cards_query
+    both = judging.my_assignments(judge.user)
+    assert [(i.round.id, i.status) for i in both] == [(round_.id, "todo"), (final.id, "draft")]
+
+
+def test_a_first_save_racing_another_device_gets_stale_version(scoring, monkeypatch):
+    """Both devices saw no scorecard; the other one's insert came first: this one's insert
+    writes nothing and answers stale_version with that card (no error, no savepoint)."""
+    from types import SimpleNamespace
+
+    round_, judge, entry, keys = scoring
+    judging.save_scorecard(judge.user, round_, entry, {keys[0]: 4})  # the other device
+    seen = judging._scoring
+
+    def before_the_other_save(user, round_, entry):
+        row = seen(user, round_, entry)
+        return SimpleNamespace(judge_id=row.judge_id, institution=row.institution,
+                               Scorecard=None)
+
+    monkeypatch.setattr(judging, "_scoring", before_the_other_save)
+    with pytest.raises(Conflict) as error:
+        judging.save_scorecard(judge.user, round_, entry, {keys[0]: 9})
+    assert error.value.code == "stale_version"
+    assert error.value.extra["scorecard"]["scores"] == {keys[0]: 4}
+    monkeypatch.undo()
+    card = judging.scorecard_of(judge.user, round_, entry)
+    assert (card.version, card.scores) == (1, {keys[0]: 4})
+    assert len(_audits("scorecard.saved")) == 1
+
+
+def test_an_update_writes_the_card_and_its_audit_entry(scoring):
+    round_, judge, entry, keys = scoring
+    first = judging.save_scorecard(judge.user, round_, entry, {keys[0]: 4}, comment="初评")
+    assert db.session.get(Scorecard, first.id) is first
+    card = judging.save_scorecard(judge.user, round_, entry, {keys[0]: 6, keys[1]: 10},
+                                  version=1)
+    db.session.expire_all()
+    stored = db.session.get(Scorecard, card.id)
+    assert (stored.version, stored.scores, stored.comment, stored.status) == (
+        2, {keys[0]: 6, keys[1]: 10}, "初评", ScorecardStatus.draft)
+    audit = _audits("scorecard.saved")[-1]
+    assert audit.before == {"scores": {keys[0]: 4}, "comment": "初评", "status": "draft",
+                            "version": 1}
+    assert audit.after == {"round_id": round_.id, "entry_id": entry.id,
+                           "scores": {keys[0]: 6, keys[1]: 10}, "comment": "初评",
+                           "status": "draft", "version": 2}
+
+
 # Which scorecards count -------------------------------------------------------------------
 
 
@@ -513,3 +576,7 @@ def test_a_scorecard_total_rounds_half_away_from_zero_like_results():
     # A draft's running total counts the criteria scored so far.
     other = SimpleNamespace(id=8, max_points=10, weight=0)
     assert judging.scorecard_total([criterion, other], {"7": 50}) == 50.0
+    # ... so it is partial until every criterion has a score.
+    assert not judging.scorecard_complete([criterion, other], {"7": 50})
+    assert not judging.scorecard_complete([criterion, other], {"7": 50, "8": None})
+    assert judging.scorecard_complete([criterion, other], {"7": 50, "8": 0})

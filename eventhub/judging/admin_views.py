@@ -133,7 +133,7 @@ class ConflictForm(PageForm):
 
 class RoundForm(PageForm):
     PREFIX = "round"
-    name = StringField(_l("Name"), validators=[_required], render_kw={"maxlength": NAME_MAX},
+    name = StringField(_l("Round name"), validators=[_required], render_kw={"maxlength": NAME_MAX},
                        description=_l("For example: 网评, 复赛, 决赛路演."))
     aggregation = SelectField(
         _l("Aggregation method"),

@@ -608,9 +608,10 @@ def auto_assign(event_id: int, round_id: int) -> Response | tuple[str, int]:
                     n=len(result.created), low=low, high=high), "success")
             if result.short:
                 titles = {e.id: e.title for e in services.round_entries(round_)}
-                flash(_("Short of judges because of conflicts: %(entries)s.", entries="; ".join(
-                    _("%(title)s (%(n)d missing)", title=titles.get(e, e), n=n)
-                    for e, n in sorted(result.short.items()))), "warning")
+                short = "; ".join(_("%(title)s (%(n)d missing)", title=titles.get(e, e), n=n)
+                                  for e, n in sorted(result.short.items()))
+                flash(_("Short of judges because of conflicts: %(entries)s.", entries=short),
+                      "warning")
             return _back_to_round(round_, "assignments")
     return _round_page(event, round_, auto_form=form)
 

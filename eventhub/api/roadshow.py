@@ -139,6 +139,15 @@ class StageSchema(ma.Schema):
     leaderboard = ma.fields.List(ma.fields.Nested(LeaderboardTrackSchema), required=True)
 
 
+class StageArgsSchema(ma.Schema):
+    brief = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only the stage (entry on stage, phase, clock, "
+                                 "`assigned_to_you`): judges, totals, score and leaderboard "
+                                 "stay empty. What judges' tablets poll."},
+    )
+
+
 # Endpoints --------------------------------------------------------------------------------
 
 
@@ -154,10 +163,11 @@ def _not_modified(etag: str) -> Response | None:
 @blp.route("/rounds/<id:round_id>/stage", methods=["GET"])
 @blp.response(200, StageSchema)
 @blp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match.")
-@doc_errors(blp, 401, 403, 404)
+@doc_errors(blp, 400, 401, 403, 404, 422)
 @secured(blp)
 @authenticated
-def get_stage(round_id: int) -> Any:
+@blp.arguments(StageArgsSchema, location="query")
+def get_stage(args: dict, round_id: int) -> Any:
     """The live stage (organizers and the round's judges): the entry on stage, its clock as
     of the server's `now`, the judges' submitted ticks, and once all have submitted their
     totals and the score; the running leaderboard. Send the ETag back in If-None-Match:
@@ -168,11 +178,11 @@ def get_stage(round_id: int) -> Any:
     if not organizer and not permissions.is_judge_of(user, round_.event):
         raise NotAllowed()
     viewer = "organizer" if organizer else f"judge{user.id}"
-    etag = f"{roadshow.live_version(round_.id)}.{viewer}"
+    etag = f"{roadshow.live_version(round_.id)}.{viewer}{'.brief' if args['brief'] else ''}"
     unchanged = _not_modified(etag)
     if unchanged is not None:
         return unchanged
-    board = roadshow.board(round_, organizer=organizer)
+    board = roadshow.board(round_, organizer=organizer, brief=args["brief"])
     stage = roadshow.stage_of(round_)
     if not organizer:
         board["assigned_to_you"] = bool(

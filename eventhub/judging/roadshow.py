@@ -73,8 +73,9 @@ def stage_state() -> Conflict:
 
 
 def _db_state(round_id: int) -> tuple[Any, ...]:
-    """What changes whenever the stage, a scorecard, an assignment, a conflict or the entries
-    of the round do (one statement)."""
+    """What changes whenever the stage, a submission, an assignment, a conflict or the entries
+    of the round do (one statement). Drafts are left out: screens show only submissions, and
+    judges' autosaves (about one a second each while scoring) would make every poll a 200."""
     event_id = sa.select(Round.event_id).where(Round.id == round_id).scalar_subquery()
     of_cards = Scorecard.round_id == round_id
     of_assignments = Assignment.round_id == round_id
@@ -84,9 +85,8 @@ def _db_state(round_id: int) -> tuple[Any, ...]:
     parts = [
         sa.select(Stage.version).where(Stage.round_id == round_id),
         sa.select(Round.status).where(Round.id == round_id),
-        sa.select(sa.func.count(Scorecard.id)).where(of_cards),
-        sa.select(sa.func.max(Scorecard.saved_at)).where(of_cards),
         sa.select(sa.func.count(Scorecard.submitted_at)).where(of_cards),
+        sa.select(sa.func.max(Scorecard.submitted_at)).where(of_cards),
         sa.select(sa.func.count(Assignment.id)).where(of_assignments),
         sa.select(sa.func.max(Assignment.id)).where(of_assignments),
         sa.select(sa.func.count(ConflictOfInterest.id)).where(of_conflicts),
@@ -105,10 +105,17 @@ def live_version(round_id: int) -> str:
     return stage_version.version(round_id)
 
 
-@scorecard_saved.connect
 @round_changed.connect
 def _bump_after_commit(_sender: Any = None, *, round_id: int, **_: Any) -> None:
     stage_version.bump_after_commit(round_id)
+
+
+@scorecard_saved.connect
+def _bump_after_submission(
+    _sender: Any = None, *, round_id: int, submitted: bool, **_: Any
+) -> None:
+    if submitted:  # drafts change nothing the screens show
+        stage_version.bump_after_commit(round_id)
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -534,7 +541,9 @@ def _ranked(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ranked
 
 
-def board(round_: Round, now: datetime | None = None, organizer: bool = False) -> dict[str, Any]:
+def board(
+    round_: Round, now: datetime | None = None, organizer: bool = False, brief: bool = False,
+) -> dict[str, Any]:
     """Everything the big screen, the control panel and the judges' tablets show.
 
     The entry on stage (its team hidden in an anonymous round unless for ``organizer``), the
@@ -544,38 +553,19 @@ def board(round_: Round, now: datetime | None = None, organizer: bool = False) -
     the lowest struck out (trimmed mean, n >= 5) and the entry's score by the round's method
     as `services.round_results` gives it. Then the running leaderboard per track: the
     entries every judge has scored, by those scores, competition ranks among them.
+    ``brief``: only the stage (what a judge's tablet follows), no judges, scores or
+    leaderboard (cheap to compute).
     """
     now = now or utcnow()
     stage = stage_of(round_)
     order = stage_order(round_)
     places = {e.id: place for place, e in enumerate(order, start=1)}
-    rows = services.assignment_rows(round_)
-    numbers = {judge_id: n for n, judge_id in
-               enumerate(sorted({r["judge_id"] for r in rows}), start=1)}
-    panel: dict[int, list[dict[str, Any]]] = {}
-    for r in rows:
-        if not r["conflicted"]:
-            panel.setdefault(r["entry_id"], []).append(r)
-    complete = {entry_id for entry_id, judges in panel.items()
-                if all(j["status"] == ScorecardStatus.submitted.value for j in judges)}
-    results = services.round_results(round_, round_.aggregation.value)
-    scores = {line["entry_id"]: line["score"] for track in results["tracks"]
-              for line in track["entries"]}
     show_team = organizer or not round_.anonymous
     entry = stage.entry if stage is not None else None
-    on_stage = None
-    if entry is not None:
-        on_stage = _on_stage(round_, entry, panel.get(entry.id, []), numbers, organizer,
-                             entry.id in complete, scores.get(entry.id))
-    leaderboard = []
-    for track in results["tracks"]:
-        lines = [{"entry_id": line["entry_id"], "title": line["title"], "score": line["score"],
-                  "on_stage": entry is not None and line["entry_id"] == entry.id}
-                 for line in track["entries"]
-                 if line["entry_id"] in complete and line["score"] is not None]
-        lines.sort(key=lambda line: (-line["score"], line["entry_id"]))
-        leaderboard.append({"track_id": track["track_id"], "name": track["name"],
-                            "entries": _ranked(lines)})
+    scores = {"judges": [], "complete": False, "totals": None, "score": None,
+              "leaderboard": []}
+    if not brief:
+        scores = _scores(round_, entry, organizer)
     return {
         "round_id": round_.id,
         "round_name": round_.name,
@@ -590,10 +580,40 @@ def board(round_: Round, now: datetime | None = None, organizer: bool = False) -
         "clock": clock(stage, now),
         "entry": _entry_dict(entry, show_team, places.get(entry.id)) if entry else None,
         "count": len(order),
-        **(on_stage or {"judges": [], "complete": False, "totals": None, "score": None}),
         "order": [_entry_dict(e, show_team, places[e.id]) for e in order] if organizer else None,
-        "leaderboard": leaderboard,
+        **scores,
     }
+
+
+def _scores(round_: Round, entry: Entry | None, organizer: bool) -> dict[str, Any]:
+    """The judges of the entry on stage, their totals and score once complete, and the
+    running leaderboard (see `board`)."""
+    rows = services.assignment_rows(round_)
+    numbers = {judge_id: n for n, judge_id in
+               enumerate(sorted({r["judge_id"] for r in rows}), start=1)}
+    panel: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        if not r["conflicted"]:
+            panel.setdefault(r["entry_id"], []).append(r)
+    complete = {entry_id for entry_id, judges in panel.items()
+                if all(j["status"] == ScorecardStatus.submitted.value for j in judges)}
+    results = services.round_results(round_, round_.aggregation.value)
+    scores = {line["entry_id"]: line["score"] for track in results["tracks"]
+              for line in track["entries"]}
+    on_stage = {"judges": [], "complete": False, "totals": None, "score": None}
+    if entry is not None:
+        on_stage = _on_stage(round_, entry, panel.get(entry.id, []), numbers, organizer,
+                             entry.id in complete, scores.get(entry.id))
+    leaderboard = []
+    for track in results["tracks"]:
+        lines = [{"entry_id": line["entry_id"], "title": line["title"], "score": line["score"],
+                  "on_stage": entry is not None and line["entry_id"] == entry.id}
+                 for line in track["entries"]
+                 if line["entry_id"] in complete and line["score"] is not None]
+        lines.sort(key=lambda line: (-line["score"], line["entry_id"]))
+        leaderboard.append({"track_id": track["track_id"], "name": track["name"],
+                            "entries": _ranked(lines)})
+    return {**on_stage, "leaderboard": leaderboard}
 
 
 def _on_stage(

@@ -143,6 +143,22 @@ def test_judges_see_no_totals_before_all_submit_and_no_names(api, organizer, fin
         sorted(filter(None, (t["struck"] for t in body["totals"]))) == ["highest", "lowest"]
 
 
+def test_a_brief_stage_is_what_tablets_follow(api, organizer, final, count_statements):
+    round_, entries, panel = final
+    roadshow.show_entry(organizer, round_, entries[0].id)
+    submit(panel[1], round_, entries[0], 80)
+    client = api(panel[0].user)
+    count_statements.clear()
+    body = client.get(url(round_, "?brief=true")).get_json()
+    brief_cost = len(count_statements)
+    assert body["entry"]["id"] == entries[0].id and body["assigned_to_you"] is True
+    assert (body["judges"], body["leaderboard"], body["totals"]) == ([], [], None)
+    count_statements.clear()
+    full = client.get(url(round_)).get_json()
+    assert full["judges"][1]["submitted"] is True and brief_cost < len(count_statements)
+    assert_error(client.get(url(round_, "?brief=maybe")), 400)
+
+
 def test_a_judge_with_a_conflict_is_not_sent_to_the_entry(api, organizer, contest, final):
     round_, entries, panel = final
     judging.declare_conflict(organizer, contest, panel[1].id, entries[0].id, "亲属")

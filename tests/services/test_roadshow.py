@@ -335,19 +335,19 @@ def test_an_anonymous_round_hides_the_team_except_from_organizers(organizer, con
 # The live version ---------------------------------------------------------------------------
 
 
-def test_the_database_version_follows_the_stage_and_the_scorecards(organizer, final):
+def test_the_database_version_follows_the_stage_and_the_submissions(organizer, final):
     round_, entries, panel = final
     seen = [roadshow.live_version(round_.id)]
     roadshow.show_entry(organizer, round_, entries[0].id)
     seen.append(roadshow.live_version(round_.id))
     card = submit(panel[0], round_, entries[0], 50, submit=False)
-    seen.append(roadshow.live_version(round_.id))
     judging.save_scorecard(panel[0].user, round_, entries[0], {}, version=card.version)
+    assert roadshow.live_version(round_.id) == seen[-1]  # drafts show nowhere: no change
+    submit(panel[1], round_, entries[0], 50)
     seen.append(roadshow.live_version(round_.id))
-    submit(panel[1], round_, entries[1], 50)
+    judging.assign(organizer, round_, factories.judge(round_.event).id, entries[0].id)
     seen.append(roadshow.live_version(round_.id))
     assert len(set(seen)) == len(seen)
-    assert roadshow.live_version(round_.id) == seen[-1]
 
 
 @pytest.fixture
@@ -373,6 +373,8 @@ def test_the_redis_version_is_bumped_after_each_commit(redis_live, organizer, fi
     assert roadshow.live_version(round_.id).startswith(f"r{start}.")
     roadshow.show_entry(organizer, round_, entries[0].id)
     assert int(redis_live.get(key)) == start + 1
+    submit(panel[1], round_, entries[0], 66, submit=False)
+    assert int(redis_live.get(key)) == start + 1  # a draft: nothing to show
     submit(panel[0], round_, entries[0], 66)
     assert int(redis_live.get(key)) == start + 2
     judging.close_round(organizer, round_)
@@ -432,8 +434,10 @@ def test_a_save_on_one_worker_changes_the_version_the_other_serves(two_workers):
         from eventhub.judging.models import Entry, Round
         from eventhub.models import User
 
-        judging.save_scorecard(db.session.get(User, ids[2]), db.session.get(Round, ids[0]),
-                               db.session.get(Entry, ids[1]), {}, submit=False)
+        round_ = db.session.get(Round, ids[0])
+        judging.save_scorecard(db.session.get(User, ids[2]), round_,
+                               db.session.get(Entry, ids[1]),
+                               {str(round_.criteria[0].id): 77}, submit=True)
         db.session.remove()
     with second.app_context():
         assert roadshow.live_version(ids[0]) != before

@@ -161,5 +161,5 @@ def test_the_judges_pages_follow_the_stage(login, final):
     for url in (f"/judging/rounds/{round_.id}",
                 f"/judging/rounds/{round_.id}/entries/{entries[0].id}"):
         html = text(browser.get(url))
-        assert f'data-stage-api="/api/v1/rounds/{round_.id}/stage"' in html
+        assert f'data-stage-api="/api/v1/rounds/{round_.id}/stage?brief=true"' in html
         assert "js/roadshow-follow.js" in html or "js/scorecard.js" in html

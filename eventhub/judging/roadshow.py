@@ -421,7 +421,9 @@ def act(
 
 
 def _save_order(actor: Any, round_: Round, ids: list[int], verb: str) -> list[Entry]:
-    """Write ``ids`` (every entry taking part, once) as the order of appearance."""
+    """Write ``ids`` (every entry taking part, once) as the order of appearance. A round that
+    took every entry of the contest (no explicit choice) now has these entries chosen: an
+    entry added to the contest later does not join a round whose order is set."""
 
     def change(stage: Stage) -> None:
         before = [e.id for e in stage_order(round_)]

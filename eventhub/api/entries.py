@@ -200,6 +200,28 @@ def my_entry(event_id: int) -> Entry:
     return entry
 
 
+class MyEntryInSchema(StrictSchema):
+    title = Str(required=True)
+    track_id = IdField(required=True)
+    team_name = Str(load_default="")
+    institution = Str(load_default="")
+    summary = Str(max_length=entries.services.TEXT_MAX, load_default="")
+    members = ma.fields.List(ma.fields.Nested(EntryMemberSchema), load_default=list)
+
+
+@blp.route("/events/<id:event_id>/my-entry", methods=["PUT"])
+@blp.response(200, EntryDetailSchema, description="200 changed; 201 submitted.")
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@secured(blp)
+@authenticated
+@blp.arguments(MyEntryInSchema)
+def put_my_entry(data: dict, event_id: int) -> tuple[Entry, int]:
+    """Submit the caller's entry as its team leader (201), or change it (200), while the
+    entry window is open: 409 `entries_closed`; one entry per leader and contest."""
+    entry, created = entries.save_own_entry(require_user(), load_event(event_id), data)
+    return entry, 201 if created else 200
+
+
 # Attachments ------------------------------------------------------------------------------
 
 

@@ -244,6 +244,26 @@ def submit_entry(
     return entry
 
 
+@transactional
+def save_own_entry(
+    actor: User, event: Event, changes: dict[str, Any], now: datetime | None = None
+) -> tuple[Entry, bool]:
+    """Submit the actor's entry, or change the one they lead (decided under the contest's
+    lock, so two requests at once make one entry). Returns (entry, created). Raises as
+    `submit_entry` and `update_entry`."""
+    if not getattr(actor, "is_authenticated", False) or not permissions.can_view_event(
+        actor, event
+    ):
+        raise NotAllowed()
+    services._require_contest(event)
+    _lock_event(event)
+    entry = entry_of_leader(event, actor)
+    if entry is not None:
+        return update_entry(actor, entry, {k: v for k, v in changes.items()
+                                           if k != "leader_id"}, now), False
+    return submit_entry(actor, event, changes, now), True
+
+
 def may_edit_entry(user: Any, entry: Entry, now: datetime | None = None) -> bool:
     """Organizers of the contest at any time; the entry's leader while the window is open."""
     event = db.session.get(Event, entry.event_id)

@@ -204,12 +204,9 @@ def my_entry(event_id: int) -> Response | tuple[str, int]:
     form = EntryForm(tracks, entry)
     if is_open and _submitted_ok(form):
         with domain_errors(form):
-            if entry is None:
-                entry = entries.submit_entry(current_user, event, form.changes())
-                flash(_("Your entry is submitted."), "success")
-            else:
-                entries.update_entry(current_user, entry, form.changes())
-                flash(_("Your entry is saved."), "success")
+            entry, created = entries.save_own_entry(current_user, event, form.changes())
+            flash(_("Your entry is submitted.") if created else _("Your entry is saved."),
+                  "success")
             _save_attachment(entry, form)
             return redirect(url_for(".my_entry", event_id=event.id))
     elif request.method == "POST" and not is_open:

@@ -118,6 +118,24 @@ def test_the_leader_reads_and_edits_own_entry_in_the_window(api, organizer, part
     assert_error(other.get(f"/api/v1/entries/{entry.id}"), 404)
 
 
+def test_a_leader_submits_and_changes_an_entry_through_the_api(api, organizer, contest, track,
+                                                             now):
+    user = factories.UserFactory()
+    client = api(user)
+    path = f"/api/v1/events/{contest.id}/my-entry"
+    body = {"title": "接口项目", "track_id": track.id, "members": [{"name": "甲"}]}
+    assert_error(client.put(path, json=body), 409, "entries_closed")
+    entries.set_entry_window(organizer, contest, now - timedelta(hours=1), None)
+    created = client.put(path, json=body)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["leader_id"] == user.id
+    changed = client.put(path, json={**body, "title": "改名了"})
+    assert changed.status_code == 200 and changed.get_json()["id"] == created.get_json()["id"]
+    assert _count() == 1 and client.get(path).get_json()["title"] == "改名了"
+    assert_error(client.put(path, json={"title": "缺组别"}), 422)
+    assert_error(api().put(path, json=body), 401)
+
+
 # Tracks -----------------------------------------------------------------------------------
 
 

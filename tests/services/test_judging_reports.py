@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -278,3 +279,31 @@ def test_entry_audit_pages(organizer, setup, monkeypatch):
     everything = {x.id for page in range(1, pagination.pages + 1)
                   for x in reports.entry_audit(setup["contest"], entry, page)[0]}
     assert len(everything) == pagination.total
+
+
+def test_a_long_pdf_sheet_numbers_its_pages_and_repeats_the_header(app, setup):
+    round_ = setup["round"]
+    table = reports.results_table(round_, judging.round_results(round_, "mean"))
+    table.tracks[0].rows *= 40  # 120 lines
+    text = pdf_text(reports.results_pdf(table, datetime.now(UTC)))
+    pages = text.count("\f")
+    assert pages >= 3
+    flat = " ".join(text.split())
+    for page in (1, pages):
+        assert gettext("Page %(page)d of %(pages)d", page=page, pages=pages) in flat
+    assert flat.count(gettext("Rank")) >= pages + 1  # every page's table has its header
+
+
+def test_entry_audit_shows_the_rounds_it_takes_part_in_only(organizer, setup):
+    round_, contest, entries = setup["round"], setup["contest"], setup["entries"]
+    judging.close_round(organizer, round_)
+    judging.open_round(organizer, round_, reason="评委补评")
+    other = factories.rubric_round(organizer, contest, name="决赛", draft=True)
+    judging.set_round_entries(organizer, other, [entries[0].id])
+    lines, _ = reports.entry_audit(contest, entries[2])
+    reopened = next(line for line in lines if line.action == "round.reopened")
+    assert reopened.round == "网评" and reopened.details["reason"] == "评委补评"
+    assert "round.closed" in [line.action for line in lines]
+    assert "决赛" not in {line.round for line in lines}
+    lines, _ = reports.entry_audit(contest, entries[0])
+    assert "决赛" in {line.round for line in lines}

@@ -1241,6 +1241,13 @@ class QueueItem:
     def status(self) -> str:
         return self.scorecard.status.value if self.scorecard else "todo"
 
+    @property
+    def complete(self) -> bool:
+        """The scorecard scores every criterion (a draft's total is partial until then)."""
+        return self.scorecard is not None and scorecard_complete(
+            self.round.criteria, self.scorecard.scores
+        )
+
 
 def my_assignments(actor: User, round_id: int | None = None) -> list[QueueItem]:
     """The actor's entries to score (conflicted ones left out), with their scorecards."""

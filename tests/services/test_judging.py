@@ -423,6 +423,10 @@ def test_my_assignments_list_status(organizer, scoring, entries):
     queue = judging.my_assignments(judge.user, round_.id)
     assert [(i.entry.id, i.status) for i in queue] == [(entry.id, "draft"),
                                                        (entries[2].id, "todo")]
+    # The draft's total is partial: only one of the three criteria is scored.
+    assert [i.complete for i in queue] == [False, False]
+    judging.save_scorecard(judge.user, round_, entry, dict.fromkeys(keys, 1), version=1)
+    assert [i.complete for i in judging.my_assignments(judge.user, round_.id)] == [True, False]
 
 
 def test_my_assignments_of_one_round_take_only_its_cards(

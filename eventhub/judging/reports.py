@@ -392,6 +392,15 @@ class ScoreChange:
 
 
 @dataclass
+class Detail:
+    """One field of an audit row: its value before and after (None: not recorded on that side)."""
+
+    label: str
+    before: str | None
+    after: str | None
+
+
+@dataclass
 class AuditLine:
     id: int
     at: datetime
@@ -404,7 +413,34 @@ class AuditLine:
     status: str = ""
     scores: list[ScoreChange] = field(default_factory=list)
     comment: tuple[str, str] | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    details: list[Detail] = field(default_factory=list)
+
+
+#: Fields of audit rows as organizers read them (others are shown by their key).
+DETAIL_LABELS = {
+    "title": _l("Title"),
+    "track_id": _l("Track"),
+    "team_name": _l("Team"),
+    "institution": _l("Unit"),
+    "leader_id": _l("Leader"),
+    "reason": _l("Reason"),
+    "source": _l("Declared by"),
+    "status": _l("Status"),
+    "notice_ends_at": _l("End of the notice period"),
+    "aggregation": _l("Aggregation method"),
+}
+SOURCE_LABELS = {"organizer": _l("an organizer"), "judge": _l("the judge")}
+
+
+@dataclass
+class _Names:
+    """What an audit trail shows by name instead of by id."""
+
+    rounds: dict[int, Round]
+    criteria: dict[str, str]
+    judges: dict[int, str]
+    tracks: dict[int, str]
+    users: dict[int, str]
 
 
 def _entry_rows_filter(event: Event, entry: Entry) -> sa.ColumnElement[bool]:
@@ -436,41 +472,68 @@ def entry_audit(event: Event, entry: Entry, page: int = 1) -> tuple[list[AuditLi
         page=max(page, 1), per_page=AUDIT_PAGE_SIZE, error_out=False, count=True,
     )
     rows = list(pagination.items)
-    actors = dict(db.session.execute(
-        sa.select(User.id, User.name).where(User.id.in_({r.actor_id for r in rows} or {0}))).all())
+    user_ids = {r.actor_id for r in rows} | {
+        side.get("leader_id") for r in rows for side in (r.before, r.after)
+        if isinstance(side, dict) and isinstance(side.get("leader_id"), int)
+    }
     rounds = {r.id: r for r in services.rounds_of(event)}
-    criteria = {str(c.id): c.name for r in rounds.values() for c in r.criteria}
-    judges = _judge_names(entry.event_id)
-    lines = [_line(row, actors.get(row.actor_id), rounds, criteria, judges) for row in rows]
-    return lines, pagination
+    names = _Names(
+        rounds=rounds,
+        criteria={str(c.id): c.name for r in rounds.values() for c in r.criteria},
+        judges=_judge_names(event.id),
+        tracks={t.id: t.name for t in services.tracks_of(event)},
+        users=dict(db.session.execute(
+            sa.select(User.id, User.name).where(User.id.in_(user_ids - {None} or {0}))).all()),
+    )
+    return [_line(row, names) for row in rows], pagination
 
 
-def _line(row: AuditEntry, actor: str | None, rounds: dict[int, Round],
-          criteria: dict[str, str], judges: dict[int, str]) -> AuditLine:
+def _line(row: AuditEntry, names: _Names) -> AuditLine:
     before = row.before if isinstance(row.before, dict) else {}
     after = row.after if isinstance(row.after, dict) else {}
     both = {**before, **after}
     round_id = row.object_id if row.object_type == Round.__tablename__ else both.get("round_id")
     line = AuditLine(
-        id=row.id, at=row.at, actor=actor or "", action=row.action,
+        id=row.id, at=row.at, actor=names.users.get(row.actor_id, ""), action=row.action,
         label=str(ACTION_LABELS.get(row.action, row.action)),
-        round=rounds[round_id].name if round_id in rounds else "",
-        judge=judges.get(both.get("judge_id"), "") if "judge_id" in both else "",
+        round=names.rounds[round_id].name if round_id in names.rounds else "",
+        judge=names.judges.get(both.get("judge_id"), "") if "judge_id" in both else "",
     )
     if row.object_type == "scorecards":
         line.version = after.get("version")
         line.status = after.get("status", "")
         old, new = before.get("scores") or {}, after.get("scores") or {}
-        order = {key: i for i, key in enumerate(criteria)}
+        order = {key: i for i, key in enumerate(names.criteria)}
         line.scores = [
-            ScoreChange(criteria.get(key, key), old.get(key), new.get(key))
+            ScoreChange(names.criteria.get(key, key), old.get(key), new.get(key))
             for key in sorted({*old, *new}, key=lambda k: (order.get(k, len(order)), k))
         ]
         if before.get("comment", "") != after.get("comment", ""):
             line.comment = (before.get("comment") or "", after.get("comment") or "")
-    else:
-        skip = {"round_id", "judge_id", "entry_id", "scores", "comment", "version"}
-        line.details = {k: v for k, v in after.items() if k not in skip}
-        if not line.details:
-            line.details = {k: v for k, v in before.items() if k not in skip}
+        return line
+    skip = {"round_id", "judge_id", "entry_id", "scores", "comment", "version"}
+    edited = bool(before) and bool(after)
+    for key in both:
+        if key in skip or (edited and before.get(key) == after.get(key)):
+            continue
+        line.details.append(Detail(
+            str(DETAIL_LABELS.get(key, key)),
+            _shown(key, before[key], names) if key in before else None,
+            _shown(key, after[key], names) if key in after else None,
+        ))
     return line
+
+
+def _shown(key: str, value: Any, names: _Names) -> str:
+    """A recorded value as text: tracks and users by name, lists joined."""
+    if value is None or value == "":
+        return "–"
+    if key == "track_id":
+        return names.tracks.get(value, str(value))
+    if key == "leader_id":
+        return names.users.get(value, str(value))
+    if key == "source":
+        return str(SOURCE_LABELS.get(value, value))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)

@@ -302,8 +302,25 @@ def test_entry_audit_shows_the_rounds_it_takes_part_in_only(organizer, setup):
     judging.set_round_entries(organizer, other, [entries[0].id])
     lines, _ = reports.entry_audit(contest, entries[2])
     reopened = next(line for line in lines if line.action == "round.reopened")
-    assert reopened.round == "网评" and reopened.details["reason"] == "评委补评"
+    assert reopened.round == "网评"
+    assert [(d.label, d.before, d.after) for d in reopened.details] == [
+        (gettext("Status"), "closed", "open"), (gettext("Reason"), None, "评委补评")]
     assert "round.closed" in [line.action for line in lines]
     assert "决赛" not in {line.round for line in lines}
     lines, _ = reports.entry_audit(contest, entries[0])
     assert "决赛" in {line.round for line in lines}
+
+
+def test_entry_audit_shows_an_edit_as_the_fields_changed(organizer, setup):
+    from eventhub.judging import entries as entry_services
+
+    contest, entry = setup["contest"], setup["entries"][0]
+    ai = setup["tracks"][1]
+    entry_services.update_entry(organizer, entry, {"title": "项目A2", "track_id": ai.id})
+    lines, _ = reports.entry_audit(contest, entry)
+    assert lines[0].action == "entry.updated" and lines[0].actor == organizer.name
+    assert [(d.label, d.before, d.after) for d in lines[0].details] == [
+        (gettext("Title"), "项目A", "项目A2"), (gettext("Track"), "医疗健康", "人工智能")]
+    created = next(line for line in lines if line.action == "entry.created")
+    assert (gettext("Track"), None, "医疗健康") in [
+        (d.label, d.before, d.after) for d in created.details]

@@ -41,12 +41,12 @@ from eventhub.registrations.exports import csv_bytes, xlsx_bytes
 FORMATS = ("csv", "xlsx", "pdf")
 MIMETYPES = {**SHEET_MIMETYPES, "pdf": "application/pdf"}
 
-#: The aggregation methods in words, for the files' headings (JUDGING.md section 3).
+#: The aggregation methods in words (JUDGING.md section 3), for pages and files.
 METHOD_WORDS = {
-    "mean": _l("Mean of the judges' totals"),
-    "trimmed_mean": _l("Highest and lowest totals dropped, the rest averaged"),
-    "median": _l("Median of the judges' totals"),
-    "zscore": _l("Judges' totals made comparable (z-scores), then averaged"),
+    "mean": _l("Mean"),
+    "trimmed_mean": _l("Trimmed mean (highest and lowest dropped)"),
+    "median": _l("Median"),
+    "zscore": _l("Z-score (judges made comparable)"),
 }
 
 #: Audit verbs as organizers read them on an entry's trail (unknown verbs are shown as they are).

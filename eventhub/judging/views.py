@@ -146,6 +146,6 @@ def results(round_id: int) -> str:
     return render_template(
         "judging/results.html", round=round_, event=event, method=method,
         methods=[m.value for m in Aggregation], results=compared[method],
-        table=reports.results_table(round_, compared[method]),
+        table=reports.results_table(round_, compared[method]), labels=reports.METHOD_WORDS,
         compared=compared if organizer else None, organizer=organizer,
     )

@@ -1192,10 +1192,12 @@ def save_scorecard(
         if card_id is None:
             # Another device made it a moment ago: that one is newer than what we saw.
             raise _stale(_current_card(round_, judge_id, entry), criteria)
-        # The row just written, as a loaded object (without reading it back).
+        # The row just written, as a loaded object (without reading it back). Merged, not
+        # added: after a rolled-back save, SQLite may give its id again while the session
+        # still holds that card's object.
         card = Scorecard(id=card_id, **values)
         sa.orm.make_transient_to_detached(card)
-        db.session.add(card)
+        card = db.session.merge(card, load=False)
     else:
         before = {"scores": card.scores, "comment": card.comment, "status": card.status.value,
                   "version": card.version}

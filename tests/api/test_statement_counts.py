@@ -99,3 +99,9 @@ def test_a_scorecard_save_takes_a_fixed_number_of_statements(
         # audit entry: no more than these, however many cards, rounds and judges there
         # are. (It was 7, and 12 before that.)
         assert len(count_statements) <= 5, count_statements
+    # A tablet opening the card: token, round with its rubric and the entry, the judge's
+    # assignment with the card.
+    count_statements.clear()
+    card = client.get(f"{url}/{entries[1].id}").get_json()
+    assert (card["version"], card["complete"]) == (2, False)
+    assert len(count_statements) <= 3, count_statements

@@ -474,6 +474,28 @@ def test_a_first_save_racing_another_device_gets_stale_version(scoring, monkeypa
     assert len(_audits("scorecard.saved")) == 1
 
 
+def test_a_first_save_rolled_back_after_its_insert_can_be_made_again(scoring):
+    """The unit of work fails after the insert (here a listener of the signal): nothing is
+    kept, and the next save works (SQLite may hand out the same id again)."""
+    from eventhub.judging.signals import scorecard_saved
+
+    round_, judge, entry, keys = scoring
+
+    def broken_screen(_sender=None, **_):
+        raise RuntimeError("screen down")
+
+    scorecard_saved.connect(broken_screen)
+    try:
+        with pytest.raises(RuntimeError):
+            judging.save_scorecard(judge.user, round_, entry, {keys[0]: 4})
+    finally:
+        scorecard_saved.disconnect(broken_screen)
+    assert judging.scorecard_of(judge.user, round_, entry) is None
+    card = judging.save_scorecard(judge.user, round_, entry, {keys[0]: 5})
+    assert (card.version, card.scores) == (1, {keys[0]: 5})
+    assert judging.scorecard_of(judge.user, round_, entry) is card
+
+
 def test_an_update_writes_the_card_and_its_audit_entry(scoring):
     round_, judge, entry, keys = scoring
     first = judging.save_scorecard(judge.user, round_, entry, {keys[0]: 4}, comment="初评")

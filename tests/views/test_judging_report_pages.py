@@ -157,3 +157,18 @@ def test_reports_of_a_draft_contest_are_not_found_by_outsiders(login, outsider_o
     assert page.get(f"/judging/rounds/{round_.id}/results.pdf").status_code == 404
     assert page.get(f"/judging/entries/{entry.id}/audit").status_code == 404
     assert login(organizer).get(f"/judging/entries/{entry.id}/audit").status_code == 200
+
+
+def test_a_round_without_scorecards_has_empty_reports(login, organizer, org):
+    contest = factories.contest(org)
+    track = judging.create_track(organizer, contest, "医疗健康")
+    judging.create_entry(organizer, contest, judging.EntryInfo(title="项目", track_id=track.id))
+    round_ = factories.rubric_round(organizer, contest)
+    page = login(organizer)
+    html = page.get(f"/judging/rounds/{round_.id}/statistics").get_data(as_text=True)
+    assert "data-judge-id" not in html and "data-outlier-judge" not in html
+    assert "data-review" not in html
+    for fmt in ("csv", "xlsx", "pdf"):
+        assert page.get(f"/judging/rounds/{round_.id}/results.{fmt}").status_code == 200
+    body = page.get(f"/judging/rounds/{round_.id}/results.csv").get_data().decode("utf-8-sig")
+    assert body.splitlines()[-1].split(",")[1:3] == ["", "项目"]  # no rank, no score

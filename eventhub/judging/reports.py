@@ -512,6 +512,8 @@ def _line(row: AuditEntry, names: _Names) -> AuditLine:
             line.comment = (before.get("comment") or "", after.get("comment") or "")
         return line
     skip = {"round_id", "judge_id", "entry_id", "scores", "comment", "version"}
+    if row.object_type == Round.__tablename__:
+        skip.add("name")  # the round's badge shows it
     edited = bool(before) and bool(after)
     for key in both:
         if key in skip or (edited and before.get(key) == after.get(key)):

@@ -970,14 +970,17 @@ def _scoring_query() -> sa.Select:
     )
 
 
+_cards = Scorecard.__table__
+
+
 def _insert_card_query(dialect: str) -> sa.Insert:
     """A new scorecard, unless one of its (round, judge, entry) exists: then no row comes
     back (no error, so no SAVEPOINT is needed around it)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
-        insert(Scorecard.__table__)
+        insert(_cards)
         .on_conflict_do_nothing(index_elements=["round_id", "judge_id", "entry_id"])
-        .returning(Scorecard.__table__.c.id)
+        .returning(_cards.c.id)
     )
 
 
@@ -993,7 +996,6 @@ _CARD = (
     .execution_options(populate_existing=True)
 )
 _INSERT_CARD = {name: _insert_card_query(name) for name in ("postgresql", "sqlite")}
-_cards = Scorecard.__table__
 #: A draft's new values (given as parameters) if its version is still ``:expected_version``.
 _UPDATE_CARD = (
     sa.update(_cards)
@@ -1004,8 +1006,6 @@ _UPDATE_CARD = (
     )
     .values(version=_cards.c.version + 1)
 )
-
-
 _ROUND_AND_ENTRY = (
     sa.select(Round, Entry)
     .outerjoin(

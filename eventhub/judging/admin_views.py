@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 from wtforms import (
     BooleanField,
@@ -267,14 +266,6 @@ def _criterion(round_: Round, criterion_id: int) -> Criterion:
     return criterion
 
 
-def endpoint_url(endpoint: str, **values: Any) -> str | None:
-    """The URL of a page another part of the app may not have yet (None until it does)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 def _act(action: Callable[[], Any], done: str) -> None:
     """Run a button's service call; flash what happened or why it was refused."""
     try:
@@ -320,8 +311,7 @@ def _hub(event: Event, **forms: FlaskForm) -> tuple[str, int]:
         automatic=setup.automatic_conflicts(event),
         rounds=services.rounds_of(event),
         progress=setup.rounds_progress(event),
-        entries_url=endpoint_url("judging_entries.manage", event_id=event.id)
-        or endpoint_url("judging_entries.entries", event_id=event.id),
+        entries_url=url_for("judging_entries.manage", event_id=event.id),
         track_form=forms.get("track_form") or TrackForm(formdata=None),
         judge_form=forms.get("judge_form") or JudgeForm(formdata=None),
         conflict_form=conflict_form,
@@ -483,8 +473,8 @@ def _round_page(event: Event, round_: Round, **forms: FlaskForm) -> tuple[str, i
         publish_form=forms.get("publish_form") or PublishForm(formdata=None),
         method_labels=METHOD_LABELS,
         results_url=url_for("judging.results", round_id=round_.id),
-        statistics_url=endpoint_url("judging_reports.statistics", round_id=round_.id),
-        roadshow_url=endpoint_url("roadshow.control", round_id=round_.id),
+        statistics_url=url_for("judging_reports.statistics", round_id=round_.id),
+        roadshow_url=url_for("roadshow.control", round_id=round_.id),
     ), status
 
 

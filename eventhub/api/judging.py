@@ -856,13 +856,14 @@ def round_entry(round_id: int, entry_id: int) -> dict:
     return _entry_for(entry, round_.anonymous)
 
 
-def _scoring_target(round_id: int, entry_id: int) -> tuple[Round, Entry]:
-    """The round with its rubric and the entry, or 404 (one statement: the scorecard path
-    is hot). Whether the caller may see the contest is left to `_hidden_as_404`."""
-    round_, entry = services.round_and_entry(round_id, entry_id)
+def _scoring_target(round_id: int, entry_id: int) -> tuple[Round, Entry, Any]:
+    """The round with its rubric, the entry and the caller's standing, or 404 (one
+    statement: the scorecard path is hot). Whether the caller may see the contest is left
+    to `_hidden_as_404`."""
+    round_, entry, standing = services.scoring_target(require_user(), round_id, entry_id)
     if round_ is None or entry is None:
         raise NotFound()
-    return round_, entry
+    return round_, entry, standing
 
 
 @contextmanager
@@ -884,9 +885,9 @@ def _hidden_as_404(round_: Round) -> Iterator[None]:
 def get_scorecard(round_id: int, entry_id: int) -> dict:
     """The judge's own scorecard of the entry (`status: todo`, `version: 0` before the first
     save); 403 unless assigned without a conflict."""
-    round_, entry = _scoring_target(round_id, entry_id)
+    round_, entry, standing = _scoring_target(round_id, entry_id)
     with _hidden_as_404(round_):
-        card = services.scorecard_of(require_user(), round_, entry)
+        card = services.scorecard_of(require_user(), round_, entry, standing)
     if card is None:
         return {"entry_id": entry.id, "status": "todo", "version": 0, "total": 0.0,
                 "complete": False, "scores": {}, "comment": "", "saved_at": None}
@@ -904,11 +905,11 @@ def save_scorecard(data: dict, round_id: int, entry_id: int) -> dict:
     assigned or conflicted; 409 `round_closed`; 409 `already_submitted`; 409 `stale_version`
     (the error carries the current `scorecard`); 422 a score outside 0..max_points, or a
     criterion missing on submit."""
-    round_, entry = _scoring_target(round_id, entry_id)
+    round_, entry, standing = _scoring_target(round_id, entry_id)
     with _hidden_as_404(round_):
         card = services.save_scorecard(
             require_user(), round_, entry, data["scores"], data.get("comment"), data["submit"],
-            data.get("version"),
+            data.get("version"), standing=standing,
         )
     return {
         "status": card.status.value,

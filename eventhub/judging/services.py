@@ -935,42 +935,27 @@ def can_score(user: Any, round_: Round, entry: Entry) -> bool:
     return _scoring(user, round_, entry) is not None
 
 
-def _scoring_query() -> sa.Select:
-    """The judge ``:user_id`` of the contest ``:event_id`` when assigned to ``:entry_id`` in
-    ``:round_id`` without a declared conflict (their id and institution), with their
-    scorecard of the entry (None before the first save)."""
+def _may_score(round_id: Any, entry_id: Any) -> tuple[sa.ColumnElement[bool], ...]:
+    """A judge (``Judge``) may score the entry in the round: assigned to it, with no declared
+    conflict (same-institution ones are checked in Python: `same_institution`)."""
     return (
-        sa.select(Judge.id.label("judge_id"), Judge.institution, Scorecard)
-        .join(
-            Assignment,
-            sa.and_(
-                Assignment.round_id == sa.bindparam("round_id"),
-                Assignment.judge_id == Judge.id,
-                Assignment.entry_id == sa.bindparam("entry_id"),
-            ),
-        )
-        .outerjoin(
-            Scorecard,
-            sa.and_(
-                Scorecard.round_id == Assignment.round_id,
-                Scorecard.judge_id == Judge.id,
-                Scorecard.entry_id == Assignment.entry_id,
-            ),
-        )
-        .where(
-            Judge.event_id == sa.bindparam("event_id"),
-            Judge.user_id == sa.bindparam("user_id"),
-            ~sa.exists().where(
-                ConflictOfInterest.judge_id == Judge.id,
-                ConflictOfInterest.entry_id == Assignment.entry_id,
-            ),
-        )
-        # The card as stored now, not as an earlier statement of this session saw it.
-        .execution_options(populate_existing=True)
+        sa.exists().where(
+            Assignment.round_id == round_id,
+            Assignment.judge_id == Judge.id,
+            Assignment.entry_id == entry_id,
+        ),
+        ~sa.exists().where(
+            ConflictOfInterest.judge_id == Judge.id, ConflictOfInterest.entry_id == entry_id
+        ),
     )
 
 
 _cards = Scorecard.__table__
+_JUDGE_AND_CARD = sa.and_(
+    _cards.c.judge_id == Judge.id,
+    _cards.c.round_id == sa.bindparam("round_id"),
+    _cards.c.entry_id == sa.bindparam("entry_id"),
+)
 
 
 def _insert_card_query(dialect: str) -> sa.Insert:
@@ -984,8 +969,43 @@ def _insert_card_query(dialect: str) -> sa.Insert:
     )
 
 
-# Built once: judges' tablets save every few seconds.
-_SCORING = _scoring_query()
+# Built once: judges' tablets save every few seconds. Cards are read as stored now, not as an
+# earlier statement of this session saw them.
+#: The judge ``:user_id`` of the contest ``:event_id`` who may score ``:entry_id`` in
+#: ``:round_id`` (id and institution), with their card of it (None before the first save).
+_SCORING = (
+    sa.select(Judge.id.label("judge_id"), Judge.institution, Scorecard)
+    .outerjoin(Scorecard, _JUDGE_AND_CARD)
+    .where(
+        Judge.event_id == sa.bindparam("event_id"),
+        Judge.user_id == sa.bindparam("user_id"),
+        *_may_score(sa.bindparam("round_id"), sa.bindparam("entry_id")),
+    )
+    .execution_options(populate_existing=True)
+)
+#: The same from the round ``:round_id`` (with its rubric) and the entry ``:entry_id`` when
+#: it is one of the round's contest: all a save reads, in one statement.
+_TARGET = (
+    sa.select(Round, Entry, Judge.id.label("judge_id"), Judge.institution, Scorecard)
+    .outerjoin(
+        Entry, sa.and_(Entry.id == sa.bindparam("entry_id"), Entry.event_id == Round.event_id)
+    )
+    .outerjoin(
+        Judge,
+        sa.and_(
+            Judge.event_id == Round.event_id,
+            Judge.user_id == sa.bindparam("user_id"),
+            *_may_score(Round.id, Entry.id),
+        ),
+    )
+    .outerjoin(Scorecard, _JUDGE_AND_CARD)
+    .where(Round.id == sa.bindparam("round_id"))
+    .options(
+        sa.orm.joinedload(Round.criteria),
+        sa.orm.load_only(Entry.id, Entry.event_id, Entry.track_id, Entry.institution),
+    )
+    .execution_options(populate_existing=True)
+)
 _CARD = (
     sa.select(Scorecard)
     .where(
@@ -1006,32 +1026,32 @@ _UPDATE_CARD = (
     )
     .values(version=_cards.c.version + 1)
 )
-_ROUND_AND_ENTRY = (
-    sa.select(Round, Entry)
-    .outerjoin(
-        Entry, sa.and_(Entry.id == sa.bindparam("entry_id"), Entry.event_id == Round.event_id)
-    )
-    .where(Round.id == sa.bindparam("round_id"))
-    .options(
-        sa.orm.joinedload(Round.criteria),
-        sa.orm.load_only(Entry.id, Entry.event_id, Entry.track_id, Entry.institution),
-    )
-)
 
 
-def round_and_entry(round_id: int, entry_id: int) -> tuple[Round | None, Entry | None]:
-    """The round with its rubric, and the entry when it is one of the round's contest (what
-    a scorecard save needs of them, in one statement; the event is not loaded)."""
+def _unless_same_institution(row: sa.Row | None, entry: Entry | None) -> sa.Row | None:
+    if row is None or entry is None or row.judge_id is None or same_institution(row, entry):
+        return None
+    return row
+
+
+def scoring_target(
+    user: Any, round_id: int, entry_id: int
+) -> tuple[Round | None, Entry | None, sa.Row | None]:
+    """The round with its rubric, the entry when it is one of the round's contest, and the
+    user's standing there as `save_scorecard` and `scorecard_of` take it (one statement,
+    for the API: the event is not loaded)."""
     row = db.session.execute(
-        _ROUND_AND_ENTRY, {"round_id": round_id, "entry_id": entry_id}
+        _TARGET, {"round_id": round_id, "entry_id": entry_id, "user_id": user.id}
     ).unique().first()
-    return (row.Round, row.Entry) if row is not None else (None, None)
+    if row is None:
+        return None, None, None
+    return row.Round, row.Entry, _unless_same_institution(row, row.Entry)
 
 
 def _scoring(user: Any, round_: Round, entry: Entry) -> sa.Row | None:
-    """``(judge_id, institution, Scorecard | None)`` when the user may read and score
-    ``entry`` in ``round_`` (a judge of the contest assigned to it, with no declared or
-    same-institution conflict), else None. One statement."""
+    """The user's standing when they may read and score ``entry`` in ``round_`` (a judge of
+    the contest assigned to it, with no declared or same-institution conflict): ``(judge_id,
+    institution, Scorecard | None)``; else None. One statement."""
     if entry.event_id != round_.event_id or not getattr(user, "is_authenticated", False):
         return None
     row = db.session.execute(
@@ -1039,9 +1059,7 @@ def _scoring(user: Any, round_: Round, entry: Entry) -> sa.Row | None:
         {"event_id": round_.event_id, "user_id": user.id, "round_id": round_.id,
          "entry_id": entry.id},
     ).first()
-    if row is None or same_institution(row, entry):
-        return None
-    return row
+    return _unless_same_institution(row, entry)
 
 
 def scoring_judge(user: Any, round_: Round, entry: Entry) -> Judge | None:
@@ -1148,6 +1166,7 @@ def save_scorecard(
     submit: bool = False,
     version: int | None = None,
     now: datetime | None = None,
+    standing: sa.Row | None = None,
 ) -> Scorecard:
     """Save (and with ``submit``, lock) the actor's scorecard of an entry.
 
@@ -1159,10 +1178,12 @@ def save_scorecard(
     = :v``; a first save inserts unless another device did first), so two devices saving
     the same version at once get one success and one 409.
 
-    Three statements: the judge's assignment with the card, its insert or update, the audit
-    entry (a hot path: every judge's tablet saves every few seconds).
+    ``standing``: the actor's, as `scoring_target` read it with the round and the entry (not
+    given, or None: read here). Three statements, two with it: the judge's assignment with
+    the card, its insert or update, the audit entry (a hot path: every judge's tablet saves
+    every few seconds).
     """
-    scoring_row = _scoring(actor, round_, entry)
+    scoring_row = standing or _scoring(actor, round_, entry)
     if scoring_row is None:
         raise NotAllowed()
     now = now or utcnow()
@@ -1224,9 +1245,12 @@ def save_scorecard(
     return card
 
 
-def scorecard_of(actor: User, round_: Round, entry: Entry) -> Scorecard | None:
-    """The actor's scorecard of an entry (None before the first save). Raises NotAllowed."""
-    scoring_row = _scoring(actor, round_, entry)
+def scorecard_of(
+    actor: User, round_: Round, entry: Entry, standing: sa.Row | None = None
+) -> Scorecard | None:
+    """The actor's scorecard of an entry (None before the first save); ``standing`` as for
+    `save_scorecard`. Raises NotAllowed."""
+    scoring_row = standing or _scoring(actor, round_, entry)
     if scoring_row is None:
         raise NotAllowed()
     return scoring_row.Scorecard

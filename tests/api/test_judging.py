@@ -193,6 +193,23 @@ def test_a_stale_save_gets_409_with_the_current_scorecard(api, setup):
     assert_error(tablet.put(path, json={"scores": {keys[0]: 7}}), 409, "stale_version")
 
 
+def test_a_judge_reaches_only_their_own_card_and_none_in_their_own_institution(api, setup):
+    judges, entries, keys, rid = setup["judges"], setup["entries"], setup["keys"], \
+        setup["round"].id
+    path = f"/api/v1/rounds/{rid}/scorecards/{entries[0].id}"
+    other, mine = api(judges[1].user), api(judges[0].user)
+    assert other.put(path, json={"scores": {keys[0]: 2}}).status_code == 200
+    assert mine.get(path).get_json()["status"] == "todo"
+    assert mine.put(path, json={"scores": {keys[0]: 9}}).get_json()["version"] == 1
+    assert other.get(path).get_json()["scores"] == {keys[0]: 2}
+    # The judge moves to the entry's institution: an automatic conflict from then on.
+    judges[0].institution = " 大学0 "
+    db.session.commit()
+    assert_error(mine.get(path), 403)
+    assert_error(mine.put(path, json={"scores": {keys[0]: 9}, "version": 1}), 403)
+    assert other.put(path, json={"scores": {keys[0]: 3}, "version": 1}).status_code == 200
+
+
 def test_scorecard_checks_in_order(api, organizer, setup):
     judges, entries, keys, rid = setup["judges"], setup["entries"], setup["keys"], \
         setup["round"].id

@@ -94,14 +94,13 @@ def test_a_scorecard_save_takes_a_fixed_number_of_statements(
         assert response.status_code == 200, response.get_json()
         version = response.get_json()["version"]
         assert version == (1 if step == "first" else 2)
-        # token with the user, round with its rubric and the entry, the judge's assignment
-        # (no declared conflict) with the card, insert or update (with its version check),
-        # audit entry: no more than these, however many cards, rounds and judges there
-        # are. (It was 7, and 12 before that.)
-        assert len(count_statements) <= 5, count_statements
-    # A tablet opening the card: token, round with its rubric and the entry, the judge's
-    # assignment with the card.
+        # token with the user; round with its rubric, the entry, the judge assigned
+        # without a declared conflict and their card; insert or update (with its version
+        # check); audit entry: no more than these, however many cards, rounds and judges
+        # there are. (It was 7, and 12 before that.)
+        assert len(count_statements) <= 4, count_statements
+    # A tablet opening the card: the token, then the round, entry, judge and card.
     count_statements.clear()
     card = client.get(f"{url}/{entries[1].id}").get_json()
     assert (card["version"], card["complete"]) == (2, False)
-    assert len(count_statements) <= 3, count_statements
+    assert len(count_statements) <= 2, count_statements

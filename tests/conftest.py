@@ -285,3 +285,62 @@ def count_statements(app):
     sa.event.listen(engine, "before_cursor_execute", listener)
     yield statements
     sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+# Contests --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def contest(org):
+    """A published contest of the org (factories.contest)."""
+    return factories.contest(org)
+
+
+@pytest.fixture
+def track(organizer, contest):
+    """The contest's one track, 医疗健康."""
+    from eventhub.judging import services as judging
+
+    return judging.create_track(organizer, contest, "医疗健康")
+
+
+@pytest.fixture
+def tracks(organizer, contest):
+    """The contest's two tracks, 医疗健康 and 人工智能."""
+    from eventhub.judging import services as judging
+
+    return [judging.create_track(organizer, contest, name) for name in ("医疗健康", "人工智能")]
+
+
+@pytest.fixture
+def open_window(organizer, contest, now):
+    """The contest's entry window, open from yesterday to tomorrow."""
+    from eventhub.judging import entries
+
+    return entries.set_entry_window(organizer, contest, now - timedelta(days=1),
+                                    now + timedelta(days=1))
+
+
+@pytest.fixture
+def final(organizer, contest):
+    """An open roadshow round: (round, entries, judges) (factories.roadshow)."""
+    return factories.roadshow(organizer, contest)
+
+
+@pytest.fixture
+def redis_live(app, monkeypatch):
+    """Live versions in Redis on 127.0.0.1 under a key prefix of this test, removed after it."""
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"test:{uuid.uuid4().hex}:"
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setitem(app.config, "LIVE_KEY_PREFIX", prefix)
+    yield client
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)

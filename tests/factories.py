@@ -153,3 +153,12 @@ def roadshow(actor, event, judges=5, entries=3, aggregation="trimmed_mean", **in
         for e in made:
             judging.assign(actor, round_, j.id, e.id)
     return round_, made, panel
+
+
+def score(judge, round_, entry, total, submit=True):
+    """``judge``'s scorecard of ``entry`` giving ``total`` to the round's first criterion (all
+    of a roadshow's score), submitted unless ``submit=False``."""
+    from eventhub.judging import services as judging
+
+    return judging.save_scorecard(judge.user, round_, entry,
+                                  {str(round_.criteria[0].id): total}, submit=submit)

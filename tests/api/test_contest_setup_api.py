@@ -16,11 +16,6 @@ from tests.api.conftest import assert_error
 
 
 @pytest.fixture
-def contest(org):
-    return factories.contest(org)
-
-
-@pytest.fixture
 def world(organizer, contest):
     track = judging.create_track(organizer, contest, "医疗健康")
     entries = [

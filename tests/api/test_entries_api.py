@@ -20,16 +20,6 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj\n%%EOF\n"
 
 
 @pytest.fixture
-def contest(org):
-    return factories.contest(org)
-
-
-@pytest.fixture
-def track(organizer, contest):
-    return judging.create_track(organizer, contest, "医疗健康")
-
-
-@pytest.fixture
 def entry(organizer, participant, contest, track):
     return judging.create_entry(organizer, contest, judging.EntryInfo(
         title="智能导诊", track_id=track.id, team_name="康途", institution="医科大学",

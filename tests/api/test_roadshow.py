@@ -12,23 +12,9 @@ from tests import factories
 from tests.api.conftest import assert_error
 
 
-@pytest.fixture
-def contest(org):
-    return factories.contest(org)
-
-
-@pytest.fixture
-def final(organizer, contest):
-    return factories.roadshow(organizer, contest)
-
-
 def url(round_, tail=""):
     return f"/api/v1/rounds/{round_.id}/stage{tail}"
 
-
-def submit(judge, round_, entry, total):
-    return judging.save_scorecard(judge.user, round_, entry,
-                                  {str(round_.criteria[0].id): total}, submit=True)
 
 
 def test_an_organizer_runs_the_stage(api, organizer, final):
@@ -131,12 +117,12 @@ def test_judges_see_no_totals_before_all_submit_and_no_names(api, organizer, fin
     entry = entries[0]
     roadshow.show_entry(organizer, round_, entry.id)
     for judge, total in zip(panel[:4], (70, 72, 72, 75), strict=True):
-        submit(judge, round_, entry, total)
+        factories.score(judge, round_, entry, total)
     body = api(panel[0].user).get(url(round_)).get_json()
     assert body["assigned_to_you"] is True and body["order"] is None
     assert (body["complete"], body["totals"], body["score"]) == (False, None, None)
     assert all(j["name"] is None and j["judge_id"] is None for j in body["judges"])
-    submit(panel[4], round_, entry, 90)
+    factories.score(panel[4], round_, entry, 90)
     body = api(panel[0].user).get(url(round_)).get_json()
     assert body["complete"] and body["score"] == 73.0
     assert [t["struck"] for t in body["totals"]] == [None, None, None, None, "highest"] or \
@@ -146,7 +132,7 @@ def test_judges_see_no_totals_before_all_submit_and_no_names(api, organizer, fin
 def test_a_brief_stage_is_what_tablets_follow(api, organizer, final, count_statements):
     round_, entries, panel = final
     roadshow.show_entry(organizer, round_, entries[0].id)
-    submit(panel[1], round_, entries[0], 80)
+    factories.score(panel[1], round_, entries[0], 80)
     client = api(panel[0].user)
     count_statements.clear()
     body = client.get(url(round_, "?brief=true")).get_json()
@@ -182,7 +168,7 @@ def test_the_etag_answers_304_until_something_changes(api, organizer, final):
     assert moved.status_code == 200 and moved.get_json()["phase"] == "ready"
     etag = moved.headers["ETag"]
     assert organizer_client.get(url(round_), headers={"If-None-Match": etag}).status_code == 304
-    submit(panel[0], round_, entries[0], 80)  # a scorecard saved: the judges' ticks change
+    factories.score(panel[0], round_, entries[0], 80)  # a scorecard saved: the judges' ticks change
     after = organizer_client.get(url(round_), headers={"If-None-Match": etag})
     assert after.status_code == 200 and after.get_json()["judges"][0]["submitted"] is True
     assert roadshow.stage_of(round_).phase == StagePhase.ready

@@ -235,23 +235,6 @@ def test_the_database_version_sees_a_scan_that_committed_late(staff, event, main
     assert live.version(event.id) != seen
 
 
-@pytest.fixture
-def redis_live(app, monkeypatch):
-    """Live versions in Redis on 127.0.0.1 under a key prefix of this test, removed after it."""
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    prefix = f"test:{uuid.uuid4().hex}:"
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
-    monkeypatch.setitem(app.config, "LIVE_KEY_PREFIX", prefix)
-    yield client
-    for key in client.scan_iter(f"{prefix}*"):
-        client.delete(key)
-
-
 def test_the_redis_version_moves_when_bumped(redis_live, event, org):
     first = live.version(event.id)
     assert first.startswith("r0.")

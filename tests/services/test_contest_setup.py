@@ -26,16 +26,6 @@ from tests import factories
 
 
 @pytest.fixture
-def contest(org):
-    return factories.contest(org)
-
-
-@pytest.fixture
-def track(organizer, contest):
-    return judging.create_track(organizer, contest, "医疗健康")
-
-
-@pytest.fixture
 def entries(organizer, contest, track):
     return [
         judging.create_entry(organizer, contest, judging.EntryInfo(

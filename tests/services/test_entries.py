@@ -25,22 +25,6 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.fixture
-def contest(org):
-    return factories.contest(org)
-
-
-@pytest.fixture
-def tracks(organizer, contest):
-    return [judging.create_track(organizer, contest, name) for name in ("医疗健康", "人工智能")]
-
-
-@pytest.fixture
-def open_window(organizer, contest, now):
-    return entries.set_entry_window(organizer, contest, now - timedelta(days=1),
-                                    now + timedelta(days=1))
-
-
 def _entry(actor, event, track, title="智能导诊", **kw):
     return judging.create_entry(actor, event, judging.EntryInfo(title=title, track_id=track.id,
                                                                 **kw))

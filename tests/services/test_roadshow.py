@@ -27,20 +27,6 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-@pytest.fixture
-def contest(org):
-    return factories.contest(org)
-
-
-@pytest.fixture
-def final(organizer, contest):
-    return factories.roadshow(organizer, contest)
-
-
-def submit(judge, round_, entry, total, submit=True):
-    return judging.save_scorecard(judge.user, round_, entry,
-                                  {str(round_.criteria[0].id): total}, submit=submit)
-
 
 # The state machine and its clocks -----------------------------------------------------------
 
@@ -211,8 +197,8 @@ def test_no_totals_before_the_last_judge_submits(organizer, final):
     entry = entries[0]
     roadshow.show_entry(organizer, round_, entry.id)
     for judge, total in zip(panel[:4], (70, 72, 72, 75), strict=True):
-        submit(judge, round_, entry, total)
-    submit(panel[4], round_, entry, 90, submit=False)  # a draft does not count
+        factories.score(judge, round_, entry, total)
+    factories.score(panel[4], round_, entry, 90, submit=False)  # a draft does not count
     board = roadshow.board(round_, now=at(0))
     assert board["entry"]["title"] == entry.title and board["entry"]["team_name"] == "团队1"
     assert [(j["number"], j["submitted"]) for j in board["judges"]] == [
@@ -228,7 +214,7 @@ def test_the_last_submission_shows_totals_struck_and_the_rounds_score(organizer,
     entry = entries[0]
     roadshow.show_entry(organizer, round_, entry.id)
     for judge, total in zip(panel, (72, 90, 70, 72, 75), strict=True):
-        submit(judge, round_, entry, total)
+        factories.score(judge, round_, entry, total)
     board = roadshow.board(round_, now=at(0))
     assert board["complete"] is True
     assert board["totals"] == [
@@ -252,7 +238,7 @@ def test_equal_totals_strike_exactly_one_copy_each(organizer, final):
                              strict=True):
         roadshow.show_entry(organizer, round_, entry.id)
         for judge, total in zip(panel, totals, strict=True):
-            submit(judge, round_, entry, total)
+            factories.score(judge, round_, entry, total)
         board = roadshow.board(round_, now=at(0))
         struck = [(t["number"], t["struck"]) for t in board["totals"] if t["struck"]]
         assert len(struck) == 2 and {s for _, s in struck} == {"highest", "lowest"}
@@ -267,7 +253,7 @@ def test_other_methods_strike_nothing_and_score_as_the_results(organizer, contes
     round_, entries, panel = factories.roadshow(organizer, contest, aggregation=method)
     for entry, base in zip(entries, (70, 81.5, 64.25), strict=True):
         for i, judge in enumerate(panel):
-            submit(judge, round_, entry, base + (i * 3.5) % 11)
+            factories.score(judge, round_, entry, base + (i * 3.5) % 11)
     roadshow.show_entry(organizer, round_, entries[1].id)
     board = roadshow.board(round_, now=at(0))
     assert all(t["struck"] is None for t in board["totals"])
@@ -284,7 +270,7 @@ def test_trimming_needs_five_totals(organizer, contest):
     round_, entries, panel = factories.roadshow(organizer, contest, judges=4)
     roadshow.show_entry(organizer, round_, entries[0].id)
     for judge, total in zip(panel, (60, 70, 80, 95), strict=True):
-        submit(judge, round_, entries[0], total)
+        factories.score(judge, round_, entries[0], total)
     board = roadshow.board(round_, now=at(0))
     assert all(t["struck"] is None for t in board["totals"]) and board["score"] == 76.25
 
@@ -295,11 +281,11 @@ def test_a_conflicted_judge_is_left_out(organizer, contest, final):
     judging.declare_conflict(organizer, contest, panel[2].id, entry.id, "指导过该团队")
     roadshow.show_entry(organizer, round_, entry.id)
     for judge in (panel[0], panel[1], panel[3]):
-        submit(judge, round_, entry, 80)
+        factories.score(judge, round_, entry, 80)
     board = roadshow.board(round_, now=at(0))
     assert [j["number"] for j in board["judges"]] == [1, 2, 4, 5]  # 评委 3 stays 评委 3 elsewhere
     assert board["complete"] is False
-    submit(panel[4], round_, entry, 60)
+    factories.score(panel[4], round_, entry, 60)
     board = roadshow.board(round_, now=at(0))
     assert board["complete"] and [t["number"] for t in board["totals"]] == [1, 2, 4, 5]
     assert board["score"] == 75  # four totals: no trimming
@@ -309,12 +295,12 @@ def test_the_leaderboard_ranks_fully_scored_entries(organizer, final):
     round_, entries, panel = final
     for entry, total in zip(entries, (88, 88, 90), strict=True):
         for judge in panel:
-            submit(judge, round_, entry, total)
+            factories.score(judge, round_, entry, total)
     extra = judging.create_entry(organizer, round_.event, judging.EntryInfo(
         title="半途", track_id=entries[0].track_id))
     judging.assign(organizer, round_, panel[0].id, extra.id)
     judging.assign(organizer, round_, panel[1].id, extra.id)
-    submit(panel[0], round_, extra, 99)  # one of two judges: not on the leaderboard yet
+    factories.score(panel[0], round_, extra, 99)  # one of two judges: not on the leaderboard yet
     roadshow.show_entry(organizer, round_, entries[2].id)
     lines = roadshow.board(round_, now=at(0))["leaderboard"][0]["entries"]
     assert [(line["entry_id"], line["rank"], line["on_stage"]) for line in lines] == [
@@ -340,30 +326,14 @@ def test_the_database_version_follows_the_stage_and_the_submissions(organizer, f
     seen = [roadshow.live_version(round_.id)]
     roadshow.show_entry(organizer, round_, entries[0].id)
     seen.append(roadshow.live_version(round_.id))
-    card = submit(panel[0], round_, entries[0], 50, submit=False)
+    card = factories.score(panel[0], round_, entries[0], 50, submit=False)
     judging.save_scorecard(panel[0].user, round_, entries[0], {}, version=card.version)
     assert roadshow.live_version(round_.id) == seen[-1]  # drafts show nowhere: no change
-    submit(panel[1], round_, entries[0], 50)
+    factories.score(panel[1], round_, entries[0], 50)
     seen.append(roadshow.live_version(round_.id))
     judging.assign(organizer, round_, factories.judge(round_.event).id, entries[0].id)
     seen.append(roadshow.live_version(round_.id))
     assert len(set(seen)) == len(seen)
-
-
-@pytest.fixture
-def redis_live(app, monkeypatch):
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    prefix = f"test:{uuid.uuid4().hex}:"
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
-    monkeypatch.setitem(app.config, "LIVE_KEY_PREFIX", prefix)
-    yield client
-    for key in client.scan_iter(f"{prefix}*"):
-        client.delete(key)
 
 
 def test_the_redis_version_is_bumped_after_each_commit(redis_live, organizer, final):
@@ -373,9 +343,9 @@ def test_the_redis_version_is_bumped_after_each_commit(redis_live, organizer, fi
     assert roadshow.live_version(round_.id).startswith(f"r{start}.")
     roadshow.show_entry(organizer, round_, entries[0].id)
     assert int(redis_live.get(key)) == start + 1
-    submit(panel[1], round_, entries[0], 66, submit=False)
+    factories.score(panel[1], round_, entries[0], 66, submit=False)
     assert int(redis_live.get(key)) == start + 1  # a draft: nothing to show
-    submit(panel[0], round_, entries[0], 66)
+    factories.score(panel[0], round_, entries[0], 66)
     assert int(redis_live.get(key)) == start + 2
     judging.close_round(organizer, round_)
     assert roadshow.live_version(round_.id).startswith(f"r{start + 3}.")

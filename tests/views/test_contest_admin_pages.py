@@ -27,11 +27,6 @@ from tests.views.conftest import count, fresh, text
 
 
 @pytest.fixture
-def contest(org):
-    return factories.contest(org)
-
-
-@pytest.fixture
 def world(organizer, contest):
     """A track with three entries (大学0-2), two judges (机构0 and 大学1: an automatic
     conflict with entry 1), a draft round with a full rubric."""

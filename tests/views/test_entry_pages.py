@@ -19,22 +19,6 @@ from tests.views.conftest import count, fresh, text
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
 
 
-@pytest.fixture
-def contest(org):
-    return factories.contest(org)
-
-
-@pytest.fixture
-def tracks(organizer, contest):
-    return [judging.create_track(organizer, contest, n) for n in ("医疗健康", "人工智能")]
-
-
-@pytest.fixture
-def window(organizer, contest, now):
-    return entries.set_entry_window(organizer, contest, now - timedelta(days=1),
-                                    now + timedelta(days=1))
-
-
 def _form(track, **extra):
     return {"title": "校园二手书", "track_id": str(track.id), "team_name": "书虫",
             "institution": "东北大学", "summary": "简介", "members": "赵参与:负责人\n钱二:CTO",
@@ -44,7 +28,7 @@ def _form(track, **extra):
 # The leader's form ------------------------------------------------------------------------
 
 
-def test_a_participant_submits_edits_and_uploads(login, participant, contest, tracks, window):
+def test_a_participant_submits_edits_and_uploads(login, participant, contest, tracks, open_window):
     client = login(participant)
     page = f"/events/{contest.id}/my-entry"
     event_page = text(client.get(f"/events/{contest.id}", follow_redirects=True))
@@ -67,7 +51,7 @@ def test_a_participant_submits_edits_and_uploads(login, participant, contest, tr
 
 
 def test_a_bad_submission_shows_reasons_and_saves_nothing(login, participant, contest, tracks,
-                                                         window):
+                                                         open_window):
     client = login(participant)
     page = f"/events/{contest.id}/my-entry"
     response = client.submit(page, _form(tracks[0], title="", members="(无名)"))
@@ -78,7 +62,7 @@ def test_a_bad_submission_shows_reasons_and_saves_nothing(login, participant, co
 
 
 def test_a_file_that_is_not_a_pdf_keeps_the_entry_and_says_why(login, participant, contest,
-                                                               tracks, window):
+                                                               tracks, open_window):
     client = login(participant)
     page = f"/events/{contest.id}/my-entry"
     response = client.submit(page, {**_form(tracks[0]),

@@ -12,11 +12,6 @@ from tests import factories
 
 
 @pytest.fixture
-def contest(org):
-    return factories.contest(org)
-
-
-@pytest.fixture
 def setup(organizer, contest):
     """An open round (max 10/w40, 20/w35, 5/w25) with four entries: judge 0 scores entries
     0, 1 and 2 (entry 1 a draft, entry 2 submitted); judge 2 is assigned entry 3 and then

@@ -6,22 +6,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from eventhub.judging import roadshow
-from eventhub.judging import services as judging
 from eventhub.judging.models import StagePhase
 from tests import factories
-
-
-@pytest.fixture
-def contest(org):
-    return factories.contest(org)
-
-
-@pytest.fixture
-def final(organizer, contest):
-    return factories.roadshow(organizer, contest)
 
 
 def page(round_, tail=""):
@@ -31,10 +18,6 @@ def page(round_, tail=""):
 def text(response):
     return response.get_data(as_text=True)
 
-
-def submit(judge, round_, entry, total):
-    return judging.save_scorecard(judge.user, round_, entry,
-                                  {str(round_.criteria[0].id): total}, submit=True)
 
 
 def test_the_control_panel_runs_the_stage_with_forms(login, organizer, final):
@@ -127,13 +110,13 @@ def test_the_screen_shows_totals_struck_once_the_last_judge_submits(login, organ
     browser = login(organizer)
     roadshow.show_entry(organizer, round_, entries[0].id)
     for judge, total in zip(panel[:4], (72, 90, 70, 72.125), strict=True):
-        submit(judge, round_, entries[0], total)
+        factories.score(judge, round_, entries[0], total)
     first = browser.get(page(round_, "screen/live"))
     etag = first.headers["ETag"]
     assert 'data-complete="false"' in text(first) and "data-total" not in text(first)
     assert browser.get(page(round_, "screen/live"),
                        headers={"If-None-Match": etag}).status_code == 304
-    submit(panel[4], round_, entries[0], 75)
+    factories.score(panel[4], round_, entries[0], 75)
     news = browser.get(page(round_, "screen/live"), headers={"If-None-Match": etag})
     assert news.status_code == 200
     html = text(news)

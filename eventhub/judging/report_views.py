@@ -10,18 +10,11 @@ from werkzeug.wrappers import Response
 from eventhub import permissions
 from eventhub.database import db
 from eventhub.judging import reports
-from eventhub.judging.models import Aggregation, Entry, Round
+from eventhub.judging.models import Aggregation, Entry
+from eventhub.judging.views import round_for
 from eventhub.webforms import event_for
 
 bp = Blueprint("judging_reports", __name__)
-
-
-def _managed_round(round_id: int) -> Round:
-    """The round, to an organizer of its contest (404 to those who cannot see the event, 403
-    to those who see it but may not manage it)."""
-    round_ = db.get_or_404(Round, round_id)
-    event_for(round_.event_id, permissions.can_manage_event)
-    return round_
 
 
 @bp.route("/judging/rounds/<int:round_id>/results.<any(csv, xlsx, pdf):fmt>")
@@ -29,7 +22,7 @@ def _managed_round(round_id: int) -> Round:
 def export(round_id: int, fmt: str) -> Response:
     """The results by ``?method=`` (the round's own by default) as a file; leaders' names
     masked unless ``?names=full``."""
-    round_ = _managed_round(round_id)
+    round_ = round_for(round_id, permissions.can_manage_event)
     method = request.args.get("method") or round_.aggregation.value
     if method not in Aggregation.__members__:
         abort(404)
@@ -47,7 +40,7 @@ def export(round_id: int, fmt: str) -> Response:
 @bp.route("/judging/rounds/<int:round_id>/statistics")
 @login_required
 def statistics(round_id: int) -> str:
-    round_ = _managed_round(round_id)
+    round_ = round_for(round_id, permissions.can_manage_event)
     max_spread = request.args.get("max_spread", type=float)
     if max_spread is None or not 0 <= max_spread <= 100:
         max_spread = reports.DEFAULT_MAX_SPREAD

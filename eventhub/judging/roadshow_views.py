@@ -34,6 +34,7 @@ from eventhub.database import db
 from eventhub.errors import DomainError
 from eventhub.judging import roadshow
 from eventhub.judging.models import Round
+from eventhub.judging.views import round_for
 from eventhub.webforms import PASSED_THROUGH, event_for, flash_domain_error
 
 bp = Blueprint("roadshow", __name__)
@@ -48,12 +49,6 @@ PHASE_LABELS = {
     "qa": _l("Q&A"),
     "scoring": _l("Judges are scoring"),
 }
-
-
-def _managed_round(round_id: int) -> Round:
-    round_ = db.get_or_404(Round, round_id)
-    event_for(round_.event_id, permissions.can_manage_event)
-    return round_
 
 
 def _screen_round(round_id: int) -> tuple[Round | None, str | None]:
@@ -119,7 +114,7 @@ def _context(round_: Round, organizer: bool) -> dict:
 @bp.route("/judging/rounds/<int:round_id>/stage/control")
 @login_required
 def control(round_id: int) -> Response:
-    round_ = _managed_round(round_id)
+    round_ = round_for(round_id, permissions.can_manage_event)
     etag = _etag(round_, "control")
     screen_url = url_for("roadshow.screen", round_id=round_.id,
                          key=roadshow.make_screen_key(round_), _external=True)
@@ -131,7 +126,7 @@ def control(round_id: int) -> Response:
 @bp.route("/judging/rounds/<int:round_id>/stage/control/live")
 @login_required
 def control_live(round_id: int) -> Response:
-    round_ = _managed_round(round_id)
+    round_ = round_for(round_id, permissions.can_manage_event)
     etag = _etag(round_, "control")
     unchanged = _not_modified(etag)
     if unchanged is not None:
@@ -154,7 +149,7 @@ def _refused(error: DomainError) -> None:
 @bp.route("/judging/rounds/<int:round_id>/stage/control", methods=["POST"])
 @login_required
 def control_action(round_id: int) -> Response:
-    round_ = _managed_round(round_id)
+    round_ = round_for(round_id, permissions.can_manage_event)
     try:
         roadshow.act(current_user, round_, request.form.get("action", ""),
                      entry_id=request.form.get("entry_id", type=int),
@@ -179,7 +174,7 @@ def _seconds(name: str) -> int | None | str:
 @bp.route("/judging/rounds/<int:round_id>/stage/durations", methods=["POST"])
 @login_required
 def durations(round_id: int) -> Response:
-    round_ = _managed_round(round_id)
+    round_ = round_for(round_id, permissions.can_manage_event)
     try:
         roadshow.set_durations(current_user, round_, _seconds("pitch_minutes"),
                                _seconds("qa_minutes"))
@@ -193,7 +188,7 @@ def durations(round_id: int) -> Response:
 @bp.route("/judging/rounds/<int:round_id>/stage/order", methods=["POST"])
 @login_required
 def order(round_id: int) -> Response:
-    round_ = _managed_round(round_id)
+    round_ = round_for(round_id, permissions.can_manage_event)
     action = request.form.get("action")
     try:
         if action == "draw":

@@ -4,6 +4,8 @@ scorecard of one entry (tablet first)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -14,6 +16,7 @@ from werkzeug.wrappers import Response
 from eventhub import permissions
 from eventhub.database import db
 from eventhub.errors import DomainError
+from eventhub.events.models import Event
 from eventhub.judging import services
 from eventhub.judging.models import Aggregation, Entry, Round, RoundStatus
 from eventhub.webforms import event_for
@@ -35,11 +38,12 @@ def sign_in(token: str) -> Response | tuple[str, int]:
 # The judge's pages: the queue of a round and the scorecard of one entry ------------------
 
 
-def _judge_round(round_id: int) -> Round:
-    """The round, to a judge of its contest: 404 to those who cannot see the event, 403 to
-    those who see it but are not its judges."""
+def round_for(round_id: int, may: Callable[[Any, Event], bool]) -> Round:
+    """The round, to those for whom ``may(user, event)`` holds of its contest (as `event_for`:
+    404 to those who cannot see the event, 403 to those who see it but may not). Judges' pages
+    ask `permissions.is_judge_of`, organizers' pages `permissions.can_manage_event`."""
     round_ = db.get_or_404(Round, round_id)
-    event_for(round_.event_id, permissions.is_judge_of)
+    event_for(round_.event_id, may)
     return round_
 
 
@@ -67,7 +71,7 @@ def home(event_id: int) -> Response | str:
 @login_required
 def queue(round_id: int) -> str:
     """The judge's entries in the round: to do, draft, submitted, with the progress."""
-    round_ = _judge_round(round_id)
+    round_ = round_for(round_id, permissions.is_judge_of)
     items = _queue(round_)
     groups = {status: [i for i in items if i.status == status]
               for status in ("todo", "draft", "submitted")}
@@ -85,7 +89,7 @@ def queue(round_id: int) -> str:
 @login_required
 def scorecard(round_id: int, entry_id: int) -> str:
     """One entry's scorecard: steppers and sliders, the running total, autosave, submit."""
-    round_ = _judge_round(round_id)
+    round_ = round_for(round_id, permissions.is_judge_of)
     entry = db.get_or_404(Entry, entry_id)
     if entry.event_id != round_.event_id:
         abort(404)

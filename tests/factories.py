@@ -162,3 +162,11 @@ def score(judge, round_, entry, total, submit=True):
 
     return judging.save_scorecard(judge.user, round_, entry,
                                   {str(round_.criteria[0].id): total}, submit=submit)
+
+
+def contest_with_organizers(organizers=1):
+    """A published contest of a new organization with ``organizers`` organizers, committed:
+    in a concurrency test (fresh_db) the threads see it. Returns (event, organizers)."""
+    org = OrganizationFactory(kind="incubator")
+    people = [MembershipFactory(organization=org).user for _ in range(organizers)]
+    return contest(org), people

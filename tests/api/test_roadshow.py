@@ -188,23 +188,10 @@ def test_polling_costs_a_fixed_few_statements(login, organizer, final, count_sta
 
 
 def _race_setup(app):
-    from datetime import UTC, datetime, timedelta
-
     from eventhub.accounts.services import create_token
-    from eventhub.database import db
-    from eventhub.models import Event, Membership, Organization, User
 
     with app.app_context():
-        now = datetime.now(UTC)
-        org = Organization(name="路演并发", slug="roadshow-race", kind="incubator")
-        event = Event(organization=org, title="创新创业大赛", kind="contest", status="published",
-                      starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=2),
-                      published_at=now)
-        people = [User(email=f"boss{i}@example.com", name=f"组织者{i}") for i in range(2)]
-        db.session.add_all([event, *people,
-                            *(Membership(organization=org, user=u, role="organizer")
-                              for u in people)])
-        db.session.commit()
+        event, people = factories.contest_with_organizers(2)
         round_, entries, _ = factories.roadshow(people[0], event, judges=2, entries=2)
         tokens = [create_token(u, "panel")[1] for u in people]
         return round_.id, [e.id for e in entries], tokens

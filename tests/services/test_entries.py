@@ -18,7 +18,7 @@ from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from eventhub.judging import entries
 from eventhub.judging import services as judging
 from eventhub.judging.models import Entry, Scorecard, Track
-from eventhub.models import Event, Membership, Organization, User
+from eventhub.models import Event, User
 from tests import factories
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -462,15 +462,8 @@ def test_a_double_submit_at_the_same_moment_makes_one_entry(fresh_db, save):
     app = fresh_db
     with app.app_context():
         now = datetime.now(UTC)
-        org = Organization(name="参赛并发", slug="entry-race", kind="incubator")
-        event = Event(organization=org, title="创新创业大赛", kind="contest", status="published",
-                      starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=2),
-                      published_at=now)
-        organizer = User(email="boss@example.com", name="组织者")
-        leader = User(email="leader@example.com", name="队长")
-        db.session.add_all([event, organizer, leader,
-                            Membership(organization=org, user=organizer, role="organizer")])
-        db.session.commit()
+        event, (organizer,) = factories.contest_with_organizers()
+        leader = factories.UserFactory()
         track = judging.create_track(organizer, event, "医疗健康")
         entries.set_entry_window(organizer, event, now - timedelta(hours=1), None)
         ids = (event.id, leader.id, track.id)

@@ -170,3 +170,23 @@ def contest_with_organizers(organizers=1):
     org = OrganizationFactory(kind="incubator")
     people = [MembershipFactory(organization=org).user for _ in range(organizers)]
     return contest(org), people
+
+
+def contest_through_services(title, admin, org_name, org_kind="incubator", days=1):
+    """A published contest made as on the live site (browser tests' seeds): ``admin`` =
+    (email, password, name) signs up and is made a site admin, creates the organization and
+    the contest (starting in ``days`` days, for 8 hours) and publishes it.
+    Returns (admin, event)."""
+    from eventhub.accounts import services as accounts
+    from eventhub.events import services as events
+    from eventhub.orgs import services as orgs
+
+    user = accounts.sign_up(accounts.SignUpInfo(*admin))
+    user.is_admin = True
+    db.session.commit()
+    org = orgs.create_org(user, org_name, org_kind)
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+    event = events.create_event(user, org, events.EventInfo(
+        title=title, kind="contest", starts_at=starts, ends_at=starts + timedelta(hours=8)))
+    events.change_status(user, event, "publish")
+    return user, event

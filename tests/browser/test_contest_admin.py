@@ -3,19 +3,15 @@ the hub, a new round, its rubric, then open (through the confirmation)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from eventhub.accounts import services as accounts
 from eventhub.database import db
-from eventhub.events import services as events
 from eventhub.judging import services as judging
 from eventhub.judging.models import Round, RoundStatus
 from eventhub.models import Event
-from eventhub.orgs import services as orgs
+from tests import factories
 
 pytestmark = pytest.mark.browser
 
@@ -27,14 +23,8 @@ def seed() -> int:
     """A published contest with a track, an entry and a judge (idempotent)."""
     event = db.session.scalar(sa.select(Event).where(Event.title == CONTEST))
     if event is None:
-        admin = accounts.sign_up(accounts.SignUpInfo(EMAIL, PASSWORD, "组委会"))
-        admin.is_admin = True
-        db.session.commit()
-        org = orgs.create_org(admin, "沈阳市众创空间联盟", "alliance")
-        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
-        event = events.create_event(admin, org, events.EventInfo(
-            title=CONTEST, kind="contest", starts_at=starts, ends_at=starts + timedelta(hours=8)))
-        events.change_status(admin, event, "publish")
+        admin, event = factories.contest_through_services(
+            CONTEST, (EMAIL, PASSWORD, "组委会"), "沈阳市众创空间联盟", "alliance", days=3)
         track = judging.create_track(admin, event, "先进制造")
         judging.create_entry(admin, event, judging.EntryInfo(title="焊接机器人",
                                                              track_id=track.id))

@@ -12,12 +12,11 @@ from playwright.sync_api import expect
 
 from eventhub.accounts import services as accounts
 from eventhub.database import db
-from eventhub.events import services as events
 from eventhub.judging import entries
 from eventhub.judging import services as judging
 from eventhub.judging.models import Entry
 from eventhub.models import Event
-from eventhub.orgs import services as orgs
+from tests import factories
 
 pytestmark = pytest.mark.browser
 
@@ -31,20 +30,14 @@ SHOTS = os.environ.get("EVENTHUB_SCREENSHOTS")
 def seed() -> dict:
     event = db.session.scalar(sa.select(Event).where(Event.title == CONTEST))
     if event is None:
-        admin = accounts.sign_up(accounts.SignUpInfo("entries-admin@example.com", PASSWORD,
-                                                     "大赛组委会"))
-        admin.is_admin = True
-        db.session.commit()
+        admin, event = factories.contest_through_services(
+            CONTEST, ("entries-admin@example.com", PASSWORD, "大赛组委会"), "沈阳创业孵化基地",
+            days=20)
         accounts.sign_up(accounts.SignUpInfo("entries-leader@example.com", PASSWORD, "赵队长"))
-        org = orgs.create_org(admin, "沈阳创业孵化基地", "incubator")
-        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=20)
-        event = events.create_event(admin, org, events.EventInfo(
-            title=CONTEST, kind="contest", starts_at=starts, ends_at=starts + timedelta(hours=8)))
-        events.change_status(admin, event, "publish")
         for name in ("医疗健康", "智能制造"):
             judging.create_track(admin, event, name)
         entries.set_entry_window(admin, event, datetime.now(UTC) - timedelta(hours=1),
-                                 starts - timedelta(days=5))
+                                 datetime.now(UTC) + timedelta(days=15))
     return {"event_id": event.id}
 
 

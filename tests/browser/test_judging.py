@@ -4,19 +4,16 @@ steppers, saved by itself as a draft, then submitted through the confirmation an
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from eventhub.accounts import services as accounts
 from eventhub.database import db
-from eventhub.events import services as events
 from eventhub.judging import services as judging
 from eventhub.judging.models import Entry, Judge, Round, Scorecard
 from eventhub.models import Event
-from eventhub.orgs import services as orgs
+from tests import factories
 
 pytestmark = pytest.mark.browser
 
@@ -31,15 +28,9 @@ def seed() -> dict:
     one invited judge, made through the services (idempotent on the live database)."""
     event = db.session.scalar(sa.select(Event).where(Event.title == CONTEST))
     if event is None:
-        admin = accounts.sign_up(accounts.SignUpInfo("judging-admin@example.com",
-                                                     "chuangye2026", "大赛组委会"))
-        admin.is_admin = True
-        db.session.commit()
-        org = orgs.create_org(admin, "辽宁省创业孵化联盟", "incubator")
-        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
-        event = events.create_event(admin, org, events.EventInfo(
-            title=CONTEST, kind="contest", starts_at=starts, ends_at=starts + timedelta(hours=8)))
-        events.change_status(admin, event, "publish")
+        admin, event = factories.contest_through_services(
+            CONTEST, ("judging-admin@example.com", "chuangye2026", "大赛组委会"),
+            "辽宁省创业孵化联盟")
         track = judging.create_track(admin, event, "智能制造")
         entries = [
             judging.create_entry(admin, event, judging.EntryInfo(

@@ -6,20 +6,17 @@ the entry the organizer puts on stage by itself."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from eventhub.accounts import services as accounts
 from eventhub.database import db
-from eventhub.events import services as events
 from eventhub.judging import roadshow
 from eventhub.judging import services as judging
 from eventhub.judging.models import Entry, Judge, Round
 from eventhub.models import Event, User
-from eventhub.orgs import services as orgs
+from tests import factories
 
 pytestmark = pytest.mark.browser
 
@@ -34,15 +31,8 @@ def seed() -> dict:
     to both, one criterion of 100 points; the first entry on stage, four judges submitted."""
     event = db.session.scalar(sa.select(Event).where(Event.title == CONTEST))
     if event is None:
-        admin = accounts.sign_up(accounts.SignUpInfo("roadshow-admin@example.com",
-                                                     "chuangye2026", "路演组委会"))
-        admin.is_admin = True
-        db.session.commit()
-        org = orgs.create_org(admin, "大连海创园", "incubator")
-        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
-        event = events.create_event(admin, org, events.EventInfo(
-            title=CONTEST, kind="contest", starts_at=starts, ends_at=starts + timedelta(hours=8)))
-        events.change_status(admin, event, "publish")
+        admin, event = factories.contest_through_services(
+            CONTEST, ("roadshow-admin@example.com", "chuangye2026", "路演组委会"), "大连海创园")
         track = judging.create_track(admin, event, "科技创新组")
         entries = [judging.create_entry(admin, event, judging.EntryInfo(
                        title=title, track_id=track.id, team_name=team, institution=school))

@@ -30,6 +30,7 @@ from eventhub.api.common import (
     secured,
 )
 from eventhub.api.events import load_event, managed_event
+from eventhub.downloads import private_file
 from eventhub.errors import NotFound
 from eventhub.registrations import exports, privacy, queries, services, tickets
 from eventhub.registrations.models import (
@@ -368,11 +369,7 @@ def list_registrations(args: dict, event_id: int) -> dict:
 
 def _export(event_id: int, fmt: str) -> Response:
     event = managed_event(event_id)
-    data, mimetype, filename = exports.export(require_user(), event, fmt)
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(*exports.export(require_user(), event, fmt))
 
 
 @blp.route("/events/<id:event_id>/registrations.csv", methods=["GET"])

@@ -35,6 +35,7 @@ from wtforms.validators import InputRequired, Optional
 from eventhub import permissions
 from eventhub.accounts.models import NAME_MAX
 from eventhub.database import db, utcnow
+from eventhub.downloads import private_file
 from eventhub.errors import DomainError, ValidationFailed
 from eventhub.events.models import Event
 from eventhub.judging import entries, services
@@ -434,10 +435,7 @@ def import_rejected_csv(event_id: int, token: str) -> Response:
     event = _contest(event_id, permissions.can_manage_event)
     report = _load_report(event, token)
     rows = [entries.RejectedRow(r["row"], r["errors"], r["values"]) for r in report["rejected"]]
-    response = Response(entries.rejected_csv(rows), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=rejected-rows.csv"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(entries.rejected_csv(rows), "text/csv", "rejected-rows.csv")
 
 
 @bp.route("/events/<int:event_id>/entries/template.csv")
@@ -450,6 +448,5 @@ def import_template(event_id: int) -> Response:
     writer.writerow(entries.IMPORT_TEMPLATE_HEADERS)
     writer.writerow(["智能导诊", tracks[0].name if tracks else "", "康途", "医科大学", "",
                      "张三:CEO; 李四:CTO", ""])
-    response = Response(("\ufeff" + out.getvalue()).encode("utf-8"), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=entries-template.csv"
-    return response
+    return private_file(("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv",
+                        "entries-template.csv")

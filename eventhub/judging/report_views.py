@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from eventhub import permissions
 from eventhub.database import db
+from eventhub.downloads import private_file
 from eventhub.judging import reports
 from eventhub.judging.models import Aggregation, Entry
 from eventhub.judging.views import round_for
@@ -30,11 +31,7 @@ def export(round_id: int, fmt: str) -> Response:
         current_user._get_current_object(), round_, method, fmt,
         full_names=request.args.get("names") == "full",
     )
-    response = Response(data, mimetype=mimetype)
-    disposition = "inline" if fmt == "pdf" else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(data, mimetype, filename, inline=fmt == "pdf")
 
 
 @bp.route("/judging/rounds/<int:round_id>/statistics")

@@ -13,6 +13,7 @@ from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from eventhub.accounts.services import PASSWORD_MAX
+from eventhub.downloads import private_file
 from eventhub.registrations import privacy
 from eventhub.webforms import domain_errors, form_status
 
@@ -42,12 +43,8 @@ def my_data() -> str:
 @login_required
 def my_data_json() -> Response:
     data = privacy.export_my_data(current_user._get_current_object())
-    response = Response(
-        json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json"
-    )
-    response.headers["Content-Disposition"] = 'attachment; filename="eventhub-my-data.json"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(json.dumps(data, ensure_ascii=False, indent=2), "application/json",
+                        "eventhub-my-data.json")
 
 
 @bp.route("/me/delete", methods=["GET", "POST"])

@@ -27,6 +27,7 @@ from eventhub import permissions
 from eventhub.accounts.models import User
 from eventhub.checkin.badges import LAYOUTS, badges_pdf
 from eventhub.database import db, utcnow
+from eventhub.downloads import private_file
 from eventhub.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from eventhub.events import services as events
 from eventhub.events.models import Event, EventStatus
@@ -518,11 +519,7 @@ def _back_to_list(event: Event) -> str:
 @login_required
 def export(event_id: int, fmt: str) -> Response:
     event = _managed_event(event_id)
-    data, mimetype, filename = exports.export(_me(), event, fmt)
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(*exports.export(_me(), event, fmt))
 
 
 @bp.route("/events/<int:event_id>/registrations/badges.pdf")
@@ -538,10 +535,7 @@ def badges(event_id: int) -> Response:
         event, status=S.confirmed, q=args["q"], category_id=args["category"]
     ).order_by(None).order_by(Registration.name, Registration.id)
     data = badges_pdf(_me(), event, db.session.scalars(query), layout)
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="badges-{event.id}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(data, "application/pdf", f"badges-{event.id}.pdf", inline=True)
 
 
 @bp.route("/events/<int:event_id>/registrations/new", methods=["GET", "POST"])

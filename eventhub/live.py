@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app, make_response, request
+from flask_babel import get_locale
 
 from eventhub.database import after_commit
 
@@ -101,3 +102,32 @@ class LiveVersion:
                 log.warning("Redis unreachable; reading %s from the database", self.name)
         state = repr(self.db_state(object_id)).encode()
         return f"d{hashlib.blake2b(state, digest_size=8).hexdigest()}.{slot}"
+
+
+# Live pages: the ETag of what they show, and their answers ------------------------------------
+
+
+def page_etag(version: str, *parts: object) -> str:
+    """The ETag of a live page or fragment: the live ``version`` of what it shows, the
+    ``parts`` that tell its views apart, and the language."""
+    key = "|".join(str(p) for p in (version, *parts, get_locale()))
+    return hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
+
+
+def _uncached(response: Response, etag: str) -> Response:
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def not_modified(etag: str) -> Response | None:
+    """A 304 when the request's ETag is still ``etag``, else None (render the page)."""
+    if not request.if_none_match.contains(etag):
+        return None
+    return _uncached(Response(status=304), etag)
+
+
+def live_page(html: str, etag: str) -> Response:
+    """The rendered page or fragment with its ETag, to be asked again every time."""
+    return _uncached(make_response(html), etag)

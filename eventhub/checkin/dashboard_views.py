@@ -6,10 +6,7 @@ by every worker) when the page's ETag still matches, without computing the dashb
 
 from __future__ import annotations
 
-import hashlib
-
-from flask import Blueprint, Response, make_response, render_template, request
-from flask_babel import get_locale
+from flask import Blueprint, Response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
@@ -18,6 +15,7 @@ from eventhub.checkin import dashboard as queries
 from eventhub.checkin import live
 from eventhub.checkin.models import ScanStatus, ScanType
 from eventhub.events.models import Event
+from eventhub.live import live_page, not_modified, page_etag
 from eventhub.webforms import event_for
 
 bp = Blueprint("checkin_dashboard", __name__)
@@ -50,19 +48,11 @@ def _managed_event(event_id: int) -> Event:
 
 def _etag(event: Event, list_id: int | None) -> str:
     """The version of what the fragment would show, in this language, for this list."""
-    key = f"{live.version(event.id)}|{list_id or 0}|{get_locale()}"
-    return hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
+    return page_etag(live.version(event.id), list_id or 0)
 
 
 def _list_arg() -> int | None:
     return request.args.get("list", type=int)
-
-
-def _no_cache(response: Response, etag: str) -> Response:
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
 
 
 @bp.route("/events/<int:event_id>/checkin/dashboard")
@@ -81,7 +71,7 @@ def show(event_id: int) -> Response:
         list_id=list_id,
         poll_ms=POLL_MS,
     )
-    return _no_cache(make_response(html), etag)
+    return live_page(html, etag)
 
 
 @bp.route("/events/<int:event_id>/checkin/dashboard/live")
@@ -90,10 +80,11 @@ def fragment(event_id: int) -> Response:
     event = _managed_event(event_id)
     list_id = _list_arg()
     etag = _etag(event, list_id)
-    if request.if_none_match.contains(etag):
-        return _no_cache(Response(status=304), etag)
+    unchanged = not_modified(etag)
+    if unchanged is not None:
+        return unchanged
     board = queries.dashboard(event, list_id)
     html = render_template(
         "checkin/_dashboard_live.html", event=event, board=board, scan_label=scan_label
     )
-    return _no_cache(make_response(html), etag)
+    return live_page(html, etag)

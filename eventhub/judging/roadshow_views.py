@@ -11,7 +11,6 @@ organizer account).
 
 from __future__ import annotations
 
-import hashlib
 import math
 
 from flask import (
@@ -19,13 +18,11 @@ from flask import (
     Response,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -35,6 +32,7 @@ from eventhub.errors import DomainError
 from eventhub.judging import roadshow
 from eventhub.judging.models import Round
 from eventhub.judging.views import round_for
+from eventhub.live import live_page, not_modified, page_etag
 from eventhub.webforms import PASSED_THROUGH, event_for, flash_domain_error
 
 bp = Blueprint("roadshow", __name__)
@@ -65,26 +63,7 @@ def _screen_round(round_id: int) -> tuple[Round | None, str | None]:
 
 
 def _etag(round_: Round, view: str) -> str:
-    key = f"{roadshow.live_version(round_.id)}|{view}|{get_locale()}"
-    return hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
-
-
-def _answer(html: str, etag: str) -> Response:
-    response = make_response(html)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
-def _not_modified(etag: str) -> Response | None:
-    """A 304 when the page's ETag is still the current one."""
-    if not request.if_none_match.contains(etag):
-        return None
-    response = Response(status=304)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return page_etag(roadshow.live_version(round_.id), view)
 
 
 def clock_text(remaining_ms: int) -> str:
@@ -120,7 +99,7 @@ def control(round_id: int) -> Response:
                          key=roadshow.make_screen_key(round_), _external=True)
     html = render_template("judging/roadshow_control.html", etag=etag, screen_url=screen_url,
                            **_context(round_, organizer=True))
-    return _answer(html, etag)
+    return live_page(html, etag)
 
 
 @bp.route("/judging/rounds/<int:round_id>/stage/control/live")
@@ -128,12 +107,12 @@ def control(round_id: int) -> Response:
 def control_live(round_id: int) -> Response:
     round_ = round_for(round_id, permissions.can_manage_event)
     etag = _etag(round_, "control")
-    unchanged = _not_modified(etag)
+    unchanged = not_modified(etag)
     if unchanged is not None:
         return unchanged
     html = render_template("judging/roadshow_control_live.html",
                            **_context(round_, organizer=True))
-    return _answer(html, etag)
+    return live_page(html, etag)
 
 
 def _done(round_: Round) -> Response:
@@ -214,7 +193,7 @@ def screen(round_id: int) -> Response:
     html = render_template("judging/roadshow_screen.html", etag=etag,
                            live_url=url_for("roadshow.screen_live", round_id=round_.id, key=key),
                            **_context(round_, organizer=False))
-    return _answer(html, etag)
+    return live_page(html, etag)
 
 
 @bp.route("/judging/rounds/<int:round_id>/stage/screen/live")
@@ -223,9 +202,9 @@ def screen_live(round_id: int) -> Response:
     if round_ is None:
         return current_app.login_manager.unauthorized()
     etag = _etag(round_, "screen")
-    unchanged = _not_modified(etag)
+    unchanged = not_modified(etag)
     if unchanged is not None:
         return unchanged
     html = render_template("judging/roadshow_screen_live.html",
                            **_context(round_, organizer=False))
-    return _answer(html, etag)
+    return live_page(html, etag)

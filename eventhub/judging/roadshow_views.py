@@ -87,6 +87,18 @@ def _context(round_: Round, organizer: bool) -> dict:
     }
 
 
+def _fragment(round_: Round, view: str, organizer: bool) -> Response:
+    """The live part of the control panel or the big screen (``view``): 304 while the stage's
+    version is the page's."""
+    etag = _etag(round_, view)
+    unchanged = not_modified(etag)
+    if unchanged is not None:
+        return unchanged
+    html = render_template(f"judging/roadshow_{view}_live.html",
+                           **_context(round_, organizer=organizer))
+    return live_page(html, etag)
+
+
 # The control panel --------------------------------------------------------------------------
 
 
@@ -105,14 +117,8 @@ def control(round_id: int) -> Response:
 @bp.route("/judging/rounds/<int:round_id>/stage/control/live")
 @login_required
 def control_live(round_id: int) -> Response:
-    round_ = round_for(round_id, permissions.can_manage_event)
-    etag = _etag(round_, "control")
-    unchanged = not_modified(etag)
-    if unchanged is not None:
-        return unchanged
-    html = render_template("judging/roadshow_control_live.html",
-                           **_context(round_, organizer=True))
-    return live_page(html, etag)
+    return _fragment(round_for(round_id, permissions.can_manage_event), "control",
+                     organizer=True)
 
 
 def _done(round_: Round) -> Response:
@@ -201,10 +207,4 @@ def screen_live(round_id: int) -> Response:
     round_, _ = _screen_round(round_id)
     if round_ is None:
         return current_app.login_manager.unauthorized()
-    etag = _etag(round_, "screen")
-    unchanged = not_modified(etag)
-    if unchanged is not None:
-        return unchanged
-    html = render_template("judging/roadshow_screen_live.html",
-                           **_context(round_, organizer=False))
-    return live_page(html, etag)
+    return _fragment(round_, "screen", organizer=False)

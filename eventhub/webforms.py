@@ -142,3 +142,16 @@ class LocalDateTimeField(DateTimeLocalField):
         if self.data.tzinfo is not None:  # not typed: the object's own (aware) value
             return self.data
         return self.data.replace(tzinfo=ZoneInfo(tz))
+
+
+@contextmanager
+def refusal_flashed() -> Iterator[None]:
+    """Around a button's service call (delete, open, show on stage): a refusal (a conflict,
+    a bad value) is told in a flash message; not being allowed or found passes through to its
+    error page. A success message goes last inside the block, so it shows only on success."""
+    try:
+        yield
+    except DomainError as error:
+        if isinstance(error, PASSED_THROUGH):
+            raise
+        flash_domain_error(error)

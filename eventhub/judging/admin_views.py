@@ -32,7 +32,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from eventhub import permissions
 from eventhub.accounts.models import NAME_MAX
 from eventhub.database import db
-from eventhub.errors import DomainError
 from eventhub.events.models import Event
 from eventhub.judging import services, setup
 from eventhub.judging.models import (
@@ -45,11 +44,10 @@ from eventhub.judging.models import (
     RoundStatus,
 )
 from eventhub.webforms import (
-    PASSED_THROUGH,
     LocalDateTimeField,
     domain_errors,
     event_for,
-    flash_domain_error,
+    refusal_flashed,
 )
 
 bp = Blueprint("contest_admin", __name__)
@@ -268,13 +266,8 @@ def _criterion(round_: Round, criterion_id: int) -> Criterion:
 
 def _act(action: Callable[[], Any], done: str) -> None:
     """Run a button's service call; flash what happened or why it was refused."""
-    try:
+    with refusal_flashed():
         action()
-    except DomainError as error:
-        if isinstance(error, PASSED_THROUGH):
-            raise
-        flash_domain_error(error)
-    else:
         flash(done, "success")
 
 
@@ -612,13 +605,8 @@ def assign(event_id: int, round_id: int) -> Response | tuple[str, int]:
     event, round_ = _load_round(event_id, round_id)
     form = AssignForm()
     if form.validate_on_submit():
-        try:
+        with refusal_flashed():
             services.assign(_me(), round_, form.judge_id.data, form.entry_id.data)
-        except DomainError as error:
-            if isinstance(error, PASSED_THROUGH):
-                raise
-            flash_domain_error(error)
-        else:
             flash(_("Assigned."), "success")
     else:
         flash(_("Choose a judge."), "error")

@@ -44,8 +44,8 @@ from eventhub.webforms import (
     LocalDateTimeField,
     domain_errors,
     event_for,
-    flash_domain_error,
     form_status,
+    refusal_flashed,
 )
 
 bp = Blueprint("judging_entries", __name__)
@@ -233,13 +233,9 @@ def attachment(entry_id: int) -> Response:
 @login_required
 def delete_attachment(entry_id: int) -> Response:
     entry = _entry_or_404(entry_id)
-    try:
+    with refusal_flashed():
         entries.remove_attachment(current_user, entry)
         flash(_("The attachment is removed."), "success")
-    except DomainError as error:
-        if error.status in (403, 404):
-            abort(error.status)
-        flash_domain_error(error)
     if permissions.can_manage_event(current_user, db.session.get(Event, entry.event_id)):
         return redirect(url_for(".edit", entry_id=entry.id))
     return redirect(url_for(".my_entry", event_id=entry.event_id))
@@ -314,13 +310,9 @@ def edit(entry_id: int) -> Response | tuple[str, int]:
 @login_required
 def delete(entry_id: int) -> Response:
     entry, event = _managed_entry(entry_id)
-    try:
+    with refusal_flashed():
         entries.delete_entry(current_user, entry)
         flash(_("The entry is deleted."), "success")
-    except DomainError as error:
-        if error.status in (403, 404):
-            raise
-        flash_domain_error(error)
     return redirect(url_for(".manage", event_id=event.id))
 
 
@@ -347,13 +339,9 @@ def rename_track(track_id: int) -> Response:
 def delete_track(track_id: int) -> Response:
     track = db.get_or_404(Track, track_id)
     event = _contest(track.event_id, permissions.can_manage_event)
-    try:
+    with refusal_flashed():
         entries.delete_track(current_user, track)
         flash(_("The track is deleted."), "success")
-    except DomainError as error:
-        if error.status in (403, 404):
-            raise
-        flash_domain_error(error)
     return redirect(url_for(".manage", event_id=event.id) + "#tracks")
 
 

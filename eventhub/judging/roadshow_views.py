@@ -28,12 +28,11 @@ from flask_login import current_user, login_required
 
 from eventhub import permissions
 from eventhub.database import db
-from eventhub.errors import DomainError
 from eventhub.judging import roadshow
 from eventhub.judging.models import Round
 from eventhub.judging.views import round_for
 from eventhub.live import live_page, not_modified, page_etag
-from eventhub.webforms import PASSED_THROUGH, event_for, flash_domain_error
+from eventhub.webforms import event_for, refusal_flashed
 
 bp = Blueprint("roadshow", __name__)
 
@@ -125,22 +124,14 @@ def _done(round_: Round) -> Response:
     return redirect(url_for("roadshow.control", round_id=round_.id))
 
 
-def _refused(error: DomainError) -> None:
-    if isinstance(error, PASSED_THROUGH):
-        raise error
-    flash_domain_error(error)
-
-
 @bp.route("/judging/rounds/<int:round_id>/stage/control", methods=["POST"])
 @login_required
 def control_action(round_id: int) -> Response:
     round_ = round_for(round_id, permissions.can_manage_event)
-    try:
+    with refusal_flashed():
         roadshow.act(current_user, round_, request.form.get("action", ""),
                      entry_id=request.form.get("entry_id", type=int),
                      version=request.form.get("version", type=int))
-    except DomainError as error:
-        _refused(error)
     return _done(round_)
 
 
@@ -160,12 +151,9 @@ def _seconds(name: str) -> int | None | str:
 @login_required
 def durations(round_id: int) -> Response:
     round_ = round_for(round_id, permissions.can_manage_event)
-    try:
+    with refusal_flashed():
         roadshow.set_durations(current_user, round_, _seconds("pitch_minutes"),
                                _seconds("qa_minutes"))
-    except DomainError as error:
-        _refused(error)
-    else:
         flash(_l("Times saved."), "success")
     return _done(round_)
 
@@ -175,15 +163,13 @@ def durations(round_id: int) -> Response:
 def order(round_id: int) -> Response:
     round_ = round_for(round_id, permissions.can_manage_event)
     action = request.form.get("action")
-    try:
+    with refusal_flashed():
         if action == "draw":
             roadshow.draw_order(current_user, round_)
             flash(_l("The order of appearance was drawn by lot."), "success")
         elif action in ("up", "down"):
             roadshow.move_in_order(current_user, round_, request.form.get("entry_id", type=int),
                                    -1 if action == "up" else 1)
-    except DomainError as error:
-        _refused(error)
     return _done(round_)
 
 

@@ -242,3 +242,24 @@ def test_an_unreadable_import_file_is_refused(login, organizer, contest, tracks)
     assert response.status_code == 200 and count(Entry) == 0
     template = client.get(f"/events/{contest.id}/entries/template.csv")
     assert template.data.decode("utf-8-sig").startswith("项目名称,组别")
+
+
+def test_removing_the_attachment_refused_changes_nothing(login, organizer, outsider_organizer,
+                                                        participant, contest, tracks):
+    entry = judging.create_entry(organizer, contest, judging.EntryInfo(
+        title="导诊", track_id=tracks[0].id, leader_id=participant.id))
+    entries.save_attachment(organizer, entry, io.BytesIO(PDF), "商业计划书.pdf")
+    url = f"/entries/{entry.id}/attachment/delete"
+    # Not the contest's organizer: the 403 page.
+    client = login(outsider_organizer)
+    assert client.post(url, data={"csrf_token": client.csrf_token()}).status_code == 403
+    # The leader outside the entry window: told why, back on their entry.
+    client = login(participant)
+    response = client.post(url, data={"csrf_token": client.csrf_token()})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/events/{contest.id}/my-entry")
+    assert fresh(entry).attachment_key
+    # The organizer may.
+    client = login(organizer)
+    assert client.post(url, data={"csrf_token": client.csrf_token()}).status_code == 302
+    assert fresh(entry).attachment_key is None

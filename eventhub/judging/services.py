@@ -421,6 +421,7 @@ def declare_conflict(
     audit.record("conflict.declared", conflict, actor=actor, event_id=event.id,
                  after={"judge_id": judge.id, "entry_id": entry.id, "reason": conflict.reason,
                         "source": conflict.source.value})
+    announce_rounds(event.id, pair_rounds(judge.id, entry.id))
     return conflict, True
 
 
@@ -614,7 +615,23 @@ def set_round_entries(actor: User, round_: Round, entry_ids: list[int] | None) -
         )
     audit.record("round.entries_set", round_, actor=actor, event_id=round_.event_id,
                  before=before, after=sorted(ids))
+    announce_rounds(round_.event_id, [round_.id])
     return round_entries(round_)
+
+
+def announce_rounds(event_id: int, round_ids: Iterable[int]) -> None:
+    """Tell listeners (the live roadshow's screens) that these rounds changed: their status,
+    entries, assignments or the conflicts of their judges."""
+    for round_id in sorted(set(round_ids)):
+        round_changed.send(event_id=event_id, round_id=round_id)
+
+
+def pair_rounds(judge_id: int, entry_id: int) -> list[int]:
+    """The rounds in which the judge is assigned to the entry."""
+    return list(db.session.scalars(
+        sa.select(Assignment.round_id).where(Assignment.judge_id == judge_id,
+                                             Assignment.entry_id == entry_id)
+    ))
 
 
 def _set_status(actor: User, round_: Round, status: RoundStatus, **extra: Any) -> None:
@@ -624,7 +641,7 @@ def _set_status(actor: User, round_: Round, status: RoundStatus, **extra: Any) -
     audit.record(f"round.{extra.pop('verb', status.value)}", round_, actor=actor,
                  event_id=round_.event_id, before={"status": before},
                  after={"status": status.value, **extra})
-    round_changed.send(event_id=round_.event_id, round_id=round_.id)
+    announce_rounds(round_.event_id, [round_.id])
 
 
 @transactional
@@ -734,6 +751,7 @@ def assign(actor: User, round_: Round, judge_id: int, entry_id: int) -> tuple[As
         db.session.add(assignment)
     audit.record("assignment.created", assignment, actor=actor, event_id=round_.event_id,
                  after={"round_id": round_.id, "judge_id": judge.id, "entry_id": entry.id})
+    announce_rounds(round_.event_id, [round_.id])
     return assignment, True
 
 
@@ -751,6 +769,7 @@ def unassign(actor: User, assignment: Assignment) -> None:
                  before=before)
     db.session.delete(assignment)
     db.session.flush()
+    announce_rounds(round_.event_id, [round_.id])
 
 
 def _matches(judge: Judge, track_name: str) -> bool:
@@ -831,6 +850,8 @@ def auto_assign(actor: User, round_: Round, judges_per_entry: int) -> AutoAssign
         audit.record("assignment.created", assignment, actor=actor, event_id=round_.event_id,
                      after={"round_id": round_.id, "judge_id": assignment.judge_id,
                             "entry_id": assignment.entry_id, "auto": True})
+    if created:
+        announce_rounds(round_.event_id, [round_.id])
     return AutoAssignResult(created, short)
 
 
@@ -1061,11 +1082,6 @@ def _scoring(user: Any, round_: Round, entry: Entry) -> sa.Row | None:
     ).first()
     return _unless_same_institution(row, entry)
 
-
-def scoring_judge(user: Any, round_: Round, entry: Entry) -> Judge | None:
-    """The user's judge record when they may read and score ``entry`` in ``round_``."""
-    row = _scoring(user, round_, entry)
-    return db.session.get(Judge, row.judge_id) if row is not None else None
 
 
 def scorecard_total(criteria: Iterable[Criterion], scores: dict[str, Any]) -> float:

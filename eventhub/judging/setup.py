@@ -38,7 +38,6 @@ from eventhub.judging.models import (
     ScorecardStatus,
     Track,
 )
-from eventhub.judging.signals import round_changed
 
 RULES = ("advance_top_n", "advance_top_percent", "advance_threshold")
 #: What may change in a round once it has opened: its name, and while open its window.
@@ -265,8 +264,7 @@ def remove_judge(actor: User, judge: Judge) -> None:
                          "drafts": drafts})
     db.session.delete(judge)
     db.session.flush()
-    for round_id in sorted(rounds):
-        round_changed.send(event_id=event.id, round_id=round_id)
+    services.announce_rounds(event.id, rounds)
 
 
 # Conflicts --------------------------------------------------------------------------------
@@ -283,14 +281,10 @@ def withdraw_conflict(actor: User, conflict: ConflictOfInterest) -> None:
     audit.record("conflict.withdrawn", conflict, actor=actor, event_id=event.id,
                  before={"judge_id": conflict.judge_id, "entry_id": conflict.entry_id,
                          "reason": conflict.reason, "source": conflict.source.value})
-    rounds = set(db.session.scalars(
-        sa.select(Assignment.round_id).where(Assignment.judge_id == conflict.judge_id,
-                                             Assignment.entry_id == conflict.entry_id)
-    ))
+    rounds = services.pair_rounds(conflict.judge_id, conflict.entry_id)
     db.session.delete(conflict)
     db.session.flush()
-    for round_id in sorted(rounds):
-        round_changed.send(event_id=event.id, round_id=round_id)
+    services.announce_rounds(event.id, rounds)
 
 
 @dataclass

@@ -9,6 +9,7 @@ _signals = Namespace()
 #: ``round_id``, ``entry_id`` and ``submitted`` (bool).
 scorecard_saved = _signals.signal("scorecard-saved")
 
-#: Sent inside the unit of work that changed a round's status, its assignments or its
-#: conflicts, with ``event_id`` and ``round_id``.
+#: Sent inside the unit of work that changed a round's status, its entries, its assignments
+#: or the conflicts of its judges, with ``event_id`` and ``round_id``
+#: (`services.announce_rounds`).
 round_changed = _signals.signal("round-changed")

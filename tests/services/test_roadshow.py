@@ -354,6 +354,28 @@ def test_the_redis_version_is_bumped_after_each_commit(redis_live, organizer, fi
     assert int(redis_live.get(key)) == start + 3
 
 
+def test_assignments_and_conflicts_bump_the_redis_version(redis_live, organizer, final):
+    """Without Redis the database digest sees them; with it they must be announced."""
+    round_, entries, panel = final
+    key = roadshow.stage_version.redis_key(round_.id)
+
+    def bumps(change) -> int:
+        start = int(redis_live.get(key) or 0)
+        change()
+        return int(redis_live.get(key) or 0) - start
+
+    newcomer = factories.judge(round_.event)
+    assert bumps(lambda: judging.assign(organizer, round_, newcomer.id, entries[0].id)) == 1
+    assert bumps(lambda: judging.declare_conflict(
+        organizer, round_.event, newcomer.id, entries[0].id, "老同事")) == 1
+    assignment = db.session.scalar(sa.select(judging.Assignment).filter_by(
+        round_id=round_.id, judge_id=newcomer.id, entry_id=entries[0].id))
+    assert bumps(lambda: judging.unassign(organizer, assignment)) == 1
+    assert bumps(lambda: judging.auto_assign(organizer, round_, 1)) == 0  # nothing new
+    assert bumps(lambda: judging.declare_conflict(  # in no round: nothing to show
+        organizer, round_.event, newcomer.id, entries[1].id)) == 0
+
+
 @pytest.fixture(params=["database", "redis"])
 def two_workers(request, tmp_path):
     """Two app instances (two gunicorn workers) on one SQLite file, their live versions read

@@ -145,3 +145,15 @@ def new_page(chromium) -> Iterator[Any]:
     yield _new_page
     for context in contexts:
         context.close()
+
+
+def sign_in(page: Any, email: str, password: str, base_url: str | None = None) -> None:
+    """Sign in through the login form: the one ``page`` shows, or ``base_url``'s /login.
+    Returns once the browser has left the login page."""
+    if base_url is not None:
+        page.goto(base_url + "/login")
+    form = page.locator("main form")
+    form.locator("input[name=email]").fill(email)
+    form.locator("input[name=password]").fill(password)
+    form.locator("[type=submit]").click()
+    page.wait_for_url(lambda url: "/login" not in url)

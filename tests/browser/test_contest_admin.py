@@ -12,6 +12,7 @@ from eventhub.judging import services as judging
 from eventhub.judging.models import Round, RoundStatus
 from eventhub.models import Event
 from tests import factories
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,12 +38,7 @@ def test_an_organizer_sets_up_and_opens_a_round(live_server, new_page):
     with live_server.app_context():
         event_id = seed()
     page = new_page(viewport={"width": 1280, "height": 800})
-    page.goto(live_server.url + "/login")
-    form = page.locator("main form")
-    form.locator("input[name=email]").fill(EMAIL)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("[type=submit]").click()
-    page.wait_for_load_state()
+    sign_in(page, EMAIL, PASSWORD, live_server.url)
     page.goto(f"{live_server.url}/events/{event_id}")
     page.locator("[data-contest-admin]").click()
     expect(page).to_have_url(f"{live_server.url}/events/{event_id}/contest")

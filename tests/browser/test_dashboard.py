@@ -19,6 +19,7 @@ from eventhub.models import Membership
 from eventhub.orgs import services as orgs
 from eventhub.registrations import services as reg
 from eventhub.registrations.services import RegistrationInfo
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -69,11 +70,7 @@ def scan_through_the_api(base: str, door: dict) -> dict:
 
 def test_a_scan_shows_on_the_open_dashboard_within_two_seconds(live_server, door, new_page):
     page = new_page()
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=email]", "dash-organizer@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    sign_in(page, "dash-organizer@example.com", PASSWORD, live_server.url)
     page.goto(f"{live_server.url}/events/{door['event_id']}/checkin/dashboard")
     figure = page.locator('[data-count="checked_in"]').first
     expect(figure).to_have_text("0")

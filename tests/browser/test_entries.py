@@ -17,6 +17,7 @@ from eventhub.judging import services as judging
 from eventhub.judging.models import Entry
 from eventhub.models import Event
 from tests import factories
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -52,19 +53,10 @@ def _shot(page, name):
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
-def _sign_in(page, url, email):
-    page.goto(url + "/login")
-    form = page.locator("main form")
-    form.locator("input[name=email]").fill(email)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("[type=submit]").click()
-    page.wait_for_load_state()
-
-
 def test_a_leader_submits_an_entry_on_a_phone(live_server, contest, new_page, tmp_path):
     page = new_page(is_mobile=True, has_touch=True)
     url = live_server.url
-    _sign_in(page, url, "entries-leader@example.com")
+    sign_in(page, "entries-leader@example.com", PASSWORD, url)
     page.goto(f"{url}/events/{contest['event_id']}")
     page.locator("#my-entry-link").click()
     page.wait_for_load_state()
@@ -96,7 +88,7 @@ def test_a_leader_submits_an_entry_on_a_phone(live_server, contest, new_page, tm
         assert entry.attachment_size == len(PDF)
 
     organizer = new_page(viewport={"width": 1280, "height": 800})
-    _sign_in(organizer, url, "entries-admin@example.com")
+    sign_in(organizer, "entries-admin@example.com", PASSWORD, url)
     organizer.goto(f"{url}/events/{contest['event_id']}/entries")
     expect(organizer.locator("#entries-table tbody tr")).to_have_count(1)
     expect(organizer.locator("#entries-table")).to_contain_text("康途团队")

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from eventhub.accounts import services as accounts
 from eventhub.database import db
@@ -22,6 +22,7 @@ from eventhub.models import Event, User
 from eventhub.orgs import services as orgs
 from eventhub.registrations import services as reg
 from eventhub.registrations.models import Registration
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -71,14 +72,6 @@ def seeded(live_server):
     return ids
 
 
-def sign_in(page: Page, email: str) -> None:
-    form = page.locator("main form")
-    form.locator("input[name=email]").fill(email)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("[type=submit]").click()
-    page.wait_for_load_state()
-
-
 def registration_of(live_server, email: str, event_id: int) -> Registration:
     with live_server.app_context():
         return db.session.scalar(
@@ -102,7 +95,7 @@ def test_register_on_a_phone_and_show_the_qr_ticket(live_server, seeded, new_pag
     register.click()
     page.wait_for_load_state()
     assert "/login" in page.url
-    sign_in(page, "flow-founder@example.com")
+    sign_in(page, "flow-founder@example.com", PASSWORD)
     assert page.url.endswith(f"/events/{seeded[OPEN_EVENT]}/register")
 
     form = page.locator("main form")
@@ -139,7 +132,7 @@ def test_organizer_approves_and_downloads_the_excel_list(live_server, seeded, ne
     page = new_page(viewport={"width": 1280, "height": 800})
     event_id = seeded[REVIEWED_EVENT]
     page.goto(live_server.url + "/login")
-    sign_in(page, "flow-organizer@example.com")
+    sign_in(page, "flow-organizer@example.com", PASSWORD)
     page.goto(f"{live_server.url}/events/{event_id}")
     page.locator(".panel--organizer").get_by_role(
         "link", name="Registrations").or_(page.locator(

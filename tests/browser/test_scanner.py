@@ -25,7 +25,7 @@ from eventhub.events import services as events
 from eventhub.models import Event, Registration, User
 from eventhub.orgs import services as orgs
 from eventhub.registrations import services as reg
-from tests.browser.conftest import CHROMIUM_ARGS, in_ci
+from tests.browser.conftest import CHROMIUM_ARGS, in_ci, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -80,12 +80,7 @@ def code_of(email: str) -> str:
 
 
 def open_scanner(page: Page, live_server, door) -> None:
-    page.goto(f"{live_server.url}/login")
-    form = page.locator("main form")
-    form.locator("input[name=email]").fill(STAFF)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("[type=submit]").click()
-    page.wait_for_load_state()
+    sign_in(page, STAFF, PASSWORD, live_server.url)
     page.goto(f"{live_server.url}/door/{door['event_id']}")
     expect(page.locator("#door")).to_have_attribute("data-ready", "true")
 

@@ -327,19 +327,34 @@ def final(organizer, contest):
     return factories.roadshow(organizer, contest)
 
 
-@pytest.fixture
-def redis_live(app, monkeypatch):
-    """Live versions in Redis on 127.0.0.1 under a key prefix of this test, removed after it."""
-    import uuid
+#: The Redis of the tests (database 15 of the local server; keys under a per-test prefix).
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+
+@pytest.fixture(scope="session")
+def redis_client():
+    """A client of the test Redis: skipped where there is none, but a failure in CI."""
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL)
     try:
         client.ping()
     except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"CI needs Redis at {TEST_REDIS_URL}")
+        pytest.skip(f"no Redis at {TEST_REDIS_URL}")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def redis_live(app, redis_client, monkeypatch):
+    """Live versions in Redis on 127.0.0.1 under a key prefix of this test, removed after it."""
+    import uuid
+
+    client = redis_client
     prefix = f"test:{uuid.uuid4().hex}:"
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setitem(app.config, "REDIS_URL", TEST_REDIS_URL)
     monkeypatch.setitem(app.config, "LIVE_KEY_PREFIX", prefix)
     yield client
     for key in client.scan_iter(f"{prefix}*"):

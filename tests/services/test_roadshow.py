@@ -19,6 +19,7 @@ from eventhub.judging import roadshow
 from eventhub.judging import services as judging
 from eventhub.judging.models import RoundEntry, StagePhase
 from tests import factories
+from tests.conftest import TEST_REDIS_URL
 
 T0 = datetime(2026, 5, 18, 1, 30, tzinfo=UTC)
 
@@ -384,13 +385,8 @@ def two_workers(request, tmp_path):
 
     settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'workers.sqlite3'}"}
     if request.param == "redis":
-        redis = pytest.importorskip("redis")
-        try:
-            redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
-        except redis.exceptions.ConnectionError:
-            pytest.skip("no Redis on 127.0.0.1:6379")
-        settings.update(REDIS_URL="redis://127.0.0.1:6379/15",
-                        LIVE_KEY_PREFIX=f"test:{uuid.uuid4().hex}:")
+        client = request.getfixturevalue("redis_client")
+        settings.update(REDIS_URL=TEST_REDIS_URL, LIVE_KEY_PREFIX=f"test:{uuid.uuid4().hex}:")
     apps = [create_app("testing", **settings) for _ in range(2)]
     for app in apps:
         app.instance_path = str(tmp_path)
@@ -402,7 +398,6 @@ def two_workers(request, tmp_path):
             db.session.remove()
             db.engine.dispose()
     if request.param == "redis":
-        client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
         for key in client.scan_iter(f"{settings['LIVE_KEY_PREFIX']}*"):
             client.delete(key)
 

@@ -190,3 +190,14 @@ def contest_through_services(title, admin, org_name, org_kind="incubator", days=
         title=title, kind="contest", starts_at=starts, ends_at=starts + timedelta(hours=8)))
     events.change_status(user, event, "publish")
     return user, event
+
+
+def entries(actor, event, track, count, title="项目", team=False):
+    """``count`` entries of ``track`` titled ``title``0.. from schools 大学0.. (teams 团队0..
+    when ``team``): each institution its own, for automatic conflicts."""
+    from eventhub.judging import services as judging
+
+    return [judging.create_entry(actor, event, judging.EntryInfo(
+                title=f"{title}{i}", track_id=track.id, institution=f"大学{i}",
+                team_name=f"团队{i}" if team else ""))
+            for i in range(count)]

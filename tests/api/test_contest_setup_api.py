@@ -18,11 +18,7 @@ from tests.api.conftest import assert_error
 @pytest.fixture
 def world(organizer, contest):
     track = judging.create_track(organizer, contest, "医疗健康")
-    entries = [
-        judging.create_entry(organizer, contest, judging.EntryInfo(
-            title=f"项目{i}", track_id=track.id, institution=f"大学{i}"))
-        for i in range(3)
-    ]
+    entries = factories.entries(organizer, contest, track, 3)
     judges = [factories.judge(contest, institution=f"机构{i}") for i in range(2)]
     draft = factories.rubric_round(organizer, contest, draft=True)
     return {"entries": entries, "judges": judges, "draft": draft}

@@ -27,11 +27,7 @@ from tests import factories
 
 @pytest.fixture
 def entries(organizer, contest, track):
-    return [
-        judging.create_entry(organizer, contest, judging.EntryInfo(
-            title=f"项目{i}", track_id=track.id, institution=f"大学{i}"))
-        for i in range(5)
-    ]
+    return factories.entries(organizer, contest, track, 5)
 
 
 @pytest.fixture

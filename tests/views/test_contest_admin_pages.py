@@ -31,11 +31,7 @@ def world(organizer, contest):
     """A track with three entries (大学0-2), two judges (机构0 and 大学1: an automatic
     conflict with entry 1), a draft round with a full rubric."""
     track = judging.create_track(organizer, contest, "医疗健康")
-    entries = [
-        judging.create_entry(organizer, contest, judging.EntryInfo(
-            title=f"智慧医疗{i}", track_id=track.id, institution=f"大学{i}"))
-        for i in range(3)
-    ]
+    entries = factories.entries(organizer, contest, track, 3, title="智慧医疗")
     judges = [factories.judge(contest, institution="机构0", expertise=["医疗"]),
               factories.judge(contest, institution="大学1")]
     round_ = factories.rubric_round(organizer, contest, draft=True)

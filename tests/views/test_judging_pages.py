@@ -17,12 +17,7 @@ def setup(organizer, contest):
     0, 1 and 2 (entry 1 a draft, entry 2 submitted); judge 2 is assigned entry 3 and then
     found in conflict with it; judge 1 is assigned nothing."""
     track = judging.create_track(organizer, contest, "医疗健康")
-    entries = [
-        judging.create_entry(organizer, contest, judging.EntryInfo(
-            title=f"智慧医疗项目{i}", track_id=track.id, team_name=f"团队{i}",
-            institution=f"大学{i}"))
-        for i in range(4)
-    ]
+    entries = factories.entries(organizer, contest, track, 4, title="智慧医疗项目", team=True)
     judges = [factories.judge(contest, institution=f"机构{i}") for i in range(3)]
     round_ = factories.rubric_round(organizer, contest)
     judging.set_round_entries(organizer, round_, None)

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -211,7 +212,7 @@ class EntriesForm(PageForm):
 
 class AutoAssignForm(PageForm):
     PREFIX = "auto"
-    judges_per_entry = IntegerField(_l("Judges per entry"), validators=[_required],
+    judges_per_entry = IntegerField(_l("Number of judges per entry"), validators=[_required],
                                     render_kw={"inputmode": "numeric", "min": 1}, default=3)
 
 
@@ -573,7 +574,8 @@ def set_entries(event_id: int, round_id: int) -> Response | tuple[str, int]:
             else:
                 ids = None if form.mode.data == "all" else (form.entry_ids.data or [])
                 entries = services.set_round_entries(_me(), round_, ids)
-            flash(_("%(n)d entries take part.", n=len(entries)), "success")
+            flash(ngettext("%(num)d entry takes part.", "%(num)d entries take part.",
+                           len(entries)), "success")
             return _back_to_round(round_, "entries")
     return _round_page(event, round_, entries_form=form)
 
@@ -587,8 +589,11 @@ def auto_assign(event_id: int, round_id: int) -> Response | tuple[str, int]:
         with domain_errors(form, {"auto.judges_per_entry": "judges_per_entry"}):
             result = services.auto_assign(_me(), round_, form.judges_per_entry.data)
             low, high = setup.assignment_overview(round_).load_range
-            flash(_("%(n)d assignments made. Each judge now has %(low)d to %(high)d entries.",
-                    n=len(result.created), low=low, high=high), "success")
+            flash(ngettext(
+                "%(num)d assignment made. Each judge now has %(low)d to %(high)d entries.",
+                "%(num)d assignments made. Each judge now has %(low)d to %(high)d entries.",
+                len(result.created), low=low, high=high,
+            ), "success")
             if result.short:
                 titles = {e.id: e.title for e in services.round_entries(round_)}
                 short = "; ".join(_("%(title)s (%(n)d missing)", title=titles.get(e, e), n=n)

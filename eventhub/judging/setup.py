@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from eventhub import audit
 from eventhub.accounts import services as accounts
@@ -245,7 +246,9 @@ def remove_judge(actor: User, judge: Judge) -> None:
     )
     if submitted:
         raise Conflict(
-            _l("This judge has submitted %(n)d scorecards; they cannot be removed.", n=submitted),
+            lazy_ngettext("This judge has submitted a scorecard and cannot be removed.",
+                          "This judge has submitted %(num)d scorecards and cannot be removed.",
+                          submitted),
             code="judge_has_scores",
         )
     rounds = _rounds_of_judge(judge.id)

@@ -87,8 +87,11 @@ def test_a_judge_scores_an_entry_on_a_tablet(live_server, contest, new_page):
         plus[0].tap()   # 2 of 10 → 2/10 × 40 = 8
     for _ in range(2):
         plus[1].tap()   # 1 of 20 → 1/20 × 35 = 1.75
+    expect(page.locator("#sc-total")).to_have_attribute("data-complete", "false")
+    expect(page.locator("#sc-total-label")).to_have_text("暂计总分")
     plus[2].tap()       # 0.5 of 5 → 0.5/5 × 25 = 2.5
     expect(page.locator("#sc-total")).to_have_text("12.25")
+    expect(page.locator("#sc-total")).to_have_attribute("data-complete", "true")
     expect(page.locator("#sc-save")).to_have_text(re.compile(r"已保存 \d\d:\d\d:\d\d"))
 
     with live_server.app_context():

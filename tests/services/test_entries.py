@@ -344,7 +344,7 @@ def test_import_csv_with_bom_reports_each_rejected_row(organizer, participant, c
         (3, ["title"]), (4, ["track"]), (6, ["title"]), (8, ["leader_email"]),
         (9, ["leader_email"]),
     ]
-    assert report.rejected[1].errors["track"] == "Unknown track."
+    assert report.rejected[1].errors["track"] == "未知组别。"  # "Unknown track." in zh_Hans
     assert report.rejected[1].values["title"] == "机器人"
     assert _count() == 2
     # Uploading the same file again creates nothing: every title exists already.
@@ -433,7 +433,7 @@ def test_rejected_rows_csv_round_trips_and_is_formula_safe(organizer, contest, t
     assert data.startswith("\ufeff".encode())
     text = data.decode("utf-8-sig")
     assert text.splitlines()[0] == "行号,项目名称,组别,团队名称,单位/学校,简介,成员,负责人邮箱,原因"
-    assert "'=1+1" in text and "Unknown track." in text
+    assert "'=1+1" in text and "未知组别。" in text
     # Fixed and uploaded again, the file imports (its extra columns are ignored).
     fixed = text.replace("'=1+1", "公式项目").replace("没有", "医疗健康")
     again = _import(organizer, contest, fixed.encode("utf-8"))

@@ -20,6 +20,7 @@ let dirty = false;
 const rows = [...form.querySelectorAll(".sc-crit")];
 const comment = document.getElementById("sc-comment");
 const totalOut = document.getElementById("sc-total");
+const totalLabel = document.getElementById("sc-total-label");
 const saveState = document.getElementById("sc-save");
 const message = document.getElementById("sc-message");
 const submitButton = document.getElementById("sc-submit");
@@ -70,9 +71,13 @@ function total() {
 
 const formatTotal = (value) => (Math.round(value * 100) / 100).toFixed(2);
 
+/** The running total; until every criterion is scored it is labelled as partial. */
 function showTotal() {
+  const complete = rows.every((row) => scoreOf(row) !== null);
   totalOut.value = formatTotal(total());
   totalOut.textContent = totalOut.value;
+  totalOut.dataset.complete = String(complete);
+  totalLabel.textContent = complete ? T.total : T.partialTotal;
 }
 
 function showSave(kind, text) {

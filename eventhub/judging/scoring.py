@@ -25,6 +25,7 @@ integers are linearly independent over the rationals, the value is either ration
 exactly) or irrational (then never on a boundary: the bracket is narrowed until both ends agree).
 """
 
+import functools
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -540,11 +541,19 @@ def _ratio(x) -> tuple[int, int]:
     """Return a number as an exact (numerator, denominator); a float as the decimal it prints."""
     if type(x) is int:
         return x, 1
+    if type(x) is float:
+        return _float_ratio(x)
     if isinstance(x, float):
         x = Decimal(repr(x))
     if isinstance(x, bool) or not isinstance(x, int | Decimal | Fraction):
         raise TypeError(f"not a number: {x!r}")
     return x.as_integer_ratio()
+
+
+@functools.lru_cache(maxsize=4096)
+def _float_ratio(x: float) -> tuple[int, int]:
+    """A float as the decimal it prints (scores repeat: 7.5 is read once, not 42,000 times)."""
+    return Decimal(repr(x)).as_integer_ratio()
 
 
 def _round(num: int, den: int) -> Decimal:

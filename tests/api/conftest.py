@@ -5,19 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from eventhub.database import db
-from eventhub.models import (
-    ApiToken,
-    AuditEntry,
-    Category,
-    Event,
-    EventSession,
-    Membership,
-    Organization,
-    OutboxMessage,
-    Question,
-    Registration,
-    User,
-)
+from eventhub.models import ApiToken
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
@@ -36,18 +24,17 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     return error
 
 
-TABLES = (User, ApiToken, Organization, Membership, Event, EventSession, AuditEntry, OutboxMessage,
-          Category, Question, Registration)
-
 
 def db_counts() -> dict[str, int]:
-    """How many rows each table holds (unrevoked tokens separately)."""
-    counts = {m.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(m))
-              for m in TABLES}
-    counts["live_tokens"] = db.session.scalar(
-        sa.select(sa.func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))
+    """How many rows each table holds (unrevoked tokens separately), in one statement."""
+    counts = {t.name: sa.select(sa.func.count()).select_from(t).scalar_subquery()
+              for t in db.metadata.sorted_tables}
+    counts["live_tokens"] = (
+        sa.select(sa.func.count()).select_from(ApiToken)
+        .where(ApiToken.revoked_at.is_(None)).scalar_subquery()
     )
-    return counts
+    query = sa.select(*(count.label(name) for name, count in counts.items()))
+    return dict(db.session.execute(query).mappings().one())
 
 
 def row_snapshot(obj) -> dict:

@@ -530,26 +530,9 @@ def add_criterion(
     if round_.status != RoundStatus.draft:
         raise Conflict(_l("The rubric cannot change once the round has opened."),
                        code="round_not_draft")
-    errors: dict[str, Any] = {
-        "name": _text(name, required=True),
-        "description": _text(description, TEXT_MAX),
-    }
-    if not (_number(max_points) and 0 < max_points <= POINTS_MAX):
-        errors["max_points"] = _l("Enter points above 0, at most %(n)d.", n=POINTS_MAX)
-    if not (_number(weight) and 0 < weight <= 100):
-        errors["weight"] = _l("Enter a weight above 0, at most 100.")
-    elif weight_total(round_) + weight > 100 + WEIGHT_EPSILON:
-        errors["weight"] = _l("The weights would exceed 100 (now %(total)s).",
-                              total=f"{weight_total(round_):g}")
-    accounts.raise_field_errors(errors)
-    criterion = Criterion(
-        round_id=round_.id,
-        name=name.strip(),
-        description=description or "",
-        max_points=round(float(max_points), 4),
-        weight=round(float(weight), 4),
-        position=len(round_.criteria),
-    )
+    clean = check_criterion(round_, None, {"name": name, "max_points": max_points,
+                                           "weight": weight, "description": description})
+    criterion = Criterion(round_id=round_.id, position=len(round_.criteria), **clean)
     try:
         with db.session.begin_nested():
             db.session.add(criterion)
@@ -564,6 +547,30 @@ def add_criterion(
                  after={"name": criterion.name, "max_points": criterion.max_points,
                         "weight": criterion.weight})
     return criterion
+
+
+def check_criterion(
+    round_: Round, criterion: Criterion | None, values: dict[str, Any]
+) -> dict[str, Any]:
+    """Check a rubric line's values (``name``, ``max_points``, ``weight``, ``description``)
+    against the round's other lines (all but ``criterion``): the weights may not exceed 100.
+    Return them cleaned; raises ValidationFailed."""
+    others = sum(c.weight for c in round_.criteria if criterion is None or c.id != criterion.id)
+    max_points, weight = values["max_points"], values["weight"]
+    problems: dict[str, Any] = {
+        "name": _text(values["name"], required=True),
+        "description": _text(values["description"], TEXT_MAX),
+    }
+    if not (_number(max_points) and 0 < max_points <= POINTS_MAX):
+        problems["max_points"] = _l("Enter points above 0, at most %(n)d.", n=POINTS_MAX)
+    if not (_number(weight) and 0 < weight <= 100):
+        problems["weight"] = _l("Enter a weight above 0, at most 100.")
+    elif others + weight > 100 + WEIGHT_EPSILON:
+        problems["weight"] = _l("The weights would exceed 100 (the others make %(total)s).",
+                                total=f"{round(others, 4):g}")
+    accounts.raise_field_errors(problems)
+    return {"name": values["name"].strip(), "description": values["description"] or "",
+            "max_points": round(float(max_points), 4), "weight": round(float(weight), 4)}
 
 
 def round_entry_ids(round_: Round) -> set[int]:

@@ -124,28 +124,6 @@ def update_round(
 # Rubric -----------------------------------------------------------------------------------
 
 
-def _criterion_values(
-    round_: Round, criterion: Criterion | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """Check a criterion's new values against the rubric (without ``criterion`` itself)."""
-    others = sum(c.weight for c in round_.criteria if criterion is None or c.id != criterion.id)
-    max_points, weight = values["max_points"], values["weight"]
-    problems: dict[str, Any] = {
-        "name": services._text(values["name"], required=True),
-        "description": services._text(values["description"], services.TEXT_MAX),
-    }
-    if not (services._number(max_points) and 0 < max_points <= services.POINTS_MAX):
-        problems["max_points"] = _l("Enter points above 0, at most %(n)d.", n=services.POINTS_MAX)
-    if not (services._number(weight) and 0 < weight <= 100):
-        problems["weight"] = _l("Enter a weight above 0, at most 100.")
-    elif others + weight > 100 + services.WEIGHT_EPSILON:
-        problems["weight"] = _l("The weights would exceed 100 (the others make %(total)s).",
-                                total=f"{round(others, 4):g}")
-    accounts.raise_field_errors(problems)
-    return {"name": values["name"].strip(), "description": values["description"] or "",
-            "max_points": round(float(max_points), 4), "weight": round(float(weight), 4)}
-
-
 def _criterion_state(criterion: Criterion) -> dict[str, Any]:
     return {"name": criterion.name, "description": criterion.description,
             "max_points": criterion.max_points, "weight": criterion.weight}
@@ -170,7 +148,7 @@ def update_criterion(
     before = _criterion_state(criterion)
     given = {"name": name, "max_points": max_points, "weight": weight,
              "description": description}
-    clean = _criterion_values(
+    clean = services.check_criterion(
         round_, criterion, {k: before[k] if v is None else v for k, v in given.items()}
     )
     if clean == before:

@@ -24,7 +24,6 @@ from config import TestConfig
 from eventhub import create_app
 from eventhub.database import db
 
-BROWSER_DATABASE = "eventhub_browser_test"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -56,15 +55,21 @@ class LiveServer:
                 db.session.remove()
 
 
+def browser_database_name(test_url: sa.URL) -> str:
+    """The browser tests' PostgreSQL database, named after the suite's (two runs never share)."""
+    return f"{test_url.database.removesuffix('_test')}_browser_test"
+
+
 def browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file, or a fresh PostgreSQL database when the suite runs on PostgreSQL."""
     test_url = sa.engine.make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
     if test_url.get_backend_name() != "postgresql":
         return f"sqlite:///{tmp_path_factory.mktemp('browser') / 'live.sqlite3'}"
+    name = browser_database_name(test_url)
     with _postgres_admin(test_url) as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BROWSER_DATABASE} WITH (FORCE)"))
-        conn.execute(sa.text(f"CREATE DATABASE {BROWSER_DATABASE}"))
-    return test_url.set(database=BROWSER_DATABASE).render_as_string(hide_password=False)
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    return test_url.set(database=name).render_as_string(hide_password=False)
 
 
 @contextmanager
@@ -97,8 +102,9 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         with app.app_context():
             db.engine.dispose()
         if url.startswith("postgresql"):
-            with _postgres_admin(sa.engine.make_url(url)) as conn:
-                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BROWSER_DATABASE} WITH (FORCE)"))
+            live_url = sa.engine.make_url(url)
+            with _postgres_admin(live_url) as conn:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {live_url.database} WITH (FORCE)"))
 
 
 @pytest.fixture(scope="session")

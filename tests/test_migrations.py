@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from flask_migrate import downgrade, upgrade
 
 from eventhub import create_app
 from eventhub.database import db
-from eventhub.models import User
+from eventhub.models import CheckinList, Event, Organization, Scan, User
 
 PG_SERVER = os.environ.get("MIGRATE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
 MARIADB_SERVER = os.environ.get("MIGRATE_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306")
@@ -121,3 +122,43 @@ def round_trip_name(conn: sa.Connection) -> str:
 def test_models_match_the_migrated_schema(session):
     """The test database was built by the migrations: the models must not differ from it."""
     assert schema_drift(session.connection()) == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres", "mariadb"])
+def test_downgrading_the_nonce_scope_keeps_every_scan(backend, request, tmp_path):
+    """0008 made nonces unique per list; going back makes them unique again without losing a
+    scan (the later of two scans sharing a nonce gets a new one)."""
+    url = request.getfixturevalue(f"{backend}_url")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        engine = db.engine
+        try:
+            upgrade(revision="0008_scan_nonce_scope")
+            starts = datetime(2026, 5, 18, 1, tzinfo=UTC)
+            with sa.orm.Session(engine) as session:
+                lists = []
+                for n in range(2):
+                    org = Organization(name=f"众创空间{n}", slug=f"org-{n}", kind="maker_space",
+                                       description="")
+                    event = Event(organization=org, title="创业沙龙", kind="salon",
+                                  status="published", description="", venue="", address="",
+                                  starts_at=starts, ends_at=starts + timedelta(hours=2))
+                    lists.append(CheckinList(event=event, name="主入口", is_main=True))
+                session.add_all(lists)
+                session.flush()
+                session.add_all(
+                    Scan(list_id=lst.id, nonce="4f2c0a4e-5d1b-4c55-9d1c-0b7e3c1f2a9d",
+                         code="X", type="entry", status="invalid", response={})
+                    for lst in lists
+                )
+                session.commit()
+            downgrade(revision="0007_judge_links")
+            with engine.connect() as conn:
+                nonces = conn.execute(sa.text("SELECT nonce FROM scans ORDER BY id")).scalars()
+                first, second = nonces
+            assert first == "4f2c0a4e-5d1b-4c55-9d1c-0b7e3c1f2a9d"
+            assert second.startswith(first[:40]) and second != first and len(second) <= 64
+            downgrade(revision="base")
+        finally:
+            engine.dispose()

@@ -61,8 +61,9 @@ class ScanRequestSchema(StrictSchema):
         required=True,
         max_length=64,
         metadata={
-            "description": "Chosen by the device (a UUID); the same nonce again returns the "
-            "first answer and records nothing."
+            "description": "Chosen by the device (a UUID); the same nonce again at the same "
+            "list returns the first answer and records nothing (at another list it is a scan "
+            "of its own)."
         },
     )
     type = ma.fields.Enum(ScanType, load_default=ScanType.entry)

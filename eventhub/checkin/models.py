@@ -63,12 +63,17 @@ class Scan(Base):
         #: The current state of a person at a list: their latest ok, unreverted scan.
         sa.Index("ix_scans_state", "list_id", "registration_id", "status"),
         sa.Index("ix_scans_list_at", "list_id", "at"),
+        #: A nonce is the device's name for one scan at one list: a retried upload of it
+        #: records nothing new. Scoped to the list, so a nonce sent at another list (another
+        #: event, another organization) is a scan of its own and never sees this answer.
+        sa.UniqueConstraint("list_id", "nonce"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     list_id: Mapped[int] = mapped_column(sa.ForeignKey("checkin_lists.id", ondelete="CASCADE"))
-    #: Chosen by the scanning device; a retried upload with the same nonce records nothing new.
-    nonce: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: Chosen by the scanning device; a retried upload with the same nonce at the same list
+    #: records nothing new (unique per list, see above).
+    nonce: Mapped[str] = mapped_column(sa.String(64))
     #: The code as normalized by the server.
     code: Mapped[str] = mapped_column(sa.String(64))
     type: Mapped[ScanType] = mapped_column(sa.Enum(ScanType, native_enum=False, length=8))

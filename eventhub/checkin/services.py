@@ -1,5 +1,5 @@
-"""Check-in: lists, scans (idempotent by nonce, one ``ok`` per person under any concurrency),
-reverting a scan, and the numbers a door needs.
+"""Check-in: lists, scans (idempotent by nonce at each list, one ``ok`` per person under any
+concurrency), reverting a scan, and the numbers a door needs.
 
 A person's state at a list is their latest ``ok`` scan that was not reverted: an entry means
 inside, an exit (or nothing) means outside.
@@ -221,10 +221,13 @@ def _decide(
     return ScanStatus.ok, None
 
 
-def replay(nonce: str) -> dict[str, Any] | None:
-    """The answer already given to this nonce, if any."""
+def replay(checkin_list: CheckinList, nonce: str) -> dict[str, Any] | None:
+    """The answer already given to this nonce at this list, if any (a nonce used at another
+    list is another scan: its answer is never given here)."""
     row = db.session.execute(
-        sa.select(Scan.id, Scan.status, Scan.response).where(Scan.nonce == nonce)
+        sa.select(Scan.id, Scan.status, Scan.response).where(
+            Scan.list_id == checkin_list.id, Scan.nonce == nonce
+        )
     ).first()
     return _answer(row.response, row.id, row.status) if row is not None else None
 
@@ -237,7 +240,8 @@ def _answer(response: dict[str, Any], scan_id: int, status: ScanStatus) -> dict[
 
 
 class DuplicateNonce(Conflict):
-    """Another request with the same nonce committed first (never shown: `scan` replays)."""
+    """Another request with the same nonce at the same list committed first (never shown:
+    `scan` replays)."""
 
     code = "duplicate_nonce"
 
@@ -247,7 +251,7 @@ def scan(actor: User, checkin_list: CheckinList, code: str, nonce: str, **kwargs
     try:
         return _scan(actor, checkin_list, code, nonce, **kwargs)
     except DuplicateNonce:
-        stored = replay(nonce)
+        stored = replay(checkin_list, nonce)
         if stored is None:  # pragma: no cover - the other scan's row is committed by now
             raise
         return stored
@@ -266,7 +270,8 @@ def _scan(
 ) -> dict[str, Any]:
     """Record one scan and return the answer for the door (API.md's scan body).
 
-    The same ``nonce`` again returns the first answer and records nothing. Two scans of one
+    The same ``nonce`` again at this list returns the first answer and records nothing (at
+    another list it is a scan of its own). Two scans of one
     ticket at the same moment give one ``ok``: the registration row is locked while deciding.
     Raises NotAllowed (not door staff of the event), ValidationFailed.
     """
@@ -297,8 +302,9 @@ def _scan(
     if previous is not None:
         response["previous"] = {"at": _iso(previous.at), "device": previous.device}
     try:
-        # A retried nonce fails here on its unique index (no lookup beforehand: retries are
-        # rare, scans are not); `scan` then answers with what was recorded the first time.
+        # A retried nonce fails here on its unique index, (list, nonce) (no lookup beforehand:
+        # retries are rare, scans are not); `scan` then answers with what was recorded the
+        # first time at this list.
         scan_id = db.session.execute(
             _RECORD,
             {
@@ -336,12 +342,12 @@ def walk_in(
 ) -> tuple[Registration, dict[str, Any]]:
     """Register someone at the door and check them in, in one step (one unit of work: a
     refused check-in leaves no registration behind). On a session's list they are booked
-    for that session. The same ``nonce`` again returns the first outcome and registers
-    nobody. Raises as `registrations.services.register_walk_in` and `scan`."""
+    for that session. The same ``nonce`` again at this list returns the first outcome and
+    registers nobody. Raises as `registrations.services.register_walk_in` and `scan`."""
     if not permissions.can_check_in(actor, checkin_list.event):
         raise NotAllowed()
     capacity.lock_event(checkin_list.event_id)  # retries of one walk-in queue up here
-    stored = replay(nonce) if isinstance(nonce, str) else None
+    stored = replay(checkin_list, nonce) if isinstance(nonce, str) else None
     if stored is not None:
         if "registration" not in stored:
             raise Conflict(_l("This nonce was used for another scan."), code="duplicate_nonce")

@@ -57,6 +57,27 @@ def test_nonce_replay_gives_the_same_answer(api, staff, main_list, ticket):
     assert first == again and first["status"] == "ok"
 
 
+def test_another_organizations_door_never_gets_this_lists_answer(
+    api, staff, main_list, ticket, outsider_organizer, other_org
+):
+    """A nonce is one scan at one list: the same nonce at another organization's door is
+    recorded there and answered from there, never with this door's attendee."""
+    theirs = factories.EventFactory(organization=other_org)
+    their_list = factories.main_list_of(theirs)
+    guest = factories.UserFactory(name="钱来宾", phone="13900002222")
+    their_ticket = reg.register(guest, theirs, RegistrationInfo(consent=True))
+    ours, other = api(staff), api(outsider_organizer)
+    body = {"nonce": "device-7-000123"}
+    first = ours.post(f"/api/v1/checkin-lists/{main_list.id}/scans",
+                      json={**body, "code": ticket.ticket_code}).get_json()
+    answer = other.post(f"/api/v1/checkin-lists/{their_list.id}/scans",
+                        json={**body, "code": their_ticket.ticket_code}).get_json()
+    assert answer["status"] == "ok" and answer["registration"]["name"] == "钱来宾"
+    assert first["registration"]["name"] == ticket.name != "钱来宾"
+    stats = other.get(f"/api/v1/checkin-lists/{their_list.id}/stats").get_json()
+    assert stats["checked_in"] == 1
+
+
 def test_outsiders_cannot_scan(api, outsider_organizer, participant, main_list, ticket):
     assert_error(scan(api(outsider_organizer), main_list.id, ticket.ticket_code), 403)
     assert_error(scan(api(participant), main_list.id, ticket.ticket_code), 403)

@@ -47,6 +47,45 @@ def test_the_same_nonce_returns_the_first_answer_and_records_nothing(staff, main
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 1
 
 
+def test_a_nonce_used_at_another_organizations_list_is_a_scan_of_its_own(
+    staff, main_list, ticket, outsider_organizer, other_org
+):
+    theirs = factories.EventFactory(organization=other_org, title="大连创业沙龙")
+    their_list = factories.main_list_of(theirs)
+    guest = factories.UserFactory(name="钱来宾", phone="13900002222")
+    their_ticket = reg.register(guest, theirs, RegistrationInfo(consent=True))
+    n = nonce()
+
+    ours = checkin.scan(staff, main_list, ticket.ticket_code, n)
+    other = checkin.scan(outsider_organizer, their_list, their_ticket.ticket_code, n)
+
+    assert ours["status"] == other["status"] == "ok"
+    assert other["registration"]["name"] == "钱来宾" and ours["registration"]["name"] == "赵参与"
+    assert other["checkin_id"] != ours["checkin_id"]
+    recorded = db.session.execute(sa.select(Scan.list_id, Scan.registration_id)).all()
+    assert sorted(recorded) == sorted(
+        [(main_list.id, ticket.id), (their_list.id, their_ticket.id)]
+    )
+    # A retry at either list still gets that list's own first answer and records nothing.
+    assert checkin.scan(outsider_organizer, their_list, their_ticket.ticket_code, n) == other
+    assert checkin.scan(staff, main_list, "anything", n) == ours
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 2
+
+
+def test_a_walk_in_nonce_used_at_another_list_registers_anew(
+    staff, main_list, ticket, outsider_organizer, other_org
+):
+    theirs = factories.EventFactory(organization=other_org, title="大连创业沙龙")
+    their_list = factories.main_list_of(theirs)
+    n = nonce()
+    checkin.scan(staff, main_list, ticket.ticket_code, n)
+    registration, answer = checkin.walk_in(
+        outsider_organizer, their_list, RegistrationInfo(name="孙现场", phone="13900001111"), n
+    )
+    assert answer["status"] == "ok" and answer["registration"]["name"] == "孙现场"
+    assert registration.event_id == theirs.id
+
+
 def test_hand_typed_codes_are_normalized(staff, main_list, ticket):
     typed = " " + "-".join(ticket.ticket_code[i : i + 4] for i in range(0, 26, 4)).lower() + " "
     typed = typed.replace("1", "l").replace("0", "o")

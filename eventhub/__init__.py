@@ -42,6 +42,12 @@ def configure_instance(app: Flask) -> None:
         app.config["SECRET_KEY"] = key_file.read_text().strip()
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'eventhub.sqlite3'}"
+    # Without a pre-ping, a pooled connection the database dropped (a restart, a failover)
+    # fails the next request; with it the pool replaces such a connection by itself.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_pre_ping": True,
+        **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
+    }
 
 
 def register_extensions(app: Flask) -> None:

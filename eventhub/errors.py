@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -22,6 +24,7 @@ HTTP_CODES = {
     422: "validation_failed",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
 
 HTTP_MESSAGES = {
@@ -36,7 +39,11 @@ HTTP_MESSAGES = {
     422: _l("Some fields are not valid."),
     429: _l("Too many attempts. Please wait a moment and try again."),
     500: _l("Something went wrong on our side. Please try again."),
+    503: _l("The service is briefly unavailable. Please try again in a few seconds."),
 }
+
+#: Seconds a client is asked to wait (Retry-After) while the database cannot be reached.
+RETRY_AFTER_SECONDS = 5
 
 
 class DomainError(Exception):
@@ -194,16 +201,104 @@ def handle_http_error(error: HTTPException) -> Any:
 
 
 def handle_unexpected_error(error: Exception) -> Any:
-    from flask import current_app
-
     current_app.logger.exception("Unhandled error")
     if is_api_request():
         return error_response(500, {"code": "internal_error", "message": str(HTTP_MESSAGES[500])})
     return render_error_page(500, str(HTTP_MESSAGES[500]))
 
 
+#: SQLite's answers that mean "busy or not there right now", not "wrong statement".
+_SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk i/o error",
+)
+#: MySQL/MariaDB error numbers of the same kind: cannot connect, gone away, lost, too many
+#: connections, shutting down, lock wait timeout, deadlock, connection killed, idle timeout.
+_MYSQL_UNAVAILABLE = {2002, 2003, 2006, 2013, 2055, 1040, 1053, 1205, 1213, 1927, 4031}
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Tell whether a database error means "try again shortly" (the server is unreachable or
+    restarting, the connection was lost, the pool is exhausted, SQLite is busy) rather than a
+    fault of the statement (a missing table, a bad value), which stays a 500."""
+    if isinstance(error, (sa.exc.DisconnectionError, sa.exc.TimeoutError)):
+        return True
+    if isinstance(error, sa.exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if not isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+            return False
+        error = error.orig
+    driver = type(error).__module__.partition(".")[0]
+    if driver == "sqlite3":
+        text = str(error).lower()
+        return any(reason in text for reason in _SQLITE_UNAVAILABLE)
+    if driver == "pymysql":
+        return bool(error.args) and error.args[0] in _MYSQL_UNAVAILABLE
+    if driver == "psycopg":
+        # psycopg files faults of the statement under ProgrammingError, DataError, ...
+        import psycopg
+
+        return isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError))
+    return False
+
+
+def handle_database_error(error: Exception) -> Any:
+    """An unreachable database answers 503 with Retry-After and one log line (no traceback:
+    an outage of a few seconds must not bury the log); the session is rolled back, so the
+    next request starts afresh (the pool's pre-ping replaces dead connections)."""
+    if not database_unavailable(error):
+        if current_app.testing:
+            raise error
+        return handle_unexpected_error(error)
+    _forget_the_transaction()
+    cause = getattr(error, "orig", None) or error
+    reason = (str(cause).strip().splitlines() or [""])[0]
+    current_app.logger.warning(
+        "database unavailable (503): %s %s: %s: %s",
+        request.method, request.path, type(cause).__name__, reason[:300],
+    )
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    message = str(HTTP_MESSAGES[503])
+    if is_api_request():
+        return error_response(503, {"code": HTTP_CODES[503], "message": message}, headers)
+    page = render_template("errors/503.html", message=message, retry_after=RETRY_AFTER_SECONDS)
+    return page, 503, headers
+
+
+def _forget_the_transaction() -> None:
+    from eventhub.database import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+        logging.getLogger(__name__).debug("rollback after a database outage failed")
+    # The error page must not reach for the database again: a user not loaded yet stays
+    # anonymous for this answer (Flask-Login keeps the request's user in g._login_user).
+    if "_login_user" not in g:
+        g._login_user = current_app.login_manager.anonymous_user()
+
+
+def _database_errors() -> tuple[type[Exception], ...]:
+    errors: tuple[type[Exception], ...] = (
+        sa.exc.OperationalError,
+        sa.exc.InterfaceError,
+        sa.exc.DisconnectionError,
+        sa.exc.TimeoutError,
+    )
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return errors
+    return (*errors, psycopg.OperationalError, psycopg.InterfaceError)
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    for database_error in _database_errors():
+        app.register_error_handler(database_error, handle_database_error)
     if not app.testing:
         app.register_error_handler(Exception, handle_unexpected_error)

@@ -1,6 +1,6 @@
-"""What the HTML views share: loading an event a page needs a permission for, domain errors
-shown beside form fields, safe `next` targets, and times typed into `datetime-local` inputs
-read in an event's time zone."""
+"""What the HTML views share: the base of every form (text without control characters),
+loading an event a page needs a permission for, domain errors shown beside form fields, safe
+`next` targets, and times typed into `datetime-local` inputs read in an event's time zone."""
 
 from __future__ import annotations
 
@@ -14,13 +14,27 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField
+from wtforms import DateTimeLocalField, Field, PasswordField
 from wtforms.validators import ValidationError
 
-from eventhub import permissions
+from eventhub import permissions, text
 from eventhub.database import db
 from eventhub.errors import DomainError, NotAllowed, NotAuthenticated, NotFound
 from eventhub.events.models import Event
+
+
+class Form(FlaskForm):
+    """The base of every HTML form: each field's text loses the characters no text may hold
+    (`eventhub.text`; a person cannot see them, so they are dropped rather than refused).
+    Passwords are kept exactly as typed: they are only ever hashed."""
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Field:
+            field = super().bind_field(form, unbound_field, options)
+            if not isinstance(field, PasswordField):
+                field.filters = (*field.filters, text.strip_forbidden)
+            return field
+
 
 #: Errors that are not about the input: they become the 401/403/404 pages.
 PASSED_THROUGH = (NotAllowed, NotFound, NotAuthenticated)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import EqualTo
 
 from eventhub.accounts.models import EMAIL_MAX, NAME_MAX
 from eventhub.accounts.services import PASSWORD_MAX
+from eventhub.webforms import Form
 
 #: Language names are written in their own language, so anyone can find theirs.
 LANGUAGE_NAMES = {"zh_Hans": "中文", "en": "English"}
@@ -27,7 +27,7 @@ def _text(max_length: int, **render_kw: object) -> dict:
     return {"render_kw": {"maxlength": max_length, **render_kw}}
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     name = StringField(_l("Name"), **_text(NAME_MAX, autocomplete="name"),
                        description=_l("As it should appear on badges and certificates."))
     email = EmailField(_l("Email"), **_text(EMAIL_MAX, autocomplete="email"))
@@ -44,18 +44,18 @@ class SignUpForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), **_text(EMAIL_MAX, autocomplete="username"))
     password = PasswordField(_l("Password"),
                              **_text(PASSWORD_MAX, autocomplete="current-password"))
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("Email"), **_text(EMAIL_MAX, autocomplete="email"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("New password"),
                              **_text(PASSWORD_MAX, autocomplete="new-password"),
                              description=_l("At least 8 characters, mixing letters with digits "
@@ -67,7 +67,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Name"), **_text(NAME_MAX, autocomplete="name"))
     phone = TelField(_l("Mobile phone"), **_text(32, autocomplete="tel", inputmode="tel"))
     organization = StringField(_l("Company, school or unit"),
@@ -80,7 +80,7 @@ class ProfileForm(FlaskForm):
         self.locale.choices = language_choices()
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = SelectField(_l("Language"), choices=[])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -88,6 +88,6 @@ class LanguageForm(FlaskForm):
         self.locale.choices = language_choices()
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("What is this token for?"), **_text(NAME_MAX),
                        description=_l("For example: the check-in kiosk at gate 2."))

@@ -19,6 +19,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
+from eventhub import text
 from eventhub.database import db
 from eventhub.errors import NotAuthenticated, NotFound
 
@@ -85,7 +86,8 @@ class ApiBlueprint(Blueprint):
 
 
 def _bad_characters(value: Any) -> dict[str, str]:
-    """Find strings PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates).
+    """Find the strings holding characters no text may hold (`eventhub.text`: control
+    characters, lone surrogates, noncharacters), by field path.
 
     Walks the JSON with a stack, not recursion: nesting is limited only by the JSON parser.
     """
@@ -94,8 +96,8 @@ def _bad_characters(value: Any) -> dict[str, str]:
     while stack:
         path, item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item or not _encodable(item):
-                found[path or "_body"] = gettext("Remove the invalid characters (such as NUL).")
+            if text.has_forbidden(item):
+                found[path or "_body"] = str(text.FORBIDDEN_MESSAGE)
         elif isinstance(item, dict):
             stack.extend((f"{path}.{key}" if path else str(key), v) for key, v in item.items())
         elif isinstance(item, list):
@@ -103,17 +105,10 @@ def _bad_characters(value: Any) -> dict[str, str]:
     return found
 
 
-def _encodable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 class StrictSchema(ma.Schema):
     """Request bodies: unknown fields are refused, so a typo never passes silently, and
-    strings the database cannot store (NUL, lone surrogates) are refused as 422."""
+    strings holding characters no text may hold (control characters such as NUL, lone
+    surrogates: `eventhub.text`) are refused as 422, in any field, nested ones too."""
 
     class Meta:
         unknown = ma.RAISE

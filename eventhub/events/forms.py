@@ -6,14 +6,13 @@ from dataclasses import asdict
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from eventhub.accounts.models import NAME_MAX
 from eventhub.events.models import Event, EventSession
 from eventhub.events.services import KIND_LABELS, TEXT_MAX, EventInfo, SessionInfo
-from eventhub.webforms import LocalDateTimeField
+from eventhub.webforms import Form, LocalDateTimeField
 
 DEFAULT_TZ = "Asia/Shanghai"
 
@@ -47,7 +46,7 @@ def timezone_choices(current: str | None = None) -> list[tuple[str, str]]:
     return choices
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title = StringField(_l("Title"), render_kw={"maxlength": NAME_MAX},
                         description=_l("For example: 2026 Shenyang Entrepreneurship Week."))
     kind = SelectField(_l("Kind"), choices=kind_choices)
@@ -108,7 +107,7 @@ class EventForm(FlaskForm):
         return asdict(self.to_info())
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     title = StringField(_l("Title"), render_kw={"maxlength": NAME_MAX},
                         description=_l("For example: Roadshow, Investor salon, Opening forum."))
     starts_at = LocalDateTimeField(_l("Starts"), validators=[_when_required])

@@ -45,6 +45,7 @@ from eventhub.judging.models import (
     RoundStatus,
 )
 from eventhub.webforms import (
+    Form,
     LocalDateTimeField,
     domain_errors,
     event_for,
@@ -88,7 +89,7 @@ def _tags(text: str | None) -> list[str]:
 # Forms ------------------------------------------------------------------------------------
 
 
-class PageForm(FlaskForm):
+class PageForm(Form):
     """A form among several on one page: its fields' names and ids carry ``PREFIX`` unless
     another ``prefix`` is given (the edit pages give ``""``)."""
 

@@ -26,7 +26,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import set_committed_value
 
-from eventhub import audit, permissions
+from eventhub import audit, permissions, sheets
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import after_commit, db, lock_for_write, transactional, unique_or, utcnow
@@ -34,6 +34,7 @@ from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from eventhub.events.models import Event
 from eventhub.judging import services
 from eventhub.judging.models import Assignment, ContestSettings, Entry, Scorecard, Track
+from eventhub.text import strip_forbidden
 
 PDF_MAGIC = b"%PDF-"
 PDF_TYPE = "application/pdf"
@@ -573,11 +574,13 @@ _HEADER_LOOKUP = {_header_key(h): name for name, headers in IMPORT_HEADERS.items
 
 
 def _cell(value: Any) -> str:
+    """A spreadsheet cell as text, without the characters no text may hold (a person cannot
+    see them in the file, so they are dropped, as forms do: `eventhub.text`)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return strip_forbidden(str(value)).strip()
 
 
 def _rows_of(table: Iterable[Iterable[Any]], max_rows: int) -> list[tuple[int, dict[str, str]]]:
@@ -814,16 +817,8 @@ def _import_leader(value: Any, leaders: set[int]) -> tuple[int | None, Any]:
 def rejected_csv(rejected: list[RejectedRow]) -> bytes:
     """The rejected rows as a CSV file Excel opens (UTF-8 with a BOM), in the import's own
     columns plus the row number and the reasons, so the organizer fixes and uploads it."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["行号", *IMPORT_TEMPLATE_HEADERS, "原因"])
-    for row in rejected:
-        reasons = "; ".join(row.errors.values())
-        cells = [row.values.get(name, "") for name in IMPORT_FIELDS]
-        writer.writerow([row.row, *(_formula_safe(c) for c in cells), _formula_safe(reasons)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _formula_safe(value: str) -> str:
-    """A cell a spreadsheet never runs as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return sheets.csv_bytes(
+        ["行号", *IMPORT_TEMPLATE_HEADERS, "原因"],
+        [[row.row, *(row.values.get(name, "") for name in IMPORT_FIELDS),
+          "; ".join(row.errors.values())] for row in rejected],
+    )

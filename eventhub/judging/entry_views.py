@@ -3,8 +3,6 @@ and the organizers' entry list, editing and CSV/XLSX import."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import secrets
@@ -27,12 +25,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from eventhub import permissions
+from eventhub import permissions, sheets
 from eventhub.accounts.models import NAME_MAX
 from eventhub.database import db, utcnow
 from eventhub.downloads import private_file
@@ -41,6 +38,7 @@ from eventhub.events.models import Event
 from eventhub.judging import entries, services
 from eventhub.judging.models import Entry, Track
 from eventhub.webforms import (
+    Form,
     LocalDateTimeField,
     domain_errors,
     event_for,
@@ -73,7 +71,7 @@ def _contest_entry_state() -> dict:
 # Forms ------------------------------------------------------------------------------------
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     title = StringField(_l("Project title"), validators=[InputRequired(_l("Enter a value."))],
                         render_kw={"maxlength": NAME_MAX})
     track_id = SelectField(_l("Track"), coerce=int,
@@ -116,18 +114,18 @@ class EntryForm(FlaskForm):
         }
 
 
-class WindowForm(FlaskForm):
+class WindowForm(Form):
     entries_open_at = LocalDateTimeField(_l("Entries open"), validators=[Optional()])
     entries_close_at = LocalDateTimeField(
         _l("Entries close"), validators=[Optional()],
         description=_l("Leave empty to keep the window open."))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("CSV or Excel file"), render_kw={"accept": ".csv,.xlsx"})
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     name = StringField(_l("Track name"), render_kw={"maxlength": NAME_MAX})
 
 
@@ -431,10 +429,7 @@ def import_rejected_csv(event_id: int, token: str) -> Response:
 def import_template(event_id: int) -> Response:
     event = _contest(event_id, permissions.can_manage_event)
     tracks = services.tracks_of(event)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(entries.IMPORT_TEMPLATE_HEADERS)
-    writer.writerow(["智能导诊", tracks[0].name if tracks else "", "康途", "医科大学", "",
-                     "张三:CEO; 李四:CTO", ""])
-    return private_file(("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv",
-                        "entries-template.csv")
+    example = ["智能导诊", tracks[0].name if tracks else "", "康途", "医科大学", "",
+               "张三:CEO; 李四:CTO", ""]
+    return private_file(sheets.csv_bytes(entries.IMPORT_TEMPLATE_HEADERS, [example]),
+                        "text/csv", "entries-template.csv")

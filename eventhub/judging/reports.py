@@ -35,8 +35,8 @@ from eventhub.events.models import Event
 from eventhub.formatting import format_when
 from eventhub.judging import services
 from eventhub.judging.models import Criterion, Entry, Judge, Round, RoundStatus
-from eventhub.registrations.exports import MIMETYPES as SHEET_MIMETYPES
-from eventhub.registrations.exports import csv_bytes, xlsx_bytes
+from eventhub.sheets import MIMETYPES as SHEET_MIMETYPES
+from eventhub.sheets import csv_bytes, xlsx_bytes
 
 FORMATS = ("csv", "xlsx", "pdf")
 MIMETYPES = {**SHEET_MIMETYPES, "pdf": "application/pdf"}

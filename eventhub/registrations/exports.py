@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from eventhub import audit, permissions
 from eventhub.accounts.models import User
@@ -23,6 +17,7 @@ from eventhub.formatting import format_when
 from eventhub.registrations.answers import format_answer
 from eventhub.registrations.models import Registration, RegistrationStatus
 from eventhub.registrations.services import questions_of
+from eventhub.sheets import MIMETYPES, csv_bytes, xlsx_bytes
 
 STATUS_LABELS = {
     RegistrationStatus.pending: _l("pending"),
@@ -30,11 +25,6 @@ STATUS_LABELS = {
     RegistrationStatus.waitlisted: _l("waitlisted"),
     RegistrationStatus.rejected: _l("rejected"),
     RegistrationStatus.cancelled: _l("cancelled"),
-}
-
-MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
@@ -83,63 +73,6 @@ def table(event: Event) -> tuple[list[str], list[list[Any]]]:
             + [format_answer(q, r.answers.get(str(q.id))) for q in questions]
         )
     return header, rows
-
-
-def csv_bytes(
-    header: list[str], rows: list[list[Any]], title_lines: Sequence[str] = ()
-) -> bytes:
-    """A CSV file Excel opens right: UTF-8 with a BOM, cells guarded against formulas;
-    ``title_lines`` (one cell each) go above the header."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerows([[_safe_cell(line)] for line in title_lines])
-    writer.writerow([_safe_cell(v) for v in header])
-    writer.writerows([[_safe_cell(v) for v in row] for row in rows])
-    # The BOM makes Excel read UTF-8, so Chinese shows correctly.
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _safe_cell(value: Any) -> Any:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def xlsx_bytes(
-    title: str,
-    header: list[str],
-    rows: list[list[Any]],
-    title_lines: Sequence[str] = (),
-    number_format: str | None = None,
-) -> bytes:
-    """An Excel workbook of one sheet named ``title``: ``title_lines`` on top, then the bold
-    header, frozen; cells guarded against formulas; float cells shown with ``number_format``
-    (e.g. ``0.0000``) when given."""
-    workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    sheet.title = title[:31] or "registrations"
-    for line in title_lines:
-        sheet.append([_safe_cell(line)])
-        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
-    sheet.append([_safe_cell(v) for v in header])
-    header_row = sheet.max_row
-    for cell in sheet[header_row]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_safe_cell(v) for v in row])
-        if number_format:
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, float):
-                    cell.number_format = number_format
-    for index, name in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(
-            max(len(str(name)) * 2, 10), 40
-        )
-    sheet.freeze_panes = f"A{header_row + 1}"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 @transactional

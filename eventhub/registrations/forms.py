@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -28,6 +27,7 @@ from eventhub.events.models import Event, EventSession
 from eventhub.registrations.answers import TEXT_MAX, TEXTAREA_MAX, answer_key
 from eventhub.registrations.models import Category, Question, QuestionKind, Registration
 from eventhub.registrations.services import NOTES_MAX, QuestionInfo, RegistrationInfo
+from eventhub.webforms import Form
 
 try:  # WTForms ≥ 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -80,7 +80,7 @@ def _question_field(question: Question) -> Field:
     return StringField(label, render_kw={"maxlength": TEXT_MAX}, **common)
 
 
-class AnswersForm(FlaskForm):
+class AnswersForm(Form):
     """The standard fields and the event's questions (subclassed per request)."""
 
     name = StringField(_l("Name"), render_kw={"maxlength": NAME_MAX, "autocomplete": "name"})
@@ -196,7 +196,7 @@ def answers_form(registration: Registration, questions: list[Question]) -> Answe
 # Organizers --------------------------------------------------------------------------------
 
 
-class ManualRegistrationForm(FlaskForm):
+class ManualRegistrationForm(Form):
     """An organizer registers someone on their behalf."""
 
     name = StringField(_l("Name"), render_kw={"maxlength": NAME_MAX})
@@ -209,7 +209,7 @@ class ManualRegistrationForm(FlaskForm):
     notify = BooleanField(_l("Mail them about the registration"), default=True)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     message = TextAreaField(
         _l("Message to the participant"),
         render_kw={"rows": 2, "maxlength": NOTES_MAX},
@@ -222,7 +222,7 @@ class BulkDecisionForm(DecisionForm):
     ids = SelectMultipleField(coerce=int, validate_choice=False)
 
 
-class NotesForm(FlaskForm):
+class NotesForm(Form):
     notes = TextAreaField(
         _l("Notes for the door"),
         render_kw={"rows": 3, "maxlength": NOTES_MAX},
@@ -230,11 +230,11 @@ class NotesForm(FlaskForm):
     )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     """Only the CSRF token: cancelling needs nothing else."""
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name = StringField(_l("Category name"), render_kw={"maxlength": NAME_MAX},
                        description=_l("For example: audience, founder, investor, media."))
     capacity = IntegerField(_l("Places"), validators=[Optional()],
@@ -261,7 +261,7 @@ KIND_LABELS = {
 }
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     label = StringField(_l("Question"), render_kw={"maxlength": NAME_MAX})
     kind = SelectField(_l("Kind"), choices=[], validate_choice=False)
     options = TextAreaField(_l("Options"), render_kw={"rows": 4},
@@ -293,7 +293,7 @@ class QuestionForm(FlaskForm):
         )
 
 
-class PrivacyNoticeForm(FlaskForm):
+class PrivacyNoticeForm(Form):
     privacy_notice = TextAreaField(
         _l("Privacy notice"),
         render_kw={"rows": 10, "maxlength": 10_000},

@@ -8,19 +8,18 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from eventhub.accounts.services import PASSWORD_MAX
 from eventhub.downloads import private_file
 from eventhub.registrations import privacy
-from eventhub.webforms import domain_errors, form_status
+from eventhub.webforms import Form, domain_errors, form_status
 
 bp = Blueprint("privacy", __name__)
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(
         _l("Your password"),
         validators=[DataRequired(_l("Enter your password.")), Length(max=PASSWORD_MAX)],

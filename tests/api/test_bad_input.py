@@ -2,7 +2,8 @@
 
 Each endpoint is described once (its path, a valid body and the types of its fields); the
 cases are generated from that: malformed JSON, JSON that is not an object, unknown fields,
-wrong types, over-long strings, NUL bytes and lone surrogates, unknown and foreign ids.
+wrong types, over-long strings, NUL bytes, control characters and lone surrogates, unknown
+and foreign ids.
 """
 
 from __future__ import annotations
@@ -269,6 +270,7 @@ def _cases():
                 ("int", 123, 400), ("object", {"a": 1}, 400), ("huge", HUGE, 422),
                 ("nul", "a\x00b", 422),
                 ("surrogate", "a\ud800b", 422),
+                ("control", "a\x08b", 422),
             ]:
                 yield ep, f"{name}_{label}", _with(ep.body, name, value), {}, status
         for name in ep.ints:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -54,23 +55,45 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
+#: Seconds a SQLite connection waits for another one's write lock before giving up with
+#: "database is locked" (answered 503 with Retry-After): sqlite3's ``timeout``, unless
+#: SQLALCHEMY_ENGINE_OPTIONS' connect_args name one.
+SQLITE_BUSY_TIMEOUT = 15.0
+
+#: Statements that write (or open a savepoint to write in): the first one of a transaction
+#: takes SQLite's write lock.
+_SQLITE_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT)\b", re.IGNORECASE)
+
+
 def configure_engine(engine: sa.Engine) -> None:
-    """Turn on SQLite's foreign keys and WAL, and let SQLAlchemy emit BEGIN itself.
+    """Turn on SQLite's foreign keys, WAL and a busy timeout, and let SQLAlchemy emit BEGIN
+    itself.
 
     pysqlite's own transaction handling defers BEGIN and breaks savepoints; SQLAlchemy's docs
     give this fix. A unit of work may ask for ``BEGIN IMMEDIATE`` (see `lock_for_write`), which
     takes SQLite's write lock up front, so capacity decisions are serialized.
+
+    A transaction that has read and then writes would have SQLite upgrade its read lock,
+    and that fails at once with "database is locked" when another connection writes: SQLite
+    calls no busy handler then, as waiting could deadlock. So the first write of a transaction
+    that holds no write lock yet ends its reads and starts ``BEGIN IMMEDIATE``, which waits
+    for the lock (the busy timeout). Later statements see what others committed meanwhile, as
+    each statement does on PostgreSQL (READ COMMITTED); decisions that must not see that take
+    the lock before they read (`lock_for_write`).
     """
     if engine.dialect.name != "sqlite":
         return
     in_memory = engine.url.database in (None, "", ":memory:")
+
+    @sa.event.listens_for(engine, "do_connect")
+    def _on_do_connect(_dialect: Any, _record: Any, _args: Any, kwargs: dict) -> None:
+        kwargs.setdefault("timeout", SQLITE_BUSY_TIMEOUT)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -78,10 +101,23 @@ def configure_engine(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        if connection.get_execution_options().get("sqlite_immediate"):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            connection.exec_driver_sql("BEGIN")
+        immediate = bool(connection.get_execution_options().get("sqlite_immediate"))
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        connection.info["sqlite_deferred"] = not immediate and not in_memory
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _before_write(
+        connection: sa.Connection, cursor: Any, statement: str, *_args: Any
+    ) -> None:
+        if connection.info.get("sqlite_deferred") and _SQLITE_WRITE.match(statement):
+            connection.info["sqlite_deferred"] = False
+            cursor.execute("COMMIT")  # only reads so far: nothing is lost by ending them
+            cursor.execute("BEGIN IMMEDIATE")
+
+    @sa.event.listens_for(engine, "commit")
+    @sa.event.listens_for(engine, "rollback")
+    def _on_end(connection: sa.Connection) -> None:
+        connection.info.pop("sqlite_deferred", None)
 
 
 P = ParamSpec("P")

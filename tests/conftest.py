@@ -1,5 +1,12 @@
 """Fixtures: the app on SQLite or PostgreSQL (TEST_DATABASE_URL), one rolled-back transaction
-per test, users in every role, and signed-in clients."""
+per test, users in every role, and signed-in clients.
+
+TEST_DATABASE_URL unset: the suite runs on an in-memory SQLite database, and the tests marked
+``concurrent`` run twice, on a SQLite file (WAL) and on a throwaway PostgreSQL server started
+for the session (tests/embedded_postgres.py). TEST_DATABASE_URL=embedded: the whole suite
+runs on that throwaway server. TEST_DATABASE_URL=postgresql+psycopg://...: everything runs on
+that server (the concurrency tests in a database of their own).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +24,7 @@ from flask_wtf.csrf import generate_csrf
 from config import TestConfig
 from eventhub import create_app
 from eventhub.database import db
-from tests import factories
+from tests import embedded_postgres, factories
 
 DEFAULT_PASSWORD = "correct-horse-42"
 
@@ -210,36 +217,86 @@ def api(app):
     return _api
 
 
+#: TEST_DATABASE_URL's value that runs the whole suite on the throwaway PostgreSQL server.
+EMBEDDED = "embedded"
+
+
+def pytest_configure(config):
+    if os.environ.get("TEST_DATABASE_URL", "").strip().lower() == EMBEDDED:
+        url = embedded_postgres.server_url().set(database="eventhub_test")
+        TestConfig.SQLALCHEMY_DATABASE_URI = url.render_as_string(hide_password=False)
+
+
+def pytest_unconfigure(config):
+    embedded_postgres.stop()
+
+
 def pytest_report_header(config):
-    return f"database: {TestConfig.SQLALCHEMY_DATABASE_URI.split('@')[-1]}"
+    url = sa.engine.make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
+    where = url.render_as_string(hide_password=True).split("@")[-1]
+    if embedded_postgres.started():
+        where = f"{url.database} on the embedded PostgreSQL (pgserver)"
+    return f"database: {where}"
 
 
-def pytest_collection_modifyitems(config, items):
-    on_postgres = TestConfig.SQLALCHEMY_DATABASE_URI.startswith("postgresql")
-    skip = pytest.mark.skip(reason="real concurrency needs PostgreSQL (set TEST_DATABASE_URL)")
-    for item in items:
-        if item.get_closest_marker("concurrent") and not on_postgres:
-            item.add_marker(skip)
+def suite_on_postgres() -> bool:
+    return sa.engine.make_url(TestConfig.SQLALCHEMY_DATABASE_URI).get_backend_name() == (
+        "postgresql"
+    )
+
+
+def pytest_generate_tests(metafunc):
+    """Run each concurrency test on every database it must hold on: a SQLite file and
+    PostgreSQL, or only the suite's PostgreSQL when the suite runs there."""
+    if "concurrent_backend" in metafunc.fixturenames:
+        backends = ["postgresql"] if suite_on_postgres() else ["sqlite", "postgresql"]
+        # @pytest.mark.concurrent("postgresql"): a test of one database's behaviour only.
+        marker = metafunc.definition.get_closest_marker("concurrent")
+        if marker is not None and marker.args:
+            backends = [b for b in backends if b in marker.args] or list(marker.args)
+        metafunc.parametrize("concurrent_backend", backends, scope="session")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if embedded_postgres.start_seconds is not None:
+        terminalreporter.write_line(
+            f"embedded PostgreSQL (pgserver) started in {embedded_postgres.start_seconds:.1f} s"
+        )
 
 
 os.environ.setdefault("EVENTHUB_CONFIG", "testing")
 
 
+def postgres_server_url() -> sa.URL:
+    """A PostgreSQL server of the tests: the suite's when it runs on PostgreSQL, otherwise the
+    throwaway one (started now if it is not running yet)."""
+    if suite_on_postgres():
+        return sa.engine.make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
+    return embedded_postgres.server_url().set(database="eventhub_test")
+
+
 @pytest.fixture(scope="session")
-def concurrent_app():
-    """An app on its own PostgreSQL database, for tests whose transactions really race."""
-    url = sa.engine.make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
-    url = url.set(database=f"{url.database.removesuffix('_test')}_concurrent_test")
-    ensure_test_database(url.render_as_string(hide_password=False))
-    app = create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 40, "max_overflow": 20},
-    )
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
+def concurrent_app(concurrent_backend, tmp_path_factory):
+    """An app on a database of its own, for tests whose transactions really race: a SQLite
+    file (WAL, as the embedded default runs) or PostgreSQL (``concurrent_backend``)."""
+    if concurrent_backend == "sqlite":
+        path = tmp_path_factory.mktemp("concurrent") / "concurrent.sqlite3"
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+        with app.app_context():
+            upgrade()
+    else:
+        url = postgres_server_url()
+        url = url.set(database=f"{url.database.removesuffix('_test')}_concurrent_test")
+        ensure_test_database(url.render_as_string(hide_password=False))
+        app = create_app(
+            "testing",
+            SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False),
+            SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 40, "max_overflow": 20},
+        )
+        with app.app_context():
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            upgrade()
     yield app
     with app.app_context():
         db.session.remove()
@@ -252,9 +309,15 @@ def fresh_db(concurrent_app):
     yield concurrent_app
     with concurrent_app.app_context():
         db.session.remove()
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         with db.engine.begin() as conn:
-            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            present = set(sa.inspect(conn).get_table_names())
+            tables = [t for t in db.metadata.sorted_tables if t.name in present]
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(tables):
+                    conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -24,7 +24,9 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 TOKEN_PREFIX = "eh_"  # noqa: S105 - a visible prefix, not a secret
-#: Writing last_used_at on every API call would turn every read into a write.
+#: Writing last_used_at on every API call, or last_login_at on every token request, would
+#: turn every call into a write (on SQLite, each waits for the one write lock): they are
+#: noted at most once in this interval.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
@@ -187,7 +189,9 @@ def authenticate(email: str, password: str) -> User:
     user = find_user_by_email(email or "")
     if not verify_password(user, password or "") or not user.is_active_account:
         raise InvalidCredentials()
-    user.last_login_at = utcnow()
+    now = utcnow()
+    if user.last_login_at is None or now - user.last_login_at > TOKEN_TOUCH_INTERVAL:
+        user.last_login_at = now
     return user
 
 

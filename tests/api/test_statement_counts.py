@@ -104,3 +104,27 @@ def test_a_scorecard_save_takes_a_fixed_number_of_statements(
     card = client.get(f"{url}/{entries[1].id}").get_json()
     assert (card["version"], card["complete"]) == (2, False)
     assert len(count_statements) <= 2, count_statements
+
+
+
+def test_token_requests_note_the_login_time_at_most_once_a_minute(
+    client, participant, count_statements
+):
+    """A script asking for tokens in a loop must not make each request write the account
+    (on SQLite every write waits for the one write lock)."""
+    import sqlalchemy as sa
+
+    from eventhub.models import User
+
+    def noted():
+        return db.session.scalar(sa.select(User.last_login_at).where(User.id == participant.id))
+
+    body = {"email": participant.email, "password": factories.PASSWORD, "name": "脚本"}
+    assert client.post("/api/v1/tokens", json=body).status_code == 201
+    first = noted()
+    assert first is not None
+    count_statements.clear()
+    assert client.post("/api/v1/tokens", json=body).status_code == 201
+    updates = [s for s in count_statements if s.lstrip().upper().startswith("UPDATE")]
+    assert not any(s.split()[1].strip('"') == "users" for s in updates), updates
+    assert noted() == first

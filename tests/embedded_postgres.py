@@ -1,0 +1,67 @@
+"""A throwaway PostgreSQL server for the tests, from the pgserver wheel (its bundled binaries).
+
+Started at most once per test session, on first use: by the concurrency tests when
+TEST_DATABASE_URL is unset, or for the whole suite with TEST_DATABASE_URL=embedded. Its data
+lives in a temporary folder of its own, removed when the server stops (pytest_unconfigure).
+
+PostgreSQL refuses to run as root. pgserver handles that itself: as root it runs initdb and
+the server as the system user ``pgserver`` (created with useradd when missing) and opens the
+folders on the way to the data and the binaries for that user. So the data folder is made
+with ``tempfile.mkdtemp`` (not under pytest's 0700 basetemp, whose mode pytest resets when
+another session starts). As a normal user the server simply runs as that user.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+_server: Any = None
+_folder: Path | None = None
+#: Seconds the last start took (initdb and the server's start), for the report header.
+start_seconds: float | None = None
+
+
+def server_url() -> sa.URL:
+    """The URL (database ``postgres``) of the embedded server, started on first call."""
+    global _server, _folder, start_seconds
+    if _server is None:
+        began = time.monotonic()
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (as root, in CI) and falls back
+            # to a folder under /tmp, which suits pgserver's lock file.
+            warnings.simplefilter("ignore")
+            import pgserver
+
+        _folder = Path(tempfile.mkdtemp(prefix="eventhub-pg-"))
+        try:
+            _server = pgserver.get_server(_folder / "data", cleanup_mode="delete")
+        except Exception:
+            shutil.rmtree(_folder, ignore_errors=True)
+            _folder = None
+            raise
+        start_seconds = time.monotonic() - began
+    # postgresql://postgres:@/postgres?host=<socket folder>: a Unix socket, no TCP port.
+    url = sa.engine.make_url(_server.get_uri("postgres"))
+    return url.set(drivername="postgresql+psycopg", password=None)
+
+
+def started() -> bool:
+    return _server is not None
+
+
+def stop() -> None:
+    """Stop the server and remove its folder (a no-op when it never started)."""
+    global _server, _folder
+    if _server is not None:
+        _server.cleanup()
+        _server = None
+    if _folder is not None:
+        shutil.rmtree(_folder, ignore_errors=True)
+        _folder = None

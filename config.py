@@ -49,9 +49,15 @@ class Config:
     )
     #: Without SMTP, mail is written as .eml files here (relative to the instance folder).
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or "mail"
-    #: Deliver queued mail right after the commit in the web process. Off in production,
-    #: where `flask eventhub mail send` or an RQ worker delivers.
-    MAIL_SEND_AFTER_COMMIT = env_bool("MAIL_SEND_AFTER_COMMIT", True)
+    #: A request never sends mail: after the commit that queued it, an RQ job is enqueued
+    #: (REDIS_URL; `flask eventhub mail worker` runs it); without Redis, one background thread
+    #: per web process delivers when this is on (development), else `flask eventhub mail send
+    #: --loop` (or cron) does (production).
+    MAIL_SEND_IN_BACKGROUND = env_bool("MAIL_SEND_IN_BACKGROUND", True)
+    MAIL_QUEUE = os.environ.get("MAIL_QUEUE") or "mail"
+    #: Seconds to wait for the SMTP server (to connect, and for each of its answers).
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT") or 10)
+    #: Attempts at one message (2, 4, 8, ... minutes apart) before it is marked failed.
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS") or 8)
 
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
@@ -99,7 +105,7 @@ class Config:
 
 
 class ProductionConfig(Config):
-    MAIL_SEND_AFTER_COMMIT = env_bool("MAIL_SEND_AFTER_COMMIT", False)
+    MAIL_SEND_IN_BACKGROUND = env_bool("MAIL_SEND_IN_BACKGROUND", False)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -114,7 +120,8 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     REDIS_URL = None
     MAIL_SERVER = None
-    MAIL_SEND_AFTER_COMMIT = True
+    #: Tests deliver the outbox by calling `mail.services.deliver_pending` themselves.
+    MAIL_SEND_IN_BACKGROUND = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
     EVENTHUB_BASE_URL = "http://localhost"
     SERVER_NAME = None

@@ -56,7 +56,7 @@ def gunicorn(url: str, workers: int = 2):
         **os.environ,
         "DATABASE_URL": url,
         "RATELIMIT_ENABLED": "false",
-        "MAIL_SEND_AFTER_COMMIT": "false",
+        "MAIL_SEND_IN_BACKGROUND": "false",
         "EVENTHUB_CONFIG": "production",
         "SESSION_COOKIE_SECURE": "false",
         "SECRET_KEY": "bench-secret",

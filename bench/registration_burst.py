@@ -82,7 +82,7 @@ def count_statements(url: str, event_id: int) -> int:
         SQLALCHEMY_DATABASE_URI=url,
         SECRET_KEY="bench",
         RATELIMIT_ENABLED=False,
-        MAIL_SEND_AFTER_COMMIT=False,
+        MAIL_SEND_IN_BACKGROUND=False,
     )
     with app.app_context():
         user = User(email="counted@example.com", name="计数", phone="13700000000")

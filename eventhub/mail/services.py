@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
-from eventhub.database import after_commit, db, transactional, utcnow
+from eventhub.database import after_commit, db, lock_for_write, transactional, utcnow
 from eventhub.mail.models import MailStatus, OutboxMessage
 
 
@@ -31,32 +31,45 @@ def render_mail(template: str, locale: str, **context: Any) -> tuple[str, str, s
 
 
 def queue_mail(to: str, template: str, locale: str, **context: Any) -> OutboxMessage:
-    """Put one mail in the outbox of the current unit of work; it is sent after the commit."""
+    """Put one mail in the outbox of the current unit of work; it is handed over for delivery
+    after the commit (`hand_over`)."""
     subject, text, html = render_mail(template, locale, **context)
     message = OutboxMessage(
         to_addr=to, subject=subject[:500], text_body=text, html_body=html, template=template
     )
     db.session.add(message)
-    after_commit(kick_delivery)
+    after_commit(hand_over)
     return message
 
 
-def kick_delivery() -> None:
-    """Hand freshly committed mail to a worker (RQ), or deliver it now when so configured."""
-    config = current_app.config
-    if config.get("REDIS_URL"):
-        try:
-            from redis import Redis
-            from rq import Queue
+def hand_over() -> None:
+    """Have freshly committed mail delivered outside the current request, which never waits for
+    an SMTP server: an RQ job when REDIS_URL is set (``flask eventhub mail worker`` runs it),
+    else this process's courier thread when MAIL_SEND_IN_BACKGROUND is on (development's
+    default); otherwise the mail waits for ``flask eventhub mail send``."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config.get("REDIS_URL") and _enqueue(app):
+        return
+    if app.config.get("MAIL_SEND_IN_BACKGROUND"):
+        from eventhub.mail.courier import courier_for
 
-            Queue("mail", connection=Redis.from_url(config["REDIS_URL"])).enqueue(
-                "eventhub.mail.tasks.deliver_outbox"
-            )
-            return
-        except Exception:  # Redis down: the outbox keeps the mail for `mail send`.
-            current_app.logger.warning("could not enqueue mail delivery", exc_info=True)
-    if config.get("MAIL_SEND_AFTER_COMMIT"):
-        deliver_pending()
+        courier_for(app).wake()
+
+
+def _enqueue(app: Any) -> bool:
+    from rq import Queue
+
+    from eventhub.live import redis_client
+
+    try:
+        Queue(app.config["MAIL_QUEUE"], connection=redis_client()).enqueue(
+            "eventhub.mail.tasks.deliver_outbox"
+        )
+    except Exception as exc:  # noqa: BLE001 - Redis down: the outbox keeps the mail
+        app.logger.warning("mail: could not enqueue delivery (%s: %s); the outbox keeps it",
+                           type(exc).__name__, exc)
+        return False
+    return True
 
 
 def build_message(row: OutboxMessage) -> EmailMessage:
@@ -71,6 +84,8 @@ def build_message(row: OutboxMessage) -> EmailMessage:
 
 
 def send_message(message: EmailMessage, row_id: int) -> None:
+    """Send one message by SMTP (each wait for the server at most MAIL_TIMEOUT seconds), or
+    write it as an .eml file when no SMTP server is configured."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         folder = Path(current_app.instance_path) / config["MAIL_FILE_DIR"]
@@ -78,7 +93,8 @@ def send_message(message: EmailMessage, row_id: int) -> None:
         (folder / f"{utcnow():%Y%m%d-%H%M%S}-{row_id}.eml").write_bytes(bytes(message))
         return
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"],
+                    timeout=config["MAIL_TIMEOUT"]) as smtp:
         if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
@@ -86,35 +102,77 @@ def send_message(message: EmailMessage, row_id: int) -> None:
         smtp.send_message(message)
 
 
-@transactional
+#: The longest wait between two attempts at one message.
+MAX_RETRY_DELAY = timedelta(hours=6)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a message waits after its ``attempts``-th failed attempt: 2, 4, 8, ... minutes,
+    at most MAX_RETRY_DELAY."""
+    return min(timedelta(minutes=2 ** min(attempts, 20)), MAX_RETRY_DELAY)
+
+
 def deliver_pending(limit: int = 100) -> dict[str, int]:
-    """Send due mail; a failure is recorded and retried later with a growing delay."""
+    """Send up to ``limit`` due messages, one at a time, and count them by outcome.
+
+    Each message is claimed in a short transaction of its own (its attempt counted, its next
+    attempt set, so no other worker takes it while it is being sent), sent outside of any
+    transaction, and its outcome recorded in another short one. A failure leaves it queued
+    for a later attempt (`retry_delay`) until MAIL_MAX_ATTEMPTS, then marks it failed.
+    """
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    for _ in range(limit):
+        row = _claim_next()
+        if row is None:
+            break
+        try:
+            send_message(build_message(row), row.id)
+        except Exception as exc:  # noqa: BLE001 - any failure of one message is recorded
+            counts[_record_failure(row, exc)] += 1
+        else:
+            _record_sent(row)
+            counts["sent"] += 1
+    return counts
+
+
+@transactional
+def _claim_next() -> OutboxMessage | None:
+    lock_for_write()  # SQLite: two couriers never claim the same message
     now = utcnow()
     query = (
         sa.select(OutboxMessage)
         .where(OutboxMessage.status == MailStatus.pending, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id)
-        .limit(limit)
+        .limit(1)
     )
     if db.session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update(skip_locked=True)
-    counts = {"sent": 0, "retry": 0, "failed": 0}
-    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
-    for row in db.session.scalars(query):
+    row = db.session.scalars(query).first()
+    if row is not None:
         row.attempts += 1
-        try:
-            send_message(build_message(row), row.id)
-        except Exception as exc:
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if row.attempts >= max_attempts:
-                row.status = MailStatus.failed
-                counts["failed"] += 1
-            else:
-                row.next_attempt_at = now + timedelta(minutes=2**row.attempts)
-                counts["retry"] += 1
-            continue
-        row.status = MailStatus.sent
-        row.sent_at = utcnow()
-        row.last_error = None
-        counts["sent"] += 1
-    return counts
+        row.next_attempt_at = now + retry_delay(row.attempts)
+    return row
+
+
+@transactional
+def _record_sent(row: OutboxMessage) -> None:
+    # An UPDATE statement, not a flush: a message deleted meanwhile (an account erased) is
+    # simply gone.
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == row.id)
+        .values(status=MailStatus.sent, sent_at=utcnow(), last_error=None)
+    )
+
+
+@transactional
+def _record_failure(row: OutboxMessage, error: Exception) -> str:
+    values: dict[str, Any] = {"last_error": f"{type(error).__name__}: {error}"[:2000]}
+    if row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        values["status"] = MailStatus.failed
+    else:
+        values["next_attempt_at"] = utcnow() + retry_delay(row.attempts)
+    db.session.execute(
+        sa.update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values)
+    )
+    return "failed" if "status" in values else "retry"

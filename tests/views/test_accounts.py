@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from eventhub.accounts.models import ApiToken, User
 from eventhub.database import db
 from eventhub.mail.models import OutboxMessage
+from eventhub.mail.services import deliver_pending
 from tests import factories
 from tests.views.conftest import count, fresh, make_client, text
 
@@ -191,6 +192,7 @@ def test_forgot_password_mails_a_link_that_sets_a_new_password(app, client, part
     assert mail.to_addr == "participant@example.com"
     assert mail.subject and "<" not in mail.text_body
     assert "<a href=" in mail.html_body
+    assert deliver_pending()["sent"] == 1  # the worker's part: the request sent nothing
     eml = list((Path(app.instance_path) / "mail").glob("*.eml"))
     assert any("participant@example.com" in p.read_text(errors="ignore") for p in eml)
 

@@ -63,8 +63,34 @@ class Config:
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Redis down: count in memory meanwhile (one warning in the log) instead of refusing
+    #: every sign-in; a hung Redis costs a request at most a second.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = (
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+        if RATELIMIT_STORAGE_URI.startswith("redis") else {}
+    )
+    #: Sign-in throttling (eventhub/accounts/throttle.py): failed sign-ins per address across
+    #: accounts; per account, a delay doubling from 1 s after LOGIN_BACKOFF_AFTER failures up
+    #: to LOGIN_BACKOFF_MAX seconds.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT") or "10 per minute;50 per hour"
+    LOGIN_BACKOFF_AFTER = int(os.environ.get("LOGIN_BACKOFF_AFTER") or 5)
+    LOGIN_BACKOFF_MAX = int(os.environ.get("LOGIN_BACKOFF_MAX") or 15 * 60)
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT") or "5 per minute;30 per hour"
+    PASSWORD_RESET_RATE_LIMIT = (
+        os.environ.get("PASSWORD_RESET_RATE_LIMIT") or "5 per minute;30 per hour"
+    )
+    PASSWORD_RESET_ACCOUNT_RATE_LIMIT = (
+        os.environ.get("PASSWORD_RESET_ACCOUNT_RATE_LIMIT") or "5 per hour"
+    )
+    #: Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For / -Proto are
+    #: believed (werkzeug's ProxyFix). 0 ignores them, so clients cannot choose their address.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR") or 0)
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO") or 0)
+    #: The Strict-Transport-Security header of every answer; empty sends none (HTTP-only
+    #: development). Production sends it unless set to empty.
+    STRICT_TRANSPORT_SECURITY = os.environ.get("STRICT_TRANSPORT_SECURITY") or ""
 
     EVENTHUB_BASE_URL = (os.environ.get("EVENTHUB_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     BABEL_DEFAULT_LOCALE = os.environ.get("EVENTHUB_DEFAULT_LOCALE") or "zh_Hans"
@@ -105,6 +131,9 @@ class Config:
 
 
 class ProductionConfig(Config):
+    STRICT_TRANSPORT_SECURITY = os.environ.get(
+        "STRICT_TRANSPORT_SECURITY", "max-age=31536000; includeSubDomains"
+    )
     MAIL_SEND_IN_BACKGROUND = env_bool("MAIL_SEND_IN_BACKGROUND", False)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -22,6 +22,7 @@ def create_app(config: str | type | None = None, **overrides: Any) -> Flask:
     app.config.from_object(config_for(config) if not isinstance(config, type) else config)
     app.config.update(overrides)
     configure_instance(app)
+    register_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -48,6 +49,15 @@ def configure_instance(app: Flask) -> None:
         "pool_pre_ping": True,
         **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
     }
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto from as many proxies as configured (none by default)."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
+    if x_for or x_proto:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:
@@ -135,6 +145,8 @@ def register_cli(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
+    hsts = app.config["STRICT_TRANSPORT_SECURITY"]
+
     @app.after_request
     def _headers(response: Any) -> Any:
         headers = response.headers
@@ -147,6 +159,8 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", hsts)
         return response
 
     @app.before_request

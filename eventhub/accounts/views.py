@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -14,10 +18,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import refresh
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from eventhub.accounts import services
+from eventhub.accounts import services, throttle
 from eventhub.accounts.forms import (
     ForgotPasswordForm,
     LanguageForm,
@@ -28,7 +34,6 @@ from eventhub.accounts.forms import (
     TokenForm,
 )
 from eventhub.errors import DomainError
-from eventhub.extensions import email_or_address, limiter
 from eventhub.webforms import back_target, domain_errors, form_status, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -37,12 +42,32 @@ bp = Blueprint("accounts", __name__)
 LOCALE_COOKIE_AGE = 365 * 24 * 3600
 
 
-def login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _refused_on_form(page: Callable[[FlaskForm, int], str | Response | tuple[str, int]],
+                     form_class: type[FlaskForm]) -> Callable[[RequestLimit], Response]:
+    """Answer a breached rate limit with the form again, saying how long to wait (429)."""
+
+    def on_breach(limit: RequestLimit) -> Response:
+        form = form_class()
+        wait = throttle.wait_text(limit.reset_at - time.time())
+        form.form_errors.append(_("Too many attempts. Please wait %(wait)s, then try again.",
+                                  wait=wait))
+        return make_response(page(form, 429))
+
+    return on_breach
 
 
-def signup_limit() -> str:
-    return current_app.config["SIGNUP_RATE_LIMIT"]
+def _login_page(form: FlaskForm, status: int) -> tuple[str, int]:
+    next_url = request.args.get("next")
+    safe = next_url if next_url and safe_next(next_url) == next_url else None
+    return render_template("accounts/login.html", form=form, next=safe), status
+
+
+def _signup_page(form: FlaskForm, status: int) -> tuple[str, int]:
+    return render_template("accounts/signup.html", form=form), status
+
+
+def _forgot_page(form: FlaskForm, status: int) -> tuple[str, int]:
+    return render_template("accounts/forgot_password.html", form=form), status
 
 
 @bp.before_app_request
@@ -54,7 +79,7 @@ def _language_from_query() -> None:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(signup_limit, methods=["POST"])
+@throttle.limit_signup(on_breach=_refused_on_form(_signup_page, SignUpForm))
 def signup() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("events.home"))
@@ -72,23 +97,32 @@ def signup() -> str | Response:
             login_user(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
             return redirect(safe_next(request.args.get("next")))
-    return render_template("accounts/signup.html", form=form), form_status(form)
+    return _signup_page(form, form_status(form))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, key_func=email_or_address, methods=["POST"])
-def login() -> str | Response:
+@throttle.limit_login(on_breach=_refused_on_form(_login_page, LoginForm))
+def login() -> str | Response | tuple[str, int]:
     next_url = request.args.get("next")
     if current_user.is_authenticated:
         return redirect(safe_next(next_url))
     form = LoginForm()
     if form.validate_on_submit():
-        with domain_errors(form):
-            user = services.authenticate(form.email.data or "", form.password.data or "")
-            login_user(user, remember=bool(form.remember.data))
-            return redirect(safe_next(next_url))
-    safe = next_url if next_url and safe_next(next_url) == next_url else None
-    return render_template("accounts/login.html", form=form, next=safe), form_status(form)
+        email = form.email.data or ""
+        try:
+            with domain_errors(form), throttle.login_attempt(email):
+                user = services.authenticate(email, form.password.data or "")
+                login_user(user, remember=bool(form.remember.data))
+                response = redirect(safe_next(next_url))
+                throttle.remember_device(response, email)
+                return response
+        except throttle.LoginThrottled as refused:
+            form.form_errors.append(_(
+                "This account had too many failed sign-ins. Please wait %(wait)s, then try "
+                "again.", wait=throttle.wait_text(refused.wait)))
+            page, status = _login_page(form, 429)
+            return page, status, {"Retry-After": str(refused.wait)}
+    return _login_page(form, form_status(form))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -99,7 +133,7 @@ def logout() -> Response:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(login_limit, key_func=email_or_address, methods=["POST"])
+@throttle.limit_reset_request(on_breach=_refused_on_form(_forgot_page, ForgotPasswordForm))
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -107,7 +141,7 @@ def forgot_password() -> str | Response:
         flash(_("If an account exists for this address, we have sent it a link to choose a "
                 "new password. Please check your mailbox."), "info")
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot_password.html", form=form)
+    return _forgot_page(form, 200)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

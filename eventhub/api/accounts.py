@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app
 
-from eventhub.accounts import services
+from eventhub.accounts import services, throttle
 from eventhub.api.common import (
     PageArgsSchema,
     Str,
@@ -19,7 +18,6 @@ from eventhub.api.common import (
     require_user,
     secured,
 )
-from eventhub.extensions import email_or_address, limiter
 
 blp = make_blueprint("api_accounts", "Sign-up, the current user and API tokens.")
 
@@ -82,16 +80,8 @@ class TokenSchema(ma.Schema):
 TokenPageSchema = page_of(TokenSchema, "TokenPage")
 
 
-def signup_limit() -> str:
-    return current_app.config["SIGNUP_RATE_LIMIT"]
-
-
-def login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @blp.route("/accounts", methods=["POST"])
-@limiter.limit(signup_limit)
+@throttle.limit_signup()
 @blp.arguments(SignUpSchema)
 @blp.response(201, UserSchema)
 @doc_errors(blp, 400, 409, 422, 429)
@@ -111,13 +101,14 @@ def me() -> object:
 
 
 @blp.route("/tokens", methods=["POST"])
-@limiter.limit(login_limit, key_func=email_or_address)
+@throttle.limit_login()
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, NewTokenSchema)
 @doc_errors(blp, 400, 401, 422, 429)
 def create_token(data: dict) -> dict:
     """Exchange an email and password for an API token (shown only in this answer)."""
-    user = services.authenticate(data["email"], data["password"])
+    with throttle.login_attempt(data["email"]):
+        user = services.authenticate(data["email"], data["password"])
     row, token = services.create_token(user, data["name"])
     return {"id": row.id, "token": token}
 

@@ -31,6 +31,7 @@ down (Flask-Limiter's fallback), so sign-in keeps working.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import secrets
 import time
@@ -90,8 +91,10 @@ def _strategy() -> FixedWindowRateLimiter:
 
 
 def _account(email: str) -> str:
-    # Counters and cookies name an account by a digest, never by its address.
-    return hashlib.sha256(normalize_email(email).encode()).hexdigest()[:32]
+    # Counters and cookies name an account by a keyed digest: neither Redis nor the cookie
+    # shows the address, and it cannot be confirmed by hashing guesses.
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, normalize_email(email).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _lock(delay: int) -> RateLimitItem:

@@ -34,6 +34,26 @@ def format_clock(value: datetime | None, tz: str | None = None) -> str:
     return babel_format_time(value, "short", tzinfo=ZoneInfo(tz or DEFAULT_TZ), locale=get_locale())
 
 
+def format_moment(
+    value: datetime | None, tz: str | None = None, seconds: bool = False,
+    now: datetime | None = None,
+) -> str:
+    """A moment at the door: its time ("09:05") when it is today in the zone ``tz``, with the
+    date before it otherwise ("12月28日 09:05"; the year too when not this year), so a time of
+    another day of a week-long event is never read as today's."""
+    if value is None:
+        return ""
+    locale = get_locale()
+    zone = ZoneInfo(tz or DEFAULT_TZ)
+    pattern = "HH:mm:ss" if seconds else "HH:mm"
+    day = value.astimezone(zone).date()
+    today = (now or datetime.now(zone)).astimezone(zone).date()
+    if day != today:
+        date = locale.datetime_skeletons["MMMd" if day.year == today.year else "yMMMd"]
+        pattern = str(locale.datetime_formats["medium"]).format(pattern, date.pattern)
+    return babel_format_datetime(value, pattern, tzinfo=zone, locale=locale)
+
+
 def format_range(start: datetime, end: datetime, tz: str | None = None) -> str:
     """"2026年5月18日 09:30 – 17:00" when on one day, both full datetimes otherwise."""
     zone = ZoneInfo(tz or DEFAULT_TZ)
@@ -57,6 +77,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         when=format_when,
         clock=format_clock,
+        moment=format_moment,
         timerange=format_range,
         markdown=render_markdown,
         mask_phone=mask_phone,

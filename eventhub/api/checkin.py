@@ -31,7 +31,6 @@ from eventhub.checkin.models import CheckinList, ScanStatus, ScanType
 from eventhub.database import db
 from eventhub.errors import NotAllowed, NotFound
 from eventhub.formatting import mask_phone
-from eventhub.registrations.models import Registration
 from eventhub.registrations.services import RegistrationInfo
 
 blp = make_blueprint("api_checkin", "Check-in lists, scans at the door and live numbers.")
@@ -115,6 +114,14 @@ class FoundPersonSchema(ma.Schema):
     status = ma.fields.String(required=True)
     ticket_code = ma.fields.String(allow_none=True)
     notes = ma.fields.String()
+    checked_in_at = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Their first entry at this list; null: not checked in."},
+    )
+    inside = ma.fields.Boolean(
+        required=True, metadata={"description": "Their latest scan at this list is an entry."}
+    )
 
 
 FoundListSchema = list_of(FoundPersonSchema, "CheckinSearchResult")
@@ -218,15 +225,17 @@ def list_stats(list_id: int) -> dict:
 @blp.arguments(CheckinSearchArgsSchema, location="query")
 def search(args: dict, list_id: int) -> dict:
     """Find people by name, pinyin initials (`wt` finds 王涛), phone tail, email or ticket
-    code (at most 20). Door staff see phones masked (`138****5678`); organizers see them
-    whole."""
+    code (at most 20), each with when they checked in at this list (`checked_in_at`) and
+    whether they are `inside`. Door staff see phones masked (`138****5678`); organizers see
+    them whole."""
     checkin_list = door_list(list_id)
     full_phone = permissions.sees_full_phone(current_user, checkin_list.event)
-    rows = sync.with_initials(checkin_list, args["q"], services.search(checkin_list, args["q"]))
-    return {"items": [_found(r, full_phone) for r in rows]}
+    found = sync.find_at_door(require_user(), checkin_list, args["q"])
+    return {"items": [_found(f, full_phone) for f in found]}
 
 
-def _found(registration: Registration, full_phone: bool) -> dict[str, Any]:
+def _found(found: sync.Found, full_phone: bool) -> dict[str, Any]:
+    registration = found.registration
     return {
         "id": registration.id,
         "name": registration.name,
@@ -236,6 +245,8 @@ def _found(registration: Registration, full_phone: bool) -> dict[str, Any]:
         "status": registration.status.value,
         "ticket_code": registration.ticket_code,
         "notes": registration.notes,
+        "checked_in_at": found.checked_in_at.isoformat() if found.checked_in_at else None,
+        "inside": found.inside,
     }
 
 

@@ -1,4 +1,4 @@
-"""What the organizers' live check-in dashboard shows, read in a few statements.
+"""What the live check-in dashboard (door staff and organizers) shows, read in a few statements.
 
 Per list: expected, checked in, inside (`services.stats`). For one list (the main one unless
 asked): arrivals per 5 minutes on the day of its latest arrival, in the event's time zone,

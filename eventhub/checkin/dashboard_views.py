@@ -1,4 +1,5 @@
-"""The organizers' live check-in dashboard: the page, and the fragment it polls.
+"""The live check-in dashboard of an event's door staff and organizers (`can_check_in`: it
+shows what the doors do, nothing of the organizers' pages): the page, and the fragment it polls.
 
 The fragment answers ``304`` from the event's check-in version alone (`live.version`, shared
 by every worker) when the page's ETag still matches, without computing the dashboard.
@@ -42,8 +43,8 @@ def scan_label(scan: queries.LatestScan) -> str:
     return str(STATUS_LABELS.get(scan.status, scan.status))
 
 
-def _managed_event(event_id: int) -> Event:
-    return event_for(event_id, permissions.can_manage_event)
+def _door_event(event_id: int) -> Event:
+    return event_for(event_id, permissions.can_check_in)
 
 
 def _etag(event: Event, list_id: int | None) -> str:
@@ -58,7 +59,7 @@ def _list_arg() -> int | None:
 @bp.route("/events/<int:event_id>/checkin/dashboard")
 @login_required
 def show(event_id: int) -> Response:
-    event = _managed_event(event_id)
+    event = _door_event(event_id)
     list_id = _list_arg()
     etag = _etag(event, list_id)
     board = queries.dashboard(event, list_id)
@@ -77,7 +78,7 @@ def show(event_id: int) -> Response:
 @bp.route("/events/<int:event_id>/checkin/dashboard/live")
 @login_required
 def fragment(event_id: int) -> Response:
-    event = _managed_event(event_id)
+    event = _door_event(event_id)
     list_id = _list_arg()
     etag = _etag(event, list_id)
     unchanged = not_modified(etag)

@@ -1,5 +1,5 @@
 """What a door downloads to keep working offline: the list's tickets as hashes; and finding
-people at the door by the pinyin initials of their names.
+people at the door (by the pinyin initials of their names too), with their state at the list.
 
 A ticket appears as the first 16 bytes of ``sha256(code)`` (32 hex characters), never as the
 code itself, so a lost phone holds no usable ticket. Each row carries what the door shows
@@ -19,7 +19,7 @@ import functools
 import hashlib
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -27,6 +27,7 @@ from pypinyin import Style, lazy_pinyin
 
 from eventhub import permissions
 from eventhub.accounts.models import User
+from eventhub.checkin import services
 from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
 from eventhub.database import db, utcnow
 from eventhub.errors import NotAllowed, ValidationFailed
@@ -81,7 +82,7 @@ def door_tickets(
         )
     )
     ids = [r.id for r in registrations]
-    entered, inside = _states(checkin_list, ids if since is not None else None)
+    entered, inside = entry_states(checkin_list, ids if since is not None else None)
     on_list = _on_list(checkin_list, ids if since is not None else None)
     items = [
         _row(r, entered.get(r.id), r.id in inside, on_list is None or r.id in on_list)
@@ -107,11 +108,11 @@ def _row(
     }
 
 
-def _states(
+def entry_states(
     checkin_list: CheckinList, ids: list[int] | None
 ) -> tuple[dict[int, datetime], set[int]]:
-    """First entry time of everyone who entered, and who is inside now (latest ok is an
-    entry), among ``ids`` (None: everyone)."""
+    """Return the first entry time at the list of everyone who entered, and who is inside now
+    (their latest ok scan is an entry), among registrations ``ids`` (None: everyone)."""
     ok = sa.and_(
         Scan.list_id == checkin_list.id,
         Scan.status == ScanStatus.ok,
@@ -196,3 +197,31 @@ def with_initials(
         .order_by(Registration.name, Registration.id)
     )
     return [*found, *extra]
+
+
+# Finding people at the door ----------------------------------------------------------------
+
+
+class Found(NamedTuple):
+    """A person found at the door, with their state at the list."""
+
+    registration: Registration
+    #: Their first entry at the list (not undone); None: not checked in.
+    checked_in_at: datetime | None
+    #: Their latest ok scan at the list is an entry.
+    inside: bool
+
+
+def find_at_door(
+    actor: User, checkin_list: CheckinList, q: str, limit: int = 20
+) -> list[Found]:
+    """Find people of the list's event by name, pinyin initials, phone tail, email or ticket
+    code (at most ``limit``), each with when they checked in at the list and whether they are
+    inside: door staff see at once who came already. Raises NotAllowed."""
+    if not permissions.can_check_in(actor, checkin_list.event):
+        raise NotAllowed()
+    found = with_initials(checkin_list, q, services.search(checkin_list, q, limit), limit)
+    if not found:
+        return []
+    entered, inside = entry_states(checkin_list, [r.id for r in found])
+    return [Found(r, entered.get(r.id), r.id in inside) for r in found]

@@ -114,6 +114,30 @@ def test_search_masks_phones_for_door_staff(api, staff, organizer, main_list, ti
     assert [p["id"] for p in by_name["items"]] == [ticket.id]
 
 
+def test_search_says_who_is_checked_in_at_the_list_and_since_when(
+    api, staff, organizer, event, main_list, ticket
+):
+    def found(checkin_list, q="赵"):
+        response = client.get(f"/api/v1/checkin-lists/{checkin_list.id}/search?q={q}")
+        assert response.status_code == 200
+        [person] = response.get_json()["items"]
+        return person["checked_in_at"], person["inside"]
+
+    client = api(staff)
+    assert found(main_list) == (None, False)
+    first = scan(client, main_list.id, ticket.ticket_code).get_json()
+    assert found(main_list) == (first["at"], True)
+    assert found(main_list, "zcy") == (first["at"], True)  # found by pinyin initials too
+    # Another list of the event knows nothing of it; an exit keeps the first entry's time.
+    other = checkin_services.create_list(organizer, event, "西门", allow_reentry=True)
+    assert found(other) == (None, False)
+    scan(client, other.id, ticket.ticket_code)
+    scan(client, other.id, ticket.ticket_code, type="exit")
+    entered, inside = found(other)
+    assert entered is not None and inside is False
+    assert found(main_list) == (first["at"], True)
+
+
 def test_session_list_via_api(api, organizer, staff, event, participant):
     from tests import factories
 

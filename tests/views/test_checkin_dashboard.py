@@ -1,13 +1,16 @@
-"""The organizers' check-in dashboard page and the fragment it polls: who may see it, ETags
-and 304s, and news after a scan and after a revert."""
+"""The check-in dashboard page (door staff and organizers) and the fragment it polls: who may
+see it, ETags and 304s, news after a scan and after a revert, and times with their date."""
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from eventhub.checkin import dashboard as board
 from eventhub.checkin import services as checkin
+from eventhub.formatting import format_moment
 from eventhub.registrations import services as reg
 from eventhub.registrations.services import RegistrationInfo
 from tests import factories
@@ -54,10 +57,23 @@ def test_organizers_see_the_dashboard(login, event, organizer, owner, admin, mai
         assert "js/dashboard.js" in html and "css/dashboard.css" in html
 
 
-def test_door_staff_participants_and_other_organizers_get_403(
-    login, event, staff, participant, outsider_organizer, main_list
+def test_door_staff_see_the_dashboard_but_not_the_organizers_pages(
+    login, event, staff, main_list, tickets
 ):
-    for user in (staff, participant, outsider_organizer):
+    checkin.scan(staff, main_list, tickets[0].ticket_code, "n-1", device="东门-1")
+    door = login(staff)
+    page = door.get(page_url(event))
+    assert page.status_code == 200 and checked_in(text(page)) == 1
+    assert door.get(live_url(event)).status_code == 200
+    for manage in (f"/events/{event.id}/edit", f"/events/{event.id}/registrations",
+                   f"/events/{event.id}/sessions"):
+        assert door.get(manage).status_code == 403, manage
+
+
+def test_participants_and_other_organizers_get_403(
+    login, event, participant, outsider_organizer, main_list
+):
+    for user in (participant, outsider_organizer):
         assert login(user).get(page_url(event)).status_code == 403
         assert login(user).get(live_url(event)).status_code == 403
 
@@ -72,10 +88,57 @@ def test_anonymous_visitors_are_sent_to_login_and_hidden_events_are_404(
     assert login(organizer).get("/events/999999/checkin/dashboard").status_code == 404
 
 
-def test_the_event_page_links_the_dashboard_for_organizers_only(login, event, organizer, staff):
+def test_the_event_page_links_the_dashboard_for_door_staff_and_organizers(
+    login, event, organizer, staff, participant
+):
     link = f'href="/events/{event.id}/checkin/dashboard"'
     assert link in text(login(organizer).get(f"/events/{event.id}"))
-    assert link not in text(login(staff).get(f"/events/{event.id}"))
+    assert link in text(login(staff).get(f"/events/{event.id}"))
+    assert link not in text(login(participant).get(f"/events/{event.id}"))
+
+
+def test_scan_times_of_another_day_show_their_date(login, event, organizer, staff, main_list,
+                                                   tickets, now):
+    """Over a week-long event "09:05" alone is ambiguous: a time not of today (in the event's
+    zone) has its date; today's has its time alone."""
+    earlier = now - timedelta(days=2)
+    checkin.scan(staff, main_list, tickets[0].ticket_code, "n-1", device="东门-1", now=earlier)
+    checkin.scan(staff, main_list, tickets[1].ticket_code, "n-2", device="东门-2", now=now)
+    html = text(login(organizer).get(page_url(event)))
+    times = {name: shown for shown, name in re.findall(
+        r'<time class="scans__time"[^>]*>([^<]+)</time>\s*<span class="scans__name">([^<]+)<',
+        html)}
+    local = earlier.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert times[tickets[0].name] == local.strftime(f"{local.month}月{local.day}日 %H:%M:%S")
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", times[tickets[1].name])
+    devices = dict(re.findall(r'<th scope="row">([^<]+)</th><td class="num">\d+</td>'
+                              r'<td class="num">([^<]+)</td>', html))
+    assert devices["东门-1"] == local.strftime(f"{local.month}月{local.day}日 %H:%M")
+    assert re.fullmatch(r"\d\d:\d\d", devices["东门-2"])
+
+
+@pytest.mark.parametrize(("locale", "other_day", "other_year"), [
+    ("zh_Hans", "5月16日 09:05", "2025年12月31日 09:05"),
+    ("en", "May 16, 09:05", "Dec 31, 2025, 09:05"),
+])
+def test_a_door_time_has_its_date_unless_it_is_today(app, locale, other_day, other_year):
+    from flask_babel import force_locale
+
+    now = datetime(2026, 5, 18, 2, tzinfo=UTC)  # 10:00 in Shanghai
+    with app.test_request_context(), force_locale(locale):
+        assert format_moment(datetime(2026, 5, 18, 1, 5, tzinfo=UTC), now=now) == "09:05"
+        # 23:30 UTC on the 17th is already the 18th in Shanghai: today there.
+        assert format_moment(datetime(2026, 5, 17, 23, 30, 7, tzinfo=UTC), now=now,
+                             seconds=True) == "07:30:07"
+        assert format_moment(datetime(2026, 5, 16, 1, 5, tzinfo=UTC), now=now) == other_day
+        assert format_moment(datetime(2025, 12, 31, 1, 5, tzinfo=UTC), now=now) == other_year
+        # "Today" is the event zone's: 05:00 UTC on the 17th is today in New York (its now is
+        # 22:00 on the 17th), yesterday in Shanghai.
+        yesterday_there = datetime(2026, 5, 17, 5, tzinfo=UTC)
+        assert format_moment(yesterday_there, "America/New_York", now=now) == "01:00"
+        shanghai = format_moment(yesterday_there, now=now)
+        assert shanghai.endswith("13:00") and shanghai != "13:00"
+        assert format_moment(None) == ""
 
 
 def test_the_fragment_answers_304_until_a_scan_then_the_new_numbers(

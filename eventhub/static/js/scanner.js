@@ -14,6 +14,7 @@ const T = Object.fromEntries([...$("door-strings").attributes]
   .filter((a) => a.name.startsWith("data-")).map((a) => [a.name.slice(5), a.value]));
 const API = root.dataset.api;
 const EVENT = root.dataset.event;
+const TZ = root.dataset.tz; // the event's time zone: times at the door are read there
 const CSRF = document.querySelector("meta[name=csrf-token]").content;
 
 const UPLOAD_EVERY = 15_000;
@@ -37,13 +38,23 @@ const state = {
 };
 
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
-const clock = (iso) => {
+const dayOf = (date) => date.toLocaleDateString("en-CA", { timeZone: TZ }); // 2026-12-28
+/** Every time the page shows: "09:05:12" when it is today in the event's zone, with its date
+ *  otherwise ("12月28日 09:05:12", the year too when not this year), so a time of another day
+ *  of a week-long event is never read as today's (the server's `format_moment`). */
+const when = (iso) => {
   if (!iso) return "";
   const d = new Date(iso);
-  return Number.isNaN(d.getTime())
-    ? iso
-    : d.toLocaleTimeString(document.documentElement.lang || undefined,
-      { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  if (Number.isNaN(d.getTime())) return iso;
+  const options = { timeZone: TZ, hour: "2-digit", minute: "2-digit", second: "2-digit",
+    hourCycle: "h23" };
+  const day = dayOf(d);
+  const today = dayOf(new Date());
+  if (day !== today) {
+    Object.assign(options, { month: "short", day: "numeric" });
+    if (day.slice(0, 4) !== today.slice(0, 4)) options.year = "numeric";
+  }
+  return d.toLocaleString(document.documentElement.lang || undefined, options);
 };
 
 // Settings remembered on the device -------------------------------------------------------
@@ -204,7 +215,7 @@ async function uploadRound() {
   }
   if (finished) {
     state.lastSync = new Date();
-    $("door-synced").textContent = clock(state.lastSync.toISOString());
+    $("door-synced").textContent = when(state.lastSync.toISOString());
   }
   await showQueue();
   if (rows.length) refreshStats();
@@ -224,7 +235,7 @@ function logAnswer(row, body, late) {
   const double = late && row.admitted && row.type === "entry" &&
     body.status === "already_checked_in";
   const parts = [
-    clock(row.at),
+    when(row.at),
     body.registration ? body.registration.name : row.code.slice(0, 6) + "…",
     double ? `⚠ ${T.double}: ${words.title}` : words.title,
   ];
@@ -240,7 +251,7 @@ function logAnswer(row, body, late) {
 
 function describe(body, type) {
   const previous = body.previous
-    ? fill(T.previous, { at: clock(body.previous.at), device: body.previous.device || "—" })
+    ? fill(T.previous, { at: when(body.previous.at), device: body.previous.device || "—" })
     : "";
   switch (body.status) {
     case "ok":
@@ -257,9 +268,9 @@ function describe(body, type) {
     case "local-known":
       return { tone: "ok", title: T["local-known"] };
     case "local-seen":
-      return { tone: "warn", title: T["local-seen"], detail: clock(body.at) };
+      return { tone: "warn", title: T["local-seen"], detail: when(body.at) };
     case "local-in":
-      return { tone: "warn", title: T["local-in"], detail: clock(body.at) };
+      return { tone: "warn", title: T["local-in"], detail: when(body.at) };
     case "local-unknown":
       return { tone: "error", title: T["local-unknown"] };
     case "local-unchecked":
@@ -316,9 +327,10 @@ $("door-result").addEventListener("click", () => {
 
 // Scanning ----------------------------------------------------------------------------------
 
+/** Scan a code; resolves to the answer shown (the server's, or the device's while offline). */
 async function scan(rawCode) {
   const code = normalizeCode(rawCode);
-  if (!code || !state.list) return;
+  if (!code || !state.list) return null;
   const type = scanType();
   const row = {
     list: state.list, nonce: newNonce(), code, type,
@@ -339,7 +351,7 @@ async function scan(rawCode) {
     const body = localAnswer();
     showResult(body, type);
     if (type === "entry" && body.status === "local-known") await state.offline.mark(code, type, row.at);
-    return;
+    return body;
   }
   const answered = new Promise((resolve) => state.waiting.set(row.nonce, resolve));
   const timeout = new Promise((resolve) => setTimeout(() => resolve(null), ANSWER_WAIT));
@@ -347,7 +359,7 @@ async function scan(rawCode) {
   const body = await Promise.race([answered, timeout]);
   if (body) {
     showResult(body, type);
-    return;
+    return body;
   }
   // No answer in time: the row stays queued, its answer will come in the log.
   state.waiting.delete(row.nonce);
@@ -356,6 +368,7 @@ async function scan(rawCode) {
   if (type === "entry" && offlineBody.status === "local-known") {
     await state.offline.mark(code, type, row.at);
   }
+  return offlineBody;
 }
 
 // Camera ------------------------------------------------------------------------------------
@@ -447,16 +460,34 @@ function resultItem(person) {
   const status = document.createElement("span");
   status.className = `door-results__status door-results__status--${person.status}`;
   status.textContent = T[`status-${person.status}`] || person.status;
-  who.append(name, facts, status);
+  const entry = document.createElement("span");
+  entry.className = "door-results__state";
+  // Whether (and when) they checked in at this list, apart from the registration's status.
+  const showEntry = (at, inside) => {
+    entry.dataset.state = !at ? "none" : inside ? "in" : "left";
+    entry.textContent = !at ? T["not-checked-in"]
+      : [fill(T["checked-in-at"], { at: when(at) }), inside ? "" : T.left].filter(Boolean)
+        .join(" · ");
+  };
+  showEntry(person.checked_in_at, person.inside);
+  entry.hidden = !person.checked_in_at && person.status !== "confirmed"; // nothing to say
+  who.append(name, facts, status, entry);
   const button = document.createElement("button");
   button.type = "button";
   button.className = "button door-checkin";
   button.textContent = T["check-in"];
   button.setAttribute("aria-label", `${T["check-in"]}: ${person.name}`);
   button.disabled = !person.ticket_code || person.status !== "confirmed";
-  button.addEventListener("click", () => {
+  button.addEventListener("click", async () => {
     button.blur();
-    scan(person.ticket_code);
+    const type = scanType();
+    const answer = await scan(person.ticket_code);
+    if (answer?.status !== "ok") return;
+    // Checked in (or out) from here: the row says so at once.
+    person.checked_in_at = person.checked_in_at || answer.at;
+    person.inside = type === "entry";
+    showEntry(person.checked_in_at, person.inside);
+    entry.hidden = false;
   });
   item.append(who, button);
   return item;

@@ -203,9 +203,22 @@ class IdField(Int):
 
 
 class ErrorBodySchema(ma.Schema):
+    """API.md's error body; a few conflicts also name what they conflict with."""
+
     code = ma.fields.String(required=True, metadata={"example": "capacity_full"})
     message = ma.fields.String(required=True)
     fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    registration_id = ma.fields.Integer(
+        metadata={"description": "`already_registered`: the registration there is already."}
+    )
+    entry_id = ma.fields.Integer(
+        metadata={"description": "`entry_exists`: the entry this person leads already."}
+    )
+    scorecard = ma.fields.Dict(
+        metadata={"description": "`stale_version`: the current scorecard (`id`, `entry_id`, "
+                                 "`status`, `version`, `total`, `complete`, `scores`, "
+                                 "`comment`, `saved_at`)."}
+    )
 
 
 class ErrorSchema(ma.Schema):

@@ -636,7 +636,9 @@ def list_conflicts(event_id: int) -> dict:
 
 
 @blp.route("/events/<id:event_id>/conflicts", methods=["POST"])
-@blp.response(201, ConflictOfInterestSchema, description="201 new; 200 already declared.")
+@blp.response(201, ConflictOfInterestSchema, description="Declared.")
+@blp.alt_response(200, schema=ConflictOfInterestSchema, success=True,
+                  description="Declared already: the existing declaration.")
 @doc_errors(blp, 400, 401, 403, 404, 422)
 @secured(blp)
 @authenticated
@@ -763,7 +765,9 @@ def publish_round(data: dict, round_id: int) -> object:
 
 
 @blp.route("/rounds/<id:round_id>/assignments", methods=["POST"])
-@blp.response(201, AssignResultSchema, description="201 new; 200 existing or `auto`.")
+@blp.response(201, AssignResultSchema, description="A new assignment.")
+@blp.alt_response(200, schema=AssignResultSchema, success=True,
+                  description="The assignment existing already, or the outcome of `auto`.")
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
 @secured(blp)
 @authenticated

@@ -11,7 +11,10 @@ that server (the concurrency tests in a database of their own).
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -257,11 +260,49 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("concurrent_backend", backends, scope="session")
 
 
+#: The project folder (package.json, node_modules).
+ROOT = Path(__file__).resolve().parent.parent
+#: Why node_modules could not be installed, for the summary (the scanner tests skip).
+_frontend_problems: list[str] = []
+
+
+def pytest_sessionstart(session):
+    problem = install_frontend_modules()
+    if problem:
+        _frontend_problems.append(problem)
+
+
+def install_frontend_modules() -> str | None:
+    """Run ``npm ci`` when node_modules is missing or older than package-lock.json and npm
+    is at hand (the scanner page serves its QR decoder from there). Returns why the modules
+    are missing, or None."""
+    lock, manifest = ROOT / "package-lock.json", ROOT / "package.json"
+    if not lock.exists():
+        return None
+    installed = ROOT / "node_modules" / ".package-lock.json"
+    newest = max(lock.stat().st_mtime, manifest.stat().st_mtime)
+    if installed.exists() and installed.stat().st_mtime >= newest:
+        return None
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm not found, node_modules not installed: install Node.js and npm"
+    done = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return f"npm ci failed ({last})"
+    return None
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if embedded_postgres.start_seconds is not None:
         terminalreporter.write_line(
             f"embedded PostgreSQL (pgserver) started in {embedded_postgres.start_seconds:.1f} s"
         )
+    for problem in _frontend_problems:
+        terminalreporter.write_line(f"scanner decoder tests skipped: {problem}", yellow=True)
 
 
 os.environ.setdefault("EVENTHUB_CONFIG", "testing")

@@ -1,7 +1,9 @@
 """The migrations build the models' schema on SQLite, PostgreSQL and MariaDB, and undo it.
 
-PostgreSQL and MariaDB are skipped when unreachable on a developer's machine; in CI (CI=true)
-an unreachable server fails the run instead of hiding the test.
+PostgreSQL is the tests' server (MIGRATE_TEST_PG_URL, else the suite's PostgreSQL or the
+throwaway one of tests/embedded_postgres.py), so it runs on any machine. MariaDB is skipped when
+unreachable on a developer's machine; in CI (CI=true) an unreachable server fails the run
+instead of hiding the test.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from flask_migrate import downgrade, upgrade
 from eventhub import create_app
 from eventhub.database import db
 from eventhub.models import CheckinList, Event, Organization, Scan, User
+from tests.conftest import postgres_server_url
 
-PG_SERVER = os.environ.get("MIGRATE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+PG_SERVER = os.environ.get("MIGRATE_TEST_PG_URL")
 MARIADB_SERVER = os.environ.get("MIGRATE_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306")
 DATABASE = "eventhub_migrate_test"
 #: A character outside the Basic Multilingual Plane, and an emoji: both need 4-byte UTF-8.
@@ -73,10 +76,13 @@ def sqlite_url(tmp_path) -> Iterator[str]:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
+    server = sa.engine.make_url(f"{PG_SERVER}/postgres") if PG_SERVER else postgres_server_url()
     with server_database(
-        f"{PG_SERVER}/postgres", "PostgreSQL", f"CREATE DATABASE {DATABASE} ENCODING 'UTF8'"
+        server.set(database="postgres").render_as_string(hide_password=False),
+        "PostgreSQL",
+        f"CREATE DATABASE {DATABASE} ENCODING 'UTF8'",
     ):
-        yield f"{PG_SERVER}/{DATABASE}"
+        yield server.set(database=DATABASE).render_as_string(hide_password=False)
 
 
 @pytest.fixture

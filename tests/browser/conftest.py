@@ -1,7 +1,8 @@
 """Browser tests: a live eventhub server on its own database, driven by Debian's Chromium.
 
-Playwright is used with the system Chromium (never a downloaded browser build). Without
-Chromium the tests are skipped on a developer's machine and fail in CI (CI=true).
+Playwright is used with the system Chromium (never a downloaded browser build): the first of
+CHROMIUM_NAMES on the PATH. Without one the tests are skipped on a developer's machine (the
+summary says so) and fail in CI (CI=true).
 """
 
 from __future__ import annotations
@@ -36,8 +37,24 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: The names a system Chromium goes by (Debian, Ubuntu, Google's build).
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+#: Why the browser tests were skipped (shown in the summary), when they were.
+_skipped_because: list[str] = []
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def chromium_path() -> str | None:
+    """The system Chromium to drive, or None when there is none."""
+    return next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _skipped_because:
+        terminalreporter.write_line(f"browser tests skipped: {_skipped_because[0]}", yellow=True)
 
 
 @dataclass
@@ -110,10 +127,11 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[Any]:
     """Playwright, to launch Debian's Chromium (once per session: its sync API runs once)."""
-    if shutil.which("chromium") is None:
-        message = "Chromium is not installed (apt-get install chromium fonts-noto-cjk)"
+    if chromium_path() is None:
+        message = "no Chromium found (apt-get install chromium fonts-noto-cjk)"
         if in_ci():
             pytest.fail(message + "; CI must run the browser tests")
+        _skipped_because.append(message)
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
@@ -125,7 +143,7 @@ def playwright_driver() -> Iterator[Any]:
 def chromium(playwright_driver) -> Iterator[Any]:
     """Debian's Chromium, launched headless by Playwright."""
     browser = playwright_driver.chromium.launch(
-        executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+        executable_path=chromium_path(), args=CHROMIUM_ARGS
     )
     try:
         yield browser

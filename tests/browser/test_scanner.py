@@ -4,7 +4,6 @@ scanner's keystrokes, and a door that goes offline, queues its scans and uploads
 from __future__ import annotations
 
 import re
-import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +24,7 @@ from eventhub.events import services as events
 from eventhub.models import Event, Registration, User
 from eventhub.orgs import services as orgs
 from eventhub.registrations import services as reg
-from tests.browser.conftest import CHROMIUM_ARGS, in_ci, sign_in
+from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, in_ci, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -112,7 +111,7 @@ def test_the_camera_reads_a_ticket_and_shows_the_green_answer(
         pytest.skip("npm ci was not run: the camera decoder (node_modules) is missing")
     clip = write_clip(tmp_path / "ticket.y4m", door["codes"]["camera"])
     browser = playwright_driver.chromium.launch(
-        executable_path=shutil.which("chromium"),
+        executable_path=chromium_path(),
         args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
               "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"],
     )

@@ -1,6 +1,6 @@
 """Import every domain's models once: one mapper registry, and the metadata Alembic compares."""
 
-from eventhub.accounts.models import ApiToken, User
+from eventhub.accounts.models import AccountSession, ApiToken, User
 from eventhub.audit import AuditEntry
 from eventhub.checkin.models import CheckinList, Scan
 from eventhub.database import Base, db
@@ -23,6 +23,7 @@ from eventhub.orgs.models import Membership, Organization
 from eventhub.registrations.models import Category, Question, Registration, registration_sessions
 
 __all__ = [
+    "AccountSession",
     "ApiToken", "Assignment", "AuditEntry", "Base", "Category", "CheckinList", "ConflictOfInterest",
     "ContestSettings", "Criterion", "Entry", "Event", "EventSession", "Judge", "Round",
     "RoundEntry", "Scorecard", "Stage", "Track",

@@ -197,7 +197,7 @@ def login(app):
             c.csrf = generate_csrf()
             raw = flask_session["csrf_token"]
         with c.session_transaction() as s:
-            s["_user_id"] = str(user.id)
+            s["_user_id"] = factories.session_key(user)
             s["_fresh"] = True
             s["csrf_token"] = raw
         return c

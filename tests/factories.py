@@ -94,6 +94,13 @@ def commit(obj):
     return obj
 
 
+def session_key(user, user_agent="pytest", ip="127.0.0.1"):
+    """A new signed-in browser (account session) of ``user``: the id its cookies carry."""
+    from eventhub.accounts.sessions import start_session
+
+    return start_session(user, user_agent, ip)[1]
+
+
 def main_list_of(event):
     """The event's main check-in list: events built here skip the service that makes it."""
     from eventhub.checkin.models import CheckinList

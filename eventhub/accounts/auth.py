@@ -1,12 +1,23 @@
-"""Flask-Login wiring: session users for pages, Bearer tokens for the API."""
+"""Flask-Login wiring: tracked browser sessions for pages, Bearer tokens for the API.
+
+Sign a browser in with ``sign_in(user, remember=...)``, never with ``login_user`` alone: it
+starts an account session (accounts.sessions) and gives Flask-Login the id
+``"<user id>:<session secret>"`` (``User.get_id``: Flask-Login's "alternative tokens"), which
+the session cookie and the remember-me cookie carry. ``load_user`` accepts only the id of a
+live session, so a revoked session (one revoked on the security page, or all of them after a
+password change or reset) is signed out at its next request, remember-me cookie included; an
+id without a session (a bare user id) is refused. ``sign_out()`` ends the current session.
+``current_session_id()`` is the account session of this request (None for Bearer tokens).
+"""
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request, session
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, decode_cookie, login_user, logout_user
 
-from eventhub.accounts.models import User
-from eventhub.database import db
+from eventhub.accounts import sessions
+from eventhub.accounts.models import AccountSession, User
 from eventhub.extensions import login_manager
 
 
@@ -18,12 +29,50 @@ def init_auth(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+def sign_in(user: User, *, remember: bool = False) -> AccountSession | None:
+    """Sign ``user`` in on this browser in a new account session and return it (None, and
+    nothing changes, for an inactive account)."""
+    if not user.is_active:
         return None
+    row, key = sessions.start_session(user, request.user_agent.string, request.remote_addr)
+    user.login_token = key
+    login_user(user, remember=remember)
+    g.account_session_id = row.id
+    return row
+
+
+def current_session_id() -> int | None:
+    """The id of the account session this request is signed in with, if any."""
+    if not current_user.is_authenticated:  # loads the user, and with it the session
+        return None
+    return g.get("account_session_id")
+
+
+def sign_out() -> None:
+    """Sign this browser out and end its account session."""
+    session_id = current_session_id()
+    logout_user()
+    g.pop("account_session_id", None)
+    if session_id is not None:
+        sessions.end_session(session_id)
+
+
+@login_manager.user_loader
+def load_user(key: str) -> User | None:
+    """The user of the live account session ``key`` (from the session or remember-me cookie)."""
+    row = sessions.live_session(key, request.remote_addr)
+    if row is None:
+        # Forget a dead session, and its remember-me cookie when it carries the same key.
+        session.pop("_user_id", None)
+        cookie = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME",
+                                                            "remember_token"))
+        if cookie and decode_cookie(cookie) == key:
+            session["_remember"] = "clear"
+        return None
+    user = row.user
+    user.login_token = key
+    g.account_session_id = row.id
+    return user
 
 
 @login_manager.request_loader

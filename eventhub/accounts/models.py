@@ -1,4 +1,4 @@
-"""Users and API tokens."""
+"""Users, their signed-in browsers (account sessions) and API tokens."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 NAME_MAX = 200
 EMAIL_MAX = 254
+USER_AGENT_MAX = 255
+#: The longest textual IP address (IPv6 with an embedded IPv4 address).
+IP_MAX = 45
 
 
 class User(UserMixin, Base):
@@ -43,10 +46,30 @@ class User(UserMixin, Base):
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="raise_on_sql"
     )
+    account_sessions: Mapped[list[AccountSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True,
+        lazy="raise_on_sql",
+    )
+
+    #: Not a column: while this object is the user of a signed-in browser, the id Flask-Login
+    #: keeps in its session and remember-me cookies, "<user id>:<session secret>" (set by
+    #: accounts.auth, Flask-Login's "alternative tokens").
+    login_token = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.is_active_account
+
+    def get_id(self) -> str:  # Flask-Login
+        return self.login_token or str(self.id)
+
+    def __eq__(self, other: object) -> bool:
+        # UserMixin compares get_id(), which differs between browser sessions of one user.
+        if isinstance(other, User):
+            return self.id == other.id
+        return NotImplemented
+
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
@@ -67,3 +90,24 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class AccountSession(Base):
+    """A browser signed in to an account: listed on the account security page, revocable."""
+
+    __tablename__ = "account_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the session's secret (hex). The secret lives only in the browser's cookies.
+    digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Written at most every few minutes (accounts.sessions.TOUCH_INTERVAL), not per request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The browser's User-Agent header, cut to USER_AGENT_MAX characters.
+    user_agent: Mapped[str] = mapped_column(sa.String(USER_AGENT_MAX), default="")
+    #: The client's address as the app sees it (request.remote_addr), when last seen.
+    ip: Mapped[str | None] = mapped_column(sa.String(IP_MAX))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="account_sessions")

@@ -7,7 +7,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -16,7 +16,9 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from eventhub import audit
 from eventhub.accounts.models import EMAIL_MAX, NAME_MAX, ApiToken, User
+from eventhub.accounts.sessions import revoke_sessions_of
 from eventhub.database import db, transactional, unique_or, utcnow
 from eventhub.errors import InvalidCredentials, NotFound, ValidationFailed
 
@@ -243,10 +245,33 @@ def set_locale(user: User, locale: str) -> None:
 
 
 @transactional
-def change_password(user: User, new_password: str) -> None:
-    """Set a new password. Raises ValidationFailed when it is too weak."""
+def change_password(
+    user: User, new_password: str, *, actor: User | None = None, keep_session_id: int | None = None
+) -> None:
+    """Set a new password and sign the account out everywhere (audited): every account
+    session but ``keep_session_id`` (the browser making the change) and every API token is
+    revoked. Raises ValidationFailed when the password is too weak."""
     raise_field_errors({"password": check_password(new_password, user.email)})
     user.password_hash = hash_password(new_password)
+    now = utcnow()
+    sessions = revoke_sessions_of(user, except_id=keep_session_id, now=now)
+    tokens = revoke_tokens_of(user, now)
+    audit.record("account.password_changed", user, actor=actor,
+                 after={"sessions_revoked": sessions, "tokens_revoked": tokens})
+
+
+@transactional
+def change_own_password(
+    user: User, current_password: str, new_password: str, *, keep_session_id: int | None
+) -> None:
+    """Change the signed-in user's password after checking their current one; every other
+    session and every API token is revoked (see change_password). Raises ValidationFailed
+    (``wrong_password`` on ``current_password``, or a weak ``password``)."""
+    if not verify_password(user, current_password or ""):
+        message = _l("The password is not right.")
+        raise ValidationFailed(message, code="wrong_password",
+                               fields={"current_password": message})
+    change_password(user, new_password, actor=user, keep_session_id=keep_session_id)
 
 
 # Password reset links ---------------------------------------------------------------------
@@ -297,9 +322,10 @@ def request_password_reset(email: str) -> None:
 
 @transactional
 def reset_password(token: str, new_password: str) -> User:
-    """Set a new password from a reset link. Raises ValidationFailed."""
+    """Set a new password from a reset link, signing the account out everywhere (every
+    session and API token is revoked). Raises ValidationFailed."""
     user = user_from_reset_token(token)
-    change_password(user, new_password)
+    change_password(user, new_password, actor=user)
     return user
 
 
@@ -358,6 +384,19 @@ def revoke_token(user: User, token_id: int) -> None:
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         raise NotFound()
     row.revoked_at = utcnow()
+    audit.record("account.token_revoked", row, actor=user)
+
+
+def revoke_tokens_of(user: User, now: datetime | None = None) -> int:
+    """Revoke every live API token of ``user`` in the current unit of work (flushes, never
+    commits); return how many."""
+    result = db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
 
 
 def list_tokens(user: User) -> list[ApiToken]:

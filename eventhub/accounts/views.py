@@ -19,11 +19,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_limiter import RequestLimit
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from eventhub.accounts import services, throttle
+from eventhub.accounts.auth import sign_in, sign_out
 from eventhub.accounts.forms import (
     ForgotPasswordForm,
     LanguageForm,
@@ -94,7 +95,7 @@ def signup() -> str | Response:
         )
         with domain_errors(form):
             user = services.sign_up(info)
-            login_user(user)
+            sign_in(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
             return redirect(safe_next(request.args.get("next")))
     return _signup_page(form, form_status(form))
@@ -112,7 +113,7 @@ def login() -> str | Response | tuple[str, int]:
         try:
             with domain_errors(form), throttle.login_attempt(email):
                 user = services.authenticate(email, form.password.data or "")
-                login_user(user, remember=bool(form.remember.data))
+                sign_in(user, remember=bool(form.remember.data))
                 response = redirect(safe_next(next_url))
                 throttle.remember_device(response, email)
                 return response
@@ -127,7 +128,7 @@ def login() -> str | Response | tuple[str, int]:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    logout_user()
+    sign_out()
     flash(_("You are signed out."), "info")
     return redirect(url_for("events.home"))
 
@@ -154,7 +155,7 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         with domain_errors(form):
             user = services.reset_password(token, form.password.data or "")
-            login_user(user)
+            sign_in(user)
             flash(_("Your new password is set. You are signed in."), "success")
             return redirect(url_for("events.home"))
     return (

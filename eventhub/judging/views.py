@@ -10,10 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from eventhub import permissions
+from eventhub.accounts.auth import sign_in as sign_in_account
 from eventhub.database import db
 from eventhub.errors import DomainError
 from eventhub.events.models import Event
@@ -30,7 +31,7 @@ def sign_in(token: str) -> Response | tuple[str, int]:
         judge = services.judge_from_token(token)
     except DomainError as error:
         return render_template("judging/link_invalid.html", message=error.message), 400
-    login_user(judge.user)
+    sign_in_account(judge.user)
     flash(_("Welcome, %(name)s. You are signed in as a judge.", name=judge.user.name), "success")
     return redirect(url_for("judging.home", event_id=judge.event_id))
 

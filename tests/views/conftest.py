@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from eventhub.database import db
+from tests import factories
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -52,7 +53,7 @@ def login(app):
     def _login(user):
         c = make_client(app)
         with c.session_transaction() as s:
-            s["_user_id"] = str(user.id)
+            s["_user_id"] = factories.session_key(user)
             s["_fresh"] = True
         return c
 

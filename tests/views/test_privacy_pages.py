@@ -131,7 +131,7 @@ def test_api_delete_with_a_session_needs_csrf_and_signs_out(app, event, particip
         csrf = generate_csrf()
         raw = flask_session["csrf_token"]
     with client.session_transaction() as s:
-        s["_user_id"], s["_fresh"], s["csrf_token"] = str(participant.id), True, raw
+        s["_user_id"], s["_fresh"], s["csrf_token"] = factories.session_key(participant), True, raw
     body = {"password": DEFAULT_PASSWORD}
     assert 400 <= client.post("/api/v1/me/delete", json=body).status_code < 500
     db.session.expire_all()

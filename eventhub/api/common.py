@@ -322,14 +322,24 @@ def optional_auth(blp: Blueprint) -> Callable:
 
 
 def doc_errors(blp: Blueprint, *statuses: int) -> Callable:
-    """Document API.md's error body for each status on an endpoint."""
+    """Document API.md's error body for each status on an endpoint, and 503 ``unavailable``
+    with its Retry-After header (any endpoint answers it while the database is unreachable)."""
 
     def decorator(fn: Callable) -> Callable:
         for status in statuses:
             fn = blp.alt_response(status, schema=ErrorSchema, description=ERROR_TEXT[status])(fn)
-        return fn
+        return blp.alt_response(503, schema=ErrorSchema, description=ERROR_TEXT[503],
+                                headers=RETRY_AFTER_HEADER)(fn)
 
     return decorator
+
+
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 
 ERROR_TEXT = {
@@ -340,6 +350,8 @@ ERROR_TEXT = {
     409: "Conflicts with the current state.",
     422: "Field validation failed; `fields` says which.",
     429: "Rate limited.",
+    503: "The database cannot be reached for a moment (`unavailable`): try again after "
+         "`Retry-After` seconds.",
 }
 
 

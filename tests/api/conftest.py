@@ -1,8 +1,10 @@
-"""API test helpers: the error body, table counts and row snapshots."""
+"""API test helpers: the error body, a body against the OpenAPI document, table counts and row
+snapshots."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 
 from eventhub.database import db
 from eventhub.models import ApiToken
@@ -23,6 +25,16 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
         assert all(isinstance(v, str) for v in error["fields"].values())
     return error
 
+
+
+def schema_errors(document, schema, instance) -> list[str]:
+    """Where ``instance`` breaks ``schema`` (its ``$ref``s read in ``document``)."""
+    validator = OAS30ReadValidator(
+        {"allOf": [schema], "components": document["components"]},
+        format_checker=oas30_format_checker,
+    )
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in validator.iter_errors(instance)]
 
 
 def db_counts() -> dict[str, int]:

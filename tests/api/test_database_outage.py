@@ -14,7 +14,7 @@ from flask_sqlalchemy.session import Session, _app_ctx_id
 from eventhub import create_app
 from eventhub.database import db
 from eventhub.errors import RETRY_AFTER_SECONDS, database_unavailable
-from tests.api.conftest import assert_error
+from tests.api.conftest import assert_error, schema_errors
 
 
 @pytest.fixture
@@ -63,6 +63,10 @@ def test_postgresql_down_answers_503_with_retry_after_and_one_log_line(
     assert "fields" not in error
     assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
     assert_one_line_logged(caplog, "/api/v1/events")
+    document = client.get("/api/v1/openapi.json").get_json()  # served without the database
+    documented = document["paths"]["/api/v1/events"]["get"]["responses"]["503"]
+    assert not schema_errors(document, documented["content"]["application/json"]["schema"],
+                             response.get_json())
 
     # A signed-in browser (its user cannot even be loaded) gets a page, in its language.
     with client.session_transaction() as session:
@@ -177,7 +181,7 @@ def test_an_unexpected_database_error_still_propagates_in_tests(app, client, eve
         sa.event.remove(engine, "before_cursor_execute", wrong)
 
 
-@pytest.mark.concurrent
+@pytest.mark.concurrent("postgresql")
 def test_postgresql_restart_is_survived_by_the_pool(concurrent_app, fresh_db, tmp_path, caplog):
     """Connections the server dropped (a restart, a failover) are replaced by the pool's
     pre-ping: the next request works, no error answered."""

@@ -6,12 +6,12 @@ import re
 import uuid
 
 import pytest
-from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 from openapi_spec_validator import validate
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from eventhub.judging import services as judging
 from tests import factories
+from tests.api.conftest import schema_errors
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -64,6 +64,11 @@ def test_operations_document_bodies_responses_and_errors(app, document):
             assert "requestBody" in operation, (path, method)
         if "401" in responses and (path, method) != ("/api/v1/tokens", "post"):
             assert {"bearerAuth": []} in operation.get("security", []), (path, method)
+        # Any operation answers 503 while the database is unreachable.
+        unavailable = responses["503"]
+        assert unavailable["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"}, (path, method)
+        assert "Retry-After" in unavailable["headers"], (path, method)
 
 
 def _resolve(document, item):
@@ -149,16 +154,6 @@ class DocumentedClient:
 
     def delete(self, url, **kwargs):
         return self.open("delete", url, **kwargs)
-
-
-def schema_errors(document, schema, instance) -> list[str]:
-    """Where ``instance`` breaks ``schema`` (its ``$ref``s read in ``document``)."""
-    validator = OAS30ReadValidator(
-        {"allOf": [schema], "components": document["components"]},
-        format_checker=oas30_format_checker,
-    )
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in validator.iter_errors(instance)]
 
 
 @pytest.fixture

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_time as babel_format_time
+from babel.dates import get_timezone_name
 from flask import Flask
 from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from eventhub.events.markdown import render_markdown
 
 DEFAULT_TZ = "Asia/Shanghai"
+#: Zones people here call otherwise than the CLDR does ("中国标准时间").
+ZONE_NAMES = {"Asia/Shanghai": _l("Beijing time")}
 
 
 def format_when(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:
@@ -62,6 +68,34 @@ def format_range(start: datetime, end: datetime, tz: str | None = None) -> str:
     return f"{format_when(start, tz)} – {format_when(end, tz)}"
 
 
+def format_zone(tz: str | None, at: datetime | None = None) -> str:
+    """A time zone as people name it, with its offset at ``at`` (summer time counts):
+    "北京时间（UTC+8）", "British Summer Time (UTC+1)"."""
+    zone = ZoneInfo(tz or DEFAULT_TZ)
+    moment = (at or datetime.now(UTC)).astimezone(zone)
+    minutes = int(moment.utcoffset().total_seconds() // 60)
+    offset = ""
+    if minutes:
+        hours, rest = divmod(abs(minutes), 60)
+        offset = f"{'+' if minutes > 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
+    if zone.key == "UTC":
+        return "UTC"
+    name = ZONE_NAMES.get(zone.key) or get_timezone_name(moment, "long", locale=get_locale())
+    return _("%(zone)s (UTC%(offset)s)", zone=name, offset=offset)
+
+
+def format_fixed(value: float | Decimal, digits: int = 2) -> str:
+    """``value`` with ``digits`` decimals, halves rounded up (87.125 → "87.13"), as people
+    round (float formatting would give 87.12)."""
+    return str(Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def list_separator() -> str:
+    """What separates the items of a list in the reader's language: "、" in Chinese, ", " in
+    English."""
+    return get_locale().list_patterns["standard"]["middle"].format("", "")
+
+
 def mask_phone(phone: str | None) -> str:
     """138****5678: what door staff see."""
     if not phone:
@@ -79,6 +113,8 @@ def register(app: Flask) -> None:
         clock=format_clock,
         moment=format_moment,
         timerange=format_range,
+        zone=format_zone,
+        fixed=format_fixed,
         markdown=render_markdown,
         mask_phone=mask_phone,
         kind_label=lambda kind: str(KIND_LABELS.get(kind, kind)),

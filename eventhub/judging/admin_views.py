@@ -79,7 +79,9 @@ def _me() -> Any:
 
 
 def _choices(pairs: Any) -> list[SelectChoice]:
-    return [SelectChoice(value=value, label=str(label)) for value, label in pairs]
+    """Choices whose lazy labels stay lazy: class-level forms are built at import, before any
+    request has a language."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
 
 
 def _tags(text: str | None) -> list[str]:

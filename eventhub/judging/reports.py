@@ -32,7 +32,7 @@ from eventhub.checkin.badges import FONT
 from eventhub.database import db, transactional, utcnow
 from eventhub.errors import NotAllowed
 from eventhub.events.models import Event
-from eventhub.formatting import format_when
+from eventhub.formatting import format_when, list_separator
 from eventhub.judging import services
 from eventhub.judging.models import Criterion, Entry, Judge, Round, RoundStatus
 from eventhub.sheets import MIMETYPES as SHEET_MIMETYPES
@@ -428,8 +428,22 @@ DETAIL_LABELS = {
     "status": _l("Status"),
     "notice_ends_at": _l("End of the notice period"),
     "aggregation": _l("Aggregation method"),
+    "auto": _l("Assigned automatically"),
+    "anonymous": _l("Anonymous review"),
+    "opens_at": _l("Scoring opens"),
+    "closes_at": _l("Scoring closes"),
+    "advance_top_n": _l("The top N of each track"),
+    "advance_top_percent": _l("The top percent of each track"),
+    "advance_threshold": _l("Everyone with at least this score"),
 }
 SOURCE_LABELS = {"organizer": _l("an organizer"), "judge": _l("the judge")}
+#: A round's status in an audit row.
+ROUND_STATUS_WORDS = {
+    "draft": _l("Draft"),
+    "open": _l("Open for scoring"),
+    "closed": _l("Scoring closed"),
+    "published": _l("Results published"),
+}
 
 
 @dataclass
@@ -441,6 +455,8 @@ class _Names:
     judges: dict[int, str]
     tracks: dict[int, str]
     users: dict[int, str]
+    #: The event's time zone, for the times recorded.
+    timezone: str
 
 
 def _entry_rows_filter(event: Event, entry: Entry) -> sa.ColumnElement[bool]:
@@ -484,6 +500,7 @@ def entry_audit(event: Event, entry: Entry, page: int = 1) -> tuple[list[AuditLi
         tracks={t.id: t.name for t in services.tracks_of(event)},
         users=dict(db.session.execute(
             sa.select(User.id, User.name).where(User.id.in_(user_ids - {None} or {0}))).all()),
+        timezone=event.timezone,
     )
     return [_line(row, names) for row in rows], pagination
 
@@ -527,9 +544,21 @@ def _line(row: AuditEntry, names: _Names) -> AuditLine:
 
 
 def _shown(key: str, value: Any, names: _Names) -> str:
-    """A recorded value as text: tracks and users by name, lists joined."""
+    """A recorded value as text: tracks and users by name, statuses, methods and yes/no in
+    words, times in the event's zone, lists joined."""
     if value is None or value == "":
         return "–"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if key == "status":
+        return str(ROUND_STATUS_WORDS.get(value, value))
+    if key == "aggregation":
+        return str(METHOD_WORDS.get(value, value))
+    if key.endswith("_at") and isinstance(value, str):
+        try:
+            return format_when(datetime.fromisoformat(value), names.timezone)
+        except ValueError:
+            return value
     if key == "track_id":
         return names.tracks.get(value, str(value))
     if key == "leader_id":
@@ -537,5 +566,5 @@ def _shown(key: str, value: Any, names: _Names) -> str:
     if key == "source":
         return str(SOURCE_LABELS.get(value, value))
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return list_separator().join(str(v) for v in value)
     return str(value)

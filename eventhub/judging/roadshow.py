@@ -24,7 +24,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -36,6 +36,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from eventhub import audit, permissions
 from eventhub.database import db, is_unique_violation, lock_for_write, transactional, utcnow
 from eventhub.errors import Conflict, NotAllowed, ValidationFailed
+from eventhub.formatting import format_fixed
 from eventhub.judging import scoring, services
 from eventhub.judging.models import (
     Aggregation,
@@ -653,6 +654,4 @@ def _on_stage(
 
 def score_display(value: float | Decimal | None) -> str:
     """A score as the big screen shows it: 2 decimals (the exact 4 are in the results)."""
-    if value is None:
-        return ""
-    return str(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return "" if value is None else format_fixed(value, 2)

@@ -137,12 +137,13 @@ def clean_answers(
     return clean
 
 
-def format_answer(question: Question, value: Any) -> str:
-    """An answer as text for pages and exports."""
+def format_answer(question: Question | None, value: Any, separator: str = "; ") -> str:
+    """An answer as text: the options of a multiple choice joined by ``separator`` (exports
+    keep "; ", pages pass the reader's "、" or ", ")."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return "; ".join(map(str, value))
+        return separator.join(map(str, value))
     if isinstance(value, bool):
         return "✓" if value else ""
     return str(value)

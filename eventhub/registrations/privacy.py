@@ -83,6 +83,7 @@ def _registration_data(registration: Registration, questions: dict[int, Question
             "starts_at": _iso(event.starts_at),
             "ends_at": _iso(event.ends_at),
             "venue": event.venue,
+            "timezone": event.timezone,
         },
         "status": registration.status.value,
         "category": registration.category.name if registration.category else None,

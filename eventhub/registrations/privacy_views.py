@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -13,7 +15,9 @@ from wtforms.validators import DataRequired, Length
 
 from eventhub.accounts.services import PASSWORD_MAX
 from eventhub.downloads import private_file
+from eventhub.formatting import list_separator
 from eventhub.registrations import privacy
+from eventhub.registrations.answers import format_answer
 from eventhub.webforms import Form, domain_errors, form_status
 
 bp = Blueprint("privacy", __name__)
@@ -29,6 +33,18 @@ class DeleteAccountForm(Form):
         _l("I understand that my account is deleted for good."),
         validators=[DataRequired(_l("Tick the box to confirm."))],
     )
+
+
+@bp.app_template_filter("from_iso")
+def from_iso(value: str | None) -> datetime | None:
+    """A time of the data export (ISO 8601) back as a datetime, for the `when` filter."""
+    return datetime.fromisoformat(value) if value else None
+
+
+@bp.app_template_filter("answer_text")
+def answer_text(value: Any) -> str:
+    """An answer of the data export as the reader reads a list ("甲、乙")."""
+    return format_answer(None, value, list_separator())
 
 
 @bp.route("/me/data")

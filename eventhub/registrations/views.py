@@ -31,6 +31,7 @@ from eventhub.downloads import private_file
 from eventhub.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from eventhub.events import services as events
 from eventhub.events.models import Event, EventStatus
+from eventhub.formatting import list_separator
 from eventhub.links import external_url
 from eventhub.registrations import capacity, exports, queries, services, tickets
 from eventhub.registrations.answers import format_answer
@@ -83,6 +84,17 @@ SOURCE_LABELS = {
     RegistrationSource.walk_in: _l("walk-in at the door"),
 }
 
+#: A registration's history (its audit rows) in words; other actions show as recorded.
+HISTORY_LABELS = {
+    "registration.created": _l("Registered"),
+    "registration.edited": _l("Answers edited"),
+    "registration.approved": _l("Approved"),
+    "registration.rejected": _l("Rejected"),
+    "registration.promoted": _l("Moved up from the waitlist"),
+    "registration.cancelled": _l("Cancelled"),
+    "ticket.regenerated": _l("New ticket code"),
+}
+
 #: What the organizer's bulk buttons and single decisions say when they worked.
 DECIDED = {
     "approve": lambda n: _("%(n)d registrations approved.", n=n),
@@ -102,6 +114,11 @@ def registration_status_label(status: str) -> str:
 @bp.app_template_filter("registration_source")
 def registration_source_label(source: str) -> str:
     return str(SOURCE_LABELS.get(source, source))
+
+
+@bp.app_template_filter("registration_action")
+def registration_action_label(action: str) -> str:
+    return str(HISTORY_LABELS.get(action, action))
 
 
 @bp.app_template_filter("code_groups")
@@ -237,7 +254,8 @@ def register(event_id: int) -> Any:
         except ValidationFailed as error:
             populate_errors(form, error, form.field_map())
         else:
-            flash(_confirmation(registration), "success")
+            # No flash: the registration page says what the status means (registrations/
+            # _state.html), and a flash said it a second time.
             return redirect(url_for("registrations.registration",
                                     registration_id=registration.id))
     usage = capacity.count_usage(event)
@@ -259,14 +277,6 @@ def register(event_id: int) -> Any:
         session_notes={s.id: _places_left(s.capacity, usage.sessions[s.id]) for s in sessions},
         sessions_by_id={s.id: s for s in sessions},
     ), (status if status != 200 else form_status(form))
-
-
-def _confirmation(registration: Registration) -> str:
-    if registration.status == S.confirmed:
-        return _("You are registered. Here is your ticket.")
-    if registration.status == S.pending:
-        return _("Thank you! The organizer reviews your registration and mails you the result.")
-    return _("The event is full: you are on the waitlist. We mail you if a place opens up.")
 
 
 @bp.route("/events/<int:event_id>/privacy")
@@ -298,7 +308,7 @@ def registration(registration_id: int) -> str:
 
 def _answers(registration: Registration) -> list[tuple[Question, str]]:
     return [
-        (q, format_answer(q, registration.answers.get(str(q.id))))
+        (q, format_answer(q, registration.answers.get(str(q.id)), list_separator()))
         for q in services.questions_of(registration.event)
     ]
 

@@ -171,7 +171,7 @@ def test_register_with_answers_confirms_and_shows_the_ticket(login, event, parti
     assert registration.consent_at is not None
 
     html = text(c.get(response.location))
-    assert "<svg" in html and "智能农机" in html and "人工智能; 新能源" in html
+    assert "<svg" in html and "智能农机" in html and "人工智能、新能源" in html
 
     ticket = c.get(f"/tickets/{registration.ticket_code}")
     html = text(ticket)

@@ -98,6 +98,8 @@ class AnswersForm(Form):
     )
 
     questions: list[Question]
+    #: Fields the page shows after the questions.
+    AFTER_QUESTIONS: tuple[str, ...] = ()
 
     def question_fields(self) -> list[tuple[Question, Field]]:
         return [(q, self[question_field_name(q)]) for q in self.questions]
@@ -132,6 +134,11 @@ class AnswersForm(Form):
 
 def _with_questions(base: type[AnswersForm], questions: list[Question]) -> type[AnswersForm]:
     attrs: dict[str, Any] = {question_field_name(q): _question_field(q) for q in questions}
+    for name in base.AFTER_QUESTIONS:
+        # Made anew after the questions' fields, so the form's order (its error summary's
+        # too) is the page's.
+        unbound = getattr(base, name)
+        attrs[name] = unbound.field_class(*unbound.args, **unbound.kwargs)
     attrs["questions"] = questions
     return type("EventAnswersForm", (base,), attrs)
 
@@ -141,6 +148,7 @@ class RegisterForm(AnswersForm):
                              validators=[Optional()])
     session_ids = MultiCheckboxField(_l("Sessions"), coerce=int, validate_choice=False)
     consent = BooleanField(_l("I have read the privacy notice and agree to it."))
+    AFTER_QUESTIONS = ("consent",)
 
     def info(self, **extra: Any) -> RegistrationInfo:
         return super().info(

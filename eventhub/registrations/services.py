@@ -6,9 +6,10 @@ functions. Capacity decisions happen under the event's lock (see `capacity.lock_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -34,6 +35,7 @@ from eventhub.registrations.models import (
 )
 
 S = RegistrationStatus
+T = TypeVar("T")
 #: Statuses that keep a person "registered" (a new registration is refused while one exists).
 ACTIVE = (S.pending, S.confirmed, S.waitlisted)
 NOTES_MAX = 1_000
@@ -328,6 +330,16 @@ def _choose(event: Event, info: RegistrationInfo) -> tuple[Category | None, list
     return category, [by_id[i] for i in ids]
 
 
+def _gathering(errors: dict[str, Any], check: Callable[[], T], fallback: T) -> T:
+    """``check()``'s result; when it raises ValidationFailed, its field reasons are added to
+    ``errors`` and ``fallback`` is returned, so the next checks still run."""
+    try:
+        return check()
+    except ValidationFailed as error:
+        errors.update(error.fields)
+        return fallback
+
+
 def _needs_approval(event: Event, category: Category | None) -> bool:
     return event.requires_approval or bool(category and category.requires_approval)
 
@@ -388,15 +400,19 @@ def register(
         raise event_not_open()
     if not on_behalf and not event.registration_open(now):
         raise registration_closed()
-    # Everything that needs no lock is checked before taking it.
-    category, sessions = _choose(event, info)
+    # Everything that needs no lock is checked before taking it, and every field at once: a
+    # phone should show all that is wrong after one submit, not one group per round trip.
+    errors: dict[str, Any] = {}
+    category, sessions = _gathering(errors, lambda: _choose(event, info), (None, []))
     # At the door there is no time for the form: questions may stay unanswered.
-    answers = clean_answers(
-        questions_of(event), info.answers, required=source != RegistrationSource.walk_in
-    )
-    fields_ = _standard_fields(user, info, require_phone=not on_behalf)
+    answers = _gathering(errors, lambda: clean_answers(
+        questions_of(event), info.answers, required=source != RegistrationSource.walk_in), {})
+    fields_ = _gathering(
+        errors, lambda: _standard_fields(user, info, require_phone=not on_behalf), {})
     if not on_behalf and info.consent is not True:
-        raise ValidationFailed(fields={"consent": _l("Please accept the privacy notice.")})
+        errors["consent"] = _l("Please accept the privacy notice.")
+    if errors:
+        raise ValidationFailed(fields=errors)
 
     event = capacity.lock_event(event.id)
     # Double submits queue up here; a walk-in without an account has nothing to find.
@@ -548,8 +564,13 @@ def update_answers(
     if not organizer and now >= closes:
         raise registration_closed()
     owner = registration.user or actor
-    fields_ = _standard_fields(owner, info, require_phone=not organizer)
-    registration.answers = clean_answers(questions_of(event), info.answers)
+    errors: dict[str, Any] = {}
+    fields_ = _gathering(
+        errors, lambda: _standard_fields(owner, info, require_phone=not organizer), {})
+    answers = _gathering(errors, lambda: clean_answers(questions_of(event), info.answers), {})
+    if errors:
+        raise ValidationFailed(fields=errors)
+    registration.answers = answers
     for name, value in fields_.items():
         if name != "email":
             setattr(registration, name, value)

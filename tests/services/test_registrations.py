@@ -169,6 +169,24 @@ def test_answers_are_checked(event, organizer, participant):
     assert ok.answers == {str(size.id): 3, str(stage.id): "A轮"}
 
 
+def test_every_problem_is_reported_at_once(event, organizer, participant):
+    reg.save_category(organizer, event, "观众", 100)
+    size = reg.save_question(
+        organizer, event, reg.QuestionInfo("团队人数", "number", required=True)
+    )
+    bad = RegistrationInfo(name=" ", phone="12", answers={str(size.id): "many"}, consent=False)
+    with pytest.raises(ValidationFailed) as error:
+        reg.register(participant, event, bad)
+    assert set(error.value.fields) == {
+        "category_id", f"answers.{size.id}", "name", "phone", "consent",
+    }
+    registration = reg.register(participant, event, info(
+        category_id=reg.categories_of(event)[0].id, answers={str(size.id): 3}))
+    with pytest.raises(ValidationFailed) as error:
+        reg.update_answers(participant, registration, RegistrationInfo(name=" ", answers={}))
+    assert set(error.value.fields) == {"name", f"answers.{size.id}"}
+
+
 def test_consent_is_required_and_recorded(event, participant):
     with pytest.raises(ValidationFailed) as error:
         reg.register(participant, event, RegistrationInfo(consent=False))

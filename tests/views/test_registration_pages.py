@@ -224,6 +224,36 @@ def test_standard_fields_and_consent_are_checked(login, event, participant, ques
     assert count(Registration) == 0
 
 
+def test_one_submit_shows_every_problem_with_a_summary_linking_to_each(
+    login, event, organizer, participant, questions
+):
+    reg.save_category(organizer, event, "观众", 100)
+    c = login(participant)
+    response = c.submit(register_url(event), {
+        **form_data(**answers(questions, company=None, team="五个")),
+        "name": " ", "phone": "", "consent": "",
+    })
+    assert response.status_code == 422
+    html = text(response)
+    wrong = ["name", "phone", "category_id", f"q_{questions['company'].id}",
+             f"q_{questions['team'].id}", "consent"]
+    assert all(error_of(html, name) for name in wrong)
+    summary = re.search(r'<ul class="form-errors__list">(.*?)</ul>', html, re.S).group(1)
+    assert re.findall(r'href="#([^"]+)"', summary) == wrong  # in the form's order
+    assert count(Registration) == 0
+
+
+def test_editing_answers_shows_every_problem_at_once(login, event, participant, questions):
+    c = login(participant)
+    c.submit(register_url(event), form_data(**answers(questions)))
+    registration = the_registration(event, participant)
+    url = f"/registrations/{registration.id}/edit"
+    response = c.submit(url, {**form_data(**answers(questions, company=None)), "phone": ""})
+    assert response.status_code == 422
+    html = text(response)
+    assert error_of(html, "phone") and error_of(html, f"q_{questions['company'].id}")
+
+
 def test_categories_and_sessions(login, event, organizer, participant):
     full = reg.save_category(organizer, event, "投资人", 0)
     audience = reg.save_category(organizer, event, "观众", 100, requires_approval=True)

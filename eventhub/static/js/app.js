@@ -1,5 +1,7 @@
 // Small enhancements for every page; each page works without them.
 
+import "./form-errors.js";
+
 document.documentElement.classList.add("js");
 
 // Ask before destructive actions: <form data-confirm="Really?">.

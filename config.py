@@ -115,6 +115,10 @@ class Config:
     ENTRY_ATTACHMENT_MAX_BYTES = int(
         os.environ.get("ENTRY_ATTACHMENT_MAX_BYTES") or 15 * 1024 * 1024
     )
+    #: A judge's sign-in link (judge-scoped, single-use): how long it opens a device after
+    #: it was sent, and how long the device it opened stays signed in (seconds).
+    JUDGE_LINK_MAX_AGE = int(os.environ.get("JUDGE_LINK_MAX_AGE") or 14 * 24 * 3600)
+    JUDGE_DEVICE_MAX_AGE = int(os.environ.get("JUDGE_DEVICE_MAX_AGE") or 14 * 24 * 3600)
     #: Bulk import of entries (CSV or XLSX): the largest file and the most rows at a time.
     ENTRY_IMPORT_MAX_BYTES = int(os.environ.get("ENTRY_IMPORT_MAX_BYTES") or 5 * 1024 * 1024)
     ENTRY_IMPORT_MAX_ROWS = int(os.environ.get("ENTRY_IMPORT_MAX_ROWS") or 5000)

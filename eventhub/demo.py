@@ -815,6 +815,8 @@ def _load_judges(organizer: User, contest_: Event) -> dict[str, Judge]:
         judges[email], _ = judging.invite_judge(organizer, contest_, email,
                                                 institution=institution, expertise=expertise,
                                                 notify=False)
+        # They judge the demo's rounds: they have accepted (organizers see their names).
+        judging.accept_invitation(judges[email].user, judges[email])
     return judges
 
 

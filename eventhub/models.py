@@ -12,6 +12,7 @@ from eventhub.judging.models import (
     Criterion,
     Entry,
     Judge,
+    JudgeLink,
     Round,
     RoundEntry,
     Scorecard,
@@ -25,7 +26,7 @@ from eventhub.registrations.models import Category, Question, Registration, regi
 __all__ = [
     "AccountSession",
     "ApiToken", "Assignment", "AuditEntry", "Base", "Category", "CheckinList", "ConflictOfInterest",
-    "ContestSettings", "Criterion", "Entry", "Event", "EventSession", "Judge", "Round",
+    "ContestSettings", "Criterion", "Entry", "Event", "EventSession", "Judge", "JudgeLink", "Round",
     "RoundEntry", "Scorecard", "Stage", "Track",
     "Membership", "Organization", "OutboxMessage", "Question", "Registration", "Scan", "User",
     "db", "registration_sessions",

@@ -119,13 +119,15 @@ def contest(organization, **kw):
     return EventFactory(organization=organization, kind="contest", title="创新创业大赛", **kw)
 
 
-def judge(event, user=None, institution="", expertise=()):
-    """A judge of the contest (a new user unless given)."""
+def judge(event, user=None, institution="", expertise=(), accepted=True):
+    """A judge of the contest (a new user unless given) who has accepted the invitation,
+    unless ``accepted=False``."""
+    from eventhub.database import utcnow
     from eventhub.judging.models import Judge
 
     user = user or UserFactory()
     return commit(Judge(event_id=event.id, user_id=user.id, user=user, institution=institution,
-                        expertise=list(expertise)))
+                        expertise=list(expertise), accepted_at=utcnow() if accepted else None))
 
 
 def rubric_round(actor, event, criteria=((10, 40), (20, 35), (5, 25)), **info):

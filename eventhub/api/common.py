@@ -264,12 +264,16 @@ def paginate(query: sa.Select, page: int, per_page: int) -> dict[str, Any]:
 
 
 def protect_api() -> None:
-    """Writes from a browser session need the X-CSRFToken header; Bearer calls do not."""
+    """Writes from a browser session (a login, or a judge device's session) need the
+    X-CSRFToken header; Bearer calls do not."""
     from eventhub.extensions import csrf
+    from eventhub.judging import judge_session
 
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    if current_user.is_authenticated and not g.get("auth_via_token"):
+    if (current_user.is_authenticated or judge_session.device() is not None) and not g.get(
+        "auth_via_token"
+    ):
         csrf.protect()
 
 

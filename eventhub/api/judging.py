@@ -3,8 +3,9 @@ assignments, the judge's scorecards and the results."""
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -39,9 +40,9 @@ from eventhub.api.common import (
 )
 from eventhub.api.events import managed_event
 from eventhub.database import db
-from eventhub.errors import NotAllowed, NotFound
+from eventhub.errors import NotAllowed, NotAuthenticated, NotFound
 from eventhub.events.models import Event
-from eventhub.judging import services, setup
+from eventhub.judging import judge_session, services, setup
 from eventhub.judging.models import (
     Aggregation,
     Assignment,
@@ -145,14 +146,35 @@ class JudgeInSchema(StrictSchema):
 
 
 class JudgeSchema(ma.Schema):
+    """A judge as organizers see them: nothing of the invited account (its id, name or
+    organization) before the judge accepts the invitation."""
+
     id = ma.fields.Integer(required=True)
     event_id = ma.fields.Integer(required=True)
-    user_id = ma.fields.Integer(required=True)
-    name = ma.fields.Function(lambda j: j.user.name)
-    email = ma.fields.Function(lambda j: j.user.email)
-    institution = ma.fields.String()
+    user_id = ma.fields.Function(
+        lambda j: j.user_id if j.accepted else None, allow_none=True,
+        metadata={"type": "integer", "description": "null until the judge accepts."},
+    )
+    name = ma.fields.Function(
+        lambda j: j.user.name if j.accepted else None, allow_none=True,
+        metadata={"type": "string", "description": "The judge's own name; null until the "
+                                                   "judge accepts the invitation."},
+    )
+    email = ma.fields.Function(lambda j: j.user.email, metadata={"type": "string"})
+    institution = ma.fields.String(
+        metadata={"description": "As the organizers gave it; once the judge accepts, their "
+                                 "own organization fills an empty one. Automatic conflicts "
+                                 "follow it."},
+    )
     expertise = ma.fields.List(ma.fields.String())
+    status = ma.fields.Function(
+        lambda j: "accepted" if j.accepted else "invited",
+        metadata={"type": "string", "enum": ["invited", "accepted"],
+                  "description": "accepted once the judge opened their sign-in link (or "
+                                 "used the judging pages with their account)."},
+    )
     invited_at = Time()
+    accepted_at = Time(allow_none=True)
 
 
 JudgeListSchema = list_of(JudgeSchema, "JudgeList")
@@ -482,13 +504,37 @@ class RoundStatisticsSchema(ma.Schema):
 # Loading and permissions ------------------------------------------------------------------
 
 
+def judge_caller(event_id: int | None) -> Any:
+    """Whom a judging call about the contest ``event_id`` acts for: this browser's judge
+    device of that contest (a judge's link, `judge_session`), else the signed-in account or
+    Bearer token. Raises NotAuthenticated."""
+    actor = judge_session.actor_for(event_id)
+    if not actor.is_authenticated:
+        raise NotAuthenticated()
+    return actor
+
+
+def user_or_judge_device(fn: Callable) -> Callable:
+    """Endpoint needs a user (Bearer token or session) or a judge device's session: the
+    judging calls a judge's tablet makes, about the device's contest only."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if judge_session.device() is None:
+            require_user()
+        return fn(*args, **kwargs)
+
+    wrapper._apidoc = getattr(fn, "_apidoc", {})  # type: ignore[attr-defined]
+    return wrapper
+
+
 def contest_event(event_id: int) -> Event:
     """The event, or 404 unless the caller may see it: a published event, or a draft to its
     organization and to its judges (who are usually not members)."""
     event = get_or_404(Event, event_id)
     if not (
         permissions.can_view_event(current_user, event)
-        or permissions.is_judge_of(current_user, event)
+        or permissions.is_judge_of(judge_session.actor_for(event_id), event)
     ):
         raise NotFound()
     return event
@@ -519,7 +565,7 @@ def managed_round(round_id: int) -> Round:
 
 
 def _organizer_or_judge(event: Event) -> None:
-    user = require_user()
+    user = judge_caller(event.id)
     if not (permissions.can_manage_event(user, event) or permissions.is_judge_of(user, event)):
         raise NotAllowed()
 
@@ -554,7 +600,7 @@ def _entry_for(entry: Entry, hide_team: bool) -> dict[str, Any]:
 @blp.response(200, TrackListSchema)
 @doc_errors(blp, 401, 403, 404)
 @secured(blp)
-@authenticated
+@user_or_judge_device
 def list_tracks(event_id: int) -> dict:
     """The contest's tracks (organizers and judges)."""
     event = contest_event(event_id)
@@ -615,8 +661,11 @@ def list_judges(event_id: int) -> dict:
 @authenticated
 @blp.arguments(JudgeInSchema)
 def invite_judge(data: dict, event_id: int) -> tuple[object, int]:
-    """Invite a judge by email (an account is made when needed); the mail carries a sign-in
-    link."""
+    """Invite a judge by email (an account is made when needed); the mail carries a new
+    sign-in link (earlier ones stop working): it opens the judging of this contest, once, on
+    one device, within 14 days (`JUDGE_LINK_MAX_AGE`), never the rest of the account. The
+    answer shows nothing of an existing account (`name`, `user_id` null) until the judge
+    accepts (`status`)."""
     event = managed_event(event_id)
     judge, created = services.invite_judge(
         require_user(), event, data["email"], data.get("name"), data.get("institution"),
@@ -659,7 +708,7 @@ def declare_conflict(data: dict, event_id: int) -> tuple[object, int]:
 @blp.response(200, RoundListSchema)
 @doc_errors(blp, 401, 403, 404)
 @secured(blp)
-@authenticated
+@user_or_judge_device
 def list_rounds(event_id: int) -> dict:
     """The contest's rounds in order, with their criteria (organizers and judges)."""
     event = contest_event(event_id)
@@ -685,7 +734,7 @@ def create_round(data: dict, event_id: int) -> object:
 @blp.response(200, RoundSchema)
 @doc_errors(blp, 401, 403, 404)
 @secured(blp)
-@authenticated
+@user_or_judge_device
 def get_round(round_id: int) -> object:
     """A round with its criteria (organizers and judges)."""
     round_ = load_round(round_id)
@@ -816,13 +865,13 @@ def list_assignments(args: dict, round_id: int) -> dict:
 @blp.response(200, MyAssignmentListSchema)
 @doc_errors(blp, 400, 401, 422)
 @secured(blp)
-@authenticated
+@user_or_judge_device
 @blp.arguments(MyAssignmentArgsSchema, location="query")
 def my_assignments(args: dict) -> dict:
     """The judge's own entries to score (conflicted ones left out), with each scorecard's
     status; anonymous rounds hide the teams."""
     items = []
-    for item in services.my_assignments(require_user(), args.get("round_id")):
+    for item in services.my_assignments(judge_caller(None), args.get("round_id")):
         card = item.scorecard
         items.append({
             "round_id": item.round.id,
@@ -846,13 +895,13 @@ def my_assignments(args: dict) -> dict:
 @blp.response(200, EntrySchema)
 @doc_errors(blp, 401, 403, 404)
 @secured(blp)
-@authenticated
+@user_or_judge_device
 def round_entry(round_id: int, entry_id: int) -> dict:
     """An entry of the round: to its organizers, and to judges assigned to it without a
     conflict (anonymous rounds hide the team from judges)."""
     round_ = load_round(round_id)
     entry = _entry_of_round(round_, entry_id)
-    user = require_user()
+    user = judge_caller(round_.event_id)
     if permissions.can_manage_event(user, round_.event):
         return _entry_for(entry, False)
     if not permissions.can_judge(user, round_, entry):
@@ -860,14 +909,23 @@ def round_entry(round_id: int, entry_id: int) -> dict:
     return _entry_for(entry, round_.anonymous)
 
 
-def _scoring_target(round_id: int, entry_id: int) -> tuple[Round, Entry, Any]:
-    """The round with its rubric, the entry and the caller's standing, or 404 (one
-    statement: the scorecard path is hot). Whether the caller may see the contest is left
-    to `_hidden_as_404`."""
-    round_, entry, standing = services.scoring_target(require_user(), round_id, entry_id)
+def _scoring_target(round_id: int, entry_id: int) -> tuple[Any, Round, Entry, Any]:
+    """The caller, the round with its rubric, the entry and the caller's standing, or 404
+    (one statement: the scorecard path is hot). The caller is this browser's judge device,
+    else the account (`judge_caller`); a device of another contest leaves the round to the
+    account signed in, if any. Whether the caller may see the contest is left to
+    `_hidden_as_404`."""
+    device = judge_session.device()
+    actor = device if device is not None else require_user()
+    round_, entry, standing = services.scoring_target(actor, round_id, entry_id)
+    if round_ is not None and device is not None and round_.event_id != device.event_id:
+        actor = judge_session.actor_for(round_.event_id)
+        standing = None
+        if actor.is_authenticated:
+            round_, entry, standing = services.scoring_target(actor, round_id, entry_id)
     if round_ is None or entry is None:
         raise NotFound()
-    return round_, entry, standing
+    return actor, round_, entry, standing
 
 
 @contextmanager
@@ -885,13 +943,13 @@ def _hidden_as_404(round_: Round) -> Iterator[None]:
 @blp.response(200, ScorecardDetailSchema)
 @doc_errors(blp, 401, 403, 404)
 @secured(blp)
-@authenticated
+@user_or_judge_device
 def get_scorecard(round_id: int, entry_id: int) -> dict:
     """The judge's own scorecard of the entry (`status: todo`, `version: 0` before the first
     save); 403 unless assigned without a conflict."""
-    round_, entry, standing = _scoring_target(round_id, entry_id)
+    actor, round_, entry, standing = _scoring_target(round_id, entry_id)
     with _hidden_as_404(round_):
-        card = services.scorecard_of(require_user(), round_, entry, standing)
+        card = services.scorecard_of(actor, round_, entry, standing)
     if card is None:
         return {"entry_id": entry.id, "status": "todo", "version": 0, "total": 0.0,
                 "complete": False, "scores": {}, "comment": "", "saved_at": None}
@@ -902,17 +960,17 @@ def get_scorecard(round_id: int, entry_id: int) -> dict:
 @blp.response(200, ScorecardSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
 @secured(blp)
-@authenticated
+@user_or_judge_device
 @blp.arguments(ScorecardInSchema)
 def save_scorecard(data: dict, round_id: int, entry_id: int) -> dict:
     """Save a draft or submit (the assigned judge). First failing check answers: 403 not
     assigned or conflicted; 409 `round_closed`; 409 `already_submitted`; 409 `stale_version`
     (the error carries the current `scorecard`); 422 a score outside 0..max_points, or a
     criterion missing on submit."""
-    round_, entry, standing = _scoring_target(round_id, entry_id)
+    actor, round_, entry, standing = _scoring_target(round_id, entry_id)
     with _hidden_as_404(round_):
         card = services.save_scorecard(
-            require_user(), round_, entry, data["scores"], data.get("comment"), data["submit"],
+            actor, round_, entry, data["scores"], data.get("comment"), data["submit"],
             data.get("version"), standing=standing,
         )
     return {

@@ -21,7 +21,7 @@ from eventhub.api.common import (
     require_user,
     secured,
 )
-from eventhub.api.judging import load_round, managed_round
+from eventhub.api.judging import judge_caller, load_round, managed_round, user_or_judge_device
 from eventhub.errors import NotAllowed
 from eventhub.judging import roadshow
 
@@ -127,16 +127,23 @@ class StageSchema(ma.Schema):
     complete = ma.fields.Boolean(required=True,
                                  metadata={"description": "Every judge of the entry submitted."})
     totals = ma.fields.List(ma.fields.Nested(StageTotalSchema), allow_none=True,
-                            metadata={"description": "null until every judge submitted."})
+                            metadata={"description": "null until every judge submitted, "
+                                                     "and for those who may not see the "
+                                                     "round's results yet."})
     score = ma.fields.Float(allow_none=True,
                             metadata={"description": "By the round's method, 4 decimals, "
-                                                     "once complete."})
+                                                     "once complete; null for those who may "
+                                                     "not see the round's results yet."})
     assigned_to_you = ma.fields.Boolean(
         metadata={"description": "The caller scores the entry on stage (judges)."}
     )
     order = ma.fields.List(ma.fields.Nested(StageEntrySchema), allow_none=True,
                            metadata={"description": "The order of appearance (organizers)."})
-    leaderboard = ma.fields.List(ma.fields.Nested(LeaderboardTrackSchema), required=True)
+    leaderboard = ma.fields.List(
+        ma.fields.Nested(LeaderboardTrackSchema), required=True,
+        metadata={"description": "Empty for those who may not see the round's results yet "
+                                 "(judges of an unpublished round)."},
+    )
 
 
 class StageArgsSchema(ma.Schema):
@@ -165,28 +172,34 @@ def _not_modified(etag: str) -> Response | None:
 @blp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match.")
 @doc_errors(blp, 400, 401, 403, 404, 422)
 @secured(blp)
-@authenticated
+@user_or_judge_device
 @blp.arguments(StageArgsSchema, location="query")
 def get_stage(args: dict, round_id: int) -> Any:
-    """The live stage (organizers and the round's judges): the entry on stage, its clock as
-    of the server's `now`, the judges' submitted ticks, and once all have submitted their
-    totals and the score; the running leaderboard. Send the ETag back in If-None-Match:
-    304 while nothing changed (poll about every second)."""
+    """The live stage (organizers and the round's judges, also on a judge device): the
+    entry on stage, its clock as of the server's `now`, the judges' submitted ticks, and
+    once all have submitted their totals and the score; the running leaderboard. Ticks,
+    totals, score and leaderboard only to those who may see the round's results (as
+    `GET /rounds/{id}/results`: organizers, everyone once published): judges of an
+    unpublished round get the stage alone, as with `brief`. Send the ETag back in
+    If-None-Match: 304 while nothing changed (poll about every second)."""
     round_ = load_round(round_id)
-    user = require_user()
-    organizer = permissions.can_manage_event(user, round_.event)
+    organizer = permissions.can_manage_event(current_user, round_.event)
+    user = current_user if organizer else judge_caller(round_.event_id)
     if not organizer and not permissions.is_judge_of(user, round_.event):
         raise NotAllowed()
+    # Scores and the leaderboard are results: only to those who may see the results
+    # (GET /rounds/{id}/results asks the same predicate); others get the stage alone.
+    brief = args["brief"] or not permissions.can_see_results(user, round_)
     viewer = "organizer" if organizer else f"judge{user.id}"
-    etag = f"{roadshow.live_version(round_.id)}.{viewer}{'.brief' if args['brief'] else ''}"
+    etag = f"{roadshow.live_version(round_.id)}.{viewer}{'.brief' if brief else ''}"
     unchanged = _not_modified(etag)
     if unchanged is not None:
         return unchanged
-    board = roadshow.board(round_, organizer=organizer, brief=args["brief"])
+    board = roadshow.board(round_, organizer=organizer, brief=brief)
     stage = roadshow.stage_of(round_)
     if not organizer:
         board["assigned_to_you"] = bool(
-            stage and stage.entry and permissions.can_judge(current_user, round_, stage.entry)
+            stage and stage.entry and permissions.can_judge(user, round_, stage.entry)
         )
     return board, 200, {"ETag": f'"{etag}"', "Cache-Control": "private, no-cache"}
 

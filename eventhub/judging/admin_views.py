@@ -279,7 +279,7 @@ def _act(action: Callable[[], Any], done: str) -> None:
 
 
 def _judge_choices(event: Event) -> list[SelectChoice]:
-    return _choices((j.id, f"{j.user.name} · {j.institution or j.user.email}")
+    return _choices((j.id, f"{j.display_name} · {j.institution or j.user.email}")
                     for j in services.judges_of(event))
 
 
@@ -303,7 +303,7 @@ def _hub(event: Event, **forms: FlaskForm) -> tuple[str, int]:
         entry_count=len(entries),
         entries=entries,
         judges=judges,
-        judge_names={j.id: j.user.name for j in judges},
+        judge_names={j.id: j.display_name for j in judges},
         conflicts=services.conflicts_of(event),
         automatic=setup.automatic_conflicts(event),
         rounds=services.rounds_of(event),
@@ -351,9 +351,10 @@ def invite_judge(event_id: int) -> Response | tuple[str, int]:
                 _me(), event, form.email.data, form.name.data or None,
                 form.institution.data or None, _tags(form.expertise.data))
             message = (_("%(name)s is invited; the mail with the sign-in link is on its way.",
-                         name=judge.user.name) if created
-                       else _("%(name)s is a judge already: the details are updated and the "
-                              "sign-in link is sent again.", name=judge.user.name))
+                         name=judge.display_name) if created
+                       else _("%(name)s is a judge already: the details are updated and a "
+                              "new sign-in link is sent (the earlier one no longer works).",
+                              name=judge.display_name))
             flash(message, "success")
             return _back_to_hub(event, "judges")
     return _hub(event, judge_form=form)
@@ -384,7 +385,7 @@ def edit_judge(event_id: int, judge_id: int) -> Response | tuple[str, int]:
 def remove_judge(event_id: int, judge_id: int) -> Response:
     event = _contest(event_id)
     judge = _of_event(Judge, judge_id, event)
-    name = judge.user.name
+    name = judge.display_name
     _act(lambda: setup.remove_judge(_me(), judge),
          _("%(name)s is no longer a judge of this contest.", name=name))
     return _back_to_hub(event, "judges")

@@ -139,8 +139,51 @@ class Judge(Base):
     #: Tags such as ``["医疗", "人工智能"]``; automatic assignment prefers a tag naming the track.
     expertise: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The name the organizers gave when inviting ("" when none): what they see until the
+    #: judge accepts, never the account's own name.
+    invited_name: Mapped[str] = mapped_column(sa.String(NAME_MAX), default="")
+    #: When the judge accepted the invitation (opened their link, or used the judging pages
+    #: signed in with their account); before that organizers see no profile of the account.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def accepted(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def display_name(self) -> str:
+        """The name organizers see: the account's once the judge accepted; before that the
+        name the organizers gave, else the email they invited."""
+        if self.accepted:
+            return self.user.name
+        return self.invited_name or self.user.email
+
+
+class JudgeLink(Base):
+    """A judge's sign-in link (the invitation mail's): judge-scoped, never a full login of the
+    account. It opens once, on one device, which then works the judging pages of the
+    judge's contest only; it expires unused after a while; sending a new link revokes the
+    earlier ones and signs their devices out."""
+
+    __tablename__ = "judge_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    judge_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("judges.id", ondelete="CASCADE"), index=True
+    )
+    #: SHA-256 of the link's token (hex); the token itself is only in the mail.
+    digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The link opens no device after this.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When it was opened (it opens once): the start of its device's session.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When a newer link replaced it (or the organizers revoked it): its device is signed out.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    judge: Mapped[Judge] = relationship()
 
 
 class ConflictOfInterest(Base):

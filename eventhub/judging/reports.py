@@ -34,7 +34,7 @@ from eventhub.errors import NotAllowed
 from eventhub.events.models import Event
 from eventhub.formatting import format_when, list_separator
 from eventhub.judging import services
-from eventhub.judging.models import Criterion, Entry, Judge, Round, RoundStatus
+from eventhub.judging.models import Criterion, Entry, Round, RoundStatus
 from eventhub.sheets import MIMETYPES as SHEET_MIMETYPES
 from eventhub.sheets import csv_bytes, xlsx_bytes
 
@@ -327,12 +327,6 @@ def results_pdf(table: ResultsTable, now: datetime) -> bytes:
 # Judge statistics ---------------------------------------------------------------------------
 
 
-def _judge_names(event_id: int) -> dict[int, str]:
-    return dict(db.session.execute(
-        sa.select(Judge.id, User.name).join(User, User.id == Judge.user_id)
-        .where(Judge.event_id == event_id)).all())
-
-
 def agreement_words(w: float | None) -> str:
     """Kendall's W in plain words (the usual reading of its bands)."""
     if w is None:
@@ -353,7 +347,7 @@ def statistics_view(round_: Round, max_spread: float | None) -> dict[str, Any]:
     stats = services.round_statistics(round_, max_spread)
     titles = dict(db.session.execute(
         sa.select(Entry.id, Entry.title).where(Entry.event_id == round_.event_id)).all())
-    names = _judge_names(round_.event_id)
+    names = services.judge_names(round_.event_id)
     missing = Counter(m["judge_id"] for m in stats["missing"])
     judges = [{**j, "missing": missing.get(j["judge_id"], 0)} for j in stats["judges"]]
     seen = {j["judge_id"] for j in judges}
@@ -496,7 +490,7 @@ def entry_audit(event: Event, entry: Entry, page: int = 1) -> tuple[list[AuditLi
     names = _Names(
         rounds=rounds,
         criteria={str(c.id): c.name for r in rounds.values() for c in r.criteria},
-        judges=_judge_names(event.id),
+        judges=services.judge_names(event.id),
         tracks={t.id: t.name for t in services.tracks_of(event)},
         users=dict(db.session.execute(
             sa.select(User.id, User.name).where(User.id.in_(user_ids - {None} or {0}))).all()),

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import math
 import re
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.dialects import postgresql, sqlite
 
 from eventhub import audit, permissions
@@ -37,6 +37,7 @@ from eventhub.judging.models import (
     Criterion,
     Entry,
     Judge,
+    JudgeLink,
     Round,
     RoundEntry,
     RoundStatus,
@@ -52,8 +53,10 @@ EXPERTISE_MAX = 20
 POINTS_MAX = 9999
 #: Weights of a rubric must sum to 100 (within this tolerance of the stored 4 decimals).
 WEIGHT_EPSILON = 1e-6
-#: How long a judge's sign-in link works (seconds): long enough from invitation to the final.
-JUDGE_LINK_MAX_AGE = 30 * 24 * 3600
+#: How long a judge's unused sign-in link may open a device, and how long that device stays
+#: signed in (seconds; the app's config ``JUDGE_LINK_MAX_AGE``, ``JUDGE_DEVICE_MAX_AGE``).
+JUDGE_LINK_MAX_AGE = 14 * 24 * 3600
+JUDGE_DEVICE_MAX_AGE = 14 * 24 * 3600
 
 
 # Errors ------------------------------------------------------------------------------------
@@ -233,8 +236,10 @@ def invite_judge(
     notify: bool = True,
 ) -> tuple[Judge, bool]:
     """Make the person of ``email`` a judge of the contest (an account is made when they have
-    none) and, with ``notify``, mail them a sign-in link; return the judge and whether they
-    are new. Inviting a judge again updates the given fields and sends the link again.
+    none) and, with ``notify``, mail them a new sign-in link (`issue_judge_link`: earlier
+    links stop working); return the judge and whether they are new. Inviting a judge again
+    updates the given fields. Nothing of an existing account (its name, its organization)
+    reaches the contest before the judge accepts (`Judge.display_name`, `accept_invitation`).
     Raises NotAllowed, Conflict ``not_a_contest``, ValidationFailed."""
     _require_manager(actor, event)
     _require_contest(event)
@@ -248,19 +253,21 @@ def invite_judge(
             "expertise": tags_error,
         }
     )
-    user = accounts.ensure_user(email, (name or "").strip() or email.split("@")[0])
+    name = (name or "").strip()
+    user = accounts.ensure_user(email, name or email.split("@")[0])
     judge = db.session.scalar(
         sa.select(Judge).where(Judge.event_id == event.id, Judge.user_id == user.id)
     )
     created = judge is None
     before = None if created else {"institution": judge.institution, "expertise": judge.expertise}
     if created:
-        judge = Judge(event_id=event.id, user_id=user.id, user=user,
-                      institution=(institution or user.organization or "").strip(),
-                      expertise=tags)
+        judge = Judge(event_id=event.id, user_id=user.id, user=user, invited_name=name,
+                      institution=(institution or "").strip(), expertise=tags)
         with unique_or("email", _l("This person is a judge of this contest already.")):
             db.session.add(judge)
     else:
+        if name:
+            judge.invited_name = name
         if institution is not None:
             judge.institution = institution.strip()
         if expertise is not None:
@@ -270,16 +277,16 @@ def invite_judge(
                  after={"user_id": user.id, "institution": judge.institution,
                         "expertise": judge.expertise})
     if notify:
-        _mail_invitation(judge, event)
+        _mail_invitation(judge, event, issue_judge_link(judge))
     return judge, created
 
 
-def _mail_invitation(judge: Judge, event: Event) -> None:
+def _mail_invitation(judge: Judge, event: Event, token: str) -> None:
     from eventhub.links import external_url
     from eventhub.mail.services import queue_mail
 
-    link = external_url("judging.sign_in", token=make_judge_token(judge))
-    days = _link_max_age() // 86400
+    link = external_url("judging.sign_in", token=token)
+    days = max(1, _link_max_age() // 86400)
     queue_mail(judge.user.email, "judge_invitation", judge.user.locale,
                user=judge.user, event=event, link=link, days=days)
 
@@ -288,29 +295,163 @@ def _link_max_age() -> int:
     return int(current_app.config.get("JUDGE_LINK_MAX_AGE", JUDGE_LINK_MAX_AGE))
 
 
-def _judge_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="judge-sign-in")
+def _device_max_age() -> int:
+    return int(current_app.config.get("JUDGE_DEVICE_MAX_AGE", JUDGE_DEVICE_MAX_AGE))
 
 
-def make_judge_token(judge: Judge) -> str:
-    """A signed, expiring sign-in link token for a judge (no password needed on a tablet)."""
-    return _judge_serializer().dumps({"jid": judge.id, "uid": judge.user_id})
+@transactional
+def issue_judge_link(judge: Judge, now: datetime | None = None) -> str:
+    """Make a new sign-in link for the judge and revoke the earlier ones (a device one of them
+    opened is signed out); return its token, for the mail: only its digest is stored. The
+    link opens one device, once, within ``JUDGE_LINK_MAX_AGE`` (`open_judge_link`)."""
+    now = now or utcnow()
+    db.session.execute(
+        sa.update(JudgeLink)
+        .where(JudgeLink.judge_id == judge.id, JudgeLink.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(JudgeLink(judge_id=judge.id, digest=accounts.token_digest(token),
+                             created_at=now, expires_at=now + timedelta(seconds=_link_max_age())))
+    db.session.flush()
+    return token
 
 
-def judge_from_token(token: str) -> Judge:
-    """Return the judge a sign-in link belongs to. Raises ValidationFailed ``link_expired`` or
-    ``link_invalid`` (also once the judge has been removed)."""
-    try:
-        data = _judge_serializer().loads(token, max_age=_link_max_age())
-    except SignatureExpired:
-        raise ValidationFailed(
-            _l("This link has expired. Ask the organizers for a new one."), code="link_expired"
-        ) from None
-    except BadSignature:
-        raise ValidationFailed(_l("This link is not valid."), code="link_invalid") from None
-    judge = db.session.get(Judge, data.get("jid")) if isinstance(data, dict) else None
-    if judge is None or judge.user_id != data.get("uid") or not judge.user.is_active_account:
-        raise ValidationFailed(_l("This link is not valid."), code="link_invalid")
+def _link_refused(code: str) -> ValidationFailed:
+    messages = {
+        "link_invalid": _l("This link is not valid."),
+        "link_used": _l("This link has been used already: a judge's link opens one device "
+                        "only, the first one it was opened on."),
+        "link_expired": _l("This link has expired."),
+        "link_revoked": _l("This link has been replaced by a newer one."),
+    }
+    return ValidationFailed(messages[code], code=code)
+
+
+def check_judge_link(token: Any, now: datetime | None = None) -> JudgeLink:
+    """The link of ``token`` while it may still open a device: not used, not revoked, not
+    expired, its judge still of the contest with an active account. Raises ValidationFailed
+    ``link_invalid``, ``link_used``, ``link_revoked`` or ``link_expired``."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        raise _link_refused("link_invalid")
+    link = db.session.scalar(
+        sa.select(JudgeLink).where(JudgeLink.digest == accounts.token_digest(token))
+    )
+    if link is None or not link.judge.user.is_active_account:
+        raise _link_refused("link_invalid")
+    if link.revoked_at is not None:
+        raise _link_refused("link_revoked")
+    if link.used_at is not None:
+        raise _link_refused("link_used")
+    if (now or utcnow()) >= link.expires_at:
+        raise _link_refused("link_expired")
+    return link
+
+
+@transactional
+def open_judge_link(token: Any, now: datetime | None = None) -> JudgeLink:
+    """Open a judge's link on a device: the link is used up (opening it again is refused), the
+    judge has accepted the invitation, and the link now names the device's judge-scoped
+    session (`judge_device`). Of two opens at once one wins, the other is ``link_used``.
+    Raises as `check_judge_link`."""
+    now = now or utcnow()
+    link = check_judge_link(token, now)
+    used = db.session.execute(
+        sa.update(JudgeLink)
+        .where(JudgeLink.id == link.id, JudgeLink.used_at.is_(None),
+               JudgeLink.revoked_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if used != 1:
+        raise _link_refused("link_used")
+    sa.orm.attributes.set_committed_value(link, "used_at", now)
+    judge = link.judge
+    audit.record("judge.link_opened", judge, actor=judge.user, event_id=judge.event_id,
+                 after={"link_id": link.id})
+    _accept(judge, now)
+    return link
+
+
+@dataclass(frozen=True)
+class JudgeDevice:
+    """A device signed in by a judge's link: the judge's pages and judging API of that one
+    contest, nothing else of the account; never a login of the account (Flask-Login knows
+    nothing of it). Judging's services take it as the actor where they take the judge's
+    user: ``id`` is the user's id (the audit log names them), and every rule that finds the
+    actor's judge keeps it to ``judge_id`` (`judge_of`, `can_score`, `my_assignments`,
+    `acts_as`). Permission predicates find no roles in it: not an admin, no memberships."""
+
+    link_id: int
+    judge_id: int
+    event_id: int
+    #: The judge's user id.
+    id: int
+    name: str
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_anonymous: bool = False
+    is_admin: bool = False
+    memberships: tuple[()] = ()
+
+
+def judge_device(link_id: Any, now: datetime | None = None) -> JudgeDevice | None:
+    """The judge-scoped device a link opened, while it may judge: the link used and not
+    revoked, opened less than ``JUDGE_DEVICE_MAX_AGE`` ago, its judge still of the contest
+    with an active account; else None. One statement."""
+    if not isinstance(link_id, int) or isinstance(link_id, bool):
+        return None
+    link = db.session.scalar(
+        sa.select(JudgeLink).where(JudgeLink.id == link_id)
+        .options(sa.orm.joinedload(JudgeLink.judge))
+    )
+    if (
+        link is None
+        or link.used_at is None
+        or link.revoked_at is not None
+        or (now or utcnow()) >= link.used_at + timedelta(seconds=_device_max_age())
+        or not link.judge.user.is_active_account
+    ):
+        return None
+    judge = link.judge
+    return JudgeDevice(link_id=link.id, judge_id=judge.id, event_id=judge.event_id,
+                       id=judge.user_id, name=judge.user.name)
+
+
+def acts_as(actor: Any, judge: Judge) -> bool:
+    """Tell whether the actor is this judge: signed in with the judge's account, or a device
+    this judge's link opened."""
+    if isinstance(actor, JudgeDevice):
+        return actor.judge_id == judge.id
+    return bool(getattr(actor, "is_authenticated", False)) and actor.id == judge.user_id
+
+
+def _accept(judge: Judge, now: datetime) -> None:
+    if judge.accepted_at is not None:
+        return
+    judge.accepted_at = now
+    before = judge.institution
+    if not judge.institution and judge.user.organization:
+        # The judge's own institution now makes automatic conflicts (as an organizer's would).
+        judge.institution = judge.user.organization.strip()
+    db.session.flush()
+    audit.record("judge.accepted", judge, actor=judge.user, event_id=judge.event_id,
+                 before={"institution": before}, after={"institution": judge.institution})
+    if judge.institution != before:
+        announce_rounds(judge.event_id, db.session.scalars(
+            sa.select(Assignment.round_id).where(Assignment.judge_id == judge.id)
+        ))
+
+
+@transactional
+def accept_invitation(actor: Any, judge: Judge, now: datetime | None = None) -> Judge:
+    """The judge takes up the invitation (using the judging pages signed in with their
+    account; opening their link does it too): organizers see their name from now on, and an
+    institution left empty becomes their account's. Nothing happens when accepted already.
+    Raises NotAllowed unless the actor is the judge."""
+    if not acts_as(actor, judge):
+        raise NotAllowed()
+    _accept(judge, now or utcnow())
     return judge
 
 
@@ -320,8 +461,20 @@ def judges_of(event: Event) -> list[Judge]:
     )
 
 
+def judge_names(event_id: int) -> dict[int, str]:
+    """The names organizers see of the contest's judges, by judge id (`Judge.display_name`:
+    an account's own name only once the judge accepted)."""
+    return {
+        judge.id: judge.display_name
+        for judge in db.session.scalars(sa.select(Judge).where(Judge.event_id == event_id))
+    }
+
+
 def judge_of(user: Any, event_id: int) -> Judge | None:
-    """The user's judge record in the contest, or None."""
+    """The user's judge record in the contest (a judge device's own, in its contest only), or
+    None."""
+    if isinstance(user, JudgeDevice):
+        return db.session.get(Judge, user.judge_id) if user.event_id == event_id else None
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return db.session.scalar(
@@ -390,7 +543,7 @@ def declare_conflict(
     judge = db.session.get(Judge, judge_id)
     entry = db.session.get(Entry, entry_id)
     manager = permissions.can_manage_event(actor, event)
-    if not manager and not (judge is not None and judge.user_id == getattr(actor, "id", None)
+    if not manager and not (judge is not None and acts_as(actor, judge)
                             and judge.event_id == event.id):
         raise NotAllowed()
     accounts.raise_field_errors(
@@ -945,7 +1098,7 @@ def assignment_rows(round_: Round) -> list[dict[str, Any]]:
             "round_id": a.round_id,
             "judge_id": a.judge_id,
             "entry_id": a.entry_id,
-            "judge_name": a.judge.user.name,
+            "judge_name": a.judge.display_name,
             "entry_title": a.entry.title,
             "status": status.value if status else "todo",
             "conflicted": (a.judge_id, a.entry_id) in conflicts,
@@ -1056,8 +1209,12 @@ _UPDATE_CARD = (
 )
 
 
-def _unless_same_institution(row: sa.Row | None, entry: Entry | None) -> sa.Row | None:
+def _standing(actor: Any, row: sa.Row | None, entry: Entry | None) -> sa.Row | None:
+    """The row, unless the actor may not score: no judge found, a device of another judge
+    (the same account judging elsewhere), or an automatic conflict."""
     if row is None or entry is None or row.judge_id is None or same_institution(row, entry):
+        return None
+    if isinstance(actor, JudgeDevice) and row.judge_id != actor.judge_id:
         return None
     return row
 
@@ -1073,7 +1230,7 @@ def scoring_target(
     ).unique().first()
     if row is None:
         return None, None, None
-    return row.Round, row.Entry, _unless_same_institution(row, row.Entry)
+    return row.Round, row.Entry, _standing(user, row, row.Entry)
 
 
 def _scoring(user: Any, round_: Round, entry: Entry) -> sa.Row | None:
@@ -1087,7 +1244,7 @@ def _scoring(user: Any, round_: Round, entry: Entry) -> sa.Row | None:
         {"event_id": round_.event_id, "user_id": user.id, "round_id": round_.id,
          "entry_id": entry.id},
     ).first()
-    return _unless_same_institution(row, entry)
+    return _standing(user, row, entry)
 
 
 
@@ -1298,8 +1455,9 @@ class QueueItem:
         )
 
 
-def my_assignments(actor: User, round_id: int | None = None) -> list[QueueItem]:
-    """The actor's entries to score (conflicted ones left out), with their scorecards."""
+def my_assignments(actor: Any, round_id: int | None = None) -> list[QueueItem]:
+    """The actor's entries to score (conflicted ones left out), with their scorecards (a
+    judge device's: of its contest only)."""
     query = (
         sa.select(Assignment, Round)
         .join(Judge, Judge.id == Assignment.judge_id)
@@ -1309,6 +1467,8 @@ def my_assignments(actor: User, round_id: int | None = None) -> list[QueueItem]:
     )
     if round_id is not None:
         query = query.where(Assignment.round_id == round_id)
+    if isinstance(actor, JudgeDevice):
+        query = query.where(Judge.id == actor.judge_id)
     rows = db.session.execute(query.options(sa.orm.joinedload(Assignment.entry),
                                             sa.orm.joinedload(Assignment.judge))).all()
     cards = {}
@@ -1500,13 +1660,7 @@ def round_statistics(round_: Round, max_spread: float | None = None) -> dict[str
         cards,
         max_spread,
     )
-    names = dict(
-        db.session.execute(
-            sa.select(Judge.id, User.name)
-            .join(User, User.id == Judge.user_id)
-            .where(Judge.event_id == round_.event_id)
-        ).all()
-    )
+    names = judge_names(round_.event_id)
     submitted = set(
         db.session.execute(
             sa.select(Scorecard.judge_id, Scorecard.entry_id).where(

@@ -1,5 +1,5 @@
-"""Judges' pages: the sign-in link of the invitation mail, the queue of a round and the
-scorecard of one entry (tablet first)."""
+"""Judges' pages: the sign-in link of the invitation mail (a judge-scoped device session, see
+`judge_session`), the queue of a round and the scorecard of one entry (tablet first)."""
 
 from __future__ import annotations
 
@@ -8,32 +8,69 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from eventhub import permissions
-from eventhub.accounts.auth import sign_in as sign_in_account
 from eventhub.database import db
 from eventhub.errors import DomainError
 from eventhub.events.models import Event
-from eventhub.judging import services
+from eventhub.extensions import login_manager
+from eventhub.judging import judge_session, services
 from eventhub.judging.models import Aggregation, Entry, Round, RoundStatus
 from eventhub.webforms import event_for
 
 bp = Blueprint("judging", __name__)
 
 
+def _link_refused(error: DomainError) -> tuple[str, int]:
+    return render_template("judging/link_invalid.html", message=error.message), 400
+
+
 @bp.route("/judging/sign-in/<token>")
-def sign_in(token: str) -> Response | tuple[str, int]:
+def sign_in(token: str) -> str | tuple[str, int]:
+    """The invitation mail's link: which contest it opens, and a button that opens it on this
+    device. Opening it is a POST, so a mail scanner or a chat app's link preview fetching the
+    link does not use it up."""
     try:
-        judge = services.judge_from_token(token)
+        link = services.check_judge_link(token)
     except DomainError as error:
-        return render_template("judging/link_invalid.html", message=error.message), 400
-    sign_in_account(judge.user)
-    flash(_("Welcome, %(name)s. You are signed in as a judge.", name=judge.user.name), "success")
-    return redirect(url_for("judging.home", event_id=judge.event_id))
+        return _link_refused(error)
+    event = db.session.get(Event, link.judge.event_id)
+    return render_template("judging/link_open.html", event=event, token=token)
+
+
+@bp.route("/judging/sign-in/<token>", methods=["POST"])
+def open_link(token: str) -> Response | tuple[str, int]:
+    """Open the link on this device (once): a judge-scoped session for the judging pages of
+    its contest, never a login of the account."""
+    try:
+        link = services.open_judge_link(token)
+    except DomainError as error:
+        return _link_refused(error)
+    judge_session.begin(link)
+    flash(_("Welcome, %(name)s. This device can now score your entries of this contest.",
+            name=link.judge.user.name), "success")
+    return redirect(url_for("judging.home", event_id=link.judge.event_id))
+
+
+@bp.route("/judging/device/sign-out", methods=["POST"])
+def sign_out_device() -> Response:
+    """End this browser's judge device session (the link does not open it again)."""
+    judge_session.end()
+    flash(_("This device is signed out of judging."), "info")
+    return redirect(url_for("events.home"))
 
 
 # The judge's pages: the queue of a round and the scorecard of one entry ------------------
@@ -41,39 +78,66 @@ def sign_in(token: str) -> Response | tuple[str, int]:
 
 def round_for(round_id: int, may: Callable[[Any, Event], bool]) -> Round:
     """The round, to those for whom ``may(user, event)`` holds of its contest (as `event_for`:
-    404 to those who cannot see the event, 403 to those who see it but may not). Judges' pages
-    ask `permissions.is_judge_of`, organizers' pages `permissions.can_manage_event`."""
+    404 to those who cannot see the event, 403 to those who see it but may not). Organizers'
+    pages ask `permissions.can_manage_event`; judges' pages use `judge_event`."""
     round_ = db.get_or_404(Round, round_id)
     event_for(round_.event_id, may)
     return round_
 
 
-def _queue(round_: Round) -> list[services.QueueItem]:
-    return services.my_assignments(current_user, round_.id)
+def judge_event(event_id: int) -> tuple[Event, Any]:
+    """The contest of a judge's page and whom the page acts for: the judge signed in with
+    their account, or this browser's judge device of the contest (`judge_session`). Others
+    go to the sign-in page (a device whose session ended: a page saying so), or get 404
+    when they cannot see the event, else 403."""
+    actor = judge_session.actor_for(event_id)
+    if not actor.is_authenticated:
+        if judge_session.ended():
+            abort(make_response(render_template(
+                "judging/link_invalid.html",
+                message=_("Your judging session on this device has ended.")), 401))
+        abort(login_manager.unauthorized())
+    event = db.get_or_404(Event, event_id)
+    if not permissions.is_judge_of(actor, event):
+        abort(404 if not permissions.can_view_event(actor, event) else 403)
+    return event, actor
+
+
+def _judge_round(round_id: int) -> tuple[Round, Any]:
+    round_ = db.get_or_404(Round, round_id)
+    return round_, judge_event(round_.event_id)[1]
+
+
+def _device_of(actor: Any) -> services.JudgeDevice | None:
+    """The judge device a page acts for (its pages offer to sign it out), or None."""
+    return actor if isinstance(actor, services.JudgeDevice) else None
 
 
 @bp.route("/judging/events/<int:event_id>")
-@login_required
 def home(event_id: int) -> Response | str:
     """Where a judge lands: the queue of the open round they score in (the list of their
-    rounds when there are several)."""
-    event = event_for(event_id, permissions.is_judge_of)
+    rounds when there are several). A judge signed in with their account accepts the
+    invitation here (a device did when its link was opened)."""
+    event, actor = judge_event(event_id)
+    judge = services.judge_of(actor, event.id)
+    if not judge.accepted:
+        services.accept_invitation(actor, judge)
     rounds: dict[int, Round] = {}
-    for item in services.my_assignments(current_user):
+    for item in services.my_assignments(actor):
         if item.round.event_id == event.id:
             rounds.setdefault(item.round.id, item.round)
     open_rounds = [r for r in rounds.values() if r.status == RoundStatus.open]
     if len(open_rounds) == 1:
         return redirect(url_for("judging.queue", round_id=open_rounds[0].id))
-    return render_template("judging/rounds.html", event=event, rounds=list(rounds.values()))
+    return render_template("judging/rounds.html", event=event, rounds=list(rounds.values()),
+                           device=_device_of(actor))
 
 
 @bp.route("/judging/rounds/<int:round_id>")
-@login_required
 def queue(round_id: int) -> str:
     """The judge's entries in the round: to do, draft, submitted, with the progress."""
-    round_ = round_for(round_id, permissions.is_judge_of)
-    items = _queue(round_)
+    round_, actor = _judge_round(round_id)
+    items = services.my_assignments(actor, round_.id)
     groups = {status: [i for i in items if i.status == status]
               for status in ("todo", "draft", "submitted")}
     totals = {
@@ -83,21 +147,21 @@ def queue(round_id: int) -> str:
     return render_template(
         "judging/queue.html", round=round_, event=round_.event, groups=groups,
         total=len(items), submitted=len(groups["submitted"]), totals=totals,
+        device=_device_of(actor),
     )
 
 
 @bp.route("/judging/rounds/<int:round_id>/entries/<int:entry_id>")
-@login_required
 def scorecard(round_id: int, entry_id: int) -> str:
     """One entry's scorecard: steppers and sliders, the running total, autosave, submit."""
-    round_ = round_for(round_id, permissions.is_judge_of)
+    round_, actor = _judge_round(round_id)
     entry = db.get_or_404(Entry, entry_id)
     if entry.event_id != round_.event_id:
         abort(404)
-    if not permissions.can_judge(current_user, round_, entry):
+    if not permissions.can_judge(actor, round_, entry):
         abort(403)
-    card = services.scorecard_of(current_user, round_, entry)
-    ids = [i.entry.id for i in _queue(round_)]
+    card = services.scorecard_of(actor, round_, entry)
+    ids = [i.entry.id for i in services.my_assignments(actor, round_.id)]
     index = ids.index(entry.id) if entry.id in ids else -1
     previous_id = ids[index - 1] if index > 0 else None
     next_id = ids[index + 1] if 0 <= index < len(ids) - 1 else None

@@ -112,21 +112,36 @@ def _owner_of(event):
     return user
 
 
-def test_judges_see_no_totals_before_all_submit_and_no_names(api, organizer, final):
+def test_judges_see_no_scores_until_the_round_is_published(api, organizer, final):
+    """Totals, score and leaderboard are results: organizers see them once every judge
+    submitted, judges (who get 403 from GET /results) only once the round is published."""
     round_, entries, panel = final
     entry = entries[0]
     roadshow.show_entry(organizer, round_, entry.id)
     for judge, total in zip(panel[:4], (70, 72, 72, 75), strict=True):
         factories.score(judge, round_, entry, total)
-    body = api(panel[0].user).get(url(round_)).get_json()
-    assert body["assigned_to_you"] is True and body["order"] is None
+    body = api(organizer).get(url(round_)).get_json()
     assert (body["complete"], body["totals"], body["score"]) == (False, None, None)
-    assert all(j["name"] is None and j["judge_id"] is None for j in body["judges"])
     factories.score(panel[4], round_, entry, 90)
-    body = api(panel[0].user).get(url(round_)).get_json()
+    body = api(organizer).get(url(round_)).get_json()
     assert body["complete"] and body["score"] == 73.0
-    assert [t["struck"] for t in body["totals"]] == [None, None, None, None, "highest"] or \
-        sorted(filter(None, (t["struck"] for t in body["totals"]))) == ["highest", "lowest"]
+    assert body["leaderboard"][0]["entries"][0]["entry_id"] == entry.id
+    judge = api(panel[0].user)
+    body = judge.get(url(round_)).get_json()
+    assert body["assigned_to_you"] is True and body["order"] is None
+    assert body["entry"]["id"] == entry.id and body["phase"] == "ready"
+    assert (body["complete"], body["judges"], body["totals"], body["score"],
+            body["leaderboard"]) == (False, [], None, None, [])
+    assert_error(judge.get(f"/api/v1/rounds/{round_.id}/results"), 403)
+    judging.close_round(organizer, round_)
+    judging.publish_round(organizer, round_)
+    assert judge.get(f"/api/v1/rounds/{round_.id}/results").status_code == 200
+    body = judge.get(url(round_)).get_json()
+    assert body["complete"] and body["score"] == 73.0
+    assert body["leaderboard"][0]["entries"][0]["entry_id"] == entry.id
+    assert body["judges"] and all(j["name"] is None and j["judge_id"] is None
+                                  for j in body["judges"])
+    assert sorted(filter(None, (t["struck"] for t in body["totals"]))) == ["highest", "lowest"]
 
 
 def test_a_brief_stage_is_what_tablets_follow(api, organizer, final, count_statements):
@@ -140,7 +155,7 @@ def test_a_brief_stage_is_what_tablets_follow(api, organizer, final, count_state
     assert body["entry"]["id"] == entries[0].id and body["assigned_to_you"] is True
     assert (body["judges"], body["leaderboard"], body["totals"]) == ([], [], None)
     count_statements.clear()
-    full = client.get(url(round_)).get_json()
+    full = api(organizer).get(url(round_)).get_json()
     assert full["judges"][1]["submitted"] is True and brief_cost < len(count_statements)
     assert_error(client.get(url(round_, "?brief=maybe")), 400)
 

@@ -14,6 +14,7 @@ from eventhub.judging import services as judging
 from eventhub.judging.models import Entry, Judge, Round, Scorecard
 from eventhub.models import Event
 from tests import factories
+from tests.browser.conftest import open_judge_link
 
 pytestmark = pytest.mark.browser
 
@@ -54,8 +55,7 @@ def seed() -> dict:
     entries = sorted(judging.round_entry_ids(round_))
     return {"event_id": event.id, "round_id": round_.id, "judge_id": judge.id,
             "entries": entries,
-            "criteria": [c.id for c in round_.criteria],
-            "token": judging.make_judge_token(judge)}
+            "criteria": [c.id for c in round_.criteria]}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def contest(live_server):
 
 def test_a_judge_scores_an_entry_on_a_tablet(live_server, contest, new_page):
     page = new_page(viewport=TABLET, is_mobile=True, has_touch=True)
-    page.goto(f"{live_server.url}/judging/sign-in/{contest['token']}")
+    open_judge_link(page, live_server, contest["judge_id"])
     expect(page).to_have_url(f"{live_server.url}/judging/rounds/{contest['round_id']}")
     expect(page.locator(".jq-progress__label")).to_contain_text("0")
     todo = page.locator("#jq-todo + .jq-list .jq-row")
@@ -124,7 +124,7 @@ def test_a_judge_scores_an_entry_on_a_tablet(live_server, contest, new_page):
 
 def test_a_card_changed_on_another_device_is_reloaded(live_server, contest, new_page):
     page = new_page(viewport={"width": 1280, "height": 800}, has_touch=True)
-    page.goto(f"{live_server.url}/judging/sign-in/{contest['token']}")
+    open_judge_link(page, live_server, contest["judge_id"])
     entry_id = contest["entries"][1]
     page.goto(f"{live_server.url}/judging/rounds/{contest['round_id']}/entries/{entry_id}")
     expect(page.locator("h1")).to_have_text("智慧农机调度平台")

@@ -17,6 +17,7 @@ from eventhub.judging import services as judging
 from eventhub.judging.models import Entry, Judge, Round
 from eventhub.models import Event, User
 from tests import factories
+from tests.browser.conftest import open_judge_link
 
 pytestmark = pytest.mark.browser
 
@@ -59,8 +60,7 @@ def seed() -> dict:
                                 .order_by(Judge.id)).all()
     entries = sorted(judging.round_entry_ids(round_))
     return {"round_id": round_.id, "entries": entries, "judge_ids": [j.id for j in judges],
-            "key": roadshow.make_screen_key(round_),
-            "token": judging.make_judge_token(judges[0])}
+            "key": roadshow.make_screen_key(round_)}
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_the_big_screen_shows_the_scores_when_the_last_judge_submits(live_server
 
 def test_a_judges_tablet_follows_the_stage(live_server, final, new_page):
     page = new_page(viewport=TABLET, is_mobile=True, has_touch=True)
-    page.goto(f"{live_server.url}/judging/sign-in/{final['token']}")
+    open_judge_link(page, live_server, final["judge_ids"][0])
     expect(page).to_have_url(f"{live_server.url}/judging/rounds/{final['round_id']}")
     banner = page.locator("#stage-follow")
     expect(banner).to_be_visible()

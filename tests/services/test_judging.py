@@ -16,6 +16,7 @@ from eventhub.judging import services as judging
 from eventhub.judging.models import (
     Assignment,
     ConflictSource,
+    JudgeLink,
     RoundEntry,
     RoundStatus,
     Scorecard,
@@ -98,6 +99,16 @@ def test_entry_needs_a_track_of_its_contest_and_clean_members(
 # Judges -----------------------------------------------------------------------------------
 
 
+def _link_token(email):
+    """The sign-in link token of the last invitation mailed to ``email``."""
+    mail = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.to_addr == email)
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    assert mail.template == "judge_invitation"
+    return re.search(r"/judging/sign-in/(\S+)", mail.text_body).group(1)
+
+
 def test_inviting_a_judge_makes_an_account_and_mails_a_sign_in_link(
     app, organizer, contest
 ):
@@ -109,17 +120,31 @@ def test_inviting_a_judge_makes_an_account_and_mails_a_sign_in_link(
     assert judge.user.email == "new.judge@example.com"
     assert judge.user.password_hash is None
     assert judge.institution == "东北大学" and judge.expertise == ["医疗"]
-    mail = db.session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.to_addr == "new.judge@example.com")
-    ).one()
-    assert mail.template == "judge_invitation"
-    # The link signs this judge in (its token carries the second it was made: read it back).
-    token = re.search(r"/judging/sign-in/(\S+)", mail.text_body).group(1)
-    assert judging.judge_from_token(token).id == judge.id
+    assert not judge.accepted and judge.display_name == "钱评委"
+    token = _link_token("new.judge@example.com")
+    assert judging.check_judge_link(token).judge_id == judge.id
+    # Only the token's digest is stored.
+    assert token not in {link.digest for link in db.session.scalars(sa.select(JudgeLink))}
     again, created = judging.invite_judge(organizer, contest, "new.judge@example.com",
                                           institution="辽宁大学")
     assert not created and again.id == judge.id and again.institution == "辽宁大学"
     assert len(_audits("judge.invited")) == 2
+
+
+def test_inviting_an_existing_account_takes_nothing_of_it_before_acceptance(
+    organizer, contest
+):
+    known = factories.UserFactory(email="known@example.com", name="孙真名",
+                                  organization="某某大学")
+    judge, _ = judging.invite_judge(organizer, contest, "known@example.com")
+    assert judge.display_name == "known@example.com"
+    assert judge.institution == ""
+    assert "孙真名" not in judging.judge_names(contest.id).values()
+    link = judging.open_judge_link(_link_token("known@example.com"))
+    assert link.judge.accepted and link.judge.display_name == "孙真名"
+    # Accepting brings the judge's own institution in (it makes automatic conflicts).
+    assert link.judge.institution == "某某大学"
+    assert _audits("judge.accepted")[0].actor_id == known.id
 
 
 def test_only_organizers_invite_judges(staff, contest):
@@ -127,29 +152,85 @@ def test_only_organizers_invite_judges(staff, contest):
         judging.invite_judge(staff, contest, "someone@example.com")
 
 
-def test_the_sign_in_link_signs_the_judge_in(app, client, contest):
-    judge = factories.judge(contest)
-    response = client.get(f"/judging/sign-in/{judging.make_judge_token(judge)}")
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/events/{contest.id}")
-    with client.session_transaction() as session:
-        assert session["_user_id"].startswith(f"{judge.user_id}:")
-
-
-def test_a_forged_or_expired_link_does_not_sign_in(app, client, contest, monkeypatch):
-    judge = factories.judge(contest)
-    token = judging.make_judge_token(judge)
-    # One character inside the signature changed (the last ones may carry only padding bits,
-    # so changing them does not always change the signature).
-    forged = token[:-10] + ("A" if token[-10] != "A" else "B") + token[-9:]
-    response = client.get(f"/judging/sign-in/{forged}")
-    assert response.status_code == 400
-    monkeypatch.setitem(app.config, "JUDGE_LINK_MAX_AGE", -1)
+def test_a_link_opens_once(contest, now):
+    judge = factories.judge(contest, accepted=False)
+    token = judging.issue_judge_link(judge, now=now)
+    link = judging.open_judge_link(token, now=now)
+    assert link.used_at == now and judge.accepted_at == now
+    assert judging.judge_device(link.id, now=now).judge_id == judge.id
     with pytest.raises(ValidationFailed) as error:
-        judging.judge_from_token(token)
+        judging.open_judge_link(token, now=now + timedelta(seconds=1))
+    assert error.value.code == "link_used"
+
+
+def test_an_expired_link_opens_nothing(app, contest, now, monkeypatch):
+    monkeypatch.setitem(app.config, "JUDGE_LINK_MAX_AGE", 3600)
+    judge = factories.judge(contest, accepted=False)
+    token = judging.issue_judge_link(judge, now=now)
+    with pytest.raises(ValidationFailed) as error:
+        judging.open_judge_link(token, now=now + timedelta(hours=1))
     assert error.value.code == "link_expired"
-    with client.session_transaction() as session:
-        assert "_user_id" not in session
+    assert not judge.accepted
+    assert db.session.scalars(sa.select(JudgeLink)).one().used_at is None
+
+
+def test_a_new_link_revokes_the_earlier_one_and_its_device(contest, now):
+    judge = factories.judge(contest)
+    first = judging.open_judge_link(judging.issue_judge_link(judge, now=now), now=now)
+    unused = judging.issue_judge_link(judge, now=now)
+    judging.issue_judge_link(judge, now=now)
+    assert judging.judge_device(first.id, now=now) is None
+    with pytest.raises(ValidationFailed) as error:
+        judging.open_judge_link(unused, now=now)
+    assert error.value.code == "link_revoked"
+
+
+def test_a_device_ends_after_its_time_or_with_its_judge(app, organizer, contest, now,
+                                                         monkeypatch):
+    monkeypatch.setitem(app.config, "JUDGE_DEVICE_MAX_AGE", 3600)
+    judge = factories.judge(contest)
+    link = judging.open_judge_link(judging.issue_judge_link(judge, now=now), now=now)
+    assert judging.judge_device(link.id, now=now + timedelta(minutes=59)) is not None
+    assert judging.judge_device(link.id, now=now + timedelta(hours=1)) is None
+    from eventhub.judging import setup
+
+    setup.remove_judge(organizer, judge)
+    assert judging.judge_device(link.id, now=now) is None
+
+
+def test_a_forged_link_opens_nothing(contest):
+    judge = factories.judge(contest)
+    token = judging.issue_judge_link(judge)
+    for forged in (token[:-1] + ("A" if token[-1] != "A" else "B"), "", "x" * 500, None):
+        with pytest.raises(ValidationFailed) as error:
+            judging.open_judge_link(forged)
+        assert error.value.code == "link_invalid"
+
+
+def test_a_device_acts_for_its_judge_in_its_contest_only(org, organizer, contest, tracks):
+    """The same account judging two contests: a device its link opened in one scores
+    nothing, and lists nothing, of the other."""
+    other = factories.contest(org)
+    other_track = judging.create_track(organizer, other, "其他")
+    user = factories.UserFactory()
+    mine, theirs = factories.judge(contest, user=user), factories.judge(other, user=user)
+    here = _entry(organizer, contest, tracks[0], "本赛项目")
+    there = _entry(organizer, other, other_track, "他赛项目")
+    round_here = factories.rubric_round(organizer, contest)
+    round_there = factories.rubric_round(organizer, other)
+    judging.assign(organizer, round_here, mine.id, here.id)
+    judging.assign(organizer, round_there, theirs.id, there.id)
+    device = judging.judge_device(judging.open_judge_link(judging.issue_judge_link(mine)).id)
+    assert judging.can_score(user, round_there, there)  # the account may
+    assert judging.can_score(device, round_here, here)
+    assert not judging.can_score(device, round_there, there)
+    assert judging.scoring_target(device, round_there.id, there.id)[2] is None
+    assert [i.entry.id for i in judging.my_assignments(device)] == [here.id]
+    assert judging.judge_of(device, other.id) is None
+    with pytest.raises(NotAllowed):
+        judging.declare_conflict(device, other, theirs.id, there.id)
+    with pytest.raises(NotAllowed):
+        judging.save_scorecard(device, round_there, there, {})
 
 
 # Conflicts of interest ----------------------------------------------------------------------

@@ -442,5 +442,5 @@ def test_the_screen_key_opens_its_round_only(organizer, contest, final):
     assert not roadshow.screen_key_valid(key, other)
     assert not roadshow.screen_key_valid(key[:-2] + "xx", round_)
     assert not roadshow.screen_key_valid(None, round_)
-    assert not roadshow.screen_key_valid(judging.make_judge_token(
+    assert not roadshow.screen_key_valid(judging.issue_judge_link(
         factories.judge(contest)), round_)

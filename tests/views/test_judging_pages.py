@@ -142,8 +142,8 @@ def test_a_conflicted_entry_is_not_in_the_queue(login, setup):
 
 def test_the_sign_in_link_lands_on_the_queue(client, setup):
     judge = setup["judges"][0]
-    response = client.get(f"/judging/sign-in/{judging.make_judge_token(judge)}",
-                          follow_redirects=True)
+    response = client.submit(f"/judging/sign-in/{judging.issue_judge_link(judge)}",
+                             follow_redirects=True)
     assert response.status_code == 200
     assert response.request.path == _queue(setup)
     assert "智慧医疗项目0" in response.get_data(as_text=True)

@@ -210,7 +210,9 @@ class MyEntryInSchema(StrictSchema):
 
 
 @blp.route("/events/<id:event_id>/my-entry", methods=["PUT"])
-@blp.response(200, EntryDetailSchema, description="200 changed; 201 submitted.")
+@blp.response(200, EntryDetailSchema, description="The entry changed.")
+@blp.alt_response(201, schema=EntryDetailSchema, success=True,
+                  description="The entry submitted (a new one).")
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
 @secured(blp)
 @authenticated

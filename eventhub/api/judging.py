@@ -655,7 +655,9 @@ def list_judges(event_id: int) -> dict:
 
 
 @blp.route("/events/<id:event_id>/judges", methods=["POST"])
-@blp.response(201, JudgeSchema, description="201 new judge; 200 invited again (updated).")
+@blp.response(201, JudgeSchema, description="A new judge of the contest.")
+@blp.alt_response(200, schema=JudgeSchema, success=True,
+                  description="A judge invited again (their details updated).")
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
 @secured(blp)
 @authenticated

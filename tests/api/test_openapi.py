@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from openapi_spec_validator import validate
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from eventhub.judging import entries as entries_module
 from eventhub.judging import services as judging
 from tests import factories
 from tests.api.conftest import schema_errors
@@ -204,7 +206,7 @@ def test_registrations_and_walk_ins_answer_as_documented(documented, participant
             ("post", "/api/v1/checkin-lists/{list_id}/walk-ins", "409")} <= documented.seen
 
 
-def test_judging_answers_as_documented(documented, organizer, participant, contest):
+def test_judging_answers_as_documented(documented, organizer, participant, contest, now):
     tracks = [judging.create_track(organizer, contest, n) for n in ("医疗健康", "人工智能")]
     entries = [
         judging.create_entry(organizer, contest, judging.EntryInfo(
@@ -214,6 +216,21 @@ def test_judging_answers_as_documented(documented, organizer, participant, conte
     judges = [factories.judge(contest, institution=f"机构{i}") for i in range(3)]
     round_ = factories.rubric_round(organizer, contest)
     boss = documented(organizer)
+
+    # POST /events/{id}/judges: 201 a new judge, 200 invited again.
+    judges_path = f"/api/v1/events/{contest.id}/judges"
+    invite = {"email": "ping@example.com", "name": "平评委"}
+    assert boss.post(judges_path, json=invite).status_code == 201
+    assert boss.post(judges_path, json={**invite, "institution": "沈阳工业大学"}).status_code == 200
+
+    # PUT /events/{id}/my-entry: 201 submitted, 200 changed, 409 outside the window.
+    leader = documented(factories.UserFactory())
+    my_entry = f"/api/v1/events/{contest.id}/my-entry"
+    proposal = {"title": "接口项目", "track_id": tracks[0].id}
+    assert leader.put(my_entry, json=proposal).status_code == 409
+    entries_module.set_entry_window(organizer, contest, now - timedelta(hours=1), None)
+    assert leader.put(my_entry, json=proposal).status_code == 201
+    assert leader.put(my_entry, json={**proposal, "title": "改名了"}).status_code == 200
 
     # PATCH /entries/{id}: a person leads one entry of a contest.
     first = boss.patch(f"/api/v1/entries/{entries[0].id}", json={"leader_id": participant.id})
@@ -254,4 +271,6 @@ def test_judging_answers_as_documented(documented, organizer, participant, conte
     assert {("post", "/api/v1/rounds/{round_id}/assignments", "200"),
             ("post", "/api/v1/events/{event_id}/conflicts", "200"),
             ("patch", "/api/v1/entries/{entry_id}", "409"),
-            ("put", "/api/v1/rounds/{round_id}/scorecards/{entry_id}", "409")} <= documented.seen
+            ("put", "/api/v1/rounds/{round_id}/scorecards/{entry_id}", "409"),
+            ("post", "/api/v1/events/{event_id}/judges", "200"),
+            ("put", "/api/v1/events/{event_id}/my-entry", "201")} <= documented.seen

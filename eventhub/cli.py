@@ -125,4 +125,5 @@ def mail_worker() -> None:
     from rq import Queue, Worker
 
     connection = Redis.from_url(url)
-    Worker([Queue("mail", connection=connection)], connection=connection).work()
+    queue = Queue(current_app.config["MAIL_QUEUE"], connection=connection)
+    Worker([queue], connection=connection).work()

@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.checkin.dashboard_views import bp as checkin_dashboard_bp
     from eventhub.checkin.views import bp as checkin_bp
     from eventhub.events.views import bp as events_bp
+    from eventhub.ids import IdConverter
     from eventhub.judging.admin_views import bp as contest_admin_bp
     from eventhub.judging.entry_views import bp as judging_entries_bp
     from eventhub.judging.report_views import bp as judging_reports_bp
@@ -109,6 +110,9 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.registrations.privacy_views import bp as privacy_bp
     from eventhub.registrations.views import bp as registrations_bp
 
+    # Before any blueprint: their rules are compiled against the map's converters. An id in a
+    # URL beyond the ids' range names no row (404), on pages (``<int:>``) as in the API.
+    app.url_map.converters["int"] = app.url_map.converters["id"] = IdConverter
     app.register_blueprint(accounts_bp)
     app.register_blueprint(orgs_bp)
     app.register_blueprint(events_bp)

@@ -25,8 +25,7 @@ def init_api(app: Flask) -> None:
     from eventhub.api.common import IdConverter, protect_api
     from eventhub.extensions import csrf
 
-    # Before any blueprint: their rules are compiled against the map's converters.
-    app.url_map.converters["id"] = IdConverter
+    # The factory registered the converter before any blueprint (eventhub.ids).
     api.init_app(app)
     api.register_converter(IdConverter, _id_param_schema)
     # create_app() may run more than once in a process (tests, live servers): set up once.

@@ -17,16 +17,14 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from webargs import core
 from webargs.flaskparser import FlaskParser
-from werkzeug.routing import IntegerConverter
 
 from eventhub import text
 from eventhub.database import db
 from eventhub.errors import NotAuthenticated, NotFound
+from eventhub.ids import ID_MAX, IdConverter  # noqa: F401 - the API's modules import them here
 
 NAME_MAX = 200
 TEXT_MAX = 10_000
-#: Ids are PostgreSQL ``integer`` columns; anything beyond can name no row.
-ID_MAX = 2**31 - 1
 #: Times outside this window are typing mistakes, and far ones overflow date arithmetic.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
@@ -51,16 +49,6 @@ SCHEMA_MESSAGES = (
     N_("Invalid JSON body."),
     N_("Must be one of: {choices}."),
 )
-
-
-class IdConverter(IntegerConverter):
-    """``<id:name>`` in a URL: a database id. Digits beyond the id range (or 0) become 0, an
-    id no row has, so the endpoint answers 404 (a failed converter match would answer 405
-    whenever another method exists on the path)."""
-
-    def to_python(self, value: str) -> int:
-        number = int(value)
-        return number if 1 <= number <= ID_MAX else 0
 
 
 class ApiParser(FlaskParser):

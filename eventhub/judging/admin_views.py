@@ -34,6 +34,7 @@ from eventhub import permissions
 from eventhub.accounts.models import NAME_MAX
 from eventhub.database import db
 from eventhub.events.models import Event
+from eventhub.ids import coerce_id
 from eventhub.judging import services, setup
 from eventhub.judging.models import (
     Aggregation,
@@ -127,8 +128,10 @@ class JudgeForm(PageForm):
 
 class ConflictForm(PageForm):
     PREFIX = "conflict"
-    judge_id = SelectField(_l("Judge"), coerce=int, validate_choice=False)
-    entry_id = SelectField(_l("Contest entry"), coerce=int, validate_choice=False)
+    judge_id = SelectField(_l("Judge"), coerce=coerce_id, validate_choice=False,
+                           validators=[_required])
+    entry_id = SelectField(_l("Contest entry"), coerce=coerce_id, validate_choice=False,
+                           validators=[_required])
     reason = TextAreaField(_l("Reason"), render_kw={"rows": 2, "maxlength": 10_000})
 
 
@@ -221,8 +224,8 @@ class AutoAssignForm(PageForm):
 
 class AssignForm(PageForm):
     PREFIX = "assign"
-    judge_id = SelectField(_l("Judge"), coerce=int, validate_choice=False)
-    entry_id = IntegerField(validators=[_required])
+    judge_id = SelectField(_l("Judge"), coerce=coerce_id, validate_choice=False)
+    entry_id = SelectField(coerce=coerce_id, validate_choice=False, validators=[_required])
 
 
 class ReopenForm(PageForm):

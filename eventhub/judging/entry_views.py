@@ -71,6 +71,17 @@ def _contest_entry_state() -> dict:
 # Forms ------------------------------------------------------------------------------------
 
 
+class MembersField(TextAreaField):
+    """Team members typed one per line (``张三:CEO``): an entry's list of members is shown
+    as such lines, so the field's data is text whether it comes from the entry or the post
+    (a post without the field keeps the entry's members)."""
+
+    def process_data(self, value: Any) -> None:
+        if isinstance(value, list):
+            value = "\n".join(entries.format_members([m]) for m in value)
+        super().process_data(value)
+
+
 class EntryForm(Form):
     title = StringField(_l("Project title"), validators=[InputRequired(_l("Enter a value."))],
                         render_kw={"maxlength": NAME_MAX})
@@ -80,7 +91,7 @@ class EntryForm(Form):
     institution = StringField(_l("School or company"), render_kw={"maxlength": NAME_MAX})
     summary = TextAreaField(_l("Summary"), render_kw={"rows": 6,
                                                       "maxlength": services.TEXT_MAX})
-    members = TextAreaField(
+    members = MembersField(
         _l("Team members"), render_kw={"rows": 4},
         description=_l("One member per line, name and role: 张三:CEO"),
     )
@@ -97,9 +108,6 @@ class EntryForm(Form):
         self.file.description = _l(
             "A PDF of at most %(n)d MB. Uploading a new one replaces the old.",
             n=entries.max_attachment_bytes() // (1024 * 1024))
-        if entry is not None and not self.is_submitted():
-            self.members.data = "\n".join(
-                entries.format_members([m]) for m in entry.members or ())
 
     def changes(self) -> dict[str, Any]:
         members = entries.parse_members(self.members.data or "")

@@ -1,0 +1,230 @@
+"""Every HTML form against bad input: never a 5xx (issue 11, point 11).
+
+Every POST route outside /api/ (read from the app's URL map, so a new form joins at once) is
+sent, as an organizer, as a team leader who registered and as a judge: no fields, empty fields,
+100,000-character strings, control characters, negative, unknown and out-of-range numbers and
+ids, repeated fields, and unknown ids in its URL. The field names are those of every form of the
+app (and the few read straight from the post), so each form receives its own fields. One world
+serves all routes; each route's posts run in a savepoint rolled back after them, so a delete or
+a sign-out does not hide the routes after it.
+"""
+
+from __future__ import annotations
+
+import traceback
+from datetime import timedelta
+
+import flask
+import pytest
+import sqlalchemy as sa
+from flask_wtf.csrf import generate_csrf
+from werkzeug.datastructures import MultiDict
+from werkzeug.routing import AnyConverter, Rule
+from wtforms import StringField
+from wtforms.fields.core import UnboundField
+
+from eventhub.accounts.services import create_token
+from eventhub.database import db
+from eventhub.judging import entries
+from eventhub.judging import services as judging
+from eventhub.judging.models import Entry
+from eventhub.registrations import services as reg
+from eventhub.webforms import Form
+from tests import factories
+from tests.views.conftest import fresh
+
+HUGE = "x" * 100_000
+CONTROL = "a\x00\x08\x0b\x1b\x7f\x85\ufffeb"
+#: An id no row has, and one beyond the ids' range (a query with it fails in the database).
+UNKNOWN_IDS = ("424242", "99999999999999999999")
+#: Fields some views read from the post directly (not through a form class).
+POSTED_DIRECTLY = ("action", "entry_id", "version", "pitch_minutes", "qa_minutes", "next",
+                   "status", "category", "q", "page")
+#: Blueprints whose ``event_id`` is a contest's.
+CONTEST_BLUEPRINTS = ("contest_admin", "judging_entries", "judging", "roadshow")
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def _field_names() -> tuple[list[str], list[str]]:
+    """The names of every form field of the app (with each form's prefix), and those of its
+    text fields."""
+    names, texts = set(POSTED_DIRECTLY), set(POSTED_DIRECTLY)
+    for form in _subclasses(Form):
+        prefix = getattr(form, "PREFIX", "")
+        for attr in dir(form):
+            unbound = getattr(form, attr, None)
+            if not isinstance(unbound, UnboundField):
+                continue
+            found = {attr, f"{prefix}-{attr}"} if prefix else {attr}
+            names |= found
+            if issubclass(unbound.field_class, StringField):
+                texts |= found
+    names.discard("csrf_token")
+    texts.discard("csrf_token")
+    return sorted(names), sorted(texts)
+
+
+def _bodies(names: list[str], texts: list[str], everything: bool) -> list[tuple[str, MultiDict]]:
+    cases = [("missing", MultiDict()), ("control", MultiDict([(n, CONTROL) for n in names]))]
+    if everything:
+        odd = ("-1", "1e999", "NaN", "½", "1.5", "2026-13-45T25:61")
+        cases += [
+            ("empty", MultiDict([(n, "") for n in names])),
+            # Over every length limit; text fields only, or each post would be megabytes.
+            ("huge", MultiDict([(n, HUGE) for n in texts])),
+            ("out_of_range_ids", MultiDict([(n, UNKNOWN_IDS[1]) for n in names])),
+            ("unknown_ids", MultiDict([(n, UNKNOWN_IDS[0]) for n in names])),
+            ("not_numbers", MultiDict([(n, odd[i % len(odd)]) for i, n in enumerate(names)])),
+            ("repeated", MultiDict([(n, v) for n in names for v in ("1", "x")])),
+        ]
+    return cases
+
+
+@pytest.fixture
+def world(org, owner, staff, participant, event, now):
+    """An event with a form, a session and the participant's registration; a contest with an
+    open entry window, the participant's entry, a judge assigned to it in an open round and
+    declared in conflict with a second entry; an API token of the organizer."""
+    category = reg.save_category(owner, event, "观众", None)
+    questions = [reg.save_question(owner, event, reg.QuestionInfo(label, kind, **extra))
+                 for label, kind, extra in [("所在城市", "text", {}), ("简介", "textarea", {}),
+                                            ("阶段", "choice", {"options": ["天使轮", "A轮"]})]]
+    registration = reg.register(participant, event, reg.RegistrationInfo(
+        consent=True, category_id=category.id, answers={str(questions[0].id): "沈阳"}))
+    contest = factories.contest(org)
+    track = judging.create_track(owner, contest, "医疗健康")
+    entries.set_entry_window(owner, contest, now - timedelta(days=1), now + timedelta(days=1))
+    entry = judging.create_entry(owner, contest, judging.EntryInfo(
+        title="智能导诊", track_id=track.id, leader_id=participant.id,
+        members=[{"name": "张三", "role": "CEO"}]))
+    other = judging.create_entry(owner, contest, judging.EntryInfo(title="二号", track_id=track.id))
+    judge_user = factories.UserFactory()
+    judge = factories.judge(contest, judge_user)
+    round_ = factories.rubric_round(owner, contest, name="网评")
+    assignment, _ = judging.assign(owner, round_, judge.id, entry.id)
+    conflict, _ = judging.declare_conflict(owner, contest, judge.id, other.id, "同事")
+    token, _ = create_token(owner, "fuzz")
+    return {
+        "users": {"organizer": owner, "leader": participant, "judge": judge_user},
+        "event": event, "contest": contest,
+        "ids": {
+            "category_id": category.id, "question_id": questions[0].id,
+            "registration_id": registration.id, "session_id": factories.SessionFactory(
+                event=event).id,
+            "entry_id": entry.id, "track_id": track.id, "judge_id": judge.id,
+            "round_id": round_.id, "assignment_id": assignment.id, "conflict_id": conflict.id,
+            "criterion_id": round_.criteria[0].id, "token_id": token.id,
+            "membership_id": next(m.id for m in org.memberships if m.user_id == staff.id),
+        },
+        "slug": org.slug,
+        "answers": [f"q_{q.id}" for q in questions],
+    }
+
+
+def _routes(app, world) -> list[tuple[Rule, dict[str, str], tuple[str, ...]]]:
+    """(rule, its arguments, names of its id arguments) of every POST route outside /api/,
+    each choice of an ``any(...)`` part apart."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.rule.startswith("/api/"):
+            continue
+        blueprint = rule.endpoint.split(".")[0]
+        values: dict[str, list[str]] = {}
+        for name in rule.arguments:
+            converter = rule._converters[name]
+            if isinstance(converter, AnyConverter):
+                values[name] = list(converter.items)
+            elif name == "event_id":
+                key = "contest" if blueprint in CONTEST_BLUEPRINTS else "event"
+                values[name] = [str(world[key].id)]
+            elif name == "slug":
+                values[name] = [world["slug"]]
+            elif name == "token":
+                values[name] = ["not-a-token", "x" * 2000]
+            else:
+                assert name in world["ids"], (
+                    f"{rule.rule}: say which object of the world its <{name}> names")
+                values[name] = [str(world["ids"][name])]
+        for combination in _product(values):
+            ids = tuple(n for n in rule.arguments if n.endswith("_id"))
+            found.append((rule, combination, ids))
+    return sorted(found, key=lambda f: (f[0].rule, sorted(f[1].items())))
+
+
+def _product(values: dict[str, list[str]]) -> list[dict[str, str]]:
+    combos: list[dict[str, str]] = [{}]
+    for name, options in values.items():
+        combos = [{**c, name: o} for c in combos for o in options]
+    return combos
+
+
+def _client(app, login, user):
+    """A signed-in browser of ``user`` and the CSRF token its forms carry."""
+    client = login(user)
+    with app.app_context(), app.test_request_context():
+        token = generate_csrf()
+        raw = flask.session["csrf_token"]
+    with client.session_transaction() as session:
+        session["csrf_token"] = raw
+    return client, token
+
+
+def _path(rule: Rule, values: dict[str, str]) -> str:
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_no_form_post_answers_a_server_error(app, login, world):
+    names, texts = _field_names()
+    names, texts = names + world["answers"], texts + world["answers"]
+    routes = _routes(app, world)
+    assert len(routes) > 60
+    connection = db.session.get_bind()
+    wrong = []
+    for rule, combination, ids in routes:
+        path = _path(rule, combination)
+        db.session.commit()  # the test's own savepoint ends first: ours is then the innermost
+        savepoint = connection.begin_nested()
+        try:
+            for role, user in world["users"].items():
+                client, token = _client(app, login, user)
+                posts = [(label, path, body)
+                         for label, body in _bodies(names, texts, everything=role == "organizer")]
+                if role == "organizer":
+                    posts += [(f"unknown_{name}", _path(rule, {**combination, name: value}),
+                               MultiDict())
+                              for name in ids for value in UNKNOWN_IDS[1:]]
+                for label, url, body in posts:
+                    body = MultiDict([*body.items(multi=True), ("csrf_token", token)])
+                    try:
+                        status = client.post(url, data=body).status_code
+                    except Exception as error:  # noqa: BLE001 - every failure is reported
+                        frame = traceback.extract_tb(error.__traceback__)[-1]
+                        status = f"{type(error).__name__}: {error} ({frame.filename}:"
+                        status += f"{frame.lineno})"
+                    if not isinstance(status, int) or status >= 500:
+                        wrong.append(f"{rule.endpoint} {url[:80]} as {role}, {label}: {status}")
+        finally:
+            db.session.rollback()
+            if savepoint.is_active:
+                savepoint.rollback()
+            db.session.expire_all()
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_entry_form_without_members_keeps_them(login, owner, world):
+    """The organizers' entry form posted without its members field: saved, the members kept
+    (it answered 500: the entry's list reached the text parser)."""
+    entry_id = world["ids"]["entry_id"]
+    client = login(owner)
+    data = {"title": "改名", "track_id": str(world["ids"]["track_id"])}
+    response = client.submit(f"/entries/{entry_id}/edit", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    entry = fresh(db.session.get(Entry, entry_id))
+    assert entry.title == "改名"
+    assert entry.members == [{"name": "张三", "role": "CEO"}]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry)) == 2

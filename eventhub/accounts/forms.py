@@ -91,3 +91,17 @@ class LanguageForm(Form):
 class TokenForm(Form):
     name = StringField(_l("What is this token for?"), **_text(NAME_MAX),
                        description=_l("For example: the check-in kiosk at gate 2."))
+
+
+class ChangePasswordForm(Form):
+    current_password = PasswordField(_l("Current password"),
+                                     **_text(PASSWORD_MAX, autocomplete="current-password"))
+    password = PasswordField(_l("New password"),
+                             **_text(PASSWORD_MAX, autocomplete="new-password"),
+                             description=_l("At least 8 characters, mixing letters with digits "
+                                            "or symbols."))
+    password_confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("password", message=_l("The two passwords differ."))],
+        **_text(PASSWORD_MAX, autocomplete="new-password"),
+    )

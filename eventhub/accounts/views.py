@@ -1,4 +1,5 @@
-"""Sign-up, login, logout, password reset, profile, language, API tokens (pages)."""
+"""Sign-up, login, logout, password reset, profile, language, API tokens and account
+security (signed-in devices, password change) pages."""
 
 from __future__ import annotations
 
@@ -16,16 +17,17 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_timezone, ngettext, refresh
 from flask_babel import gettext as _
-from flask_babel import refresh
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from eventhub.accounts import services, throttle
-from eventhub.accounts.auth import sign_in, sign_out
+from eventhub.accounts import services, sessions, throttle
+from eventhub.accounts.auth import current_session_id, sign_in, sign_out
 from eventhub.accounts.forms import (
+    ChangePasswordForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
@@ -225,4 +227,55 @@ def tokens() -> str | tuple[str, int]:
 def revoke_token(token_id: int) -> Response:
     services.revoke_token(current_user._get_current_object(), token_id)
     flash(_("The token is revoked; programs using it can no longer sign in."), "success")
-    return redirect(url_for("accounts.tokens"))
+    return redirect(back_target("accounts.tokens"))
+
+
+@bp.route("/account/security", methods=["GET", "POST"])
+@login_required
+@throttle.limit_login()  # a wrong current password counts as a failed sign-in
+def security() -> str | Response | tuple[str, int]:
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        with domain_errors(form):
+            services.change_own_password(user, form.current_password.data or "",
+                                         form.password.data or "",
+                                         keep_session_id=current_session_id())
+            flash(_("Your new password is set. Your other devices and your API tokens are "
+                    "signed out."), "success")
+            return redirect(url_for("accounts.security"))
+    return (
+        render_template(
+            "accounts/security.html",
+            form=form,
+            has_password=bool(user.password_hash),
+            sessions=sessions.list_sessions(user),
+            current_session_id=current_session_id(),
+            tokens=services.list_tokens(user),
+            describe_device=sessions.describe_device,
+            viewer_tz=str(get_timezone()),
+        ),
+        form_status(form),
+    )
+
+
+@bp.route("/account/security/sessions/<int:session_id>/revoke", methods=["POST"])
+@login_required
+def revoke_session(session_id: int) -> Response:
+    sessions.revoke_session(current_user._get_current_object(), session_id)
+    if session_id == current_session_id():
+        sign_out()
+        flash(_("You are signed out."), "info")
+        return redirect(url_for("accounts.login"))
+    flash(_("That device is signed out."), "success")
+    return redirect(url_for("accounts.security"))
+
+
+@bp.route("/account/security/sessions/revoke-others", methods=["POST"])
+@login_required
+def revoke_other_sessions() -> Response:
+    count = sessions.revoke_other_sessions(current_user._get_current_object(),
+                                           current_session_id())
+    flash(ngettext("%(num)d other device is signed out.",
+                   "%(num)d other devices are signed out.", count), "success")
+    return redirect(url_for("accounts.security"))

@@ -62,7 +62,9 @@ class Config:
 
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
+    #: Off: Flask-Limiter would overwrite every answer's Retry-After with its own, rounded
+    #: down (0 for a 1 s wait); every 429 says Retry-After itself (accounts/throttle.py).
+    RATELIMIT_HEADERS_ENABLED = False
     #: Redis down: count in memory meanwhile (one warning in the log) instead of refusing
     #: every sign-in; a hung Redis costs a request at most a second.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True

@@ -187,11 +187,11 @@ def _validation_body(messages: dict[str, Any]) -> dict[str, Any]:
 
 
 def handle_http_error(error: HTTPException) -> Any:
+    if error.response is not None:  # the view chose its own answer (a form saying why)
+        return error.response
     if not is_api_request():
         if error.code in (301, 302, 303, 307, 308) or error.code is None:
             return error
-        if error.response is not None:  # the page chose its own answer (a form saying why)
-            return error.response
         return render_error_page(error.code, str(HTTP_MESSAGES.get(error.code, error.description)))
     body = http_error_body(error)
     status = body.pop("status", error.code or 500)

@@ -50,7 +50,7 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from eventhub.accounts.services import normalize_email
-from eventhub.errors import InvalidCredentials
+from eventhub.errors import InvalidCredentials, error_response, http_error_body
 from eventhub.extensions import limiter
 
 #: Failed passwords of one account (or one device of it) are counted for a day from the first;
@@ -74,6 +74,11 @@ def backoff_delay(failures: int, after: int, maximum: int) -> int:
     if failures < after:
         return 0
     return min(2 ** min(failures - after, 32), maximum)
+
+
+def retry_after(limit: RequestLimit) -> int:
+    """Whole seconds until a breached ``limit`` lets a request through again (at least 1)."""
+    return max(1, math.ceil(limit.window.reset_time - time.time()))
 
 
 def wait_text(seconds: float) -> str:
@@ -196,30 +201,38 @@ def submitted_email() -> str:
 
 
 def _failed_answer(response: Response) -> bool:
-    return response.status_code >= 400
+    # A refusal (429) is no password tried: it does not count.
+    return response.status_code >= 400 and response.status_code != 429
 
 
 def _config(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
-OnBreach = Callable[[RequestLimit], Response | None] | None
+def api_refusal(limit: RequestLimit) -> Response:
+    """API.md's 429 body (``rate_limited``) with Retry-After, for a breached limit."""
+    return error_response(429, http_error_body(TooManyRequests()),
+                          {"Retry-After": str(retry_after(limit))})
 
 
-def limit_login(on_breach: OnBreach = None) -> Callable:
+#: What a breached limit answers (a page passes one that shows its form again).
+OnBreach = Callable[[RequestLimit], Response]
+
+
+def limit_login(on_breach: OnBreach = api_refusal) -> Callable:
     """Limit failed sign-ins per address, one counter for every sign-in endpoint (rule 1)."""
     return limiter.shared_limit(_config("LOGIN_RATE_LIMIT"), scope="login",
                                 key_func=client_address, methods=["POST"],
                                 deduct_when=_failed_answer, on_breach=on_breach)
 
 
-def limit_signup(on_breach: OnBreach = None) -> Callable:
+def limit_signup(on_breach: OnBreach = api_refusal) -> Callable:
     """Limit sign-ups per address, one counter for the page and the API."""
     return limiter.shared_limit(_config("SIGNUP_RATE_LIMIT"), scope="signup",
                                 key_func=client_address, methods=["POST"], on_breach=on_breach)
 
 
-def limit_reset_request(on_breach: OnBreach = None) -> Callable[[Callable], Callable]:
+def limit_reset_request(on_breach: OnBreach) -> Callable[[Callable], Callable]:
     """Limit password reset requests per address and per account."""
     per_address = limiter.shared_limit(
         _config("PASSWORD_RESET_RATE_LIMIT"), scope="reset", key_func=client_address,

@@ -3,7 +3,6 @@ security (signed-in devices, password change) pages."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from flask import (
@@ -51,10 +50,12 @@ def _refused_on_form(page: Callable[[FlaskForm, int], str | Response | tuple[str
 
     def on_breach(limit: RequestLimit) -> Response:
         form = form_class()
-        wait = throttle.wait_text(limit.reset_at - time.time())
+        wait = throttle.retry_after(limit)
         form.form_errors.append(_("Too many attempts. Please wait %(wait)s, then try again.",
-                                  wait=wait))
-        return make_response(page(form, 429))
+                                  wait=throttle.wait_text(wait)))
+        response = make_response(page(form, 429))
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     return on_breach
 

@@ -66,10 +66,13 @@ def demo(reset: bool) -> None:
 @click.option("--days", type=click.IntRange(min=0), required=True,
               help="Anonymize registrations of events that ended more than this many days ago.")
 def purge(days: int) -> None:
-    """Anonymize the personal data of old events' registrations (idempotent; for cron)."""
+    """Anonymize the personal data of old events' registrations and delete ended sign-in
+    sessions (with their addresses) (idempotent; for cron)."""
+    from eventhub.accounts.sessions import purge_ended_sessions
     from eventhub.registrations.privacy import purge_ended_events
 
     click.echo(f"anonymized {purge_ended_events(days)} registrations")
+    click.echo(f"deleted {purge_ended_sessions()} ended sign-in sessions")
 
 
 mail_cli = AppGroup("mail", help="The mail outbox.")

@@ -163,6 +163,19 @@ def end_session(session_id: int, now: datetime | None = None) -> None:
     )
 
 
+@transactional
+def purge_ended_sessions(now: datetime | None = None) -> int:
+    """Delete the sessions that can no longer sign anyone in (revoked, or unused for longer
+    than a remember-me cookie lives), with the addresses they hold; return how many."""
+    since = (now or utcnow()) - idle_limit()
+    result = db.session.execute(
+        sa.delete(AccountSession)
+        .where(sa.or_(AccountSession.revoked_at.is_not(None), AccountSession.last_seen_at <= since))
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
+
+
 #: Parsing a User-Agent runs many regular expressions; the same few headers come back.
 _parse_user_agent = functools.lru_cache(maxsize=1024)(parse_user_agent)
 

@@ -175,6 +175,21 @@ def test_deleting_a_user_deletes_their_sessions(participant):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountSession)) == 0
 
 
+def test_ended_sessions_are_purged_with_their_addresses(app, participant):
+    from eventhub.cli import eventhub_cli
+
+    start = utcnow() - timedelta(days=60)
+    idle = sessions.start_session(participant, "", "203.0.113.9", now=start)[0]
+    revoked = sessions.start_session(participant, "", "203.0.113.9")[0]
+    sessions.revoke_session(participant, revoked.id)
+    live, key = sessions.start_session(participant, "", "203.0.113.9")
+    result = app.test_cli_runner().invoke(eventhub_cli, ["purge", "--days", "180"])
+    assert result.exit_code == 0 and "deleted 2 ended sign-in sessions" in result.output
+    ids = set(db.session.scalars(sa.select(AccountSession.id)))
+    assert ids == {live.id} and idle.id not in ids
+    assert sessions.live_session(key) is not None
+
+
 @pytest.mark.parametrize(("user_agent", "words"), [
     (CHROME_WINDOWS, "Windows 10 上的 Chrome"),
     ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "

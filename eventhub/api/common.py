@@ -314,12 +314,15 @@ def optional_auth(blp: Blueprint) -> Callable:
 
 
 def doc_errors(blp: Blueprint, *statuses: int) -> Callable:
-    """Document API.md's error body for each status on an endpoint, and 503 ``unavailable``
-    with its Retry-After header (any endpoint answers it while the database is unreachable)."""
+    """Document API.md's error body for each status on an endpoint (429 with its Retry-After
+    header), and 503 ``unavailable`` with its Retry-After header (any endpoint answers it
+    while the database is unreachable)."""
 
     def decorator(fn: Callable) -> Callable:
         for status in statuses:
-            fn = blp.alt_response(status, schema=ErrorSchema, description=ERROR_TEXT[status])(fn)
+            headers = RETRY_AFTER_HEADER if status == 429 else None
+            fn = blp.alt_response(status, schema=ErrorSchema, description=ERROR_TEXT[status],
+                                  headers=headers)(fn)
         return blp.alt_response(503, schema=ErrorSchema, description=ERROR_TEXT[503],
                                 headers=RETRY_AFTER_HEADER)(fn)
 

@@ -312,3 +312,16 @@ def test_hsts_is_configurable(app):
         limiter.enabled = was_enabled
     assert "Strict-Transport-Security" not in quiet.test_client().get(OPENAPI).headers
     assert loud.test_client().get(OPENAPI).headers["Strict-Transport-Security"] == "max-age=600"
+
+
+def test_the_api_document_names_retry_after_on_every_429(client):
+    document = client.get(OPENAPI).get_json()
+    limited_operations = [
+        (path, method, operation["responses"]["429"])
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+        if isinstance(operation, dict) and "429" in operation.get("responses", {})
+    ]
+    assert {path for path, _, _ in limited_operations} >= {"/api/v1/tokens", "/api/v1/accounts"}
+    for path, method, answer in limited_operations:
+        assert "Retry-After" in answer.get("headers", {}), (path, method)

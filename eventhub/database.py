@@ -60,9 +60,11 @@ class UTCDateTime(sa.TypeDecorator):
 #: SQLALCHEMY_ENGINE_OPTIONS' connect_args name one.
 SQLITE_BUSY_TIMEOUT = 15.0
 
-#: Statements that write (or open a savepoint to write in): the first one of a transaction
-#: takes SQLite's write lock.
-_SQLITE_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT)\b", re.IGNORECASE)
+#: Statements that write (or open a savepoint to write in, or change the schema): the first
+#: one of a transaction takes SQLite's write lock (a migration stays one transaction).
+_SQLITE_WRITE = re.compile(
+    r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT|CREATE|DROP|ALTER)\b", re.IGNORECASE
+)
 
 
 def configure_engine(engine: sa.Engine) -> None:

@@ -47,9 +47,13 @@ def server_url() -> sa.URL:
             _folder = None
             raise
         start_seconds = time.monotonic() - began
-    # postgresql://postgres:@/postgres?host=<socket folder>: a Unix socket, no TCP port.
-    url = sa.engine.make_url(_server.get_uri("postgres"))
-    return url.set(drivername="postgresql+psycopg", password=None)
+    info = _server.get_postmaster_info()
+    if info.socket_dir is not None:  # a Unix socket in the data folder, no TCP port
+        where: dict[str, Any] = {"query": {"host": str(info.socket_dir)}}
+    else:  # Windows: a free port on 127.0.0.1
+        where = {"host": info.hostname, "port": info.port}
+    return sa.engine.URL.create("postgresql+psycopg", username="postgres", database="postgres",
+                                **where)
 
 
 def started() -> bool:

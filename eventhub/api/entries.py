@@ -237,9 +237,10 @@ def put_my_entry(data: dict, event_id: int) -> tuple[Entry, int]:
 @authenticated
 def get_attachment(entry_id: int) -> Response:
     """The entry's attachment: its organizers, its leader, and judges assigned to it in any
-    round without a conflict of interest."""
+    round without a conflict of interest. Judges assigned to it in an anonymous round get it
+    under a neutral name (`参赛项目-<id>.pdf`): the uploaded name may carry the team's."""
     entry = _entry(entry_id)
-    return send_attachment(entry, entries.open_attachment(require_user(), entry))
+    return send_attachment(require_user(), entry)
 
 
 @blp.route("/entries/<id:entry_id>/attachment", methods=["PUT"])

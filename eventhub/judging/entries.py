@@ -33,7 +33,14 @@ from eventhub.database import after_commit, db, lock_for_write, transactional, u
 from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from eventhub.events.models import Event
 from eventhub.judging import services
-from eventhub.judging.models import Assignment, ContestSettings, Entry, Scorecard, Track
+from eventhub.judging.models import (
+    Assignment,
+    ContestSettings,
+    Entry,
+    Round,
+    Scorecard,
+    Track,
+)
 from eventhub.text import strip_forbidden
 
 PDF_MAGIC = b"%PDF-"
@@ -531,6 +538,25 @@ def may_read_attachment(user: Any, entry: Entry) -> bool:
         ).limit(1)
     )
     return bool(assigned) and not services.is_conflicted(judge, entry)
+
+
+def attachment_download_name(user: Any, entry: Entry) -> str:
+    """The name ``user`` downloads the attachment under: as it was uploaded, except for a
+    judge assigned to the entry in an anonymous round, who gets a neutral ``参赛项目-<id>.pdf``
+    (an uploaded name often carries the team's, which such a round hides from judges)."""
+    name = entry.attachment_name or "entry.pdf"
+    event = db.session.get(Event, entry.event_id)
+    if permissions.can_manage_event(user, event) or is_leader(user, entry):
+        return name
+    judge = services.judge_of(user, entry.event_id)
+    anonymous = judge is not None and db.session.scalar(
+        sa.select(sa.literal(True))
+        .select_from(Assignment)
+        .join(Round, Round.id == Assignment.round_id)
+        .where(Assignment.judge_id == judge.id, Assignment.entry_id == entry.id, Round.anonymous)
+        .limit(1)
+    )
+    return str(_l("entry-%(id)d.pdf", id=entry.id)) if anonymous or judge is None else name
 
 
 def open_attachment(actor: Any, entry: Entry) -> Path:

@@ -140,11 +140,14 @@ class TrackForm(Form):
 # Helpers ----------------------------------------------------------------------------------
 
 
-def send_attachment(entry: Entry, path: Path) -> Response:
-    """The attachment as a download: its original name (RFC 5987 for any language), never
-    sniffed, cached only by the reader's own browser."""
+def send_attachment(user: Any, entry: Entry) -> Response:
+    """The attachment as a download to those who may read it (`entries.open_attachment`),
+    under the name ``user`` may see (`entries.attachment_download_name`; RFC 5987 for any
+    language), never sniffed, cached only by the reader's own browser."""
+    path = entries.open_attachment(user, entry)
     response = send_file(path, mimetype=entry.attachment_type or entries.PDF_TYPE,
-                         as_attachment=True, download_name=entry.attachment_name or "entry.pdf",
+                         as_attachment=True,
+                         download_name=entries.attachment_download_name(user, entry),
                          conditional=True, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.private = True
@@ -232,7 +235,7 @@ def attachment(entry_id: int) -> Response:
     entry = _entry_or_404(entry_id)
     if not entries.may_read_attachment(current_user, entry):
         abort(403)
-    return send_attachment(entry, entries.open_attachment(current_user, entry))
+    return send_attachment(current_user, entry)
 
 
 @bp.route("/entries/<int:entry_id>/attachment/delete", methods=["POST"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from openpyxl import Workbook
@@ -121,6 +122,39 @@ def test_who_may_download_the_attachment(login, client, organizer, outsider_orga
     for user in (outsider_organizer, staff, unassigned.user, factories.UserFactory()):
         assert login(user).get(url).status_code == 403
     assert client.get(url).status_code == 302
+
+
+def _download_name(response) -> str:
+    response.close()
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    quoted = re.search(r"filename\*=UTF-8''(\S+)", disposition)
+    return unquote(quoted.group(1)) if quoted else re.search(r"filename=(\S+)",
+                                                             disposition).group(1)
+
+
+def test_judges_of_an_anonymous_round_get_a_neutral_file_name(login, api, organizer,
+                                                              participant, contest, tracks):
+    """The uploaded name may carry the team's: judges who read the entry in an anonymous round
+    get 参赛项目-<id>.pdf, from the page and the API alike; judges of an open round, the
+    organizers and the leader get the name as uploaded."""
+    entry = judging.create_entry(organizer, contest, judging.EntryInfo(
+        title="导诊", track_id=tracks[0].id, team_name="康途", leader_id=participant.id))
+    entries.save_attachment(organizer, entry, io.BytesIO(PDF), "康途团队-商业计划书.pdf")
+    blind = factories.rubric_round(organizer, contest, name="网评", anonymous=True)
+    open_ = factories.rubric_round(organizer, contest, name="复赛")
+    blind_judge, open_judge = factories.judge(contest), factories.judge(contest)
+    judging.assign(organizer, blind, blind_judge.id, entry.id)
+    judging.assign(organizer, open_, open_judge.id, entry.id)
+    page, endpoint = f"/entries/{entry.id}/attachment", f"/api/v1/entries/{entry.id}/attachment"
+    neutral = f"参赛项目-{entry.id}.pdf"
+    assert _download_name(login(blind_judge.user).get(page)) == neutral
+    assert _download_name(api(blind_judge.user).get(endpoint)) == neutral
+    for user in (open_judge.user, organizer, participant):
+        assert _download_name(login(user).get(page)) == "康途团队-商业计划书.pdf"
+    # Assigned in the open round as well: the anonymous one still hides the team.
+    judging.assign(organizer, open_, blind_judge.id, entry.id)
+    assert _download_name(login(blind_judge.user).get(page)) == neutral
 
 
 # Organizers -------------------------------------------------------------------------------

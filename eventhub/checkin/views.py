@@ -26,6 +26,7 @@ from flask_login import login_required
 
 from eventhub import permissions
 from eventhub.checkin import services
+from eventhub.errors import ValidationFailed, error_response
 from eventhub.events.models import Event, EventStatus
 from eventhub.registrations import services as registrations
 from eventhub.registrations.models import Category
@@ -38,6 +39,9 @@ bp = Blueprint("checkin", __name__)
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 #: Photos are scaled down to this many pixels on their long side before decoding.
 PHOTO_MAX_SIDE = 1600
+#: The most pixels a photo may have as it would be decoded (a JPEG is decoded scaled down, so
+#: any phone's JPEG passes): a PNG of 9400 × 9400 would cost a worker some 400 MB.
+PHOTO_MAX_PIXELS = 16_000_000
 #: The browser decoder (npm ``barcode-detector``), by the name the page asks for.
 VENDOR_FILES = {
     "ponyfill.js": "barcode-detector/dist/es/ponyfill.js",
@@ -267,22 +271,34 @@ def photo(event_id: int) -> Response:
     data = upload.read(PHOTO_MAX_BYTES + 1)
     if len(data) > PHOTO_MAX_BYTES:
         abort(413)
-    return jsonify(codes=decode_photo(data))
+    try:
+        return jsonify(codes=decode_photo(data))
+    except ValidationFailed as error:
+        return error_response(error.status, error.to_dict())
 
 
 def decode_photo(data: bytes) -> list[str]:
-    """Return the texts of the QR codes in an image (none when it is no image)."""
+    """Return the texts of the QR codes in an image (none when it is no image). Raises
+    ValidationFailed ``photo_too_large`` for more pixels than PHOTO_MAX_PIXELS (or Pillow's
+    own limit), read from the image's header before anything is decoded."""
     import zxingcpp
     from PIL import Image, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data))  # reads the header only
             image.draft("L", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            if image.width * image.height > PHOTO_MAX_PIXELS:
+                raise Image.DecompressionBombError(f"{image.size} from a photo")
             image = image.convert("L")
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
-            OSError, ValueError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationFailed(
+            _l("This picture has too many pixels. Take a photo with the camera, or send a "
+               "smaller picture."),
+            code="photo_too_large", fields={"photo": _l("The picture is too large.")},
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError):
         return []
     image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
     results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)

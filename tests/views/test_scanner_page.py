@@ -3,6 +3,8 @@ worker's scope, the decoder served from our own origin, and decoding a photo of 
 
 import io
 import re
+import struct
+import zlib
 
 import pytest
 import qrcode
@@ -138,6 +140,42 @@ def test_photo_needs_csrf_door_staff_and_a_small_file(login, event, staff, parti
     assert post_photo(other, event, png_of("X"), other_token).status_code in (400, 403)
     monkeypatch.setattr(views, "PHOTO_MAX_BYTES", 1000)
     assert post_photo(c, event, png_of("X" * 50, 900), token).status_code == 413
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header says ``width`` × ``height`` (its pixels would not decode)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b""))
+
+
+def test_a_picture_of_too_many_pixels_is_refused_before_decoding(login, event, staff,
+                                                                 participant, monkeypatch):
+    """A 9400 × 9400 PNG (some 400 MB to decode) is refused from its header, with a reason
+    the scanner shows; a phone's large JPEG is still read (it is decoded scaled down)."""
+    c = login(staff)
+    token = CSRF_META.search(text(c.get(page(event)))).group(1)
+
+    def no_decoding(self, *args, **kwargs):
+        raise AssertionError("the picture was decoded")
+
+    with monkeypatch.context() as m:
+        m.setattr(Image.Image, "load", no_decoding)
+        response = post_photo(c, event, png_header_only(9400, 9400), token)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "photo_too_large" and error["message"] and error["fields"]["photo"]
+    ticket = reg.register(participant, event, RegistrationInfo(consent=True))
+    big = qrcode.make(ticket.ticket_code).get_image().convert("L").resize((5000, 5000),
+                                                                          Image.NEAREST)
+    buffer = io.BytesIO()
+    big.save(buffer, format="JPEG", quality=85)
+    response = post_photo(c, event, buffer.getvalue(), token)
+    assert response.get_json() == {"codes": [ticket.ticket_code]}
 
 
 def test_the_event_page_links_the_scanner_for_door_staff_and_organizers(

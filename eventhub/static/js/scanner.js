@@ -417,7 +417,13 @@ $("door-photo").addEventListener("change", async (event) => {
     const response = await fetch(root.dataset.photo, {
       method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRFToken": CSRF },
     });
-    const body = response.ok ? await response.json() : { codes: [] };
+    const body = await response.json().catch(() => ({}));
+    // A refused picture (too many pixels) says why; other failures say the photo failed.
+    if (!response.ok) {
+      const message = body.error?.message || T["photo-failed"];
+      showResult({ status: "photo", error: { message } }, scanType());
+      return;
+    }
     const code = (body.codes || []).map(normalizeCode).find(looksLikeCode);
     if (code) await scan(code);
     else showResult({ status: "photo", error: { message: T["no-code"] } }, scanType());

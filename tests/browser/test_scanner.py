@@ -25,6 +25,7 @@ from eventhub.models import Event, Registration, User
 from eventhub.orgs import services as orgs
 from eventhub.registrations import services as reg
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, in_ci, sign_in
+from tests.views.test_scanner_page import png_header_only
 
 pytestmark = pytest.mark.browser
 
@@ -337,6 +338,18 @@ def test_a_photo_of_the_ticket_is_decoded_by_the_server(live_server, door, new_p
     page.locator("#door-photo").set_input_files(photo)
     expect(page.locator("#door-result")).to_have_attribute("data-status", "ok")
     expect(page.locator("#door-result-name")).to_have_text(PEOPLE["photo"][1])
+
+
+def test_a_picture_of_too_many_pixels_says_so(live_server, door, new_page, tmp_path):
+    """The server refuses a 9400 × 9400 picture from its header; the scanner shows why."""
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    without_camera(page.context)
+    open_scanner(page, live_server, door)
+    photo = tmp_path / "huge.png"
+    photo.write_bytes(png_header_only(9400, 9400))
+    page.locator("#door-photo").set_input_files(photo)
+    expect(page.locator("#door-result")).to_have_attribute("data-status", "photo")
+    expect(page.locator("#door-result-status")).to_have_text(re.compile("像素|pixels"))
 
 
 def test_a_walk_in_is_registered_and_checked_in_in_one_step(live_server, door, new_page):

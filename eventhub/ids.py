@@ -22,6 +22,12 @@ def parse_id(value: Any) -> int | None:
     return number if 1 <= number <= ID_MAX else None
 
 
+def page_number(value: Any) -> int:
+    """A page number from a query string (``request.args.get("page", 1, type=page_number)``):
+    the number, or 1 when it is no whole number or out of the ids' range."""
+    return parse_id(value) or 1
+
+
 class IdConverter(IntegerConverter):
     """``<id:name>`` (and ``<int:name>``: the factory makes it the same) in a URL: a database
     id. Digits beyond the id range (or 0) become 0, an id no row has, so the endpoint answers

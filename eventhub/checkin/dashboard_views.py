@@ -16,6 +16,7 @@ from eventhub.checkin import dashboard as queries
 from eventhub.checkin import live
 from eventhub.checkin.models import ScanStatus, ScanType
 from eventhub.events.models import Event
+from eventhub.ids import parse_id
 from eventhub.live import live_page, not_modified, page_etag
 from eventhub.webforms import event_for
 
@@ -53,7 +54,7 @@ def _etag(event: Event, list_id: int | None) -> str:
 
 
 def _list_arg() -> int | None:
-    return request.args.get("list", type=int)
+    return request.args.get("list", type=parse_id)
 
 
 @bp.route("/events/<int:event_id>/checkin/dashboard")

@@ -14,6 +14,7 @@ from eventhub.errors import Conflict, ValidationFailed
 from eventhub.events import services
 from eventhub.events.forms import EventForm, SessionForm, kind_choices
 from eventhub.events.models import Event, EventKind, EventSession
+from eventhub.ids import page_number
 from eventhub.orgs.models import Organization
 from eventhub.webforms import domain_errors, event_for, flash_domain_error, form_status
 
@@ -53,7 +54,7 @@ def home() -> str:
         if org_slug and len(org_slug) <= 200
         else None
     )
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=page_number)
     now = utcnow()
     query = services.public_events_query(kind=kind, org_id=org.id if org else None, now=now)
     if org_slug and org is None:

@@ -35,6 +35,7 @@ from eventhub.database import db, utcnow
 from eventhub.downloads import private_file
 from eventhub.errors import DomainError, ValidationFailed
 from eventhub.events.models import Event
+from eventhub.ids import parse_id
 from eventhub.judging import entries, services
 from eventhub.judging.models import Entry, Track
 from eventhub.webforms import (
@@ -258,7 +259,7 @@ def delete_attachment(entry_id: int) -> Response:
 def manage(event_id: int) -> str:
     """The contest's entries by track, with search, the entry window, tracks and import."""
     event = _contest(event_id, permissions.can_manage_event)
-    track_id = request.args.get("track", type=int)
+    track_id = request.args.get("track", type=parse_id)
     q = (request.args.get("q") or "").strip()[:NAME_MAX]
     tracks = services.tracks_of(event)
     shown = entries.search_entries(event, track_id, q)

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from eventhub import permissions
 from eventhub.database import db
 from eventhub.downloads import private_file
+from eventhub.ids import page_number
 from eventhub.judging import reports
 from eventhub.judging.models import Aggregation, Entry
 from eventhub.judging.views import round_for
@@ -52,7 +53,8 @@ def statistics(round_id: int) -> str:
 def entry_audit(entry_id: int) -> str:
     entry = db.get_or_404(Entry, entry_id)
     event = event_for(entry.event_id, permissions.can_manage_event)
-    lines, pagination = reports.entry_audit(event, entry, request.args.get("page", 1, type=int))
+    page = request.args.get("page", 1, type=page_number)
+    lines, pagination = reports.entry_audit(event, entry, page)
     return render_template(
         "judging/entry_audit.html", entry=entry, event=event, lines=lines,
         pagination=pagination,

@@ -28,6 +28,7 @@ from flask_login import current_user, login_required
 
 from eventhub import permissions
 from eventhub.database import db
+from eventhub.ids import parse_id
 from eventhub.judging import roadshow
 from eventhub.judging.models import Round
 from eventhub.judging.views import round_for
@@ -130,8 +131,8 @@ def control_action(round_id: int) -> Response:
     round_ = round_for(round_id, permissions.can_manage_event)
     with refusal_flashed():
         roadshow.act(current_user, round_, request.form.get("action", ""),
-                     entry_id=request.form.get("entry_id", type=int),
-                     version=request.form.get("version", type=int))
+                     entry_id=request.form.get("entry_id", type=parse_id),
+                     version=request.form.get("version", type=parse_id))
     return _done(round_)
 
 
@@ -168,8 +169,8 @@ def order(round_id: int) -> Response:
             roadshow.draw_order(current_user, round_)
             flash(_l("The order of appearance was drawn by lot."), "success")
         elif action in ("up", "down"):
-            roadshow.move_in_order(current_user, round_, request.form.get("entry_id", type=int),
-                                   -1 if action == "up" else 1)
+            entry_id = request.form.get("entry_id", type=parse_id)
+            roadshow.move_in_order(current_user, round_, entry_id, -1 if action == "up" else 1)
     return _done(round_)
 
 

@@ -32,6 +32,7 @@ from eventhub.errors import Conflict, DomainError, NotAllowed, NotFound, Validat
 from eventhub.events import services as events
 from eventhub.events.models import Event, EventStatus
 from eventhub.formatting import list_separator
+from eventhub.ids import page_number, parse_id
 from eventhub.links import external_url
 from eventhub.registrations import capacity, exports, queries, services, tickets
 from eventhub.registrations.answers import format_answer
@@ -456,7 +457,7 @@ def _list_args() -> dict[str, Any]:
     status = request.args.get("status") or None
     if status not in S.__members__:
         status = None
-    category = request.args.get("category", type=int) or None
+    category = request.args.get("category", type=parse_id) or None
     q = (request.args.get("q") or "").strip()[:200] or None
     return {"status": status, "category": category, "q": q}
 
@@ -469,7 +470,7 @@ def manage(event_id: int) -> str:
     query = queries.registrations_query(
         event, status=args["status"], q=args["q"], category_id=args["category"]
     )
-    page = request.args.get("page", 1, type=int) or 1
+    page = request.args.get("page", 1, type=page_number)
     pagination = db.paginate(query, page=max(page, 1), per_page=PER_PAGE, error_out=False,
                              count=True)
     items = list(pagination.items)

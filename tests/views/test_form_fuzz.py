@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
-from werkzeug.routing import AnyConverter, Rule
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 from wtforms import StringField
 from wtforms.fields.core import UnboundField
 
@@ -126,12 +126,12 @@ def world(org, owner, staff, participant, event, now):
     }
 
 
-def _routes(app, world) -> list[tuple[Rule, dict[str, str], tuple[str, ...]]]:
-    """(rule, its arguments, names of its id arguments) of every POST route outside /api/,
-    each choice of an ``any(...)`` part apart."""
+def _routes(app, world, method="POST") -> list[tuple[Rule, dict[str, str], tuple[str, ...]]]:
+    """(rule, its arguments, names of its id arguments) of every ``method`` route outside
+    /api/, each choice of an ``any(...)`` part apart."""
     found = []
     for rule in app.url_map.iter_rules():
-        if "POST" not in rule.methods or rule.rule.startswith("/api/"):
+        if method not in rule.methods or rule.rule.startswith(("/api/", "/static/")):
             continue
         blueprint = rule.endpoint.split(".")[0]
         values: dict[str, list[str]] = {}
@@ -144,8 +144,12 @@ def _routes(app, world) -> list[tuple[Rule, dict[str, str], tuple[str, ...]]]:
                 values[name] = [str(world[key].id)]
             elif name == "slug":
                 values[name] = [world["slug"]]
-            elif name == "token":
+            elif name in ("token", "filename", "key"):
                 values[name] = ["not-a-token", "x" * 2000]
+            elif method == "GET" and name not in world["ids"]:
+                # codes, file names, sizes: none of the world's
+                numeric = isinstance(rule._converters[name], IntegerConverter)
+                values[name] = ["192" if numeric else "unknown"]
             else:
                 assert name in world["ids"], (
                     f"{rule.rule}: say which object of the world its <{name}> names")
@@ -228,3 +232,27 @@ def test_the_entry_form_without_members_keeps_them(login, owner, world):
     assert entry.title == "改名"
     assert entry.members == [{"name": "张三", "role": "CEO"}]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry)) == 2
+
+
+#: Query arguments pages read (page numbers, filters by id), each out of range or odd.
+ODD_QUERIES = [
+    {"page": UNKNOWN_IDS[1], "category": UNKNOWN_IDS[1], "track": UNKNOWN_IDS[1],
+     "list": UNKNOWN_IDS[1], "status": CONTROL, "q": CONTROL},
+    {"page": "-5", "category": "x", "track": "1e999", "list": "½", "q": HUGE[:5000]},
+]
+
+
+def test_no_page_answers_a_server_error_for_odd_query_arguments(app, login, world):
+    """Every GET page outside /api/ with out-of-range page numbers and ids in its query string
+    (``?page=99999999999999999999`` answered 500: the number failed in the database)."""
+    routes = _routes(app, world, method="GET")
+    assert len(routes) > 40
+    client, _token = _client(app, login, world["users"]["organizer"])
+    wrong = []
+    for rule, combination, _ids in routes:
+        path = _path(rule, combination)
+        for query in ODD_QUERIES:
+            status = client.get(path, query_string=query).status_code
+            if status >= 500:
+                wrong.append(f"{rule.endpoint} {path} {sorted(query)}: {status}")
+    assert not wrong, "\n".join(wrong)

@@ -1,7 +1,10 @@
-// A judge's scorecard on a tablet: steppers and sliders, the running weighted total, a
-// draft saved about a second after each change (with the version last read, so that a
-// second device cannot silently overwrite it), and a confirmed submit that locks the card.
-// During a live roadshow the page follows the stage (roadshow-follow.js).
+// A judge's scorecard on a tablet or a phone: steppers and sliders, the running weighted
+// total, a draft saved about a second after each change (with the version last read, so that
+// a second device cannot silently overwrite it; the status says "saving" from the change
+// until the server answers), and a confirmed submit that locks the card. A submit with
+// criteria left unscored says so beside the submit button and brings the first of them into
+// view below the sticky bars. During a live roadshow the page follows the stage
+// (roadshow-follow.js).
 
 import { followStage } from "./roadshow-follow.js";
 
@@ -23,6 +26,7 @@ const totalOut = document.getElementById("sc-total");
 const totalLabel = document.getElementById("sc-total-label");
 const saveState = document.getElementById("sc-save");
 const message = document.getElementById("sc-message");
+const barAlert = document.getElementById("sc-bar-alert");
 const submitButton = document.getElementById("sc-submit");
 const dialog = document.getElementById("sc-confirm");
 
@@ -91,6 +95,43 @@ function showMessage(text, kind = "info") {
   message.hidden = !text;
 }
 
+// The unscored criteria a submit found: marked on their cards and told beside the submit
+// button, until they are scored.
+function markMissing(row, missing) {
+  const input = row.querySelector(".sc-value");
+  const note = row.querySelector(".sc-crit__missing");
+  const described = (input.getAttribute("aria-describedby") || "").split(" ")
+    .filter((id) => id && id !== note.id);
+  if (missing) described.push(note.id);
+  if (described.length) input.setAttribute("aria-describedby", described.join(" "));
+  else input.removeAttribute("aria-describedby");
+  if (missing) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+  row.toggleAttribute("data-missing", missing);
+  note.hidden = !missing;
+}
+
+function showIncomplete(missing) {
+  for (const row of rows) markMissing(row, missing.includes(row));
+  barAlert.textContent = missing.length ? T.incomplete : "";
+  barAlert.hidden = !missing.length;
+  if (!missing.length) return;
+  // Below the sticky banner (the criterion's scroll-margin), its heading in sight.
+  missing[0].scrollIntoView({ block: "start" });
+  missing[0].querySelector(".sc-value").focus({ preventScroll: true });
+}
+
+function updateIncomplete() {
+  if (barAlert.hidden) return;
+  for (const row of rows) {
+    if (row.hasAttribute("data-missing") && scoreOf(row) !== null) markMissing(row, false);
+  }
+  if (!rows.some((row) => row.hasAttribute("data-missing"))) {
+    barAlert.hidden = true;
+    barAlert.textContent = "";
+  }
+}
+
 function clock(date = new Date()) {
   return [date.getHours(), date.getMinutes(), date.getSeconds()]
     .map((n) => String(n).padStart(2, "0"))
@@ -103,6 +144,7 @@ function lock(text) {
   for (const el of form.querySelectorAll(".sc-step, .sc-range")) el.disabled = true;
   for (const el of form.querySelectorAll(".sc-value, textarea")) el.readOnly = true;
   submitButton.hidden = true;
+  barAlert.hidden = true;
   form.dataset.locked = "true";
   if (text) showMessage(text, "info");
 }
@@ -120,7 +162,10 @@ function load(card) {
 function changed() {
   if (locked) return;
   showTotal();
+  updateIncomplete();
   dirty = true;
+  // Unsaved from this moment: never "saved" while a change waits for its save.
+  showSave("saving", T.saving);
   clearTimeout(timer);
   timer = setTimeout(save, SAVE_DELAY);
 }
@@ -188,7 +233,8 @@ async function save() {
       if (response.ok) {
         state.version = data.version;
         state.status = data.status;
-        showSave("saved", T.saved.replace("{time}", clock()));
+        if (dirty) showSave("saving", T.saving); // changed again while this save was out
+        else showSave("saved", T.saved.replace("{time}", clock()));
         if (message.classList.contains("flash--error")) showMessage("");
       } else {
         refused(response, data);
@@ -263,12 +309,9 @@ form.addEventListener("submit", (event) => event.preventDefault());
 
 submitButton.addEventListener("click", () => {
   if (locked) return;
-  const missing = rows.find((row) => scoreOf(row) === null);
-  if (missing) {
-    showMessage(T.incomplete, "error");
-    missing.querySelector(".sc-value").focus();
-    return;
-  }
+  const missing = rows.filter((row) => scoreOf(row) === null);
+  showIncomplete(missing);
+  if (missing.length) return;
   document.getElementById("sc-confirm-total").textContent = formatTotal(total());
   dialog.returnValue = "";
   dialog.showModal();

@@ -340,10 +340,27 @@ def agreement_words(w: float | None) -> str:
     return _("Little or no agreement")
 
 
+def agreement_reading(track: dict[str, Any]) -> str:
+    """A track's Kendall's W in plain words (`agreement_words`), or why it cannot be computed
+    (a row of `services.round_statistics`)."""
+    why = track["undefined_because"]
+    if why == "incomplete":
+        return _("Cannot be computed: every judge must score all %(entries)d entries of the "
+                 "track; %(complete)d of its %(judges)d judges did.", entries=track["entries"],
+                 complete=track["complete"], judges=track["judges"])
+    if why == "entries":
+        return _("Cannot be computed: the track needs at least two entries.")
+    if why == "judges":
+        return _("Cannot be computed: at least two judges must score the track.")
+    if why == "ties":
+        return _("Cannot be computed: every judge gave every entry the same total.")
+    return agreement_words(track["kendall_w"])
+
+
 def statistics_view(round_: Round, max_spread: float | None) -> dict[str, Any]:
     """`services.round_statistics` with names and titles, for the organizers' page: judges
     (with their missing scorecards), outliers by |z|, entries by spread (widest first), tracks
-    with Kendall's W in words, and the missing scorecards."""
+    with Kendall's W in words (or why it cannot be computed), and the missing scorecards."""
     stats = services.round_statistics(round_, max_spread)
     titles = dict(db.session.execute(
         sa.select(Entry.id, Entry.title).where(Entry.event_id == round_.event_id)).all())
@@ -367,7 +384,7 @@ def statistics_view(round_: Round, max_spread: float | None) -> dict[str, Any]:
             ({**e, "title": titles.get(e["entry_id"], "")} for e in stats["entries"]),
             key=lambda e: (e["spread"] is None, -(e["spread"] or 0), e["entry_id"]),
         ),
-        "tracks": [{**t, "reading": agreement_words(t["kendall_w"])} for t in stats["tracks"]],
+        "tracks": [{**t, "reading": agreement_reading(t)} for t in stats["tracks"]],
         "missing": [
             {**m, "name": names.get(m["judge_id"], ""), "title": titles.get(m["entry_id"], "")}
             for m in stats["missing"]

@@ -27,6 +27,7 @@ exactly) or irrational (then never on a boundary: the bracket is narrowed until 
 
 import functools
 import math
+from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -134,13 +135,45 @@ class EntryStats:
 
 
 @dataclass(frozen=True)
+class Agreement:
+    """Kendall's W of a track (None when undefined, see ``_kendall_w``) and who ranked it: the
+    track's entries, the judges with a card in the track and how many of them scored every
+    entry of it."""
+
+    w: Decimal | None
+    entries: int
+    judges: int
+    complete: int
+
+    @property
+    def undefined_because(self) -> str | None:
+        """Why W is undefined: ``entries`` (fewer than 2 in the track), ``judges`` (fewer than 2
+        with a card in it), ``incomplete`` (a judge of the track did not score every entry),
+        ``ties`` (every judge gave every entry the same total); None when W is defined."""
+        if self.w is not None:
+            return None
+        if self.entries < 2:
+            return "entries"
+        if self.judges < 2:
+            return "judges"
+        if self.complete < self.judges:
+            return "incomplete"
+        return "ties"
+
+
+@dataclass(frozen=True)
 class Statistics:
-    """JUDGING.md section 5 for one round; ``kendall_w`` per track id (None when undefined)."""
+    """JUDGING.md section 5 for one round; ``agreement`` (Kendall's W) per track id."""
 
     judges: dict[Hashable, JudgeStats]
     entries: dict[Hashable, EntryStats]
     outliers: list[Outlier]
-    kendall_w: dict[Hashable, Decimal | None]
+    agreement: dict[Hashable, Agreement]
+
+    @property
+    def kendall_w(self) -> dict[Hashable, Decimal | None]:
+        """Kendall's W per track id (None when undefined)."""
+        return {track: a.w for track, a in self.agreement.items()}
 
 
 def total(card: Card, criteria: Iterable[Criterion]) -> Fraction:
@@ -208,8 +241,8 @@ def statistics(
     Per judge: n, mean, population SD, mean deviation from the panel. Outliers: cards whose z
     against the entry's OTHER totals, z = (T - mean(others)) / pstdev(others), has |z| > 2; with
     fewer than 2 other cards or a zero pstdev there is no z and no flag. Per entry: spread and
-    ``review`` when the spread is above ``max_spread``. Kendall's W per track: see ``_kendall_w``.
-    Raises ValueError like ``results``.
+    ``review`` when the spread is above ``max_spread``. Kendall's W per track, with who ranked
+    the track: see ``_agreement``. Raises ValueError like ``results``.
     """
     data = _Round(criteria, entries, cards)
     limit = None if max_spread is None else _exact(max_spread)
@@ -217,7 +250,7 @@ def statistics(
         judges=_judge_statistics(data),
         entries={e: _entry_statistics(data, e, limit) for e in data.totals},
         outliers=_outliers(data),
-        kendall_w={track: _kendall_w(data, ids) for track, ids in data.tracks.items()},
+        agreement={track: _agreement(data, ids) for track, ids in data.tracks.items()},
     )
 
 
@@ -489,23 +522,34 @@ def _rank_track(data, track_id, entry_ids, scores, rule):
     ]
 
 
-def _kendall_w(data, entry_ids):
+def _agreement(data, entry_ids):
+    """Kendall's W of a track (see ``_kendall_w``) with the track's entries, its judges (those
+    with a card in the track) and how many of them scored every entry."""
+    judges = {j for e in entry_ids for j in data.judges[e]}
+    scored = Counter(j for e in entry_ids for j in data.judges[e])
+    complete = sum(1 for j in judges if scored[j] == len(entry_ids))
+    defined = len(entry_ids) >= 2 and len(judges) >= 2 and complete == len(judges)
+    return Agreement(
+        w=_kendall_w(data, entry_ids, judges) if defined else None,
+        entries=len(entry_ids), judges=len(judges), complete=complete,
+    )
+
+
+def _kendall_w(data, entry_ids, judges):
     """Kendall's W of a track, with the tie correction, or None.
 
     Defined when the track has at least 2 entries and at least 2 judges (those with a card in
-    the track) and every one of those judges scored every entry of the track. Each judge ranks
-    the entries by total (tied totals share the mean of their ranks); with m judges, n entries,
-    R_i the rank sum of entry i and t the sizes of each judge's groups of ties:
+    the track) and every one of those judges scored every entry of the track (the caller,
+    ``_agreement``, checks that). Each judge ranks the entries by total (tied totals share the
+    mean of their ranks); with m judges, n entries, R_i the rank sum of entry i and t the sizes
+    of each judge's groups of ties:
 
         W = 12 * sum (R_i - m(n+1)/2)^2 / (m^2 (n^3 - n) - m * sum (t^3 - t))
 
     None too when the denominator is 0 (every judge tied every entry).
     """
     n = len(entry_ids)
-    judges = {j for e in entry_ids for j in data.judges[e]}
     m = len(judges)
-    if n < 2 or m < 2 or any(len(data.judges[e]) != m for e in entry_ids):
-        return None
     by_judge: dict[Hashable, list[tuple[int, int]]] = {j: [] for j in judges}
     for index, e in enumerate(entry_ids):
         for j, t in zip(data.judges[e], data.totals[e], strict=True):

@@ -1649,6 +1649,20 @@ def round_results(round_: Round, method: str) -> dict[str, Any]:
     }
 
 
+def _agreement_row(track: Track, agreement: scoring.Agreement | None) -> dict[str, Any]:
+    """A track's Kendall's W (None when undefined) with why it is undefined and who ranked the
+    track (``scoring.Agreement``); a track without entries in the round has none."""
+    if agreement is None:
+        agreement = scoring.Agreement(w=None, entries=0, judges=0, complete=0)
+    return {
+        "track_id": track.id, "name": track.name,
+        "kendall_w": None if agreement.w is None else float(agreement.w),
+        "undefined_because": agreement.undefined_because,
+        "entries": agreement.entries, "judges": agreement.judges,
+        "complete": agreement.complete,
+    }
+
+
 def round_statistics(round_: Round, max_spread: float | None = None) -> dict[str, Any]:
     """JUDGING.md §5 for organizers: per judge n, mean, SD and mean deviation from the panel;
     scorecards far from the panel (|z| > 2); per entry the spread (``review`` above
@@ -1694,9 +1708,6 @@ def round_statistics(round_: Round, max_spread: float | None = None) -> dict[str
              "z": number(o.z)}
             for o in stats.outliers
         ],
-        "tracks": [
-            {"track_id": t.id, "name": t.name, "kendall_w": number(stats.kendall_w.get(t.id))}
-            for t in tracks
-        ],
+        "tracks": [_agreement_row(t, stats.agreement.get(t.id)) for t in tracks],
         "missing": missing,
     }

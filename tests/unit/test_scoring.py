@@ -494,6 +494,25 @@ def test_kendalls_w_of_perfect_agreement_is_1_and_is_undefined_when_not_everyone
     assert statistics(PLAIN, flat, flat_cards).kendall_w == {"x": None}
 
 
+def test_an_undefined_kendalls_w_says_why():
+    def agreement(entries, cards):
+        [a] = statistics(PLAIN, entries, cards).agreement.values()
+        return a.w is not None, a.undefined_because, (a.entries, a.judges, a.complete)
+
+    entries, cards = kendall_round({"J1": [90, 80, 70], "J2": [60, 50, 40], "J3": [1, 2, 3]})
+    assert agreement(entries, cards) == (True, None, (3, 3, 3))
+    # J3 did not score entry 3: two of the three judges scored all three entries.
+    assert agreement(entries, cards[:-1]) == (False, "incomplete", (3, 3, 2))
+    # An entry without any card: nobody scored all four.
+    assert agreement([*entries, EntryRef(4, "x")], cards) == (False, "incomplete", (4, 3, 0))
+    one, one_cards = kendall_round({"J1": [90, 80, 70]})
+    assert agreement(one, one_cards) == (False, "judges", (3, 1, 1))
+    alone, alone_cards = kendall_round({"J1": [90], "J2": [80]})
+    assert agreement(alone, alone_cards) == (False, "entries", (1, 2, 2))
+    flat, flat_cards = kendall_round({"J1": [70, 70, 70], "J2": [50, 50, 50]})
+    assert agreement(flat, flat_cards) == (False, "ties", (3, 2, 2))
+
+
 def test_kendalls_w_is_per_track():
     # Track x: J1 and J2 agree (W = 1); track y: J1 and J3 reverse each other (W = 0):
     # R = 3, 3, 3 -> S = 0.

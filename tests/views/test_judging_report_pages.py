@@ -159,6 +159,34 @@ def test_reports_of_a_draft_contest_are_not_found_by_outsiders(login, outsider_o
     assert login(organizer).get(f"/judging/entries/{entry.id}/audit").status_code == 200
 
 
+def _agreement_row(html, track):
+    match = re.search(rf'<tr data-track-id="{track.id}"[^>]*>(.*?)</tr>', html, re.S)
+    assert match, track.name
+    return match.group(0)
+
+
+def test_statistics_page_says_why_kendalls_w_cannot_be_computed(login, organizer, setup):
+    health, ai = setup["tracks"]
+    page = login(organizer)
+    html = page.get(_round_url(setup, "statistics")).get_data(as_text=True)
+    # 医疗健康: judges 0 and 1 scored all three entries (the draft and the conflict do not
+    # count): a W and its reading, no excuse. 人工智能 has one entry.
+    row = _agreement_row(html, health)
+    assert "data-undefined" not in row and "无法计算" not in row and "一致" in row
+    row = _agreement_row(html, ai)
+    assert 'data-undefined="entries"' in row and "无法计算：本组别至少需要两个项目。" in row
+
+    # Judge 2 submits 项目A only: three judges in the track, two of them scored all three.
+    judging.assign(organizer, setup["round"], setup["judges"][2].id, setup["entries"][0].id)
+    judging.save_scorecard(setup["judges"][2].user, setup["round"], setup["entries"][0],
+                           dict.fromkeys(setup["keys"], 5), submit=True)
+    html = page.get(_round_url(setup, "statistics")).get_data(as_text=True)
+    row = _agreement_row(html, health)
+    assert 'data-undefined="incomplete"' in row
+    assert "无法计算：需每位评委评完本组别全部 3 个项目，本组别 3 位评委中有 2 位评完。" in row
+    assert "仅当组别内每位打分的评委都评完该组别全部项目时才能计算。" in html
+
+
 def test_a_round_without_scorecards_has_empty_reports(login, organizer, org):
     contest = factories.contest(org)
     track = judging.create_track(organizer, contest, "医疗健康")

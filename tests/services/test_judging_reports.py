@@ -304,7 +304,9 @@ def test_entry_audit_shows_the_rounds_it_takes_part_in_only(organizer, setup):
     reopened = next(line for line in lines if line.action == "round.reopened")
     assert reopened.round == "网评"
     assert [(d.label, d.before, d.after) for d in reopened.details] == [
-        (gettext("Status"), "closed", "open"), (gettext("Reason"), None, "评委补评")]
+        (gettext("Status"), str(reports.ROUND_STATUS_WORDS["closed"]),
+         str(reports.ROUND_STATUS_WORDS["open"])),
+        (gettext("Reason"), None, "评委补评")]
     assert "round.closed" in [line.action for line in lines]
     assert "决赛" not in {line.round for line in lines}
     lines, _ = reports.entry_audit(contest, entries[0])

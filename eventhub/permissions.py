@@ -7,8 +7,10 @@ work the door (check-in) and see what that needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from eventhub.errors import NotAllowed
 from eventhub.events.models import EventStatus
 from eventhub.orgs.models import Role
 
@@ -18,6 +20,16 @@ if TYPE_CHECKING:
 
 MANAGE_ROLES = frozenset({Role.owner, Role.organizer})
 DOOR_ROLES = frozenset({Role.owner, Role.organizer, Role.staff})
+
+
+def require(predicate: Callable[..., bool], actor: Any, obj: Any, *args: Any) -> None:
+    """Refuse unless ``predicate(actor, obj, *args)`` holds: the one way services check "may X".
+
+    Raises :class:`~eventhub.errors.NotAllowed` (403, code ``forbidden``) when the predicate is
+    false, e.g. ``require(can_manage_event, actor, event)`` at the top of a service.
+    """
+    if not predicate(actor, obj, *args):
+        raise NotAllowed()
 
 
 def _signed_in(user: Any) -> bool:

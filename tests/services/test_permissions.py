@@ -150,3 +150,23 @@ def test_organizer_creates_and_publishes_an_event(organizer, org, now):
     events.change_status(organizer, event, "publish")
     assert event.status == "published"
     assert event.published_at is not None
+
+
+def test_require_passes_when_the_predicate_holds_and_refuses_otherwise(organizer, staff, event):
+    permissions.require(permissions.can_manage_event, organizer, event)
+    with pytest.raises(NotAllowed) as refused:
+        permissions.require(permissions.can_manage_event, staff, event)
+    assert refused.value.status == 403
+    assert refused.value.code == "forbidden"
+
+
+def test_require_passes_extra_arguments_to_the_predicate(organizer, event):
+    seen = []
+
+    def predicate(actor, obj, *args):
+        seen.append((actor, obj, args))
+        return False
+
+    with pytest.raises(NotAllowed):
+        permissions.require(predicate, organizer, event, "round", 3)
+    assert seen == [(organizer, event, ("round", 3))]

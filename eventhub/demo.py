@@ -247,7 +247,9 @@ def load_events(admin: User, organizations: dict[str, Organization], today: date
     organizer = accounts.find_user_by_email("organizer@example.com")
     dlut = accounts.find_user_by_email("dlut@example.com")
     hunnan = accounts.find_user_by_email("hunnan@example.com")
-    the_week = week(organizer, organizations[MAKER_SPACE], today + timedelta(days=21))
+    # Under way: it began yesterday, so its first morning's check-ins are in the past whatever
+    # the hour the demo is loaded.
+    the_week = week(organizer, organizations[MAKER_SPACE], today - timedelta(days=1))
     the_contest = contest(organizer, organizations[ALLIANCE], today)
     the_salon = salon(organizer, organizations[MAKER_SPACE], today + timedelta(days=6))
     the_camp = camp(dlut, organizations[UNIVERSITY_PARK], today + timedelta(days=12))
@@ -290,7 +292,7 @@ def week(actor: User, org: Organization, first_day: date) -> Event:
         address="辽宁省沈阳市沈河区青年大街 2 号",
         description=WEEK_DESCRIPTION,
         capacity=800,
-        registration_closes_at=at(days[0], 8),
+        registration_closes_at=at(days[4], 17),  # newcomers register until the week ends
     )
     sessions = [
         events.SessionInfo("开幕式暨主旨演讲", at(days[0], 9), at(days[0], 11, 30),
@@ -508,12 +510,14 @@ def _register_many(
     *,
     actor: User | None = None,
     sessions: bool = False,
+    since: datetime | None = None,
 ) -> list[Registration]:
-    """Register ``people`` through the service (no mail), choosing a category and sessions."""
+    """Register ``people`` through the service (no mail), choosing a category and sessions;
+    from ``since`` on, 53 minutes apart (None: now)."""
     categories = registrations.categories_of(event)
     weights = [50, 30, 6, 4, 4][: len(categories)]
     done = []
-    for user in people:
+    for n, user in enumerate(people):
         category = rng.choices(categories, weights)[0] if categories else None
         session_ids = []
         if sessions and event.sessions:
@@ -525,7 +529,9 @@ def _register_many(
             answers=_answers(event, rng),
             consent=True,
         )
-        done.append(registrations.register(user, event, info, actor=actor, notify=False))
+        when = since + timedelta(minutes=53 * n) if since else None
+        done.append(registrations.register(user, event, info, actor=actor, notify=False,
+                                           now=when))
     return done
 
 
@@ -541,13 +547,17 @@ def load_registrations(
     rng = random.Random(2026)  # the same data set every time
     named = [accounts.find_user_by_email(f"{p[1]}@example.com") for p in PARTICIPANTS]
     everybody = named + crowd()
-    # The entrepreneurship week: many, with sessions; investors wait for approval.
-    week_regs = _register_many(week_, rng.sample(everybody, 180), rng, sessions=True)
+    # The entrepreneurship week (under way): many registered in the ten days before it, with
+    # sessions; investors wait for approval; a few cancelled before it began.
+    start = week_.starts_at
+    week_regs = _register_many(week_, rng.sample(everybody, 180), rng, sessions=True,
+                               since=start - timedelta(days=10))
     pending = [r for r in week_regs if r.status == RegistrationStatus.pending]
     for registration in pending[: len(pending) // 2]:
-        registrations.approve(organizer, registration, "欢迎莅临创业周。")
+        registrations.approve(organizer, registration, "欢迎莅临创业周。",
+                              now=start - timedelta(days=3))
     for registration in week_regs[5:15]:
-        registrations.cancel(registration.user, registration)
+        registrations.cancel(registration.user, registration, now=start - timedelta(days=2))
     # The salon fills up: a waitlist, and cancellations that move it up.
     salon_regs = _register_many(salon_, everybody[:40], rng)
     for registration in [r for r in salon_regs if r.status == RegistrationStatus.confirmed][3:6]:
@@ -839,13 +849,17 @@ def _online_round(
     quality: dict[int, float], rng: random.Random,
 ) -> Round:
     """网评: five judges per entry, anonymous, every scorecard submitted while it was open;
-    then closed and published with a week of public notice."""
+    then closed and published with a week of public notice. In the first track every judge
+    without a conflict in it scores all its entries (five judges), so the statistics have its
+    Kendall's W; the second track's judges are assigned automatically (load balanced), and its
+    W cannot be computed (the statistics page says why)."""
     opens, closes = at(today - timedelta(days=20), 9), at(today - timedelta(days=6), 18)
     round_ = judging.create_round(organizer, contest_, judging.RoundInfo(
         name=ONLINE_ROUND, aggregation="trimmed_mean", advance_top_n=8, anonymous=True,
         opens_at=opens, closes_at=closes))
     _rubric(organizer, round_, ONLINE_RUBRIC)
     judging.open_round(organizer, round_, now=opens)
+    _whole_track_panel(organizer, round_, TRACKS[0])
     judging.auto_assign(organizer, round_, 5)
     by_id = users_by_id(users)
     for assignment in judging.assignments_of(round_):
@@ -860,6 +874,17 @@ def _online_round(
     judging.close_round(organizer, round_)
     judging.publish_round(organizer, round_, notice_ends_at=at(today + timedelta(days=7), 18))
     return round_
+
+
+def _whole_track_panel(organizer: User, round_: Round, track_name: str) -> None:
+    """Assign every judge without a conflict in the track to every entry of it (JUDGING.md
+    §5: Kendall's W needs every judge of a track to score every entry)."""
+    [track] = [t for t in judging.tracks_of(round_.event) if t.name == track_name]
+    entries = [e for e in judging.round_entries(round_) if e.track_id == track.id]
+    for judge in judging.judges_of(round_.event):
+        if not any(judging.is_conflicted(judge, entry) for entry in entries):
+            for entry in entries:
+                judging.assign(organizer, round_, judge.id, entry.id)
 
 
 def users_by_id(users: dict[str, User]) -> dict[int, User]:

@@ -314,3 +314,19 @@ def test_the_demo_week_has_a_morning_of_check_ins(app):
     scans = db.session.scalar(sa.select(sa.func.count()).select_from(Scan))
     demo.load_demo()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == scans
+
+
+def test_the_demo_check_ins_are_on_the_weeks_first_day_and_never_in_the_future(app):
+    demo.load_demo()
+    now = datetime.now(UTC)
+    week = db.session.scalar(sa.select(Event).where(Event.title.like("%中国(沈阳)创业周")))
+    first_day = week.starts_at.astimezone(week.tz).date()
+    # Under way: it began yesterday, in its own zone, and takes registrations until it ends.
+    assert first_day == now.astimezone(week.tz).date() - timedelta(days=1)
+    assert week.starts_at < now < week.ends_at and week.registration_open(now)
+    times = db.session.scalars(
+        sa.select(Scan.at).join(CheckinList).where(CheckinList.event_id == week.id)).all()
+    assert len(times) >= 100
+    assert max(times) < now
+    assert {at.astimezone(week.tz).date() for at in times} == {first_day}
+    assert min(times) >= week.starts_at - timedelta(hours=1)  # the doors open at 08:30

@@ -88,11 +88,15 @@ def test_demo_loads_people_orgs_and_upcoming_events(run, now):
 
     events = list(db.session.scalars(sa.select(Event)))
     by_kind = {e.kind for e in events if e.status == EventStatus.published and e.starts_at > now}
-    assert {EventKind.week, EventKind.contest, EventKind.salon, EventKind.camp} <= by_kind
+    assert {EventKind.contest, EventKind.salon, EventKind.camp} <= by_kind
     assert any(e.status == EventStatus.draft for e in events)
     assert any(e.ends_at < now for e in events)
 
+    # The week is under way (its first morning's check-ins are behind us) and newcomers can
+    # still register.
     [week] = [e for e in events if e.kind == EventKind.week]
+    assert week.status == EventStatus.published and week.starts_at < now < week.ends_at
+    assert week.registration_open(now)
     assert 5 <= len(week.sessions) <= 6
     assert all(s.room and s.starts_at >= week.starts_at for s in week.sessions)
     assert "开幕式" in week.sessions[0].title
@@ -217,8 +221,16 @@ def test_demo_contest_has_judging(run):
                    for t in results["tracks"] for line in t["entries"])
         tops[method] = [line["entry_id"] for t in results["tracks"] for line in t["entries"]]
     assert tops["zscore"] != tops["mean"]  # the strict and the generous judge are corrected
-    stats = {j["name"]: j["deviation"] for j in judging.round_statistics(online)["judges"]}
+    statistics = judging.round_statistics(online)
+    stats = {j["name"]: j["deviation"] for j in statistics["judges"]}
     assert stats["郑海涛"] < -5 < 5 < stats["邓国栋"]
+    # 科技创新组: every judge without a conflict in the track scored all its entries, so its
+    # Kendall's W is computed; 乡村振兴组's automatic assignment leaves it undefined.
+    agreement = {t["name"]: t for t in statistics["tracks"]}
+    tech, rural = agreement["科技创新组"], agreement["乡村振兴组"]
+    assert tech["kendall_w"] is not None and 0 < tech["kendall_w"] <= 1
+    assert (tech["entries"], tech["judges"], tech["complete"]) == (20, 5, 5)
+    assert rural["kendall_w"] is None and rural["undefined_because"] == "incomplete"
 
     advanced = {line["entry_id"] for t in judging.round_results(online, "trimmed_mean")["tracks"]
                 for line in t["entries"] if line["advances"]}

@@ -11,7 +11,6 @@ from reportlab.lib.colors import Color, black, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from eventhub import audit, permissions
@@ -19,12 +18,10 @@ from eventhub.accounts.models import User
 from eventhub.database import transactional
 from eventhub.errors import NotAllowed
 from eventhub.events.models import Event
+from eventhub.pdf import CODE_FONT, FONT
 from eventhub.registrations.models import Registration, RegistrationStatus
 from eventhub.registrations.tickets import qr_modules
 
-#: Simplified Chinese, built into every PDF reader (nothing to embed, any glyph of GB 18030).
-FONT = "STSong-Light"
-CODE_FONT = "Courier"
 BADGE_W, BADGE_H = 90 * mm, 65 * mm
 SHEET_COLUMNS, SHEET_ROWS = 2, 4
 LAYOUTS = ("sheet", "single")
@@ -33,8 +30,6 @@ QR_SIZE = 30 * mm
 ACCENT = Color(0.11, 0.37, 0.67)
 GREY = Color(0.35, 0.35, 0.35)
 CUT = Color(0.75, 0.75, 0.75)
-
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
 @dataclass(frozen=True)

@@ -18,23 +18,21 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from eventhub import audit, permissions
 from eventhub.accounts.models import User
 from eventhub.audit import AuditEntry
-from eventhub.checkin.badges import FONT
 from eventhub.database import db, transactional, utcnow
 from eventhub.errors import NotAllowed
 from eventhub.events.models import Event
 from eventhub.formatting import format_when, list_separator
 from eventhub.judging import services
 from eventhub.judging.models import Criterion, Entry, Round, RoundStatus
+from eventhub.pdf import FONT, numbered_canvas
+from eventhub.pdf import styles as pdf_styles
 from eventhub.sheets import MIMETYPES as SHEET_MIMETYPES
 from eventhub.sheets import csv_bytes, xlsx_bytes
 
@@ -221,48 +219,11 @@ def export_results(
 # The PDF results sheet (成绩表) ------------------------------------------------------------
 
 
-def _styles() -> dict[str, ParagraphStyle]:
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, wordWrap="CJK")
-    return {
-        "title": ParagraphStyle("title", parent=body, fontSize=18, leading=24,
-                                alignment=TA_CENTER, spaceAfter=4 * mm),
-        "track": ParagraphStyle("track", parent=body, fontSize=13, leading=18,
-                                spaceBefore=5 * mm, spaceAfter=2 * mm),
-        "body": body,
-        "cell": ParagraphStyle("cell", parent=body, fontSize=9, leading=12),
-    }
-
-
-def _numbered_canvas(label: Any) -> type[Canvas]:
-    """A canvas that writes ``label(page, pages)`` at the foot of every page once the number of
-    pages is known (the pages are kept until `save`)."""
-
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
-
-        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                self.setFont(FONT, 9)
-                self.setFillColor(colors.grey)
-                self.drawCentredString(A4[0] / 2, 10 * mm, label(number, len(self._pages)))
-                super().showPage()
-            super().save()
-
-    return NumberedCanvas
-
-
 def results_pdf(table: ResultsTable, now: datetime) -> bytes:
     """The results sheet: title, method in words, date, notice period, a table per track, the
     signature lines, "page x of y" at the foot."""
     round_, event = table.round, table.round.event
-    styles = _styles()
+    styles = pdf_styles()
     story: list[Any] = [
         Paragraph(escape(_("%(event)s %(round)s results sheet", event=event.title,
                            round=round_.name)), styles["title"]),
@@ -282,7 +243,7 @@ def results_pdf(table: ResultsTable, now: datetime) -> bytes:
     header = [_("Rank"), _("Project"), _("Unit"), _("Score"), _("Scorecards"), _("Advances")]
     widths = [14 * mm, 62 * mm, 48 * mm, 22 * mm, 16 * mm, 18 * mm]
     for track in table.tracks:
-        story.append(Paragraph(escape(track.name), styles["track"]))
+        story.append(Paragraph(escape(track.name), styles["heading"]))
         data = [[Paragraph(escape(h), styles["cell"]) for h in header]]
         for row in track.rows:
             data.append([
@@ -319,7 +280,7 @@ def results_pdf(table: ResultsTable, now: datetime) -> bytes:
         out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
         bottomMargin=18 * mm, title=f"{event.title} {round_.name}", creator="eventhub",
     )
-    document.build(story, canvasmaker=_numbered_canvas(
+    document.build(story, canvasmaker=numbered_canvas(
         lambda page, pages: _("Page %(page)d of %(pages)d", page=page, pages=pages)))
     return out.getvalue()
 

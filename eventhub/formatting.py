@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from eventhub.events.markdown import render_markdown
+from eventhub.markdown import render_markdown
 
 DEFAULT_TZ = "Asia/Shanghai"
 #: Zones people here call otherwise than the CLDR does ("中国标准时间").

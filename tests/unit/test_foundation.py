@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from config import normalize_database_url
 from eventhub import create_app
 from eventhub.database import UTCDateTime, after_commit, db, transactional
-from eventhub.events.markdown import render_markdown
+from eventhub.markdown import render_markdown
 from eventhub.models import ApiToken, User
 
 

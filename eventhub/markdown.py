@@ -1,4 +1,5 @@
-"""Render organizers' Markdown to safe HTML."""
+"""Render organizers' Markdown (event descriptions, privacy notices, organization pages) to
+safe HTML."""
 
 import nh3
 from markdown_it import MarkdownIt

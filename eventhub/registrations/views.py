@@ -25,7 +25,7 @@ from icalendar import Event as CalendarEvent
 
 from eventhub import permissions
 from eventhub.accounts.models import User
-from eventhub.checkin.badges import LAYOUTS, badges_pdf
+from eventhub.registrations.badges import LAYOUTS, badges_pdf
 from eventhub.database import db, utcnow
 from eventhub.downloads import private_file
 from eventhub.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed

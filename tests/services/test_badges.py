@@ -10,7 +10,7 @@ import zxingcpp
 from PIL import Image
 
 from eventhub.audit import AuditEntry
-from eventhub.checkin.badges import badges_pdf
+from eventhub.registrations.badges import badges_pdf
 from eventhub.database import db
 from eventhub.errors import NotAllowed
 from eventhub.registrations import services as reg

@@ -10,13 +10,12 @@ from eventhub.api.common import (
     Str,
     StrictSchema,
     Time,
-    authenticated,
     doc_errors,
     make_blueprint,
     page_of,
     paginate_list,
     require_user,
-    secured,
+    signed_in,
 )
 
 blp = make_blueprint("api_accounts", "Sign-up, the current user and API tokens.")
@@ -93,8 +92,7 @@ def create_account(data: dict) -> object:
 @blp.route("/me", methods=["GET"])
 @blp.response(200, MeSchema)
 @doc_errors(blp, 401)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def me() -> object:
     """The signed-in user, with their memberships."""
     return require_user()
@@ -116,8 +114,7 @@ def create_token(data: dict) -> dict:
 @blp.route("/tokens", methods=["GET"])
 @blp.response(200, TokenPageSchema)
 @doc_errors(blp, 400, 401, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(PageArgsSchema, location="query")
 def list_tokens(args: dict) -> dict:
     """Your unrevoked tokens, newest first (never the secrets)."""
@@ -127,8 +124,7 @@ def list_tokens(args: dict) -> dict:
 @blp.route("/tokens/<id:token_id>", methods=["DELETE"])
 @blp.response(204)
 @doc_errors(blp, 400, 401, 404)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def delete_token(token_id: int) -> None:
     """Revoke one of your tokens; it stops working at once."""
     services.revoke_token(require_user(), token_id)

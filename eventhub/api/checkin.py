@@ -18,12 +18,11 @@ from eventhub.api.common import (
     Str,
     StrictSchema,
     Time,
-    authenticated,
     doc_errors,
     list_of,
     make_blueprint,
     require_user,
-    secured,
+    signed_in,
 )
 from eventhub.api.events import load_event
 from eventhub.checkin import services, sync
@@ -150,8 +149,7 @@ def door_list(list_id: int) -> CheckinList:
 @blp.route("/events/<id:event_id>/checkin-lists", methods=["GET"])
 @blp.response(200, ListListSchema)
 @doc_errors(blp, 401, 403, 404)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def list_lists(event_id: int) -> dict:
     """The event's check-in lists, the main one (`is_main`) first."""
     event = load_event(event_id)
@@ -163,8 +161,7 @@ def list_lists(event_id: int) -> dict:
 @blp.route("/events/<id:event_id>/checkin-lists", methods=["POST"])
 @blp.response(201, CheckinListSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(CheckinListInSchema)
 def create_list(data: dict, event_id: int) -> object:
     """Add a list for a session (only those who booked it are on it) or another door."""
@@ -177,8 +174,7 @@ def create_list(data: dict, event_id: int) -> object:
 @blp.route("/checkin-lists/<id:list_id>/scans", methods=["POST"])
 @blp.response(200, ScanAnswerSchema, description="200 for every well-formed scan.")
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(ScanRequestSchema)
 def scan(data: dict, list_id: int) -> dict:
     """Scan a ticket: `ok`, `already_checked_in` (with `previous`), `invalid`, `wrong_event`,
@@ -198,8 +194,7 @@ def scan(data: dict, list_id: int) -> dict:
 @blp.route("/checkins/<id:checkin_id>/revert", methods=["POST"])
 @blp.response(200, ScanAnswerSchema)
 @doc_errors(blp, 400, 401, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(NoBodySchema, required=False)
 def revert(_: dict, checkin_id: int) -> dict:
     """Undo a mistaken check-in; audited. 409 when it is not an ok scan or undone already."""
@@ -210,8 +205,7 @@ def revert(_: dict, checkin_id: int) -> dict:
 @blp.route("/checkin-lists/<id:list_id>/stats", methods=["GET"])
 @blp.response(200, CheckinStatsSchema)
 @doc_errors(blp, 401, 403, 404)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def list_stats(list_id: int) -> dict:
     """Expected on the list, checked in (at least once), and inside now."""
     return services.stats(door_list(list_id))
@@ -220,8 +214,7 @@ def list_stats(list_id: int) -> dict:
 @blp.route("/checkin-lists/<id:list_id>/search", methods=["GET"])
 @blp.response(200, FoundListSchema)
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(CheckinSearchArgsSchema, location="query")
 def search(args: dict, list_id: int) -> dict:
     """Find people by name, pinyin initials (`wt` finds 王涛), phone tail, email or ticket
@@ -280,8 +273,7 @@ class WalkInAnswerSchema(ma.Schema):
 @blp.route("/checkin-lists/<id:list_id>/walk-ins", methods=["POST"])
 @blp.response(201, WalkInAnswerSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(WalkInSchema)
 def walk_in(data: dict, list_id: int) -> dict:
     """Register someone at the door and check them in at once (door staff), while there is
@@ -343,8 +335,7 @@ class DoorTicketListSchema(ma.Schema):
 @blp.route("/checkin-lists/<id:list_id>/tickets", methods=["GET"])
 @blp.response(200, DoorTicketListSchema)
 @doc_errors(blp, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(DoorTicketsArgsSchema, location="query")
 def door_tickets(args: dict, list_id: int) -> dict:
     """The list's tickets as hashes, for checks while offline; `since` gives a delta."""

@@ -14,12 +14,11 @@ from eventhub.api.common import (
     Str,
     StrictSchema,
     Time,
-    authenticated,
     doc_errors,
     get_or_404,
     make_blueprint,
     require_user,
-    secured,
+    signed_in,
 )
 from eventhub.api.events import load_event, managed_event
 from eventhub.api.judging import (
@@ -153,8 +152,7 @@ def _track(track_id: int) -> Track:
 @blp.route("/entries/<id:entry_id>", methods=["GET"])
 @blp.response(200, EntryDetailSchema)
 @doc_errors(blp, 401, 403, 404)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def get_entry(entry_id: int) -> Entry:
     """One entry (its organizers and its leader)."""
     entry = _entry(entry_id)
@@ -167,8 +165,7 @@ def get_entry(entry_id: int) -> Entry:
 @blp.route("/entries/<id:entry_id>", methods=["PATCH"])
 @blp.response(200, EntryDetailSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(EntryPatchSchema)
 def update_entry(data: dict, entry_id: int) -> Entry:
     """Change an entry: organizers at any time, its leader while the entry window is open
@@ -179,8 +176,7 @@ def update_entry(data: dict, entry_id: int) -> Entry:
 @blp.route("/entries/<id:entry_id>", methods=["DELETE"])
 @blp.response(204)
 @doc_errors(blp, 401, 403, 404, 409)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def delete_entry(entry_id: int) -> None:
     """Delete an entry and its attachment (organizers). 409 `entry_has_scores` once a judge
     saved a scorecard for it."""
@@ -190,8 +186,7 @@ def delete_entry(entry_id: int) -> None:
 @blp.route("/events/<id:event_id>/my-entry", methods=["GET"])
 @blp.response(200, EntryDetailSchema)
 @doc_errors(blp, 401, 404)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def my_entry(event_id: int) -> Entry:
     """The entry the caller leads in the contest; 404 when there is none."""
     entry = entries.entry_of_leader(load_event(event_id), require_user())
@@ -214,8 +209,7 @@ class MyEntryInSchema(StrictSchema):
 @blp.alt_response(201, schema=EntryDetailSchema, success=True,
                   description="The entry submitted (a new one).")
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(MyEntryInSchema)
 def put_my_entry(data: dict, event_id: int) -> tuple[Entry, int]:
     """Submit the caller's entry as its team leader (201), or change it (200), while the
@@ -233,8 +227,7 @@ def put_my_entry(data: dict, event_id: int) -> tuple[Entry, int]:
     "description": "The PDF, as a download (`Content-Disposition: attachment`).",
     "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
 }})
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def get_attachment(entry_id: int) -> Response:
     """The entry's attachment: its organizers, its leader, and judges assigned to it in any
     round without a conflict of interest. Judges assigned to it in an anonymous round get it
@@ -254,8 +247,7 @@ def get_attachment(entry_id: int) -> Response:
                                 "description": "A PDF (checked by its content)."}},
     }}},
 })
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def put_attachment(entry_id: int) -> dict[str, Any] | None:
     """Attach a PDF (multipart/form-data, field `file`), replacing any earlier one:
     organizers at any time, the leader while the entry window is open (409
@@ -273,8 +265,7 @@ def put_attachment(entry_id: int) -> dict[str, Any] | None:
 @blp.route("/entries/<id:entry_id>/attachment", methods=["DELETE"])
 @blp.response(204)
 @doc_errors(blp, 401, 403, 404, 409)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def delete_attachment(entry_id: int) -> None:
     """Remove the entry's attachment (as for uploading one); 404 when there is none."""
     entries.remove_attachment(require_user(), _entry(entry_id))
@@ -286,8 +277,7 @@ def delete_attachment(entry_id: int) -> None:
 @blp.route("/tracks/<id:track_id>", methods=["PATCH"])
 @blp.response(200, TrackSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(TrackRenameSchema)
 def rename_track(data: dict, track_id: int) -> Track:
     """Rename a track (organizers). 409 `name_taken`."""
@@ -297,8 +287,7 @@ def rename_track(data: dict, track_id: int) -> Track:
 @blp.route("/tracks/<id:track_id>", methods=["DELETE"])
 @blp.response(204)
 @doc_errors(blp, 401, 403, 404, 409)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def delete_track(track_id: int) -> None:
     """Delete an empty track (organizers). 409 `track_not_empty`."""
     entries.delete_track(require_user(), _track(track_id))
@@ -327,8 +316,7 @@ def get_contest(event_id: int) -> dict[str, Any]:
 @blp.route("/events/<id:event_id>/contest", methods=["PATCH"])
 @blp.response(200, ContestSettingsSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(ContestSettingsInSchema)
 def update_contest(data: dict, event_id: int) -> dict[str, Any]:
     """Set when team leaders may submit entries (organizers). 409 `not_a_contest`."""
@@ -345,8 +333,7 @@ def update_contest(data: dict, event_id: int) -> dict[str, Any]:
 @blp.route("/events/<id:event_id>/entries/import", methods=["POST"])
 @blp.response(200, EntryImportResultSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(EntryImportInSchema)
 def import_entries(data: dict, event_id: int) -> dict[str, Any]:
     """Create many entries at once (organizers): every acceptable row in one unit of work;

@@ -20,7 +20,6 @@ from eventhub.api.common import (
     Str,
     StrictSchema,
     Time,
-    authenticated,
     doc_errors,
     get_or_404,
     make_blueprint,
@@ -29,7 +28,7 @@ from eventhub.api.common import (
     paginate,
     paginate_list,
     require_user,
-    secured,
+    signed_in,
 )
 from eventhub.errors import NotAllowed, NotFound, ValidationFailed
 from eventhub.events import services
@@ -187,8 +186,7 @@ def _enum_values(data: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/orgs/<id:org_id>/events", methods=["POST"])
 @blp.response(201, EventSchema)
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(EventCreateSchema)
 def create_event(data: dict, org_id: int) -> object:
     """Create a draft event (owners and organizers of the organization)."""
@@ -232,8 +230,7 @@ def get_event(event_id: int) -> object:
 @blp.route("/events/<id:event_id>", methods=["PATCH"])
 @blp.response(200, EventSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(EventFieldsSchema)
 def update_event(data: dict, event_id: int) -> object:
     """Change some fields of an event; the others stay as they are."""
@@ -244,8 +241,7 @@ def update_event(data: dict, event_id: int) -> object:
 @blp.route("/events/<id:event_id>/publish", methods=["POST"])
 @blp.response(200, EventSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(NoBodySchema, required=False)
 def publish_event(_: dict, event_id: int) -> object:
     """Publish a draft or closed event; otherwise 409 `invalid_status`."""
@@ -255,8 +251,7 @@ def publish_event(_: dict, event_id: int) -> object:
 @blp.route("/events/<id:event_id>/close", methods=["POST"])
 @blp.response(200, EventSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(NoBodySchema, required=False)
 def close_event(_: dict, event_id: int) -> object:
     """Close a published event; otherwise 409 `invalid_status`."""
@@ -266,8 +261,7 @@ def close_event(_: dict, event_id: int) -> object:
 @blp.route("/events/<id:event_id>/cancel", methods=["POST"])
 @blp.response(200, EventSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(NoBodySchema, required=False)
 def cancel_event(_: dict, event_id: int) -> object:
     """Cancel a draft, published or closed event; otherwise 409 `invalid_status`."""
@@ -280,8 +274,7 @@ def cancel_event(_: dict, event_id: int) -> object:
 @blp.route("/events/<id:event_id>/sessions", methods=["POST"])
 @blp.response(201, SessionSchema)
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(SessionCreateSchema)
 def create_session(data: dict, event_id: int) -> object:
     """Add a session (a forum, salon or roadshow of a week)."""
@@ -312,8 +305,7 @@ def get_session(session_id: int) -> object:
 @blp.route("/sessions/<id:session_id>", methods=["PATCH"])
 @blp.response(200, SessionSchema)
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(SessionFieldsSchema)
 def update_session(data: dict, session_id: int) -> object:
     """Change some fields of a session; the others stay as they are."""
@@ -327,8 +319,7 @@ def update_session(data: dict, session_id: int) -> object:
 @blp.route("/sessions/<id:session_id>", methods=["DELETE"])
 @blp.response(204)
 @doc_errors(blp, 400, 401, 403, 404)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def delete_session(session_id: int) -> None:
     """Remove a session."""
     services.delete_session(require_user(), load_session(session_id))

@@ -3,7 +3,6 @@ assignments, the judge's scorecards and the results."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_login import current_user
+from flask_smorest import Blueprint
 
 from eventhub import permissions
 from eventhub.api.common import (
@@ -27,16 +27,16 @@ from eventhub.api.common import (
     Str,
     StrictSchema,
     Time,
-    authenticated,
     doc_errors,
     get_or_404,
+    guarded,
     list_of,
     make_blueprint,
     optional_auth,
     page_of,
     paginate_list,
     require_user,
-    secured,
+    signed_in,
 )
 from eventhub.api.events import managed_event
 from eventhub.database import db
@@ -514,18 +514,16 @@ def judge_caller(event_id: int | None) -> Any:
     return actor
 
 
-def user_or_judge_device(fn: Callable) -> Callable:
+def _require_user_or_judge_device() -> None:
+    if judge_session.device() is None:
+        require_user()
+
+
+def user_or_judge_device(blp: Blueprint) -> Callable:
     """Endpoint needs a user (Bearer token or session) or a judge device's session: the
-    judging calls a judge's tablet makes, about the device's contest only."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if judge_session.device() is None:
-            require_user()
-        return fn(*args, **kwargs)
-
-    wrapper._apidoc = getattr(fn, "_apidoc", {})  # type: ignore[attr-defined]
-    return wrapper
+    judging calls a judge's tablet makes, about the device's contest only. Documents the
+    ``bearerAuth`` security requirement like ``signed_in`` (see common.guarded)."""
+    return guarded(blp, _require_user_or_judge_device)
 
 
 def contest_event(event_id: int) -> Event:
@@ -599,8 +597,7 @@ def _entry_for(entry: Entry, hide_team: bool) -> dict[str, Any]:
 @blp.route("/events/<id:event_id>/tracks", methods=["GET"])
 @blp.response(200, TrackListSchema)
 @doc_errors(blp, 401, 403, 404)
-@secured(blp)
-@user_or_judge_device
+@user_or_judge_device(blp)
 def list_tracks(event_id: int) -> dict:
     """The contest's tracks (organizers and judges)."""
     event = contest_event(event_id)
@@ -611,8 +608,7 @@ def list_tracks(event_id: int) -> dict:
 @blp.route("/events/<id:event_id>/tracks", methods=["POST"])
 @blp.response(201, TrackSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(TrackInSchema)
 def create_track(data: dict, event_id: int) -> object:
     """Add a track (组别) to a contest (organizers). 409 `name_taken`, `not_a_contest`."""
@@ -622,8 +618,7 @@ def create_track(data: dict, event_id: int) -> object:
 @blp.route("/events/<id:event_id>/entries", methods=["GET"])
 @blp.response(200, EntryPageSchema)
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(EntryListArgsSchema, location="query")
 def list_entries(args: dict, event_id: int) -> dict:
     """The contest's entries (organizers), by track."""
@@ -635,8 +630,7 @@ def list_entries(args: dict, event_id: int) -> dict:
 @blp.route("/events/<id:event_id>/entries", methods=["POST"])
 @blp.response(201, EntrySchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(EntryInSchema)
 def create_entry(data: dict, event_id: int) -> object:
     """Enter a project in the contest (organizers)."""
@@ -647,8 +641,7 @@ def create_entry(data: dict, event_id: int) -> object:
 @blp.route("/events/<id:event_id>/judges", methods=["GET"])
 @blp.response(200, JudgeListSchema)
 @doc_errors(blp, 401, 403, 404)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def list_judges(event_id: int) -> dict:
     """The contest's judges (organizers)."""
     return {"items": services.judges_of(managed_event(event_id))}
@@ -659,8 +652,7 @@ def list_judges(event_id: int) -> dict:
 @blp.alt_response(200, schema=JudgeSchema, success=True,
                   description="A judge invited again (their details updated).")
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(JudgeInSchema)
 def invite_judge(data: dict, event_id: int) -> tuple[object, int]:
     """Invite a judge by email (an account is made when needed); the mail carries a new
@@ -679,8 +671,7 @@ def invite_judge(data: dict, event_id: int) -> tuple[object, int]:
 @blp.route("/events/<id:event_id>/conflicts", methods=["GET"])
 @blp.response(200, ConflictListSchema)
 @doc_errors(blp, 401, 403, 404)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def list_conflicts(event_id: int) -> dict:
     """Declared conflicts of interest (organizers); same-institution ones are automatic."""
     return {"items": services.conflicts_of(managed_event(event_id))}
@@ -691,8 +682,7 @@ def list_conflicts(event_id: int) -> dict:
 @blp.alt_response(200, schema=ConflictOfInterestSchema, success=True,
                   description="Declared already: the existing declaration.")
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(ConflictInSchema)
 def declare_conflict(data: dict, event_id: int) -> tuple[object, int]:
     """Declare a conflict of interest (organizers, or the judge about themself)."""
@@ -709,8 +699,7 @@ def declare_conflict(data: dict, event_id: int) -> tuple[object, int]:
 @blp.route("/events/<id:event_id>/rounds", methods=["GET"])
 @blp.response(200, RoundListSchema)
 @doc_errors(blp, 401, 403, 404)
-@secured(blp)
-@user_or_judge_device
+@user_or_judge_device(blp)
 def list_rounds(event_id: int) -> dict:
     """The contest's rounds in order, with their criteria (organizers and judges)."""
     event = contest_event(event_id)
@@ -721,8 +710,7 @@ def list_rounds(event_id: int) -> dict:
 @blp.route("/events/<id:event_id>/rounds", methods=["POST"])
 @blp.response(201, RoundSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(RoundInSchema)
 def create_round(data: dict, event_id: int) -> object:
     """Add a round (organizers): at most one of `advance_top_n`, `advance_top_percent`,
@@ -735,8 +723,7 @@ def create_round(data: dict, event_id: int) -> object:
 @blp.route("/rounds/<id:round_id>", methods=["GET"])
 @blp.response(200, RoundSchema)
 @doc_errors(blp, 401, 403, 404)
-@secured(blp)
-@user_or_judge_device
+@user_or_judge_device(blp)
 def get_round(round_id: int) -> object:
     """A round with its criteria (organizers and judges)."""
     round_ = load_round(round_id)
@@ -747,8 +734,7 @@ def get_round(round_id: int) -> object:
 @blp.route("/rounds/<id:round_id>/criteria", methods=["POST"])
 @blp.response(201, CriterionSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(CriterionInSchema)
 def add_criterion(data: dict, round_id: int) -> object:
     """Add a criterion to a draft round's rubric; weights may not exceed 100 in all."""
@@ -762,8 +748,7 @@ def add_criterion(data: dict, round_id: int) -> object:
 @blp.route("/rounds/<id:round_id>/entries", methods=["POST"])
 @blp.response(200, RoundEntriesSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(RoundEntriesInSchema)
 def set_round_entries(data: dict, round_id: int) -> dict:
     """Choose the entries taking part (default: every entry of the contest), or with
@@ -779,8 +764,7 @@ def set_round_entries(data: dict, round_id: int) -> dict:
 @blp.route("/rounds/<id:round_id>/open", methods=["POST"])
 @blp.response(200, RoundSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(ReopenSchema)
 def open_round(data: dict, round_id: int) -> object:
     """Open a draft round (weights must sum to 100: 422 `weights_not_100`), or reopen a
@@ -791,8 +775,7 @@ def open_round(data: dict, round_id: int) -> object:
 @blp.route("/rounds/<id:round_id>/close", methods=["POST"])
 @blp.response(200, RoundSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(NoBodySchema, required=False)
 def close_round(_: dict, round_id: int) -> object:
     """End scoring in an open round."""
@@ -802,8 +785,7 @@ def close_round(_: dict, round_id: int) -> object:
 @blp.route("/rounds/<id:round_id>/publish", methods=["POST"])
 @blp.response(200, RoundSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(PublishSchema, required=False)
 def publish_round(data: dict, round_id: int) -> object:
     """Publish a closed round's results, optionally with the end of the notice period."""
@@ -820,8 +802,7 @@ def publish_round(data: dict, round_id: int) -> object:
 @blp.alt_response(200, schema=AssignResultSchema, success=True,
                   description="The assignment existing already, or the outcome of `auto`.")
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(AssignInSchema)
 def assign(data: dict, round_id: int) -> tuple[object, int]:
     """Assign `{judge_id, entry_id}` (409 `conflict_of_interest` for a conflicted pair) or
@@ -839,8 +820,7 @@ def assign(data: dict, round_id: int) -> tuple[object, int]:
 @blp.route("/assignments/<id:assignment_id>", methods=["DELETE"])
 @blp.response(204)
 @doc_errors(blp, 401, 403, 404, 409)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def unassign(assignment_id: int) -> None:
     """Take a judge off an entry (organizers; audited); their scorecard stops counting."""
     assignment = get_or_404(Assignment, assignment_id)
@@ -853,8 +833,7 @@ def unassign(assignment_id: int) -> None:
 @blp.route("/rounds/<id:round_id>/assignments", methods=["GET"])
 @blp.response(200, AssignmentPageSchema)
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(PageArgsSchema, location="query")
 def list_assignments(args: dict, round_id: int) -> dict:
     """Who scores what in the round, with each scorecard's status (organizers)."""
@@ -866,8 +845,7 @@ def list_assignments(args: dict, round_id: int) -> dict:
 @blp.route("/me/assignments", methods=["GET"])
 @blp.response(200, MyAssignmentListSchema)
 @doc_errors(blp, 400, 401, 422)
-@secured(blp)
-@user_or_judge_device
+@user_or_judge_device(blp)
 @blp.arguments(MyAssignmentArgsSchema, location="query")
 def my_assignments(args: dict) -> dict:
     """The judge's own entries to score (conflicted ones left out), with each scorecard's
@@ -896,8 +874,7 @@ def my_assignments(args: dict) -> dict:
 @blp.route("/rounds/<id:round_id>/entries/<id:entry_id>", methods=["GET"])
 @blp.response(200, EntrySchema)
 @doc_errors(blp, 401, 403, 404)
-@secured(blp)
-@user_or_judge_device
+@user_or_judge_device(blp)
 def round_entry(round_id: int, entry_id: int) -> dict:
     """An entry of the round: to its organizers, and to judges assigned to it without a
     conflict (anonymous rounds hide the team from judges)."""
@@ -944,8 +921,7 @@ def _hidden_as_404(round_: Round) -> Iterator[None]:
 @blp.route("/rounds/<id:round_id>/scorecards/<id:entry_id>", methods=["GET"])
 @blp.response(200, ScorecardDetailSchema)
 @doc_errors(blp, 401, 403, 404)
-@secured(blp)
-@user_or_judge_device
+@user_or_judge_device(blp)
 def get_scorecard(round_id: int, entry_id: int) -> dict:
     """The judge's own scorecard of the entry (`status: todo`, `version: 0` before the first
     save); 403 unless assigned without a conflict."""
@@ -961,8 +937,7 @@ def get_scorecard(round_id: int, entry_id: int) -> dict:
 @blp.route("/rounds/<id:round_id>/scorecards/<id:entry_id>", methods=["PUT"])
 @blp.response(200, ScorecardSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@user_or_judge_device
+@user_or_judge_device(blp)
 @blp.arguments(ScorecardInSchema)
 def save_scorecard(data: dict, round_id: int, entry_id: int) -> dict:
     """Save a draft or submit (the assigned judge). First failing check answers: 403 not
@@ -1008,8 +983,7 @@ def results(args: dict, round_id: int) -> dict:
 @blp.route("/rounds/<id:round_id>/statistics", methods=["GET"])
 @blp.response(200, RoundStatisticsSchema)
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(StatisticsArgsSchema, location="query")
 def statistics(args: dict, round_id: int) -> dict:
     """Judge statistics for organizers (JUDGING.md §5): each judge's n, mean, SD and mean
@@ -1047,8 +1021,7 @@ class JudgePatchSchema(StrictSchema):
 @blp.route("/rounds/<id:round_id>", methods=["PATCH"])
 @blp.response(200, RoundSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(RoundPatchSchema)
 def update_round(data: dict, round_id: int) -> object:
     """Change a round's settings (what is left out stays). The name at any time; the method,
@@ -1068,8 +1041,7 @@ def _managed_criterion(criterion_id: int) -> Criterion:
 @blp.route("/criteria/<id:criterion_id>", methods=["PATCH"])
 @blp.response(200, CriterionSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(CriterionPatchSchema)
 def update_criterion(data: dict, criterion_id: int) -> object:
     """Change a line of a draft round's rubric (409 `round_not_draft` once open); the
@@ -1080,8 +1052,7 @@ def update_criterion(data: dict, criterion_id: int) -> object:
 @blp.route("/criteria/<id:criterion_id>", methods=["DELETE"])
 @blp.response(204)
 @doc_errors(blp, 401, 403, 404, 409)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def delete_criterion(criterion_id: int) -> None:
     """Take a line out of a draft round's rubric (409 `round_not_draft` once open)."""
     setup.delete_criterion(require_user(), _managed_criterion(criterion_id))
@@ -1096,8 +1067,7 @@ def _managed_judge(judge_id: int) -> Judge:
 @blp.route("/judges/<id:judge_id>", methods=["PATCH"])
 @blp.response(200, JudgeSchema)
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(JudgePatchSchema)
 def update_judge(data: dict, judge_id: int) -> object:
     """Change a judge's institution (automatic conflicts follow it) and expertise tags."""
@@ -1107,8 +1077,7 @@ def update_judge(data: dict, judge_id: int) -> object:
 @blp.route("/judges/<id:judge_id>", methods=["DELETE"])
 @blp.response(204)
 @doc_errors(blp, 401, 403, 404, 409)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def remove_judge(judge_id: int) -> None:
     """Take a judge off the contest with their assignments, drafts and declared conflicts;
     409 `judge_has_scores` once they have submitted a scorecard."""
@@ -1118,8 +1087,7 @@ def remove_judge(judge_id: int) -> None:
 @blp.route("/conflicts/<id:conflict_id>", methods=["DELETE"])
 @blp.response(204)
 @doc_errors(blp, 401, 403, 404)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def withdraw_conflict(conflict_id: int) -> None:
     """Withdraw a declared conflict of interest (organizers; audited)."""
     conflict = get_or_404(ConflictOfInterest, conflict_id)

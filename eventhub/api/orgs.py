@@ -11,7 +11,6 @@ from eventhub.api.common import (
     Str,
     StrictSchema,
     Time,
-    authenticated,
     doc_errors,
     get_in_or_404,
     get_or_404,
@@ -19,7 +18,7 @@ from eventhub.api.common import (
     page_of,
     paginate_list,
     require_user,
-    secured,
+    signed_in,
 )
 from eventhub.errors import NotAllowed
 from eventhub.orgs import services
@@ -71,8 +70,7 @@ MembershipPageSchema = page_of(MembershipSchema, "MembershipPage")
 @blp.route("/orgs", methods=["POST"])
 @blp.response(201, OrgSchema)
 @doc_errors(blp, 400, 401, 403, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(OrgCreateSchema)
 def create_org(data: dict) -> object:
     """Register an organization (platform admins)."""
@@ -84,8 +82,7 @@ def create_org(data: dict) -> object:
 @blp.route("/orgs", methods=["GET"])
 @blp.response(200, OrgPageSchema)
 @doc_errors(blp, 400, 401, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(PageArgsSchema, location="query")
 def list_orgs(args: dict) -> dict:
     """The organizations you belong to (all of them for a platform admin), by name."""
@@ -104,8 +101,7 @@ def get_org(org_id: int) -> object:
 @blp.response(201, MembershipSchema, description="A new member (invited by mail).")
 @blp.alt_response(200, schema=MembershipSchema, description="The member's role was changed.")
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(MemberRequestSchema)
 def set_member(data: dict, org_id: int) -> object:
     """Add a member by email (an account is made and invited when needed) or change a role."""
@@ -119,8 +115,7 @@ def set_member(data: dict, org_id: int) -> object:
 @blp.route("/orgs/<id:org_id>/members", methods=["GET"])
 @blp.response(200, MembershipPageSchema)
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(PageArgsSchema, location="query")
 def list_members(args: dict, org_id: int) -> dict:
     """The organization's members (any member may look)."""
@@ -134,8 +129,7 @@ def list_members(args: dict, org_id: int) -> dict:
 @blp.route("/orgs/<id:org_id>/members/<id:membership_id>", methods=["DELETE"])
 @blp.response(204)
 @doc_errors(blp, 400, 401, 403, 404, 409)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def remove_member(org_id: int, membership_id: int) -> None:
     """Remove a member (never the last owner)."""
     org = get_or_404(Organization, org_id)

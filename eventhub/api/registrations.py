@@ -19,7 +19,6 @@ from eventhub.api.common import (
     Str,
     StrictSchema,
     Time,
-    authenticated,
     doc_errors,
     get_or_404,
     list_of,
@@ -27,12 +26,20 @@ from eventhub.api.common import (
     page_of,
     paginate,
     require_user,
-    secured,
+    signed_in,
 )
 from eventhub.api.events import load_event, managed_event
 from eventhub.downloads import private_file
 from eventhub.errors import NotFound
-from eventhub.registrations import exports, privacy, queries, services, tickets
+from eventhub.registrations import (
+    exports,
+    form_builder,
+    imports,
+    privacy,
+    queries,
+    services,
+    tickets,
+)
 from eventhub.registrations.models import (
     Category,
     Question,
@@ -109,19 +116,18 @@ QuestionListSchema = list_of(QuestionSchema, "QuestionList")
 @doc_errors(blp, 404)
 def list_categories(event_id: int) -> dict:
     """The event's categories (参会类型), in form order."""
-    return {"items": services.categories_of(load_event(event_id))}
+    return {"items": queries.categories_of(load_event(event_id))}
 
 
 @blp.route("/events/<id:event_id>/categories", methods=["POST"])
 @blp.response(201, CategorySchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(CategoryInSchema)
 def create_category(data: dict, event_id: int) -> object:
     """Add a category with an optional capacity and approval flag."""
     event = managed_event(event_id)
-    return services.save_category(
+    return form_builder.save_category(
         require_user(),
         event,
         data["name"],
@@ -134,14 +140,13 @@ def create_category(data: dict, event_id: int) -> object:
 @blp.route("/categories/<id:category_id>", methods=["PATCH"])
 @blp.response(200, CategorySchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(CategoryPatchSchema)
 def update_category(data: dict, category_id: int) -> object:
     """Change a category; a larger capacity lets the waitlist move up at once."""
     category = get_or_404(Category, category_id)
     event = managed_event(category.event_id)
-    return services.save_category(
+    return form_builder.save_category(
         require_user(),
         event,
         data.get("name", category.name),
@@ -155,13 +160,12 @@ def update_category(data: dict, category_id: int) -> object:
 @blp.route("/categories/<id:category_id>", methods=["DELETE"])
 @blp.response(204)
 @doc_errors(blp, 401, 403, 404, 409)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def delete_category(category_id: int) -> None:
     """Remove a category nobody registered in (409 `in_use` otherwise)."""
     category = get_or_404(Category, category_id)
     managed_event(category.event_id)
-    services.delete_category(require_user(), category)
+    form_builder.delete_category(require_user(), category)
 
 
 @blp.route("/events/<id:event_id>/questions", methods=["GET"])
@@ -169,27 +173,25 @@ def delete_category(category_id: int) -> None:
 @doc_errors(blp, 404)
 def list_questions(event_id: int) -> dict:
     """The questions of the event's registration form, in order."""
-    return {"items": services.questions_of(load_event(event_id))}
+    return {"items": queries.questions_of(load_event(event_id))}
 
 
 @blp.route("/events/<id:event_id>/questions", methods=["POST"])
 @blp.response(201, QuestionSchema)
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(QuestionInSchema)
 def create_question(data: dict, event_id: int) -> object:
     """Add a question at the end of the form; choice questions need two options or more."""
     event = managed_event(event_id)
     data["kind"] = data["kind"].value
-    return services.save_question(require_user(), event, services.QuestionInfo(**data))
+    return form_builder.save_question(require_user(), event, form_builder.QuestionInfo(**data))
 
 
 @blp.route("/questions/<id:question_id>", methods=["PATCH"])
 @blp.response(200, QuestionSchema)
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(QuestionPatchSchema)
 def update_question(data: dict, question_id: int) -> object:
     """Change a question, or move it with `position`."""
@@ -205,22 +207,22 @@ def update_question(data: dict, question_id: int) -> object:
             "help_text": question.help_text,
         }
         merged.update({k: (v.value if isinstance(v, QuestionKind) else v) for k, v in data.items()})
-        services.save_question(require_user(), event, services.QuestionInfo(**merged), question)
+        info = form_builder.QuestionInfo(**merged)
+        form_builder.save_question(require_user(), event, info, question)
     if position is not None:
-        services.move_question(require_user(), event, question, position - question.position)
+        form_builder.move_question(require_user(), event, question, position - question.position)
     return question
 
 
 @blp.route("/questions/<id:question_id>", methods=["DELETE"])
 @blp.response(204)
 @doc_errors(blp, 401, 403, 404)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def delete_question(question_id: int) -> None:
     """Remove a question; answers already given stay with the registrations."""
     question = get_or_404(Question, question_id)
     event = managed_event(question.event_id)
-    services.delete_question(require_user(), event, question)
+    form_builder.delete_question(require_user(), event, question)
 
 
 # Registrations ----------------------------------------------------------------------------
@@ -335,8 +337,7 @@ def visible_registration(registration_id: int) -> Registration:
 @blp.route("/events/<id:event_id>/registrations", methods=["POST"])
 @blp.response(201, RegistrationSchema)
 @doc_errors(blp, 400, 401, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(RegisterSchema)
 def register(data: dict, event_id: int) -> dict:
     """Register yourself: `confirmed` (with a ticket), `waitlisted` (with a position) or
@@ -349,8 +350,7 @@ def register(data: dict, event_id: int) -> dict:
 @blp.route("/events/<id:event_id>/registrations", methods=["GET"])
 @blp.response(200, page_of(RegistrationSchema, "RegistrationPage"))
 @doc_errors(blp, 400, 401, 403, 404)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(ListArgsSchema, location="query")
 def list_registrations(args: dict, event_id: int) -> dict:
     """Every registration of the event (cancelled ones too unless `status` filters), with
@@ -375,8 +375,7 @@ def _export(event_id: int, fmt: str) -> Response:
 @blp.route("/events/<id:event_id>/registrations.csv", methods=["GET"])
 @doc_errors(blp, 401, 403, 404)
 @blp.response(200, content_type="text/csv", description="UTF-8 with BOM, one column per question.")
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def export_csv(event_id: int) -> Response:
     """All registrations as CSV (Excel opens the Chinese correctly)."""
     return _export(event_id, "csv")
@@ -389,8 +388,7 @@ def export_csv(event_id: int) -> Response:
     description="An Excel workbook, one column per question.",
     content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def export_xlsx(event_id: int) -> Response:
     """All registrations as an Excel workbook."""
     return _export(event_id, "xlsx")
@@ -433,14 +431,13 @@ class ImportResultSchema(ma.Schema):
 @blp.route("/events/<id:event_id>/registrations/import", methods=["POST"])
 @blp.response(200, ImportResultSchema)
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(ImportSchema)
 def import_registrations(data: dict, event_id: int) -> dict:
     """Register people on their behalf; capacity, duplicates and the waitlist apply as for
     one registration. People without an account get one without a password."""
     event = managed_event(event_id)
-    result = services.import_people(require_user(), event, data["people"], data["notify"])
+    result = imports.import_people(require_user(), event, data["people"], data["notify"])
     result["registrations"] = [
         {
             k: v
@@ -455,8 +452,7 @@ def import_registrations(data: dict, event_id: int) -> dict:
 @blp.route("/me/registrations", methods=["GET"])
 @blp.response(200, page_of(RegistrationSchema, "MyRegistrationPage"))
 @doc_errors(blp, 401)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(PageArgsSchema, location="query")
 def my_registrations(args: dict) -> dict:
     """Your own registrations, newest event first."""
@@ -468,8 +464,7 @@ def my_registrations(args: dict) -> dict:
 @blp.route("/registrations/<id:registration_id>", methods=["GET"])
 @blp.response(200, RegistrationSchema)
 @doc_errors(blp, 401, 404)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def get_registration(registration_id: int) -> dict:
     """One registration (its owner or an organizer of the event)."""
     return registration_body(visible_registration(registration_id))
@@ -478,8 +473,7 @@ def get_registration(registration_id: int) -> dict:
 @blp.route("/registrations/<id:registration_id>", methods=["PATCH"])
 @blp.response(200, RegistrationSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(RegistrationPatchSchema)
 def update_registration(data: dict, registration_id: int) -> dict:
     """Change answers and contact fields (until registration closes; organizers always), or,
@@ -513,8 +507,7 @@ class StatusSchema(ma.Schema):
 @blp.route("/registrations/<id:registration_id>/cancel", methods=["POST"])
 @blp.response(200, RegistrationSchema)
 @doc_errors(blp, 400, 401, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(DecisionSchema, description="An optional reason.", required=False)
 def cancel_registration(data: dict, registration_id: int) -> dict:
     """Cancel (the owner until the event starts; organizers always). The first waitlisted
@@ -546,8 +539,7 @@ def _decide(registration_id: int, data: dict, approve: bool) -> dict:
 @blp.route("/registrations/<id:registration_id>/approve", methods=["POST"])
 @blp.response(200, RegistrationSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(DecisionSchema, required=False)
 def approve_registration(data: dict, registration_id: int) -> dict:
     """Confirm a pending registration when its pools have room (409 `capacity_full`)."""
@@ -557,8 +549,7 @@ def approve_registration(data: dict, registration_id: int) -> dict:
 @blp.route("/registrations/<id:registration_id>/reject", methods=["POST"])
 @blp.response(200, RegistrationSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(DecisionSchema, required=False)
 def reject_registration(data: dict, registration_id: int) -> dict:
     """Turn down a pending or waitlisted registration, with an optional message."""
@@ -587,8 +578,7 @@ class BulkResultSchema(ma.Schema):
 @blp.route("/events/<id:event_id>/registrations/decide", methods=["POST"])
 @blp.response(200, BulkResultSchema)
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(BulkDecisionSchema)
 def decide_registrations(data: dict, event_id: int) -> dict:
     """Approve or reject several registrations at once; each is decided on its own."""
@@ -605,8 +595,7 @@ def decide_registrations(data: dict, event_id: int) -> dict:
 @blp.route("/registrations/<id:registration_id>/ticket/regenerate", methods=["POST"])
 @blp.response(200, RegistrationSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(NoBodySchema, required=False)
 def regenerate_ticket(_: dict, registration_id: int) -> dict:
     """Issue a new ticket code; the old one stops working at once."""
@@ -618,8 +607,7 @@ def regenerate_ticket(_: dict, registration_id: int) -> dict:
 @blp.route("/registrations/<id:registration_id>/qr.svg", methods=["GET"])
 @doc_errors(blp, 401, 404)
 @blp.response(200, content_type="image/svg+xml", description="The ticket's QR code.")
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def ticket_svg(registration_id: int) -> Response:
     """The ticket's QR code as SVG (owner or organizer; 404 while there is no ticket)."""
     registration = visible_registration(registration_id)
@@ -651,8 +639,7 @@ class DeleteAccountSchema(StrictSchema):
 @blp.route("/me/data", methods=["GET"])
 @blp.response(200, MyDataSchema)
 @doc_errors(blp, 401)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 def my_data() -> dict:
     """Everything eventhub holds about you: profile, memberships, registrations and answers."""
     return privacy.export_my_data(require_user())
@@ -661,8 +648,7 @@ def my_data() -> dict:
 @blp.route("/me/delete", methods=["POST"])
 @blp.response(204)
 @doc_errors(blp, 400, 401, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(DeleteAccountSchema)
 def delete_me(data: dict) -> None:
     """Delete your account (422 `wrong_password`): registrations of events that have not

@@ -15,11 +15,10 @@ from eventhub.api.common import (
     Int,
     NoBodySchema,
     StrictSchema,
-    authenticated,
     doc_errors,
     make_blueprint,
     require_user,
-    secured,
+    signed_in,
 )
 from eventhub.api.judging import judge_caller, load_round, managed_round, user_or_judge_device
 from eventhub.errors import NotAllowed
@@ -171,8 +170,7 @@ def _not_modified(etag: str) -> Response | None:
 @blp.response(200, StageSchema)
 @blp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match.")
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@secured(blp)
-@user_or_judge_device
+@user_or_judge_device(blp)
 @blp.arguments(StageArgsSchema, location="query")
 def get_stage(args: dict, round_id: int) -> Any:
     """The live stage (organizers and the round's judges, also on a judge device): the
@@ -207,8 +205,7 @@ def get_stage(args: dict, round_id: int) -> Any:
 @blp.route("/rounds/<id:round_id>/stage", methods=["POST"])
 @blp.response(200, StageSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(StageActionInSchema)
 def stage_action(data: dict, round_id: int) -> dict:
     """An organizer's action on the stage (see `action`); new `pitch_seconds`/`qa_seconds`
@@ -224,8 +221,7 @@ def stage_action(data: dict, round_id: int) -> dict:
 @blp.route("/rounds/<id:round_id>/stage/order", methods=["PUT"])
 @blp.response(200, StageOrderSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(StageOrderInSchema)
 def set_order(data: dict, round_id: int) -> dict:
     """Set the order of appearance (出场顺序): every entry taking part, once. 409
@@ -237,8 +233,7 @@ def set_order(data: dict, round_id: int) -> dict:
 @blp.route("/rounds/<id:round_id>/stage/order/draw", methods=["POST"])
 @blp.response(200, StageOrderSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@secured(blp)
-@authenticated
+@signed_in(blp)
 @blp.arguments(NoBodySchema, required=False)
 def draw_order(_: dict, round_id: int) -> dict:
     """Draw the order of appearance by lot (a cryptographic random shuffle; audited)."""

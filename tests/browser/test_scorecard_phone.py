@@ -102,7 +102,7 @@ def test_an_incomplete_submit_is_told_where_the_judge_looks(live_server, final, 
     page.locator("#sc-comment").scroll_into_view_if_needed()
     page.locator("#sc-submit").click()
 
-    alert = page.get_by_role("alert").filter(has_text="提交前请为每项评分标准打分。")
+    alert = page.get_by_role("alert").filter(has_text="提交前请为每个评分项打分。")
     expect(alert).to_be_visible()
     box = alert.bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]

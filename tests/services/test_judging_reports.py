@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from eventhub.audit import AuditEntry
 from eventhub.database import db
 from eventhub.errors import NotAllowed
-from eventhub.judging import reports
+from eventhub.judging import labels, reports
 from eventhub.judging import services as judging
 from tests import factories
 from tests.services.test_badges import pdf_text
@@ -120,7 +120,7 @@ def test_csv_export_matches_the_results(organizer, setup):
     assert filename == f"results-{round_.event_id}-round-{round_.id}-mean.csv"
     lines = _csv_rows(data)
     assert lines[0][0] == f"创新创业大赛 · 网评 · {gettext('Results')}"
-    assert str(reports.METHOD_WORDS["mean"]) in lines[1][0]
+    assert labels.aggregation_label("mean") in lines[1][0]
     header, body = lines[2], lines[3:]
     assert len(header) == 8 + 3 + 1
     yes, no = gettext("Yes"), gettext("No")
@@ -170,7 +170,7 @@ def test_pdf_sheet_shows_titles_scores_and_ties(organizer, setup):
     flat = " ".join(text.split())
     assert gettext("%(event)s %(round)s results sheet", event="创新创业大赛",
                    round="网评") in flat
-    assert str(reports.METHOD_WORDS["trimmed_mean"]) in flat
+    assert labels.aggregation_label("trimmed_mean") in flat
     for title in ("项目A", "项目B", "项目C", "项目D", "医疗健康", "人工智能", "大连理工大学"):
         assert title in text
     assert "67.3750" in text and "60.0000" in text and "66.4375" in text
@@ -304,8 +304,8 @@ def test_entry_audit_shows_the_rounds_it_takes_part_in_only(organizer, setup):
     reopened = next(line for line in lines if line.action == "round.reopened")
     assert reopened.round == "网评"
     assert [(d.label, d.before, d.after) for d in reopened.details] == [
-        (gettext("Status"), str(reports.ROUND_STATUS_WORDS["closed"]),
-         str(reports.ROUND_STATUS_WORDS["open"])),
+        (gettext("Status"), labels.round_status_label("closed"),
+         labels.round_status_label("open")),
         (gettext("Reason"), None, "评委补评")]
     assert "round.closed" in [line.action for line in lines]
     assert "决赛" not in {line.round for line in lines}

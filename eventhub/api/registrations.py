@@ -31,15 +31,7 @@ from eventhub.api.common import (
 from eventhub.api.events import load_event, managed_event
 from eventhub.downloads import private_file
 from eventhub.errors import NotFound
-from eventhub.registrations import (
-    exports,
-    form_builder,
-    imports,
-    privacy,
-    queries,
-    services,
-    tickets,
-)
+from eventhub.registrations import exports, privacy, queries, services, tickets
 from eventhub.registrations.models import (
     Category,
     Question,
@@ -116,7 +108,7 @@ QuestionListSchema = list_of(QuestionSchema, "QuestionList")
 @doc_errors(blp, 404)
 def list_categories(event_id: int) -> dict:
     """The event's categories (参会类型), in form order."""
-    return {"items": queries.categories_of(load_event(event_id))}
+    return {"items": services.categories_of(load_event(event_id))}
 
 
 @blp.route("/events/<id:event_id>/categories", methods=["POST"])
@@ -127,7 +119,7 @@ def list_categories(event_id: int) -> dict:
 def create_category(data: dict, event_id: int) -> object:
     """Add a category with an optional capacity and approval flag."""
     event = managed_event(event_id)
-    return form_builder.save_category(
+    return services.save_category(
         require_user(),
         event,
         data["name"],
@@ -146,7 +138,7 @@ def update_category(data: dict, category_id: int) -> object:
     """Change a category; a larger capacity lets the waitlist move up at once."""
     category = get_or_404(Category, category_id)
     event = managed_event(category.event_id)
-    return form_builder.save_category(
+    return services.save_category(
         require_user(),
         event,
         data.get("name", category.name),
@@ -165,7 +157,7 @@ def delete_category(category_id: int) -> None:
     """Remove a category nobody registered in (409 `in_use` otherwise)."""
     category = get_or_404(Category, category_id)
     managed_event(category.event_id)
-    form_builder.delete_category(require_user(), category)
+    services.delete_category(require_user(), category)
 
 
 @blp.route("/events/<id:event_id>/questions", methods=["GET"])
@@ -173,7 +165,7 @@ def delete_category(category_id: int) -> None:
 @doc_errors(blp, 404)
 def list_questions(event_id: int) -> dict:
     """The questions of the event's registration form, in order."""
-    return {"items": queries.questions_of(load_event(event_id))}
+    return {"items": services.questions_of(load_event(event_id))}
 
 
 @blp.route("/events/<id:event_id>/questions", methods=["POST"])
@@ -185,7 +177,7 @@ def create_question(data: dict, event_id: int) -> object:
     """Add a question at the end of the form; choice questions need two options or more."""
     event = managed_event(event_id)
     data["kind"] = data["kind"].value
-    return form_builder.save_question(require_user(), event, form_builder.QuestionInfo(**data))
+    return services.save_question(require_user(), event, services.QuestionInfo(**data))
 
 
 @blp.route("/questions/<id:question_id>", methods=["PATCH"])
@@ -207,10 +199,9 @@ def update_question(data: dict, question_id: int) -> object:
             "help_text": question.help_text,
         }
         merged.update({k: (v.value if isinstance(v, QuestionKind) else v) for k, v in data.items()})
-        info = form_builder.QuestionInfo(**merged)
-        form_builder.save_question(require_user(), event, info, question)
+        services.save_question(require_user(), event, services.QuestionInfo(**merged), question)
     if position is not None:
-        form_builder.move_question(require_user(), event, question, position - question.position)
+        services.move_question(require_user(), event, question, position - question.position)
     return question
 
 
@@ -222,7 +213,7 @@ def delete_question(question_id: int) -> None:
     """Remove a question; answers already given stay with the registrations."""
     question = get_or_404(Question, question_id)
     event = managed_event(question.event_id)
-    form_builder.delete_question(require_user(), event, question)
+    services.delete_question(require_user(), event, question)
 
 
 # Registrations ----------------------------------------------------------------------------
@@ -437,7 +428,7 @@ def import_registrations(data: dict, event_id: int) -> dict:
     """Register people on their behalf; capacity, duplicates and the waitlist apply as for
     one registration. People without an account get one without a password."""
     event = managed_event(event_id)
-    result = imports.import_people(require_user(), event, data["people"], data["notify"])
+    result = services.import_people(require_user(), event, data["people"], data["notify"])
     result["registrations"] = [
         {
             k: v

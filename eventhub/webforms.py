@@ -1,26 +1,24 @@
 """What the HTML views share: the base of every form (text without control characters),
-loading an event a page needs a permission for, domain errors shown beside form fields, safe
-`next` targets, and times typed into `datetime-local` inputs read in an event's time zone."""
+domain errors shown beside form fields, safe `next` targets, and times typed into
+`datetime-local` inputs read in an event's time zone. It knows no domain."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, Field, PasswordField
 from wtforms.validators import ValidationError
 
-from eventhub import permissions, text
-from eventhub.database import db
+from eventhub import text
 from eventhub.errors import DomainError, NotAllowed, NotAuthenticated, NotFound
-from eventhub.events.models import Event
 
 
 class Form(FlaskForm):
@@ -38,17 +36,6 @@ class Form(FlaskForm):
 
 #: Errors that are not about the input: they become the 401/403/404 pages.
 PASSED_THROUGH = (NotAllowed, NotFound, NotAuthenticated)
-
-
-def event_for(event_id: int, may: Callable[[Any, Event], bool]) -> Event:
-    """The event of a page that needs ``may(user, event)`` (a predicate of `permissions`):
-    404 for someone who cannot even see the event, 403 for someone who sees it but may not."""
-    from flask_login import current_user
-
-    event = db.get_or_404(Event, event_id)
-    if not may(current_user, event):
-        abort(404 if not permissions.can_view_event(current_user, event) else 403)
-    return event
 
 
 def populate_errors(

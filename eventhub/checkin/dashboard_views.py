@@ -15,10 +15,10 @@ from eventhub import permissions
 from eventhub.checkin import dashboard as queries
 from eventhub.checkin import live
 from eventhub.checkin.models import ScanStatus, ScanType
+from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.ids import parse_id
 from eventhub.live import live_page, not_modified, page_etag
-from eventhub.webforms import event_for
 
 bp = Blueprint("checkin_dashboard", __name__)
 

@@ -27,11 +27,11 @@ from flask_login import login_required
 from eventhub import permissions
 from eventhub.checkin import services
 from eventhub.errors import ValidationFailed, error_response
+from eventhub.events.access import event_for
 from eventhub.events.models import Event, EventStatus
 from eventhub.registrations import services as registrations
 from eventhub.registrations.models import Category
 from eventhub.registrations.views import STATUS_LABELS
-from eventhub.webforms import event_for
 
 bp = Blueprint("checkin", __name__)
 

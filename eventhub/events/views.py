@@ -12,11 +12,12 @@ from eventhub import permissions
 from eventhub.database import db, utcnow
 from eventhub.errors import Conflict, ValidationFailed
 from eventhub.events import services
+from eventhub.events.access import event_for
 from eventhub.events.forms import EventForm, SessionForm, kind_choices
 from eventhub.events.models import Event, EventKind, EventSession
 from eventhub.ids import page_number
 from eventhub.orgs.models import Organization
-from eventhub.webforms import domain_errors, event_for, flash_domain_error, form_status
+from eventhub.webforms import domain_errors, flash_domain_error, form_status
 
 bp = Blueprint("events", __name__)
 

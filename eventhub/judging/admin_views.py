@@ -33,6 +33,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from eventhub import permissions
 from eventhub.accounts.models import NAME_MAX
 from eventhub.database import db
+from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.ids import coerce_id
 from eventhub.judging import services, setup
@@ -49,7 +50,6 @@ from eventhub.webforms import (
     Form,
     LocalDateTimeField,
     domain_errors,
-    event_for,
     refusal_flashed,
 )
 

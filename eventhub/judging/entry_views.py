@@ -34,6 +34,7 @@ from eventhub.accounts.models import NAME_MAX
 from eventhub.database import db, utcnow
 from eventhub.downloads import private_file
 from eventhub.errors import DomainError, ValidationFailed
+from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.ids import parse_id
 from eventhub.judging import entries, services
@@ -42,7 +43,6 @@ from eventhub.webforms import (
     Form,
     LocalDateTimeField,
     domain_errors,
-    event_for,
     form_status,
     refusal_flashed,
 )

@@ -10,11 +10,11 @@ from werkzeug.wrappers import Response
 from eventhub import permissions
 from eventhub.database import db
 from eventhub.downloads import private_file
+from eventhub.events.access import event_for
 from eventhub.ids import page_number
 from eventhub.judging import reports
 from eventhub.judging.models import Aggregation, Entry
 from eventhub.judging.views import round_for
-from eventhub.webforms import event_for
 
 bp = Blueprint("judging_reports", __name__)
 

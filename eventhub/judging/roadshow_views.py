@@ -28,12 +28,13 @@ from flask_login import current_user, login_required
 
 from eventhub import permissions
 from eventhub.database import db
+from eventhub.events.access import event_for
 from eventhub.ids import parse_id
 from eventhub.judging import roadshow
 from eventhub.judging.models import Round
 from eventhub.judging.views import round_for
 from eventhub.live import live_page, not_modified, page_etag
-from eventhub.webforms import event_for, refusal_flashed
+from eventhub.webforms import refusal_flashed
 
 bp = Blueprint("roadshow", __name__)
 

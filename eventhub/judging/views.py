@@ -25,11 +25,11 @@ from werkzeug.wrappers import Response
 from eventhub import permissions
 from eventhub.database import db
 from eventhub.errors import DomainError
+from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.extensions import login_manager
 from eventhub.judging import judge_session, services
 from eventhub.judging.models import Aggregation, Entry, Round, RoundStatus
-from eventhub.webforms import event_for
 
 bp = Blueprint("judging", __name__)
 

@@ -25,17 +25,18 @@ from icalendar import Event as CalendarEvent
 
 from eventhub import permissions
 from eventhub.accounts.models import User
-from eventhub.registrations.badges import LAYOUTS, badges_pdf
 from eventhub.database import db, utcnow
 from eventhub.downloads import private_file
 from eventhub.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from eventhub.events import services as events
+from eventhub.events.access import event_for
 from eventhub.events.models import Event, EventStatus
 from eventhub.formatting import list_separator
 from eventhub.ids import page_number, parse_id
 from eventhub.links import external_url
 from eventhub.registrations import capacity, exports, queries, services, tickets
 from eventhub.registrations.answers import format_answer
+from eventhub.registrations.badges import LAYOUTS, badges_pdf
 from eventhub.registrations.forms import (
     KIND_LABELS,
     BulkDecisionForm,
@@ -59,7 +60,6 @@ from eventhub.registrations.models import (
 )
 from eventhub.webforms import (
     domain_errors,
-    event_for,
     flash_domain_error,
     form_status,
     populate_errors,

@@ -1,4 +1,7 @@
-"""Template filters: times in the event's zone and the reader's language, Markdown, labels."""
+"""Template filters: times in the event's zone and the reader's language, Markdown.
+
+Domains register the filters that show their own values (statuses, kinds) from their
+blueprints."""
 
 from __future__ import annotations
 
@@ -106,8 +109,6 @@ def mask_phone(phone: str | None) -> str:
 
 
 def register(app: Flask) -> None:
-    from eventhub.events.services import KIND_LABELS, STATUS_LABELS
-
     app.jinja_env.filters.update(
         when=format_when,
         clock=format_clock,
@@ -117,7 +118,5 @@ def register(app: Flask) -> None:
         fixed=format_fixed,
         markdown=render_markdown,
         mask_phone=mask_phone,
-        kind_label=lambda kind: str(KIND_LABELS.get(kind, kind)),
-        status_label=lambda status: str(STATUS_LABELS.get(status, status)),
     )
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()))

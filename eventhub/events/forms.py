@@ -10,8 +10,9 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import InputRequired, Optional
 
 from eventhub.accounts.models import NAME_MAX
+from eventhub.events.labels import EVENT_KIND_LABELS
 from eventhub.events.models import Event, EventSession
-from eventhub.events.services import KIND_LABELS, TEXT_MAX, EventInfo, SessionInfo
+from eventhub.events.services import TEXT_MAX, EventInfo, SessionInfo
 from eventhub.webforms import Form, LocalDateTimeField
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -36,7 +37,7 @@ _when_required = InputRequired(message=_l("Enter a date and time."))
 
 
 def kind_choices() -> list[tuple[str, str]]:
-    return [(kind.value, str(label)) for kind, label in KIND_LABELS.items()]
+    return [(kind.value, str(label)) for kind, label in EVENT_KIND_LABELS.items()]
 
 
 def timezone_choices(current: str | None = None) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ from eventhub.accounts.models import NAME_MAX, User
 from eventhub.accounts.services import raise_field_errors
 from eventhub.database import db, transactional, utcnow
 from eventhub.errors import Conflict, NotAllowed, ValidationFailed
+from eventhub.events.labels import event_status_label
 from eventhub.events.models import Event, EventKind, EventSession, EventStatus
 from eventhub.orgs.models import Organization
 
@@ -205,7 +206,7 @@ def change_status(actor: User, event: Event, action: str) -> Event:
     if event.status not in allowed_from:
         raise Conflict(
             _l("An event that is %(status)s cannot be changed this way.",
-               status=status_label(event.status)),
+               status=event_status_label(event.status)),
             code="invalid_status",
         )
     before = event.status.value
@@ -215,29 +216,6 @@ def change_status(actor: User, event: Event, action: str) -> Event:
     audit.record(f"event.{action}", event, actor=actor, event_id=event.id,
                  before={"status": before}, after={"status": target.value})
     return event
-
-
-def status_label(status: EventStatus) -> str:
-    return str(STATUS_LABELS[status])
-
-
-STATUS_LABELS = {
-    EventStatus.draft: _l("draft"),
-    EventStatus.published: _l("published"),
-    EventStatus.closed: _l("closed"),
-    EventStatus.archived: _l("archived"),
-    EventStatus.cancelled: _l("cancelled"),
-}
-
-KIND_LABELS = {
-    EventKind.week: _l("Entrepreneurship week"),
-    EventKind.contest: _l("Contest"),
-    EventKind.salon: _l("Salon"),
-    EventKind.camp: _l("Bootcamp"),
-    EventKind.forum: _l("Forum"),
-    EventKind.roadshow: _l("Roadshow"),
-    EventKind.other: _l("Other"),
-}
 
 
 # Sessions ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from eventhub import permissions
 from eventhub.database import db, utcnow
 from eventhub.errors import Conflict, ValidationFailed
-from eventhub.events import services
+from eventhub.events import labels, services
 from eventhub.events.access import event_for
 from eventhub.events.forms import EventForm, SessionForm, kind_choices
 from eventhub.events.models import Event, EventKind, EventSession
@@ -20,6 +20,7 @@ from eventhub.orgs.models import Organization
 from eventhub.webforms import domain_errors, flash_domain_error, form_status
 
 bp = Blueprint("events", __name__)
+bp.record_once(lambda state: state.app.jinja_env.filters.update(labels.FILTERS))
 
 PER_PAGE = 12
 

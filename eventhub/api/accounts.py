@@ -6,7 +6,9 @@ import marshmallow as ma
 
 from eventhub.accounts import services, throttle
 from eventhub.api.common import (
+    Email,
     PageArgsSchema,
+    Phone,
     Str,
     StrictSchema,
     Time,
@@ -20,15 +22,14 @@ from eventhub.api.common import (
 
 blp = make_blueprint("api_accounts", "Sign-up, the current user and API tokens.")
 
-EMAIL_MAX = 254
 PASSWORD_MAX = 128
 
 
 class SignUpSchema(StrictSchema):
-    email = Str(required=True, max_length=EMAIL_MAX)
+    email = Email(required=True)
     password = Str(required=True, max_length=PASSWORD_MAX)
     name = Str(required=True)
-    phone = Str(allow_none=True, max_length=32)
+    phone = Phone(allow_none=True)
     locale = ma.fields.String(validate=ma.validate.OneOf(["zh_Hans", "en"]))
 
 
@@ -56,7 +57,7 @@ class MeSchema(UserSchema):
 
 
 class TokenRequestSchema(StrictSchema):
-    email = Str(required=True, max_length=EMAIL_MAX)
+    email = Email(required=True)
     password = Str(required=True, max_length=PASSWORD_MAX)
     name = Str(load_default="")
 

@@ -11,10 +11,13 @@ from flask_login import current_user
 
 from eventhub import permissions
 from eventhub.api.common import (
+    DEVICE_MAX,
     Bool,
+    Email,
     IdField,
     NoBodySchema,
     PageArgsSchema,
+    Phone,
     Str,
     StrictSchema,
     Time,
@@ -57,7 +60,7 @@ class ScanRequestSchema(StrictSchema):
     code = Str(required=True, metadata={"description": "The ticket code as scanned or typed."})
     nonce = Str(
         required=True,
-        max_length=64,
+        max_length=DEVICE_MAX,
         metadata={
             "description": "Chosen by the device (a UUID); the same nonce again at the same "
             "list returns the first answer and records nothing (at another list it is a scan "
@@ -65,7 +68,7 @@ class ScanRequestSchema(StrictSchema):
         },
     )
     type = ma.fields.Enum(ScanType, load_default=ScanType.entry)
-    device = Str(max_length=64, load_default="")
+    device = Str(max_length=DEVICE_MAX, load_default="")
     at = Time(metadata={"description": "When the device scanned it (offline queue)."})
 
 
@@ -245,17 +248,17 @@ def _found(found: sync.Found, full_phone: bool) -> dict[str, Any]:
 
 class WalkInSchema(StrictSchema):
     name = Str(required=True)
-    phone = Str(required=True, max_length=32)
-    email = Str(max_length=254, load_default="", metadata={"description": "Mails the ticket."})
+    phone = Phone(required=True)
+    email = Email(load_default="", metadata={"description": "Mails the ticket."})
     organization = Str(allow_none=True)
     category_id = IdField(allow_none=True)
     answers = ma.fields.Dict(keys=ma.fields.String(), load_default=dict)
     nonce = Str(
         required=True,
-        max_length=64,
+        max_length=DEVICE_MAX,
         metadata={"description": "As for a scan: the same nonce again registers nobody."},
     )
-    device = Str(max_length=64, load_default="")
+    device = Str(max_length=DEVICE_MAX, load_default="")
 
 
 class WalkInPersonSchema(ma.Schema):

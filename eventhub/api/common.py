@@ -19,12 +19,17 @@ from webargs import core
 from webargs.flaskparser import FlaskParser
 
 from eventhub import text
+from eventhub.accounts.models import EMAIL_MAX
 from eventhub.database import db
 from eventhub.errors import NotAuthenticated, NotFound
 from eventhub.ids import ID_MAX, IdConverter  # noqa: F401 - the API's modules import them here
 
 NAME_MAX = 200
 TEXT_MAX = 10_000
+#: A phone number as stored (users.phone, registrations.phone).
+PHONE_MAX = 32
+#: A scanning device's name and the nonce it chooses (checkin scans).
+DEVICE_MAX = 64
 #: Times outside this window are typing mistakes, and far ones overflow date arithmetic.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
@@ -132,6 +137,20 @@ class Str(ma.fields.String):
         kwargs.setdefault("metadata", {})
         kwargs["metadata"] = {"maxLength": max_length, **kwargs["metadata"]}
         super().__init__(*args, validate=MaxLength(max_length), **kwargs)
+
+
+class Email(Str):
+    """An email address as typed: at most ``EMAIL_MAX`` characters (services check its form)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, max_length=EMAIL_MAX, **kwargs)
+
+
+class Phone(Str):
+    """A phone number as typed: at most ``PHONE_MAX`` characters."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, max_length=PHONE_MAX, **kwargs)
 
 
 class Int(ma.fields.Integer):

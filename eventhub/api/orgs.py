@@ -5,8 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 
 from eventhub import permissions
+from eventhub.api.accounts import UserSchema
 from eventhub.api.common import (
     TEXT_MAX,
+    Email,
     PageArgsSchema,
     Str,
     StrictSchema,
@@ -46,14 +48,12 @@ OrgPageSchema = page_of(OrgSchema, "OrgPage")
 
 
 class MemberRequestSchema(StrictSchema):
-    email = Str(required=True, max_length=254)
+    email = Email(required=True)
     role = ma.fields.Enum(Role, required=True)
 
 
-class MemberUserSchema(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    email = ma.fields.String(required=True)
-    name = ma.fields.String(required=True)
+class MemberUserSchema(UserSchema):
+    """A member as the organization's page shows them: the account's id, email and name."""
 
 
 class MembershipSchema(ma.Schema):

@@ -11,11 +11,13 @@ from flask_login import current_user, logout_user
 from eventhub import permissions
 from eventhub.api.common import (
     Bool,
+    Email,
     IdArg,
     IdField,
     Int,
     NoBodySchema,
     PageArgsSchema,
+    Phone,
     Str,
     StrictSchema,
     Time,
@@ -229,7 +231,7 @@ class RegisterSchema(StrictSchema):
     )
     consent = Bool(required=True, metadata={"description": "Accepts the privacy notice."})
     name = Str(metadata={"description": "Defaults to the account's name."})
-    phone = Str(max_length=32, metadata={"description": "Defaults to the account's phone."})
+    phone = Phone(metadata={"description": "Defaults to the account's phone."})
     organization = Str()
     job_title = Str()
 
@@ -237,7 +239,7 @@ class RegisterSchema(StrictSchema):
 class RegistrationPatchSchema(StrictSchema):
     answers = ma.fields.Dict(keys=ma.fields.String())
     name = Str()
-    phone = Str(max_length=32)
+    phone = Phone()
     organization = Str()
     job_title = Str()
     notes = Str(max_length=1000, metadata={"description": "Organizers only: notes for the door."})
@@ -387,8 +389,8 @@ def export_xlsx(event_id: int) -> Response:
 
 class PersonSchema(StrictSchema):
     name = Str(required=True)
-    email = Str(required=True, max_length=254)
-    phone = Str(max_length=32, allow_none=True)
+    email = Email(required=True)
+    phone = Phone(allow_none=True)
     category_id = IdField(allow_none=True)
     answers = ma.fields.Dict(keys=ma.fields.String(), load_default=dict)
 

@@ -8,13 +8,11 @@ by every worker) when the page's ETag still matches, without computing the dashb
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from eventhub import permissions
 from eventhub.checkin import dashboard as queries
 from eventhub.checkin import live
-from eventhub.checkin.models import ScanStatus, ScanType
 from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.ids import parse_id
@@ -24,25 +22,6 @@ bp = Blueprint("checkin_dashboard", __name__)
 
 #: How often the page asks for news, in milliseconds.
 POLL_MS = 1500
-
-STATUS_LABELS = {
-    ScanStatus.ok: _l("Checked in"),
-    ScanStatus.already_checked_in: _l("Already checked in"),
-    ScanStatus.invalid: _l("Invalid ticket"),
-    ScanStatus.wrong_event: _l("Ticket of another event"),
-    ScanStatus.not_on_list: _l("Not on this list"),
-    ScanStatus.not_confirmed: _l("Registration not confirmed"),
-    ScanStatus.cancelled: _l("Registration cancelled"),
-}
-
-
-def scan_label(scan: queries.LatestScan) -> str:
-    if scan.reverted:
-        return str(_l("Undone"))
-    if scan.status == ScanStatus.ok and scan.type == ScanType.exit:
-        return str(_l("Left"))
-    return str(STATUS_LABELS.get(scan.status, scan.status))
-
 
 def _door_event(event_id: int) -> Event:
     return event_for(event_id, permissions.can_check_in)
@@ -68,7 +47,6 @@ def show(event_id: int) -> Response:
         "checkin/dashboard.html",
         event=event,
         board=board,
-        scan_label=scan_label,
         etag=etag,
         list_id=list_id,
         poll_ms=POLL_MS,
@@ -87,6 +65,6 @@ def fragment(event_id: int) -> Response:
         return unchanged
     board = queries.dashboard(event, list_id)
     html = render_template(
-        "checkin/_dashboard_live.html", event=event, board=board, scan_label=scan_label
+        "checkin/_dashboard_live.html", event=event, board=board
     )
     return live_page(html, etag)

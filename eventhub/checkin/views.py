@@ -25,7 +25,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from eventhub import permissions
-from eventhub.checkin import services
+from eventhub.checkin import labels, services
+from eventhub.checkin.labels import SCAN_STATUS_MESSAGES
 from eventhub.errors import ValidationFailed, error_response
 from eventhub.events.access import event_for
 from eventhub.events.models import Event, EventStatus
@@ -34,6 +35,8 @@ from eventhub.registrations.models import Category
 from eventhub.registrations.views import STATUS_LABELS
 
 bp = Blueprint("checkin", __name__)
+#: A scan's status in words, for every page (checkin/labels.py).
+bp.record_once(lambda state: state.app.jinja_env.filters.update(labels.FILTERS))
 
 #: A phone photo is a few MB; anything much larger is no ticket photo.
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
@@ -64,16 +67,9 @@ ICON_SIZES = (192, 512)
 
 #: What the scanner script says, in the reader's language (data attributes of the page).
 STRINGS = {
-    "ok": _l("Checked in"),
     "ok-exit": _l("Exit recorded"),
-    "already": _l("Already checked in"),
     "already-exit": _l("Not inside (no entry to leave from)"),
     "previous": _l("First at %(at)s · %(device)s"),
-    "invalid": _l("Unknown ticket: no such code"),
-    "wrong_event": _l("This ticket is for another event"),
-    "not_on_list": _l("Not on this list (did not book this session)"),
-    "not_confirmed": _l("Registration not confirmed (pending or on the waitlist)"),
-    "cancelled": _l("Registration cancelled"),
     "local-known": _l("Known ticket (offline: waiting for upload)"),
     "local-unknown": _l("Unknown ticket (offline check)"),
     "local-seen": _l("Already scanned on this device"),
@@ -154,6 +150,7 @@ def scanner(event_id: int) -> str:
         else "",
         strings={
             **{key: str(value) for key, value in STRINGS.items()},
+            **{status.value: str(message) for status, message in SCAN_STATUS_MESSAGES.items()},
             **{f"status-{status.value}": str(label) for status, label in STATUS_LABELS.items()},
         },
     )

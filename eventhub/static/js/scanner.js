@@ -257,7 +257,7 @@ function describe(body, type) {
     case "ok":
       return { tone: "ok", title: type === "exit" ? T["ok-exit"] : T.ok };
     case "already_checked_in":
-      return { tone: "warn", title: type === "exit" ? T["already-exit"] : T.already,
+      return { tone: "warn", title: type === "exit" ? T["already-exit"] : T.already_checked_in,
         detail: previous };
     case "invalid":
     case "wrong_event":

@@ -218,7 +218,7 @@ def tokens() -> str | tuple[str, int]:
             form = TokenForm(formdata=None)
     return (
         render_template("accounts/tokens.html", form=form, tokens=services.list_tokens(user),
-                        new_token=new_token),
+                        new_token=new_token, viewer_tz=str(get_timezone())),
         form_status(form),
     )
 

@@ -232,6 +232,23 @@ def test_a_token_is_revoked_from_the_page_and_back_to_it(app, participant):
     assert f'data-token="{row.id}"' not in text(me.get(PAGE))
 
 
+def test_the_tokens_page_lists_tokens_as_this_page_does(app, participant):
+    """One token list (accounts/_token_list.html) on both pages; only where a revoke comes
+    back to differs."""
+    me = browser(app, participant)
+    services.create_token(participant, "一号门")
+    services.create_token(participant, "")
+
+    def token_list(html):
+        return re.search(r'<ul class="list" id="tokens">.*?</ul>', html, re.S).group(0)
+
+    here = token_list(text(me.get(PAGE)))
+    there = token_list(text(me.get("/tokens")))
+    assert here.count("data-token=") == 2 and "一号门" in here
+    assert f'name="next" value="{PAGE}"' in here and 'name="next"' not in there
+    assert here.replace(f' name="next" value="{PAGE}"', "") == there
+
+
 def test_an_account_without_a_password_is_offered_a_mail_link(app, login):
     from tests import factories
 

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.database import Base, UTCDateTime, utcnow
-
-if TYPE_CHECKING:
-    from eventhub.orgs.models import Membership
 
 NAME_MAX = 200
 EMAIL_MAX = 254
@@ -40,9 +36,8 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    memberships: Mapped[list[Membership]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
-    )
+    # ``memberships`` (list[Membership], delete-orphan) is added by eventhub.orgs.models: the
+    # organizations know their members' accounts, accounts know no organization.
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="raise_on_sql"
     )

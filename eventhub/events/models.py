@@ -101,6 +101,13 @@ class Event(Base):
         return now < closes
 
 
+#: An organization's events, newest start first, as a query (``org.events.limit(10)``); declared
+#: here because organizations come before events and know none.
+Organization.events = relationship(
+    Event, viewonly=True, lazy="dynamic", order_by=(Event.starts_at.desc(), Event.id)
+)
+
+
 class EventSession(Base):
     __tablename__ = "event_sessions"
     __table_args__ = (

@@ -57,3 +57,10 @@ class Membership(Base):
 
     organization: Mapped[Organization] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(back_populates="memberships")
+
+
+#: An account's memberships (accounts come before organizations, so the relationship is
+#: declared here, on the side that knows both).
+User.memberships = relationship(
+    Membership, back_populates="user", cascade="all, delete-orphan"
+)

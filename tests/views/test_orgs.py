@@ -41,6 +41,28 @@ def test_my_dashboard_lists_the_events_of_all_my_orgs(login, org, other_org, org
     assert org.name in html and other_org.name in html
 
 
+def test_my_dashboard_merges_my_orgs_events_newest_first_up_to_its_limit(
+    login, org, other_org, organizer, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    from eventhub.orgs import views as org_views
+
+    factories.MembershipFactory(organization=other_org, user=organizer, role="staff")
+    start = datetime(2030, 5, 1, 1, tzinfo=UTC)
+    for day, (where, title) in enumerate(
+        [(org, "第一天路演"), (other_org, "第二天沙龙"), (org, "第三天论坛"),
+         (other_org, "第四天训练营")]
+    ):
+        factories.EventFactory(organization=where, title=title,
+                               starts_at=start.replace(day=1 + day))
+    monkeypatch.setattr(org_views, "MINE_EVENTS", 3)
+    html = text(login(organizer).get("/dashboard"))
+    shown = [t for t in ("第四天训练营", "第三天论坛", "第二天沙龙", "第一天路演") if t in html]
+    assert shown == ["第四天训练营", "第三天论坛", "第二天沙龙"]
+    assert html.index("第四天训练营") < html.index("第三天论坛") < html.index("第二天沙龙")
+
+
 def test_nav_shows_my_organizations_only_to_members(login, organizer, participant):
     assert "我的机构" in text(login(organizer).get("/"))
     assert "我的机构" not in text(login(participant).get("/"))

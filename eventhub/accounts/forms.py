@@ -27,6 +27,27 @@ def _text(max_length: int, **render_kw: object) -> dict:
     return {"render_kw": {"maxlength": max_length, **render_kw}}
 
 
+def _new_password(label: str) -> PasswordField:
+    """A password being chosen, with the rule it must meet under it (accounts.services)."""
+    return PasswordField(label, **_text(PASSWORD_MAX, autocomplete="new-password"),
+                         description=_l("At least 8 characters, mixing letters with digits "
+                                        "or symbols."))
+
+
+def _repeat_password() -> PasswordField:
+    """The new password again; it must equal the form's ``password``."""
+    return PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("password", message=_l("The two passwords differ."))],
+        **_text(PASSWORD_MAX, autocomplete="new-password"),
+    )
+
+
+def _language(**kwargs: object) -> SelectField:
+    """The UI languages the site offers (config LANGUAGES), each named in itself."""
+    return SelectField(_l("Language"), choices=language_choices, **kwargs)
+
+
 class SignUpForm(Form):
     name = StringField(_l("Name"), **_text(NAME_MAX, autocomplete="name"),
                        description=_l("As it should appear on badges and certificates."))
@@ -34,14 +55,8 @@ class SignUpForm(Form):
     phone = TelField(_l("Mobile phone (optional)"), **_text(32, autocomplete="tel",
                                                             inputmode="tel"),
                      description=_l("Used to find you at the door if you lose your ticket."))
-    password = PasswordField(_l("Password"), **_text(PASSWORD_MAX, autocomplete="new-password"),
-                             description=_l("At least 8 characters, mixing letters with digits "
-                                            "or symbols."))
-    password_confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[EqualTo("password", message=_l("The two passwords differ."))],
-        **_text(PASSWORD_MAX, autocomplete="new-password"),
-    )
+    password = _new_password(_l("Password"))
+    password_confirm = _repeat_password()
 
 
 class LoginForm(Form):
@@ -56,15 +71,8 @@ class ForgotPasswordForm(Form):
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField(_l("New password"),
-                             **_text(PASSWORD_MAX, autocomplete="new-password"),
-                             description=_l("At least 8 characters, mixing letters with digits "
-                                            "or symbols."))
-    password_confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[EqualTo("password", message=_l("The two passwords differ."))],
-        **_text(PASSWORD_MAX, autocomplete="new-password"),
-    )
+    password = _new_password(_l("New password"))
+    password_confirm = _repeat_password()
 
 
 class ProfileForm(Form):
@@ -73,19 +81,11 @@ class ProfileForm(Form):
     organization = StringField(_l("Company, school or unit"),
                                **_text(NAME_MAX, autocomplete="organization"))
     job_title = StringField(_l("Job title"), **_text(NAME_MAX, autocomplete="organization-title"))
-    locale = SelectField(_l("Language"), choices=[], validate_choice=False)
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.locale.choices = language_choices()
+    locale = _language(validate_choice=False)
 
 
 class LanguageForm(Form):
-    locale = SelectField(_l("Language"), choices=[])
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.locale.choices = language_choices()
+    locale = _language()
 
 
 class TokenForm(Form):
@@ -96,12 +96,5 @@ class TokenForm(Form):
 class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"),
                                      **_text(PASSWORD_MAX, autocomplete="current-password"))
-    password = PasswordField(_l("New password"),
-                             **_text(PASSWORD_MAX, autocomplete="new-password"),
-                             description=_l("At least 8 characters, mixing letters with digits "
-                                            "or symbols."))
-    password_confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[EqualTo("password", message=_l("The two passwords differ."))],
-        **_text(PASSWORD_MAX, autocomplete="new-password"),
-    )
+    password = _new_password(_l("New password"))
+    password_confirm = _repeat_password()

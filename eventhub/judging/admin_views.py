@@ -37,6 +37,7 @@ from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.ids import coerce_id
 from eventhub.judging import services, setup
+from eventhub.judging.labels import AGGREGATION_LABELS
 from eventhub.judging.models import (
     Aggregation,
     Assignment,
@@ -55,12 +56,6 @@ from eventhub.webforms import (
 
 bp = Blueprint("contest_admin", __name__)
 
-METHOD_LABELS = {
-    Aggregation.mean: _l("Mean"),
-    Aggregation.trimmed_mean: _l("Trimmed mean (highest and lowest dropped)"),
-    Aggregation.median: _l("Median"),
-    Aggregation.zscore: _l("Z-score (judges made comparable)"),
-}
 RULE_LABELS = {
     "none": _l("Nobody advances automatically"),
     "top_n": _l("The top N of each track"),
@@ -141,7 +136,7 @@ class RoundForm(PageForm):
                        description=_l("For example: 网评, 复赛, 决赛路演."))
     aggregation = SelectField(
         _l("Aggregation method"),
-        choices=_choices((m.value, label) for m, label in METHOD_LABELS.items()),
+        choices=_choices((m.value, label) for m, label in AGGREGATION_LABELS.items()),
         default=Aggregation.mean.value)
     rule = RadioField(_l("Who advances"), choices=_choices(RULE_LABELS.items()), default="none")
     rule_value = FloatField(_l("N, percent or score"), validators=[Optional()],
@@ -316,7 +311,6 @@ def _hub(event: Event, **forms: FlaskForm) -> tuple[str, int]:
         judge_form=forms.get("judge_form") or JudgeForm(formdata=None),
         conflict_form=conflict_form,
         round_form=forms.get("round_form") or RoundForm(formdata=None, event=event),
-        method_labels=METHOD_LABELS,
     ), status
 
 
@@ -472,7 +466,6 @@ def _round_page(event: Event, round_: Round, **forms: FlaskForm) -> tuple[str, i
         assign_form=assign_form,
         reopen_form=forms.get("reopen_form") or ReopenForm(formdata=None),
         publish_form=forms.get("publish_form") or PublishForm(formdata=None),
-        method_labels=METHOD_LABELS,
         results_url=url_for("judging.results", round_id=round_.id),
         statistics_url=url_for("judging_reports.statistics", round_id=round_.id),
         roadshow_url=url_for("roadshow.control", round_id=round_.id),

@@ -30,6 +30,12 @@ from eventhub.errors import NotAllowed
 from eventhub.events.models import Event
 from eventhub.formatting import format_when, list_separator
 from eventhub.judging import services
+from eventhub.judging.labels import (
+    AGGREGATION_LABELS,
+    aggregation_label,
+    conflict_source_label,
+    round_status_label,
+)
 from eventhub.judging.models import Criterion, Entry, Round, RoundStatus
 from eventhub.pdf import FONT, numbered_canvas
 from eventhub.pdf import styles as pdf_styles
@@ -38,14 +44,6 @@ from eventhub.sheets import csv_bytes, xlsx_bytes
 
 FORMATS = ("csv", "xlsx", "pdf")
 MIMETYPES = {**SHEET_MIMETYPES, "pdf": "application/pdf"}
-
-#: The aggregation methods in words (JUDGING.md section 3), for pages and files.
-METHOD_WORDS = {
-    "mean": _l("Mean"),
-    "trimmed_mean": _l("Trimmed mean (highest and lowest dropped)"),
-    "median": _l("Median"),
-    "zscore": _l("Z-score (judges made comparable)"),
-}
 
 #: Audit verbs as organizers read them on an entry's trail (unknown verbs are shown as they are).
 ACTION_LABELS = {
@@ -162,7 +160,7 @@ def _title_lines(table: ResultsTable) -> list[str]:
     round_ = table.round
     return [
         f"{round_.event.title} · {round_.name} · {_('Results')}",
-        f"{_('Aggregation method')}: {METHOD_WORDS[table.method]}",
+        f"{_('Aggregation method')}: {aggregation_label(table.method)}",
     ]
 
 
@@ -196,7 +194,7 @@ def export_results(
     every export is audited. Raises NotAllowed; ValueError for an unknown method or format."""
     if not permissions.can_manage_event(actor, round_.event):
         raise NotAllowed()
-    if method not in METHOD_WORDS or fmt not in FORMATS:
+    if method not in AGGREGATION_LABELS or fmt not in FORMATS:
         raise ValueError((method, fmt))
     table = results_table(round_, services.round_results(round_, method), full_names)
     if fmt == "pdf":
@@ -227,7 +225,7 @@ def results_pdf(table: ResultsTable, now: datetime) -> bytes:
     story: list[Any] = [
         Paragraph(escape(_("%(event)s %(round)s results sheet", event=event.title,
                            round=round_.name)), styles["title"]),
-        Paragraph(escape(f"{_('Aggregation method')}: {METHOD_WORDS[table.method]}"),
+        Paragraph(escape(f"{_('Aggregation method')}: {aggregation_label(table.method)}"),
                   styles["body"]),
         Paragraph(escape(f"{_('Date')}: {format_when(now, event.timezone)}"), styles["body"]),
     ]
@@ -408,14 +406,6 @@ DETAIL_LABELS = {
     "advance_top_percent": _l("The top percent of each track"),
     "advance_threshold": _l("Everyone with at least this score"),
 }
-SOURCE_LABELS = {"organizer": _l("an organizer"), "judge": _l("the judge")}
-#: A round's status in an audit row.
-ROUND_STATUS_WORDS = {
-    "draft": _l("Draft"),
-    "open": _l("Open for scoring"),
-    "closed": _l("Scoring closed"),
-    "published": _l("Results published"),
-}
 
 
 @dataclass
@@ -523,9 +513,9 @@ def _shown(key: str, value: Any, names: _Names) -> str:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if key == "status":
-        return str(ROUND_STATUS_WORDS.get(value, value))
+        return round_status_label(value)
     if key == "aggregation":
-        return str(METHOD_WORDS.get(value, value))
+        return aggregation_label(value)
     if key.endswith("_at") and isinstance(value, str):
         try:
             return format_when(datetime.fromisoformat(value), names.timezone)
@@ -536,7 +526,7 @@ def _shown(key: str, value: Any, names: _Names) -> str:
     if key == "leader_id":
         return names.users.get(value, str(value))
     if key == "source":
-        return str(SOURCE_LABELS.get(value, value))
+        return conflict_source_label(value)
     if isinstance(value, list):
         return list_separator().join(str(v) for v in value)
     return str(value)

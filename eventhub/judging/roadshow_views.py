@@ -41,15 +41,6 @@ bp = Blueprint("roadshow", __name__)
 #: How often the pages ask for news, in milliseconds.
 POLL_MS = 1000
 
-PHASE_LABELS = {
-    "idle": _l("Nobody on stage"),
-    "ready": _l("Ready to start"),
-    "pitch": _l("Pitch"),
-    "qa": _l("Q&A"),
-    "scoring": _l("Judges are scoring"),
-}
-
-
 def _screen_round(round_id: int) -> tuple[Round | None, str | None]:
     """The round of a big screen and the key to pass on: the signed key of the link, or
     none for a signed-in organizer. (None, None): sign in first."""
@@ -82,7 +73,6 @@ def _context(round_: Round, organizer: bool) -> dict:
         "round": round_,
         "event": round_.event,
         "board": roadshow.board(round_, organizer=organizer),
-        "phase_labels": PHASE_LABELS,
         "score_display": roadshow.score_display,
         "poll_ms": POLL_MS,
     }

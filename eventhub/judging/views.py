@@ -28,10 +28,12 @@ from eventhub.errors import DomainError
 from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.extensions import login_manager
-from eventhub.judging import judge_session, services
+from eventhub.judging import judge_session, labels, services
 from eventhub.judging.models import Aggregation, Entry, Round, RoundStatus
 
 bp = Blueprint("judging", __name__)
+#: Judging's enums in words, for every page (judging/labels.py).
+bp.record_once(lambda state: state.app.jinja_env.filters.update(labels.FILTERS))
 
 
 def _link_refused(error: DomainError) -> tuple[str, int]:
@@ -215,6 +217,6 @@ def results(round_id: int) -> str:
     return render_template(
         "judging/results.html", round=round_, event=event, method=method,
         methods=[m.value for m in Aggregation], results=compared[method],
-        table=reports.results_table(round_, compared[method]), labels=reports.METHOD_WORDS,
+        table=reports.results_table(round_, compared[method]),
         compared=compared if organizer else None, organizer=organizer,
     )

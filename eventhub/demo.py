@@ -29,6 +29,7 @@ from eventhub.judging import services as judging
 from eventhub.judging.models import Entry, Judge, Round
 from eventhub.orgs import services as orgs
 from eventhub.orgs.models import Membership, Organization, Role
+from eventhub.registrations import form_builder, queries
 from eventhub.registrations import services as registrations
 from eventhub.registrations.models import Registration, RegistrationStatus
 
@@ -479,19 +480,19 @@ def crowd() -> list[User]:
 
 def ensure_form(actor: User, event: Event) -> None:
     """The registration form of the week and the salon: categories and four questions."""
-    if registrations.categories_of(event):
+    if queries.categories_of(event):
         return
     for name, places, approval in CATEGORIES:
-        registrations.save_category(actor, event, name, places, approval)
+        form_builder.save_category(actor, event, name, places, approval)
     for label, kind, required, options in QUESTIONS:
-        registrations.save_question(
-            actor, event, registrations.QuestionInfo(label, kind, required, list(options))
+        form_builder.save_question(
+            actor, event, form_builder.QuestionInfo(label, kind, required, list(options))
         )
 
 
 def _answers(event: Event, rng: random.Random) -> dict[str, object]:
     values: dict[str, object] = {}
-    for question in registrations.questions_of(event):
+    for question in queries.questions_of(event):
         if question.label == "所在城市":
             values[str(question.id)] = rng.choice(CITIES)
         elif question.label == "关注领域":
@@ -514,7 +515,7 @@ def _register_many(
 ) -> list[Registration]:
     """Register ``people`` through the service (no mail), choosing a category and sessions;
     from ``since`` on, 53 minutes apart (None: now)."""
-    categories = registrations.categories_of(event)
+    categories = queries.categories_of(event)
     weights = [50, 30, 6, 4, 4][: len(categories)]
     done = []
     for n, user in enumerate(people):

@@ -33,7 +33,15 @@ from eventhub.api.common import (
 from eventhub.api.events import load_event, managed_event
 from eventhub.downloads import private_file
 from eventhub.errors import NotFound
-from eventhub.registrations import exports, privacy, queries, services, tickets
+from eventhub.registrations import (
+    exports,
+    form_builder,
+    imports,
+    privacy,
+    queries,
+    services,
+    tickets,
+)
 from eventhub.registrations.models import (
     Category,
     Question,
@@ -110,7 +118,7 @@ QuestionListSchema = list_of(QuestionSchema, "QuestionList")
 @doc_errors(blp, 404)
 def list_categories(event_id: int) -> dict:
     """The event's categories (参会类型), in form order."""
-    return {"items": services.categories_of(load_event(event_id))}
+    return {"items": queries.categories_of(load_event(event_id))}
 
 
 @blp.route("/events/<id:event_id>/categories", methods=["POST"])
@@ -121,7 +129,7 @@ def list_categories(event_id: int) -> dict:
 def create_category(data: dict, event_id: int) -> object:
     """Add a category with an optional capacity and approval flag."""
     event = managed_event(event_id)
-    return services.save_category(
+    return form_builder.save_category(
         require_user(),
         event,
         data["name"],
@@ -140,7 +148,7 @@ def update_category(data: dict, category_id: int) -> object:
     """Change a category; a larger capacity lets the waitlist move up at once."""
     category = get_or_404(Category, category_id)
     event = managed_event(category.event_id)
-    return services.save_category(
+    return form_builder.save_category(
         require_user(),
         event,
         data.get("name", category.name),
@@ -159,7 +167,7 @@ def delete_category(category_id: int) -> None:
     """Remove a category nobody registered in (409 `in_use` otherwise)."""
     category = get_or_404(Category, category_id)
     managed_event(category.event_id)
-    services.delete_category(require_user(), category)
+    form_builder.delete_category(require_user(), category)
 
 
 @blp.route("/events/<id:event_id>/questions", methods=["GET"])
@@ -167,7 +175,7 @@ def delete_category(category_id: int) -> None:
 @doc_errors(blp, 404)
 def list_questions(event_id: int) -> dict:
     """The questions of the event's registration form, in order."""
-    return {"items": services.questions_of(load_event(event_id))}
+    return {"items": queries.questions_of(load_event(event_id))}
 
 
 @blp.route("/events/<id:event_id>/questions", methods=["POST"])
@@ -179,7 +187,7 @@ def create_question(data: dict, event_id: int) -> object:
     """Add a question at the end of the form; choice questions need two options or more."""
     event = managed_event(event_id)
     data["kind"] = data["kind"].value
-    return services.save_question(require_user(), event, services.QuestionInfo(**data))
+    return form_builder.save_question(require_user(), event, form_builder.QuestionInfo(**data))
 
 
 @blp.route("/questions/<id:question_id>", methods=["PATCH"])
@@ -201,9 +209,10 @@ def update_question(data: dict, question_id: int) -> object:
             "help_text": question.help_text,
         }
         merged.update({k: (v.value if isinstance(v, QuestionKind) else v) for k, v in data.items()})
-        services.save_question(require_user(), event, services.QuestionInfo(**merged), question)
+        info = form_builder.QuestionInfo(**merged)
+        form_builder.save_question(require_user(), event, info, question)
     if position is not None:
-        services.move_question(require_user(), event, question, position - question.position)
+        form_builder.move_question(require_user(), event, question, position - question.position)
     return question
 
 
@@ -215,7 +224,7 @@ def delete_question(question_id: int) -> None:
     """Remove a question; answers already given stay with the registrations."""
     question = get_or_404(Question, question_id)
     event = managed_event(question.event_id)
-    services.delete_question(require_user(), event, question)
+    form_builder.delete_question(require_user(), event, question)
 
 
 # Registrations ----------------------------------------------------------------------------
@@ -430,7 +439,7 @@ def import_registrations(data: dict, event_id: int) -> dict:
     """Register people on their behalf; capacity, duplicates and the waitlist apply as for
     one registration. People without an account get one without a password."""
     event = managed_event(event_id)
-    result = services.import_people(require_user(), event, data["people"], data["notify"])
+    result = imports.import_people(require_user(), event, data["people"], data["notify"])
     result["registrations"] = [
         {
             k: v

@@ -30,9 +30,9 @@ from eventhub.checkin.labels import SCAN_STATUS_MESSAGES
 from eventhub.errors import ValidationFailed, error_response
 from eventhub.events.access import event_for
 from eventhub.events.models import Event, EventStatus
-from eventhub.registrations import services as registrations
+from eventhub.registrations.labels import status_labels as registration_status_labels
 from eventhub.registrations.models import Category
-from eventhub.registrations.views import STATUS_LABELS
+from eventhub.registrations.queries import categories_of
 
 bp = Blueprint("checkin", __name__)
 #: A scan's status in words, for every page (checkin/labels.py).
@@ -127,7 +127,7 @@ def _walk_in_categories(event: Event) -> list[Category] | None:
     organizer's approval), or None when the door cannot register anyone."""
     if event.requires_approval or event.status != EventStatus.published:
         return None
-    categories = registrations.categories_of(event)
+    categories = categories_of(event)
     open_ones = [c for c in categories if not c.requires_approval]
     return None if categories and not open_ones else open_ones
 
@@ -151,7 +151,7 @@ def scanner(event_id: int) -> str:
         strings={
             **{key: str(value) for key, value in STRINGS.items()},
             **{status.value: str(message) for status, message in SCAN_STATUS_MESSAGES.items()},
-            **{f"status-{status.value}": str(label) for status, label in STATUS_LABELS.items()},
+            **{f"status-{status}": label for status, label in registration_status_labels().items()},
         },
     )
 

@@ -16,11 +16,10 @@ from reportlab.pdfgen.canvas import Canvas
 from eventhub import audit, permissions
 from eventhub.accounts.models import User
 from eventhub.database import transactional
-from eventhub.errors import NotAllowed
 from eventhub.events.models import Event
 from eventhub.pdf import CODE_FONT, FONT
 from eventhub.registrations.models import Registration, RegistrationStatus
-from eventhub.registrations.tickets import qr_modules
+from eventhub.registrations.tickets import code_groups, qr_modules
 
 BADGE_W, BADGE_H = 90 * mm, 65 * mm
 SHEET_COLUMNS, SHEET_ROWS = 2, 4
@@ -49,8 +48,7 @@ def badges_pdf(
     Badges carry personal data: organizers only, and every print is audited.
     Raises NotAllowed; ValueError for an unknown layout.
     """
-    if not permissions.can_manage_event(actor, event):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_event, actor, event)
     if layout not in LAYOUTS:
         raise ValueError(layout)
     badges = [
@@ -122,7 +120,7 @@ def _draw(canvas: Canvas, title: str, badge: Badge, x: float, y: float, cut_mark
         _fit_line(canvas, badge.category, x + MARGIN, y + MARGIN + 5 * mm, text_w, 12)
     canvas.setFillColor(GREY)
     canvas.setFont(CODE_FONT, 6.5)
-    canvas.drawString(x + MARGIN, y + MARGIN, _grouped(badge.code))
+    canvas.drawString(x + MARGIN, y + MARGIN, code_groups(badge.code))
     _draw_qr(canvas, badge.code, x + BADGE_W - MARGIN - QR_SIZE, y + MARGIN + 2 * mm)
 
 
@@ -175,7 +173,3 @@ def _wrap(text: str, width: float, size: float, lines: int) -> Iterator[str]:
             cut -= 1
         yield rest[:cut]
         rest = rest[cut:].lstrip()
-
-
-def _grouped(code: str) -> str:
-    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))

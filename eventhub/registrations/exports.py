@@ -6,26 +6,17 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
 from eventhub.accounts.models import User
 from eventhub.database import db, transactional
-from eventhub.errors import NotAllowed
 from eventhub.events.models import Event
 from eventhub.formatting import format_when
 from eventhub.registrations.answers import format_answer
-from eventhub.registrations.models import Registration, RegistrationStatus
-from eventhub.registrations.services import questions_of
+from eventhub.registrations.labels import status_label
+from eventhub.registrations.models import Registration
+from eventhub.registrations.queries import questions_of
 from eventhub.sheets import MIMETYPES, csv_bytes, xlsx_bytes
-
-STATUS_LABELS = {
-    RegistrationStatus.pending: _l("pending"),
-    RegistrationStatus.confirmed: _l("confirmed"),
-    RegistrationStatus.waitlisted: _l("waitlisted"),
-    RegistrationStatus.rejected: _l("rejected"),
-    RegistrationStatus.cancelled: _l("cancelled"),
-}
 
 
 def table(event: Event) -> tuple[list[str], list[list[Any]]]:
@@ -58,7 +49,7 @@ def table(event: Event) -> tuple[list[str], list[list[Any]]]:
         rows.append(
             [
                 r.id,
-                str(STATUS_LABELS[r.status]),
+                status_label(r.status),
                 r.category.name if r.category else "",
                 r.name,
                 r.phone,
@@ -81,8 +72,7 @@ def export(actor: User, event: Event, fmt: str) -> tuple[bytes, str, str]:
 
     Exports hold personal data: only organizers may make them, and each one is audited.
     """
-    if not permissions.can_manage_event(actor, event):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_event, actor, event)
     header, rows = table(event)
     data = (
         csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes(_("Registrations"), header, rows)

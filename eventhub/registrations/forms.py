@@ -25,8 +25,9 @@ from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 from eventhub.accounts.models import NAME_MAX, User
 from eventhub.events.models import Event, EventSession
 from eventhub.registrations.answers import TEXT_MAX, TEXTAREA_MAX, answer_key
+from eventhub.registrations.form_builder import QuestionInfo
 from eventhub.registrations.models import Category, Question, QuestionKind, Registration
-from eventhub.registrations.services import NOTES_MAX, QuestionInfo, RegistrationInfo
+from eventhub.registrations.services import NOTES_MAX, RegistrationInfo
 from eventhub.webforms import Form
 
 try:  # WTForms ≥ 3.3 deprecates (value, label) tuples

@@ -1,4 +1,5 @@
-"""Read-only queries over registrations: the organizer's list, search, waitlist places."""
+"""Read-only queries over registrations: the event's form (categories, questions), the
+organizer's list, search, waitlist places."""
 
 from __future__ import annotations
 
@@ -10,8 +11,30 @@ from eventhub.accounts.models import User
 from eventhub.audit import AuditEntry
 from eventhub.database import db
 from eventhub.events.models import Event
-from eventhub.registrations.models import Registration, RegistrationStatus
+from eventhub.registrations.models import Category, Question, Registration, RegistrationStatus
 from eventhub.registrations.tickets import looks_like_code, normalize_code
+
+
+def questions_of(event: Event) -> list[Question]:
+    """The event's custom questions, in the order of its form."""
+    return list(
+        db.session.scalars(
+            sa.select(Question)
+            .where(Question.event_id == event.id)
+            .order_by(Question.position, Question.id)
+        )
+    )
+
+
+def categories_of(event: Event) -> list[Category]:
+    """The event's categories (参会类型), in the order of its form."""
+    return list(
+        db.session.scalars(
+            sa.select(Category)
+            .where(Category.event_id == event.id)
+            .order_by(Category.position, Category.id)
+        )
+    )
 
 
 def search_clause(q: str) -> sa.ColumnElement[bool]:

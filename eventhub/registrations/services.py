@@ -1,5 +1,6 @@
-"""Registrations: the form, capacity and the waitlist, approval, tickets, mail and privacy.
+"""Registrations: registering, capacity and the waitlist, cancelling, approval, tickets, mail.
 
+The form itself is built in `form_builder`, lists of people are registered by `imports`.
 Every rule of registering lives here, once; the HTML pages and the API both call these
 functions. Capacity decisions happen under the event's lock (see `capacity.lock_event`).
 """
@@ -17,18 +18,16 @@ from flask_babel import lazy_gettext as _l
 from eventhub import audit, permissions
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
-from eventhub.database import db, is_unique_violation, transactional, unique_or, utcnow
-from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from eventhub.database import db, is_unique_violation, transactional, utcnow
+from eventhub.errors import Conflict, NotFound, ValidationFailed
 from eventhub.events.models import Event, EventSession, EventStatus
 from eventhub.events.signals import capacity_changed
 from eventhub.links import external_url
 from eventhub.mail.services import queue_mail
-from eventhub.registrations import capacity, tickets
+from eventhub.registrations import capacity, queries, tickets
 from eventhub.registrations.answers import clean_answers
 from eventhub.registrations.models import (
     Category,
-    Question,
-    QuestionKind,
     Registration,
     RegistrationSource,
     RegistrationStatus,
@@ -56,10 +55,12 @@ def capacity_full() -> Conflict:
     return Conflict(_l("There are no places left."), code="capacity_full")
 
 
-# Categories and questions (the form builder) ----------------------------------------------
+# Checks -----------------------------------------------------------------------------------
 
 
-def _check_text(value: Any, limit: int, required: bool = False) -> Any:
+def check_text(value: Any, limit: int, required: bool = False) -> Any:
+    """The reason a free-text field is refused (not text, empty when ``required``, longer than
+    ``limit``, a NUL character), or None."""
     if not isinstance(value, str):
         return _l("Enter text.")
     if required and not value.strip():
@@ -69,197 +70,6 @@ def _check_text(value: Any, limit: int, required: bool = False) -> Any:
     if "\x00" in value:
         return _l("Enter text.")
     return None
-
-
-def _check_capacity(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000:
-        return _l("Enter a whole number of places, 0 or more (empty for no limit).")
-    return None
-
-
-def _require_manager(actor: User, event: Event) -> None:
-    if not permissions.can_manage_event(actor, event):
-        raise NotAllowed()
-
-
-@transactional
-def save_category(
-    actor: User,
-    event: Event,
-    name: str,
-    capacity_: int | None = None,
-    requires_approval: bool = False,
-    description: str = "",
-    category: Category | None = None,
-) -> Category:
-    """Add a category (参会类型) or change one. Raises NotAllowed, ValidationFailed,
-    Conflict ``name_taken``."""
-    _require_manager(actor, event)
-    capacity.lock_event(event.id)
-    accounts.raise_field_errors(
-        {
-            "name": _check_text(name, NAME_MAX, required=True),
-            "capacity": _check_capacity(capacity_),
-            "description": _check_text(description, 500),
-        }
-    )
-    if category is None:
-        position = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Category).where(Category.event_id == event.id)
-        )
-        category = Category(event=event, position=position)
-    with unique_or("name", _l("A category with this name exists already.")):
-        category.name, category.capacity = name.strip(), capacity_
-        category.requires_approval = bool(requires_approval)
-        category.description = description
-        db.session.add(category)
-    audit.record(
-        "category.saved",
-        category,
-        actor=actor,
-        event_id=event.id,
-        after={"name": category.name, "capacity": capacity_},
-    )
-    _after_capacity_change(event)
-    return category
-
-
-@transactional
-def delete_category(actor: User, category: Category) -> None:
-    """Remove a category nobody registered in. Raises NotAllowed, Conflict ``in_use``."""
-    _require_manager(actor, category.event)
-    used = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Registration)
-        .where(Registration.category_id == category.id)
-    )
-    if used:
-        raise Conflict(
-            _l("People registered in this category; it cannot be removed."), code="in_use"
-        )
-    audit.record(
-        "category.deleted",
-        category,
-        actor=actor,
-        event_id=category.event_id,
-        before={"name": category.name},
-    )
-    db.session.delete(category)
-
-
-@dataclass
-class QuestionInfo:
-    label: str
-    kind: str
-    required: bool = False
-    options: list[str] = field(default_factory=list)
-    help_text: str = ""
-
-
-def _check_question(info: QuestionInfo) -> None:
-    errors: dict[str, Any] = {
-        "label": _check_text(info.label, NAME_MAX, required=True),
-        "help_text": _check_text(info.help_text, 500),
-        "kind": None
-        if info.kind in QuestionKind.__members__
-        else _l("Choose a kind from the list."),
-    }
-    choices = info.kind in (QuestionKind.choice, QuestionKind.multichoice)
-    if not isinstance(info.options, list) or not all(isinstance(o, str) for o in info.options):
-        errors["options"] = _l("Give the options as a list of texts.")
-    elif choices:
-        options = [o.strip() for o in info.options if o.strip()]
-        if len(options) < 2:
-            errors["options"] = _l("Give at least two options.")
-        elif len(set(options)) != len(options):
-            errors["options"] = _l("Each option must be different.")
-        elif len(options) > 100 or any(len(o) > NAME_MAX for o in options):
-            errors["options"] = _l("At most 100 options of at most 200 characters.")
-    accounts.raise_field_errors(errors)
-
-
-@transactional
-def save_question(
-    actor: User, event: Event, info: QuestionInfo, question: Question | None = None
-) -> Question:
-    """Add a question to the event's form or change one. Raises NotAllowed, ValidationFailed."""
-    _require_manager(actor, event)
-    _check_question(info)
-    if question is None:
-        position = (
-            db.session.scalar(
-                sa.select(sa.func.coalesce(sa.func.max(Question.position), -1)).where(
-                    Question.event_id == event.id
-                )
-            )
-            + 1
-        )
-        question = Question(event_id=event.id, position=position)
-        db.session.add(question)
-    question.label, question.kind = info.label.strip(), QuestionKind(info.kind)
-    question.required, question.help_text = bool(info.required), info.help_text.strip()
-    question.options = (
-        [o.strip() for o in info.options if o.strip()]
-        if question.kind in (QuestionKind.choice, QuestionKind.multichoice)
-        else []
-    )
-    db.session.flush()
-    audit.record(
-        "question.saved",
-        question,
-        actor=actor,
-        event_id=event.id,
-        after={"label": question.label, "kind": info.kind},
-    )
-    return question
-
-
-@transactional
-def delete_question(actor: User, event: Event, question: Question) -> None:
-    """Remove a question (answers already given stay in the registrations)."""
-    _require_manager(actor, event)
-    audit.record(
-        "question.deleted",
-        question,
-        actor=actor,
-        event_id=event.id,
-        before={"label": question.label},
-    )
-    db.session.delete(question)
-
-
-@transactional
-def move_question(actor: User, event: Event, question: Question, offset: int) -> None:
-    """Move a question up (-1) or down (+1) in the form."""
-    _require_manager(actor, event)
-    ordered = questions_of(event)
-    index = ordered.index(question)
-    target = min(max(index + offset, 0), len(ordered) - 1)
-    ordered.insert(target, ordered.pop(index))
-    for position, q in enumerate(ordered):
-        q.position = position
-
-
-def questions_of(event: Event) -> list[Question]:
-    return list(
-        db.session.scalars(
-            sa.select(Question)
-            .where(Question.event_id == event.id)
-            .order_by(Question.position, Question.id)
-        )
-    )
-
-
-def categories_of(event: Event) -> list[Category]:
-    return list(
-        db.session.scalars(
-            sa.select(Category)
-            .where(Category.event_id == event.id)
-            .order_by(Category.position, Category.id)
-        )
-    )
 
 
 # Registering ------------------------------------------------------------------------------
@@ -294,8 +104,8 @@ def _standard_fields(
     errors = {
         "name": accounts.check_name(name) if isinstance(name, str) else _l("Enter your name."),
         "phone": accounts.check_phone(phone),
-        "organization": _check_text(organization or "", NAME_MAX),
-        "job_title": _check_text(job_title or "", NAME_MAX),
+        "organization": check_text(organization or "", NAME_MAX),
+        "job_title": check_text(job_title or "", NAME_MAX),
     }
     if require_phone and not phone and not errors["phone"]:
         errors["phone"] = _l("Enter your mobile number: door staff find you by it.")
@@ -311,7 +121,7 @@ def _standard_fields(
 
 def _choose(event: Event, info: RegistrationInfo) -> tuple[Category | None, list[EventSession]]:
     """Resolve the chosen category and sessions. Raises ValidationFailed."""
-    categories = categories_of(event)
+    categories = queries.categories_of(event)
     category = None
     if info.category_id is not None:
         category = next((c for c in categories if c.id == info.category_id), None)
@@ -394,8 +204,8 @@ def register(
     """
     now = now or utcnow()
     on_behalf = actor is not None and actor is not user
-    if on_behalf and not permissions.can_check_in(actor, event):
-        raise NotAllowed()
+    if on_behalf:
+        permissions.require(permissions.can_check_in, actor, event)
     if event.status != EventStatus.published and not (on_behalf and event.status != "cancelled"):
         raise event_not_open()
     if not on_behalf and not event.registration_open(now):
@@ -405,8 +215,9 @@ def register(
     errors: dict[str, Any] = {}
     category, sessions = _gathering(errors, lambda: _choose(event, info), (None, []))
     # At the door there is no time for the form: questions may stay unanswered.
+    questions = queries.questions_of(event)
     answers = _gathering(errors, lambda: clean_answers(
-        questions_of(event), info.answers, required=source != RegistrationSource.walk_in), {})
+        questions, info.answers, required=source != RegistrationSource.walk_in), {})
     fields_ = _gathering(
         errors, lambda: _standard_fields(user, info, require_phone=not on_behalf), {})
     if not on_behalf and info.consent is not True:
@@ -535,11 +346,6 @@ def fill_from_waitlist(event: Event, now: datetime | None = None) -> list[Regist
     return promoted
 
 
-def _after_capacity_change(event: Event) -> None:
-    """A pool may have grown: let the waitlist move up (the event is locked already)."""
-    fill_from_waitlist(event)
-
-
 @capacity_changed.connect
 def _on_capacity_changed(event: Event) -> None:
     """An event's or session's capacity changed: give freed places to the waitlist."""
@@ -567,7 +373,8 @@ def update_answers(
     errors: dict[str, Any] = {}
     fields_ = _gathering(
         errors, lambda: _standard_fields(owner, info, require_phone=not organizer), {})
-    answers = _gathering(errors, lambda: clean_answers(questions_of(event), info.answers), {})
+    questions = queries.questions_of(event)
+    answers = _gathering(errors, lambda: clean_answers(questions, info.answers), {})
     if errors:
         raise ValidationFailed(fields=errors)
     registration.answers = answers
@@ -628,7 +435,7 @@ def approve(
     """Confirm a pending registration when its pools have room. Raises NotAllowed,
     Conflict ``invalid_status``/``capacity_full``."""
     now = now or utcnow()
-    _require_manager(actor, registration.event)
+    permissions.require(permissions.can_manage_event, actor, registration.event)
     _check_message(message)
     event = capacity.lock_event(registration.event_id)
     db.session.refresh(registration)
@@ -652,7 +459,7 @@ def reject(
 ) -> Registration:
     """Turn down a pending or waitlisted registration. Raises NotAllowed, Conflict."""
     now = now or utcnow()
-    _require_manager(actor, registration.event)
+    permissions.require(permissions.can_manage_event, actor, registration.event)
     _check_message(message)
     capacity.lock_event(registration.event_id)
     db.session.refresh(registration)
@@ -666,7 +473,7 @@ def reject(
 
 
 def _check_message(message: str) -> None:
-    accounts.raise_field_errors({"message": _check_text(message, NOTES_MAX)})
+    accounts.raise_field_errors({"message": check_text(message, NOTES_MAX)})
 
 
 def _decide(
@@ -694,7 +501,7 @@ def decide_many(
 
     Returns ``{"done": [ids], "failed": [{"id", "code", "message"}]}``.
     """
-    _require_manager(actor, event)
+    permissions.require(permissions.can_manage_event, actor, event)
     capacity.lock_event(event.id)
     done: list[int] = []
     failed: list[dict[str, Any]] = []
@@ -721,8 +528,8 @@ def decide_many(
 @transactional
 def set_notes(actor: User, registration: Registration, notes: str) -> Registration:
     """Organizer notes for the door: VIP, dietary needs, an interpreter."""
-    _require_manager(actor, registration.event)
-    accounts.raise_field_errors({"notes": _check_text(notes, NOTES_MAX)})
+    permissions.require(permissions.can_manage_event, actor, registration.event)
+    accounts.raise_field_errors({"notes": check_text(notes, NOTES_MAX)})
     registration.notes = notes.strip()
     return registration
 
@@ -730,7 +537,7 @@ def set_notes(actor: User, registration: Registration, notes: str) -> Registrati
 @transactional
 def regenerate_ticket(actor: User, registration: Registration) -> Registration:
     """Give a confirmed registration a new ticket code; the old one stops working at once."""
-    _require_manager(actor, registration.event)
+    permissions.require(permissions.can_manage_event, actor, registration.event)
     if registration.status != S.confirmed:
         raise Conflict(_l("Only confirmed registrations have a ticket."), code="invalid_status")
     before = registration.ticket_code
@@ -746,25 +553,67 @@ def regenerate_ticket(actor: User, registration: Registration) -> Registration:
     return registration
 
 
-# Import -----------------------------------------------------------------------------------
+# The event page's registration box -------------------------------------------------------
 
 
-@transactional
-def register_person(
-    actor: User,
-    event: Event,
-    email: str,
-    info: RegistrationInfo,
-    *,
-    source: RegistrationSource = RegistrationSource.organizer,
-    notify: bool = True,
-) -> Registration:
-    """Register someone on their behalf, by email: a person without an account gets one
-    without a password (they claim it by a reset link). One unit of work, so a refused
-    registration leaves no new account behind. Raises as `register`."""
-    _require_manager(actor, event)
-    user = accounts.ensure_user(email or "", info.name or "", info.phone)
-    return register(user, event, info, actor=actor, source=source, notify=notify)
+def registration_window(event: Event, now: datetime | None = None) -> str:
+    """Where the event's registration window stands: ``open``; ``paused`` by the organizer;
+    ``soon`` (it opens at ``registration_opens_at``); ``closed`` (ended, or the event is not
+    published)."""
+    now = now or utcnow()
+    if event.registration_open(now):
+        return "open"
+    if event.status == EventStatus.published and event.registration_paused:
+        return "paused"
+    if (
+        event.status == EventStatus.published
+        and event.registration_opens_at
+        and now < event.registration_opens_at
+    ):
+        return "soon"
+    return "closed"
+
+
+def is_full(event: Event) -> bool:
+    """No place is left to register for: the event is full, or every category is (a new
+    registration goes onto the waitlist)."""
+    usage = capacity.count_usage(event, session_ids=[])
+    if capacity.remaining(event, usage) == 0:
+        return True
+    categories = queries.categories_of(event)
+    return bool(categories) and all(
+        c.capacity is not None and usage.categories[c.id] >= c.capacity for c in categories
+    )
+
+
+@dataclass(frozen=True)
+class RegistrationBox:
+    """What the event page's registration box (报名) shows to one person."""
+
+    #: ``registered`` (they have a registration that is not cancelled), else the window's
+    #: state (`registration_window`), with ``full`` for an open window without places.
+    state: str
+    registration: Registration | None = None
+    #: Their place on the waitlist (1 = next), when they are on it.
+    position: int | None = None
+
+
+def registration_box(
+    event: Event, user: User | None, now: datetime | None = None
+) -> RegistrationBox:
+    """The registration box's state for ``user`` (None or anonymous: a visitor):
+    registered, open, full, soon, paused or closed."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        mine = find_registration(event, user)
+        if mine is not None and mine.status != S.cancelled:
+            return RegistrationBox("registered", mine, waitlist_position(mine))
+    window = registration_window(event, now)
+    if window == "open" and is_full(event):
+        return RegistrationBox("full")
+    return RegistrationBox(window)
+
+
+# At the door ------------------------------------------------------------------------------
 
 
 @transactional
@@ -779,8 +628,7 @@ def register_walk_in(
     email has a registration: find them by search instead), ``event_full``,
     ``approval_required``, and as `register`.
     """
-    if not permissions.can_check_in(actor, event):
-        raise NotAllowed()
+    permissions.require(permissions.can_check_in, actor, event)
     phone = accounts.normalize_phone(info.phone if isinstance(info.phone, str) else None)
     accounts.raise_field_errors(
         {"phone": accounts.check_phone(phone) if phone else _l("Enter the mobile number.")}
@@ -808,39 +656,6 @@ def register_walk_in(
     if user is not None:
         _mail(registration, registration.status.value)
     return registration
-
-
-@transactional
-def import_people(
-    actor: User, event: Event, people: list[dict[str, Any]], notify: bool = False
-) -> dict[str, Any]:
-    """Register a list of people on their behalf; each one follows the rules of `register`.
-
-    Returns ``{created, skipped: [{index, reason}], registrations: [...]}``.
-    """
-    _require_manager(actor, event)
-    capacity.lock_event(event.id)
-    skipped: list[dict[str, Any]] = []
-    rows: list[Registration] = []
-    for index, person in enumerate(people):
-        info = RegistrationInfo(
-            category_id=person.get("category_id"),
-            answers=person.get("answers") or {},
-            name=person.get("name"),
-            phone=person.get("phone"),
-        )
-        try:
-            with db.session.begin_nested():
-                rows.append(register_person(
-                    actor, event, person.get("email") or "", info,
-                    source=RegistrationSource.imported, notify=notify,
-                ))
-        except (Conflict, ValidationFailed) as error:
-            reason = error.message
-            if error.fields:
-                reason = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
-            skipped.append({"index": index, "code": error.code, "reason": reason})
-    return {"created": len(rows), "skipped": skipped, "registrations": rows}
 
 
 # Mail -------------------------------------------------------------------------------------

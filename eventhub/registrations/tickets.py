@@ -32,6 +32,11 @@ def new_code() -> str:
     return "".join(chars)
 
 
+def code_groups(code: str) -> str:
+    """A ticket code in groups of four, for reading aloud or typing: ``N35Z X25D …``."""
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
 def normalize_code(text: str) -> str:
     """Clean up what a scanner or a person typed: trim, upper-case, I/L → 1, O → 0, and drop
     everything outside the alphabet (spaces, dashes, a scanner's stray characters)."""

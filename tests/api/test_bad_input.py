@@ -305,6 +305,7 @@ CASES = list(_cases())
 def world(org, owner, staff, admin, event):
     """One of everything, owned by ``org``; the admin acts (so permissions never hide a bug)."""
     from eventhub.accounts.services import create_token
+    from eventhub.registrations import form_builder
     from eventhub.registrations import services as reg
 
     draft = factories.EventFactory(organization=org, status="draft", published_at=None)
@@ -315,10 +316,12 @@ def world(org, owner, staff, admin, event):
     form_event = factories.EventFactory(organization=org, requires_approval=True)
     # ``event`` gets edited, closed and cancelled by the matrix; people register for this one.
     open_event = factories.EventFactory(organization=org)
-    category = reg.save_category(owner, form_event, "观众", 10)
-    spare_category = reg.save_category(owner, form_event, "媒体", None)
-    question = reg.save_question(owner, form_event, reg.QuestionInfo("所在城市", "text"))
-    spare_question = reg.save_question(owner, form_event, reg.QuestionInfo("备注", "textarea"))
+    category = form_builder.save_category(owner, form_event, "观众", 10)
+    spare_category = form_builder.save_category(owner, form_event, "媒体", None)
+    question = form_builder.save_question(
+        owner, form_event, form_builder.QuestionInfo("所在城市", "text"))
+    spare_question = form_builder.save_question(
+        owner, form_event, form_builder.QuestionInfo("备注", "textarea"))
     people = [factories.UserFactory(phone=f"1390000000{i}") for i in range(4)]
 
     def register(user, on, **kw):

@@ -9,6 +9,7 @@ from eventhub.checkin import services as checkin_services
 from eventhub.checkin.models import CheckinList
 from eventhub.database import db
 from eventhub.mail.models import OutboxMessage
+from eventhub.registrations import form_builder
 from eventhub.registrations import services as reg
 from eventhub.registrations.models import Registration
 from eventhub.registrations.services import RegistrationInfo
@@ -213,7 +214,7 @@ def test_walk_in_refused_when_full_or_known_changes_nothing(api, staff, event, m
 
 
 def test_walk_in_to_a_category_that_needs_approval_is_refused(api, owner, staff, event, main_list):
-    vip = reg.save_category(owner, event, "投资人", None, requires_approval=True)
+    vip = form_builder.save_category(owner, event, "投资人", None, requires_approval=True)
     client = api(staff)
     before = db_counts()
     response = walk_in(client, main_list.id, category_id=vip.id)
@@ -242,9 +243,9 @@ def test_outsiders_cannot_walk_anyone_in(api, outsider_organizer, participant, m
 def test_a_walk_in_may_leave_the_form_unanswered_but_not_answer_it_wrong(
     api, owner, staff, main_list, event
 ):
-    question = reg.save_question(
+    question = form_builder.save_question(
         owner, event,
-        reg.QuestionInfo("融资阶段", "choice", required=True, options=["天使轮", "A轮"]),
+        form_builder.QuestionInfo("融资阶段", "choice", required=True, options=["天使轮", "A轮"]),
     )
     client = api(staff)
     assert_error(walk_in(client, main_list.id, answers={str(question.id): "C轮"}), 422)

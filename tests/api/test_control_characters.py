@@ -10,14 +10,16 @@ import pytest
 from openpyxl import load_workbook
 
 from eventhub.database import db
+from eventhub.registrations import form_builder
 from eventhub.registrations import services as reg
+from eventhub.registrations.form_builder import QuestionInfo
 from tests.api.conftest import assert_error, row_snapshot
 from tests.services.test_judging_reports import build_contest
 
 
 @pytest.fixture
 def city(event, organizer):
-    return reg.save_question(organizer, event, reg.QuestionInfo("所在城市", "text"))
+    return form_builder.save_question(organizer, event, QuestionInfo("所在城市", "text"))
 
 
 @pytest.fixture

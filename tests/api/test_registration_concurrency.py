@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from eventhub.accounts.services import create_token
 from eventhub.database import db
 from eventhub.models import Event, EventSession, Organization, Registration, User
-from eventhub.registrations import services as reg
+from eventhub.registrations import form_builder
 
 pytestmark = pytest.mark.concurrent
 
@@ -51,7 +51,7 @@ def _setup(app, *, capacity=None, category_capacity=None, session_capacity=None)
         db.session.commit()
         category_id = session_id = None
         if category_capacity is not None:
-            category_id = reg.save_category(admin, event, "观众", category_capacity).id
+            category_id = form_builder.save_category(admin, event, "观众", category_capacity).id
         if session_capacity is not None:
             session = EventSession(
                 event=event,

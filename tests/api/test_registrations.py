@@ -16,7 +16,9 @@ from PIL import Image, ImageDraw
 from eventhub.accounts.models import User
 from eventhub.database import db
 from eventhub.mail.models import OutboxMessage
+from eventhub.registrations import form_builder, queries
 from eventhub.registrations import services as reg
+from eventhub.registrations.form_builder import QuestionInfo
 from eventhub.registrations.models import Registration
 from eventhub.registrations.tickets import looks_like_code
 from tests import factories
@@ -77,10 +79,10 @@ def decode_qr(svg: str) -> str:
 @pytest.fixture
 def form(event, organizer):
     """The event's form: two categories (one needs approval) and a question of each kind."""
-    audience = reg.save_category(organizer, event, "观众", None)
-    investor = reg.save_category(organizer, event, "投资人", None, requires_approval=True)
+    audience = form_builder.save_category(organizer, event, "观众", None)
+    investor = form_builder.save_category(organizer, event, "投资人", None, requires_approval=True)
     questions = {
-        kind: reg.save_question(organizer, event, reg.QuestionInfo(label, kind, **extra))
+        kind: form_builder.save_question(organizer, event, QuestionInfo(label, kind, **extra))
         for kind, label, extra in [
             ("text", "所在城市", {"required": True}),
             ("textarea", "项目简介", {}),
@@ -715,7 +717,7 @@ def test_xlsx_export_has_one_column_per_question(api, event, form, crowd, organi
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     header = rows[0]
-    labels = [q.label for q in reg.questions_of(event)]
+    labels = [q.label for q in queries.questions_of(event)]
     assert header[-len(labels):] == labels
     assert len(rows) == 6
     city = header.index("所在城市")

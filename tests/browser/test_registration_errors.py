@@ -17,7 +17,8 @@ from eventhub.database import db
 from eventhub.events import services as events
 from eventhub.models import Event
 from eventhub.orgs import services as orgs
-from eventhub.registrations import services as reg
+from eventhub.registrations import form_builder
+from eventhub.registrations.form_builder import QuestionInfo
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -44,10 +45,10 @@ def event_id(live_server) -> int:
         event = events.create_event(admin, org, events.EventInfo(
             title=TITLE, kind="salon", starts_at=starts, ends_at=starts + timedelta(hours=3)))
         events.change_status(admin, event, "publish")
-        reg.save_category(admin, event, "创业者", 50)
-        reg.save_category(admin, event, "投资人", 10)
-        reg.save_question(admin, event, reg.QuestionInfo("项目名称", "text", required=True))
-        reg.save_question(admin, event, reg.QuestionInfo(
+        form_builder.save_category(admin, event, "创业者", 50)
+        form_builder.save_category(admin, event, "投资人", 10)
+        form_builder.save_question(admin, event, QuestionInfo("项目名称", "text", required=True))
+        form_builder.save_question(admin, event, QuestionInfo(
             "所属领域", "choice", required=True, options=["人工智能", "新能源"]))
         accounts.sign_up(accounts.SignUpInfo(EMAIL, PASSWORD, "韩新人"))
         return event.id

@@ -20,7 +20,9 @@ from eventhub.database import db
 from eventhub.events import services as events
 from eventhub.models import Event, User
 from eventhub.orgs import services as orgs
+from eventhub.registrations import form_builder
 from eventhub.registrations import services as reg
+from eventhub.registrations.form_builder import QuestionInfo
 from eventhub.registrations.models import Registration
 from tests.browser.conftest import sign_in
 
@@ -54,9 +56,9 @@ def seeded(live_server):
                 title=OPEN_EVENT, kind="roadshow", starts_at=starts,
                 ends_at=starts + timedelta(hours=4), venue="大连高新区创业大厦 3 楼"))
             events.change_status(admin, open_event, "publish")
-            reg.save_question(admin, open_event, reg.QuestionInfo("项目名称", "text",
+            form_builder.save_question(admin, open_event, QuestionInfo("项目名称", "text",
                                                                   required=True))
-            reg.save_question(admin, open_event, reg.QuestionInfo(
+            form_builder.save_question(admin, open_event, QuestionInfo(
                 "所属领域", "choice", required=True, options=["人工智能", "新能源", "生物医药"]))
             reviewed = events.create_event(admin, org, events.EventInfo(
                 title=REVIEWED_EVENT, kind="salon", starts_at=starts + timedelta(days=1),

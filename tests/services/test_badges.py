@@ -10,10 +10,11 @@ import zxingcpp
 from PIL import Image
 
 from eventhub.audit import AuditEntry
-from eventhub.registrations.badges import badges_pdf
 from eventhub.database import db
 from eventhub.errors import NotAllowed
+from eventhub.registrations import form_builder
 from eventhub.registrations import services as reg
+from eventhub.registrations.badges import badges_pdf
 from eventhub.registrations.models import Registration
 from tests import factories
 
@@ -42,7 +43,7 @@ def pdf_text(data: bytes) -> str:
 
 @pytest.fixture
 def people(event, owner):
-    founders = reg.save_category(owner, event, "创业者", None)
+    founders = form_builder.save_category(owner, event, "创业者", None)
     guests = []
     for i in range(9):
         user = factories.UserFactory(name=f"参会者{i}号", phone=f"1380000{i:04d}",

@@ -11,6 +11,7 @@ from eventhub.checkin.models import Scan
 from eventhub.database import db
 from eventhub.errors import Conflict, NotAllowed, NotFound
 from eventhub.events import services as events
+from eventhub.registrations import form_builder
 from eventhub.registrations import services as reg
 from eventhub.registrations.services import RegistrationInfo
 from tests import factories
@@ -107,7 +108,7 @@ def test_ticket_of_another_event_is_wrong_event(staff, main_list, participant, o
 def test_cancelled_and_unconfirmed(staff, organizer, main_list, ticket, event):
     reg.cancel(organizer, ticket)
     assert checkin.scan(staff, main_list, ticket.ticket_code, nonce())["status"] == "cancelled"
-    vip = reg.save_category(organizer, event, "嘉宾", None, requires_approval=True)
+    vip = form_builder.save_category(organizer, event, "嘉宾", None, requires_approval=True)
     waiting = reg.register(
         factories.UserFactory(phone="13900000009"),
         event,

@@ -133,7 +133,6 @@ def test_demo_reset_starts_over(run):
 
 def test_demo_has_registrations_in_every_status(run):
     from eventhub.registrations import queries
-    from eventhub.registrations import services as reg
     from eventhub.registrations.models import Registration, registration_sessions
 
     run("demo")
@@ -147,12 +146,13 @@ def test_demo_has_registrations_in_every_status(run):
         sa.select(Event).where(Event.status == EventStatus.published))}
     week, salon = events[EventKind.week], events[EventKind.salon]
     for event in (week, salon):
-        assert [c.name for c in reg.categories_of(event)] == ["观众", "创业者", "投资人", "媒体",
-                                                              "嘉宾"]
-        assert [q.label for q in reg.questions_of(event)] == [
+        assert [c.name for c in queries.categories_of(event)] == [
+            "观众", "创业者", "投资人", "媒体", "嘉宾"
+        ]
+        assert [q.label for q in queries.questions_of(event)] == [
             "所在城市", "关注领域", "团队人数", "是否需要住宿"
         ]
-        assert next(c for c in reg.categories_of(event) if c.name == "投资人").requires_approval
+        assert next(c for c in queries.categories_of(event) if c.name == "投资人").requires_approval
     counts = queries.status_counts(salon)
     assert counts["confirmed"] == salon.capacity and counts["waitlisted"] > 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(registration_sessions)) > 100

@@ -15,8 +15,9 @@ from eventhub.database import db
 from eventhub.errors import ValidationFailed
 from eventhub.mail.models import OutboxMessage
 from eventhub.orgs.models import Membership
-from eventhub.registrations import privacy, queries
+from eventhub.registrations import form_builder, privacy, queries
 from eventhub.registrations import services as reg
+from eventhub.registrations.form_builder import QuestionInfo
 from eventhub.registrations.models import Registration
 from tests import factories
 from tests.conftest import DEFAULT_PASSWORD
@@ -32,10 +33,10 @@ def people(n, start=0):
 
 @pytest.fixture
 def form(event, organizer):
-    city = reg.save_question(organizer, event, reg.QuestionInfo("所在城市", "text"))
-    fields = reg.save_question(
+    city = form_builder.save_question(organizer, event, QuestionInfo("所在城市", "text"))
+    fields = form_builder.save_question(
         organizer, event,
-        reg.QuestionInfo("关注领域", "multichoice", options=["智能制造", "生物医药"]),
+        QuestionInfo("关注领域", "multichoice", options=["智能制造", "生物医药"]),
     )
     return city, fields
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from eventhub.database import db
 from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from eventhub.mail.models import OutboxMessage
+from eventhub.registrations import form_builder, imports, queries
 from eventhub.registrations import services as reg
 from eventhub.registrations.models import Registration
 from eventhub.registrations.services import RegistrationInfo
@@ -50,8 +51,8 @@ def test_cancel_promotes_first_waitlisted_in_same_transaction(event, now):
 
 
 def test_category_and_session_pools(event, organizer):
-    investors = reg.save_category(organizer, event, "投资人", 1)
-    audience = reg.save_category(organizer, event, "观众", None)
+    investors = form_builder.save_category(organizer, event, "投资人", 1)
+    audience = form_builder.save_category(organizer, event, "观众", None)
     forum = factories.SessionFactory(event=event, capacity=1)
     a, b, c, d = people(4)
     assert reg.register(a, event, info(category_id=investors.id)).status == "confirmed"
@@ -84,9 +85,9 @@ def test_promotion_skips_those_whose_pools_are_still_full(event, organizer):
 
 def test_approval_holds_no_place_until_approved(event, organizer):
     event.capacity = 1
-    vip = reg.save_category(organizer, event, "嘉宾", None, requires_approval=True)
+    vip = form_builder.save_category(organizer, event, "嘉宾", None, requires_approval=True)
     a, b = people(2)
-    audience = reg.save_category(organizer, event, "观众", None)
+    audience = form_builder.save_category(organizer, event, "观众", None)
     pending = reg.register(a, event, info(category_id=vip.id))
     assert pending.status == "pending" and pending.ticket_code is None
     assert reg.register(b, event, info(category_id=audience.id)).status == "confirmed"
@@ -144,12 +145,54 @@ def test_closed_window_or_unpublished_event_refuses(event, participant, now, cha
     assert statuses(event) == []
 
 
+@pytest.mark.parametrize(
+    ("change", "window"),
+    [
+        ({}, "open"),
+        ({"registration_paused": True}, "paused"),
+        ({"registration_opens_at": "future"}, "soon"),
+        ({"registration_opens_at": "future", "registration_paused": True}, "paused"),
+        ({"registration_closes_at": "past"}, "closed"),
+        ({"status": "draft"}, "closed"),
+        ({"status": "draft", "registration_opens_at": "future"}, "closed"),
+    ],
+)
+def test_registration_window_and_box_agree_with_register(event, participant, now, change,
+                                                         window):
+    for key, value in change.items():
+        value = {"past": now - timedelta(minutes=1), "future": now + timedelta(days=1)}.get(
+            value, value)
+        setattr(event, key, value)
+    assert reg.registration_window(event, now) == window
+    assert reg.registration_box(event, participant, now).state == window
+    assert reg.registration_box(event, None, now).state == window
+    if window == "open":
+        assert reg.register(participant, event, info(), now=now).status == "confirmed"
+    else:
+        with pytest.raises(Conflict):
+            reg.register(participant, event, info(), now=now)
+
+
+def test_registration_box_full_then_registered(event, participant, organizer, now):
+    audience = form_builder.save_category(organizer, event, "观众", 1)
+    assert reg.registration_box(event, participant, now).state == "open"
+    reg.register(factories.UserFactory(phone="13900000009"), event,
+                 info(category_id=audience.id))
+    assert reg.is_full(event)
+    assert reg.registration_box(event, participant, now).state == "full"
+    mine = reg.register(participant, event, info(category_id=audience.id))
+    box = reg.registration_box(event, participant, now)
+    assert (box.state, box.registration, box.position) == ("registered", mine, 1)
+    reg.cancel(participant, mine)
+    assert reg.registration_box(event, participant, now).state == "full"
+
+
 def test_answers_are_checked(event, organizer, participant):
-    size = reg.save_question(
-        organizer, event, reg.QuestionInfo("团队人数", "number", required=True)
+    size = form_builder.save_question(
+        organizer, event, form_builder.QuestionInfo("团队人数", "number", required=True)
     )
-    stage = reg.save_question(
-        organizer, event, reg.QuestionInfo("融资阶段", "choice", options=["天使轮", "A轮"])
+    stage = form_builder.save_question(
+        organizer, event, form_builder.QuestionInfo("融资阶段", "choice", options=["天使轮", "A轮"])
     )
     bad = {str(size.id): "many", str(stage.id): "C轮", "999999": "x"}
     with pytest.raises(ValidationFailed) as error:
@@ -170,9 +213,9 @@ def test_answers_are_checked(event, organizer, participant):
 
 
 def test_every_problem_is_reported_at_once(event, organizer, participant):
-    reg.save_category(organizer, event, "观众", 100)
-    size = reg.save_question(
-        organizer, event, reg.QuestionInfo("团队人数", "number", required=True)
+    form_builder.save_category(organizer, event, "观众", 100)
+    size = form_builder.save_question(
+        organizer, event, form_builder.QuestionInfo("团队人数", "number", required=True)
     )
     bad = RegistrationInfo(name=" ", phone="12", answers={str(size.id): "many"}, consent=False)
     with pytest.raises(ValidationFailed) as error:
@@ -181,7 +224,7 @@ def test_every_problem_is_reported_at_once(event, organizer, participant):
         "category_id", f"answers.{size.id}", "name", "phone", "consent",
     }
     registration = reg.register(participant, event, info(
-        category_id=reg.categories_of(event)[0].id, answers={str(size.id): 3}))
+        category_id=queries.categories_of(event)[0].id, answers={str(size.id): 3}))
     with pytest.raises(ValidationFailed) as error:
         reg.update_answers(participant, registration, RegistrationInfo(name=" ", answers={}))
     assert set(error.value.fields) == {"name", f"answers.{size.id}"}
@@ -223,18 +266,18 @@ def test_regenerated_ticket_replaces_the_old_code(event, participant, organizer)
 
 
 def test_capacity_increase_fills_the_waitlist(event, organizer):
-    cat = reg.save_category(organizer, event, "观众", 1)
+    cat = form_builder.save_category(organizer, event, "观众", 1)
     a, b = people(2)
     reg.register(a, event, info(category_id=cat.id))
     waiting = reg.register(b, event, info(category_id=cat.id))
     assert waiting.status == "waitlisted"
-    reg.save_category(organizer, event, "观众", 2, category=cat)
+    form_builder.save_category(organizer, event, "观众", 2, category=cat)
     assert waiting.status == "confirmed"
 
 
 def test_import_applies_every_rule(event, organizer):
     event.capacity = 1
-    result = reg.import_people(
+    result = imports.import_people(
         organizer,
         event,
         [
@@ -282,12 +325,12 @@ def test_a_refused_registration_on_behalf_leaves_no_new_account(event, organizer
     event.status = "cancelled"
     db.session.commit()
     with pytest.raises(Conflict):
-        reg.register_person(organizer, event, "new.person@example.com",
+        imports.register_person(organizer, event, "new.person@example.com",
                             RegistrationInfo(name="新来宾", phone="13700000009"))
     assert find_user_by_email("new.person@example.com") is None
     event.status = "published"
     db.session.commit()
-    done = reg.register_person(organizer, event, "new.person@example.com",
+    done = imports.register_person(organizer, event, "new.person@example.com",
                                RegistrationInfo(name="新来宾", phone="13700000009"))
     assert done.status == "confirmed" and done.source == "organizer"
     assert find_user_by_email("new.person@example.com").password_hash is None

@@ -28,7 +28,9 @@ from eventhub.database import db
 from eventhub.judging import entries
 from eventhub.judging import services as judging
 from eventhub.judging.models import Entry
+from eventhub.registrations import form_builder
 from eventhub.registrations import services as reg
+from eventhub.registrations.form_builder import QuestionInfo
 from eventhub.webforms import Form
 from tests import factories
 from tests.views.conftest import fresh
@@ -90,8 +92,8 @@ def world(org, owner, staff, participant, event, now):
     """An event with a form, a session and the participant's registration; a contest with an
     open entry window, the participant's entry, a judge assigned to it in an open round and
     declared in conflict with a second entry; an API token of the organizer."""
-    category = reg.save_category(owner, event, "观众", None)
-    questions = [reg.save_question(owner, event, reg.QuestionInfo(label, kind, **extra))
+    category = form_builder.save_category(owner, event, "观众", None)
+    questions = [form_builder.save_question(owner, event, QuestionInfo(label, kind, **extra))
                  for label, kind, extra in [("所在城市", "text", {}), ("简介", "textarea", {}),
                                             ("阶段", "choice", {"options": ["天使轮", "A轮"]})]]
     registration = reg.register(participant, event, reg.RegistrationInfo(

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from eventhub.accounts.models import ApiToken, User
 from eventhub.database import db
-from eventhub.registrations import privacy
+from eventhub.registrations import form_builder, privacy
 from eventhub.registrations import services as reg
+from eventhub.registrations.form_builder import QuestionInfo
 from eventhub.registrations.models import Registration
 from tests import factories
 from tests.api.conftest import assert_error
@@ -32,7 +33,7 @@ def test_pages_need_a_login(client):
 def test_my_data_page_shows_registrations_answers_and_a_download_link(
     login, event, organizer, participant
 ):
-    city = reg.save_question(organizer, event, reg.QuestionInfo("所在城市", "text"))
+    city = form_builder.save_question(organizer, event, QuestionInfo("所在城市", "text"))
     register(participant, event, answers={str(city.id): "铁岭"})
     page = text(login(participant).get("/me/data"))
     assert event.title in page and "所在城市" in page and "铁岭" in page
@@ -41,7 +42,7 @@ def test_my_data_page_shows_registrations_answers_and_a_download_link(
 
 
 def test_download_is_an_attachment_with_the_answers(login, event, organizer, participant):
-    city = reg.save_question(organizer, event, reg.QuestionInfo("所在城市", "text"))
+    city = form_builder.save_question(organizer, event, QuestionInfo("所在城市", "text"))
     register(participant, event, answers={str(city.id): "铁岭"})
     response = login(participant).get("/me/data.json")
     assert response.status_code == 200

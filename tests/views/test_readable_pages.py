@@ -12,8 +12,10 @@ import pytest
 
 from eventhub.database import db
 from eventhub.formatting import format_when
+from eventhub.registrations import form_builder
 from eventhub.registrations import services as reg
-from eventhub.registrations.services import QuestionInfo, RegistrationInfo
+from eventhub.registrations.form_builder import QuestionInfo
+from eventhub.registrations.services import RegistrationInfo
 from tests.services.test_judging_reports import build_contest
 from tests.views.conftest import text
 from tests.views.test_page_language import VisibleText
@@ -30,7 +32,7 @@ def visible(response) -> str:
 
 @pytest.fixture
 def fields(event, organizer):
-    return reg.save_question(organizer, event, QuestionInfo(
+    return form_builder.save_question(organizer, event, QuestionInfo(
         "关注领域", "multichoice", options=["人工智能", "新能源", "生物医药"]))
 
 

@@ -10,9 +10,11 @@ import sqlalchemy as sa
 
 from eventhub.audit import AuditEntry
 from eventhub.database import db
+from eventhub.registrations import form_builder, queries
 from eventhub.registrations import services as reg
+from eventhub.registrations.form_builder import QuestionInfo
 from eventhub.registrations.models import Category, Question, Registration
-from eventhub.registrations.services import QuestionInfo, RegistrationInfo
+from eventhub.registrations.services import RegistrationInfo
 from tests import factories
 from tests.views.conftest import count, fresh, text
 
@@ -37,9 +39,9 @@ def detail_url(registration):
 @pytest.fixture
 def crowd(event, organizer):
     """A confirmed founder, a pending investor and a waitlisted guest."""
-    founders = reg.save_category(organizer, event, "创业者", None)
-    investors = reg.save_category(organizer, event, "投资人", None, requires_approval=True)
-    question = reg.save_question(organizer, event, QuestionInfo("项目名称", "text"))
+    founders = form_builder.save_category(organizer, event, "创业者", None)
+    investors = form_builder.save_category(organizer, event, "投资人", None, requires_approval=True)
+    question = form_builder.save_question(organizer, event, QuestionInfo("项目名称", "text"))
     event.capacity = 1
     db.session.commit()
     a = sign_up(event, person(1, name="王创业"), category_id=founders.id,
@@ -186,7 +188,7 @@ def test_csv_export_has_a_bom_and_chinese(login, event, organizer, crowd):
 
 
 def test_xlsx_export_has_one_column_per_question(login, event, organizer, crowd):
-    second = reg.save_question(organizer, event, QuestionInfo(
+    second = form_builder.save_question(organizer, event, QuestionInfo(
         "融资阶段", "choice", options=["未融资", "天使轮"]))
     response = login(organizer).get(f"/events/{event.id}/registrations.xlsx")
     assert response.status_code == 200
@@ -271,7 +273,7 @@ def test_register_someone_on_their_behalf(login, event, organizer, crowd):
 
 def questions_of(event):
     db.session.expire_all()
-    return reg.questions_of(event)
+    return queries.questions_of(event)
 
 
 def test_form_builder_adds_moves_edits_and_removes_questions(login, event, organizer):

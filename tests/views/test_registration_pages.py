@@ -11,9 +11,11 @@ import zxingcpp
 from PIL import Image
 
 from eventhub.database import db
+from eventhub.registrations import form_builder
 from eventhub.registrations import services as reg
+from eventhub.registrations.form_builder import QuestionInfo
 from eventhub.registrations.models import Registration
-from eventhub.registrations.services import QuestionInfo, RegistrationInfo
+from eventhub.registrations.services import RegistrationInfo
 from tests import factories
 from tests.views.conftest import count, fresh, text
 
@@ -26,17 +28,18 @@ def register_url(event):
 def questions(event, organizer):
     """One question of each interesting kind, in form order."""
     return {
-        "company": reg.save_question(organizer, event, QuestionInfo("项目名称", "text",
+        "company": form_builder.save_question(organizer, event, QuestionInfo("项目名称", "text",
                                                                     required=True)),
-        "stage": reg.save_question(organizer, event, QuestionInfo(
+        "stage": form_builder.save_question(organizer, event, QuestionInfo(
             "融资阶段", "choice", required=True, options=["未融资", "天使轮", "A轮"])),
-        "fields": reg.save_question(organizer, event, QuestionInfo(
+        "fields": form_builder.save_question(organizer, event, QuestionInfo(
             "关注领域", "multichoice", options=["人工智能", "新能源", "生物医药"])),
-        "team": reg.save_question(organizer, event, QuestionInfo("团队人数", "number")),
-        "founded": reg.save_question(organizer, event, QuestionInfo("成立日期", "date")),
-        "about": reg.save_question(organizer, event, QuestionInfo("项目简介", "textarea",
+        "team": form_builder.save_question(organizer, event, QuestionInfo("团队人数", "number")),
+        "founded": form_builder.save_question(organizer, event, QuestionInfo("成立日期", "date")),
+        "about": form_builder.save_question(organizer, event, QuestionInfo("项目简介", "textarea",
                                                                   help_text="200 字以内")),
-        "photos": reg.save_question(organizer, event, QuestionInfo("同意拍照", "checkbox")),
+        "photos": form_builder.save_question(
+            organizer, event, QuestionInfo("同意拍照", "checkbox")),
     }
 
 
@@ -129,6 +132,21 @@ def test_event_page_without_a_register_link_when_closed(login, event, participan
     html = text(login(participant).get(f"/events/{event.id}"))
     assert f'href="{register_url(event)}"' not in html
     assert "state--closed" in html
+
+
+@pytest.mark.parametrize(
+    ("change", "state"),
+    [({"registration_paused": True}, "paused"), ({"registration_opens_at": "future"}, "soon")],
+)
+def test_event_page_facts_and_box_say_the_same_window(login, event, participant, now, change,
+                                                      state):
+    for key, value in change.items():
+        setattr(event, key, now + timedelta(days=1) if value == "future" else value)
+    db.session.commit()
+    html = text(login(participant).get(f"/events/{event.id}"))
+    assert html.count(f"state--{state}") == 2  # the facts row and the registration box
+    assert "state--open" not in html and "state--closed" not in html
+    assert f'href="{register_url(event)}"' not in html
 
 
 # Registering --------------------------------------------------------------------------------
@@ -227,7 +245,7 @@ def test_standard_fields_and_consent_are_checked(login, event, participant, ques
 def test_one_submit_shows_every_problem_with_a_summary_linking_to_each(
     login, event, organizer, participant, questions
 ):
-    reg.save_category(organizer, event, "观众", 100)
+    form_builder.save_category(organizer, event, "观众", 100)
     c = login(participant)
     response = c.submit(register_url(event), {
         **form_data(**answers(questions, company=None, team="五个")),
@@ -255,8 +273,8 @@ def test_editing_answers_shows_every_problem_at_once(login, event, participant, 
 
 
 def test_categories_and_sessions(login, event, organizer, participant):
-    full = reg.save_category(organizer, event, "投资人", 0)
-    audience = reg.save_category(organizer, event, "观众", 100, requires_approval=True)
+    full = form_builder.save_category(organizer, event, "投资人", 0)
+    audience = form_builder.save_category(organizer, event, "观众", 100, requires_approval=True)
     forum = factories.SessionFactory(event=event, title="开幕论坛", room="A101", capacity=50)
     c = login(participant)
     html = text(c.get(register_url(event)))

@@ -12,6 +12,7 @@ from PIL import Image
 
 from eventhub.checkin import services as checkin
 from eventhub.checkin import views
+from eventhub.registrations import form_builder
 from eventhub.registrations import services as reg
 from eventhub.registrations.services import RegistrationInfo
 from tests import factories
@@ -190,8 +191,8 @@ def test_the_event_page_links_the_scanner_for_door_staff_and_organizers(
 def test_the_walk_in_form_offers_only_categories_open_at_the_door(
     login, event, owner, staff, lists
 ):
-    reg.save_category(owner, event, "观众", None)
-    reg.save_category(owner, event, "投资人", None, requires_approval=True)
+    form_builder.save_category(owner, event, "观众", None)
+    form_builder.save_category(owner, event, "投资人", None, requires_approval=True)
     html = text(login(staff).get(page(event)))
     walk_in = html[html.index('id="door-walkin-form"'):]
     walk_in = walk_in[: walk_in.index("</form>")]
@@ -202,7 +203,7 @@ def test_the_walk_in_form_offers_only_categories_open_at_the_door(
 def test_no_walk_in_form_where_the_door_cannot_register_anyone(
     login, event, owner, staff, lists
 ):
-    reg.save_category(owner, event, "投资人", None, requires_approval=True)
+    form_builder.save_category(owner, event, "投资人", None, requires_approval=True)
     assert "door-walkin-form" not in text(login(staff).get(page(event)))
     other = factories.EventFactory(organization=event.organization, requires_approval=True)
     assert "door-walkin-form" not in text(login(staff).get(page(other)))

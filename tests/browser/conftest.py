@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -36,6 +37,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+
+#: The phone the door and registration tests hold (CSS pixels).
+PHONE = {"width": 375, "height": 812}
 
 #: The names a system Chromium goes by (Debian, Ubuntu, Google's build).
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -194,3 +198,61 @@ def open_judge_link(page: Any, live_server: Any, judge_id: int) -> None:
     page.goto(f"{live_server.url}/judging/sign-in/{token}")
     page.locator("main form [type=submit]").click()
     page.wait_for_url(lambda url: "/judging/sign-in/" not in url)
+
+
+# Data the tests make through the services, inside ``live_server.app_context()`` -----------
+
+
+def admin_and_org(email: str, password: str, org_name: str, name: str = "平台管理员") -> tuple:
+    """A platform admin signed up through the services and the maker space they made."""
+    from eventhub.accounts import services as accounts
+    from eventhub.orgs import services as orgs
+
+    admin = accounts.sign_up(accounts.SignUpInfo(email, password, name))
+    admin.is_admin = True
+    db.session.commit()
+    return admin, orgs.create_org(admin, org_name, "maker_space")
+
+
+def add_member(admin: Any, org: Any, role: str, email: str, password: str, name: str) -> Any:
+    """Sign up ``email`` and make them a member of ``org`` in ``role``; returns the user."""
+    from eventhub.accounts import services as accounts
+    from eventhub.orgs import services as orgs
+
+    user = accounts.sign_up(accounts.SignUpInfo(email, password, name))
+    orgs.set_member(admin, org, email, role)
+    return user
+
+
+def publish_event(admin: Any, org: Any, title: str, kind: str, starts_at: datetime,
+                  length: timedelta, **info: Any) -> Any:
+    """An event of ``org`` from ``starts_at`` for ``length``, created and published by
+    ``admin`` (``info``: more EventInfo fields)."""
+    from eventhub.events import services as events
+
+    event = events.create_event(admin, org, events.EventInfo(
+        title=title, kind=kind, starts_at=starts_at, ends_at=starts_at + length, **info))
+    events.change_status(admin, event, "publish")
+    return event
+
+
+def register_people(event: Any, people: Mapping[str, tuple[str, str, str]],
+                    password: str) -> dict[str, Any]:
+    """Sign up each ``key: (email, name, phone)`` of ``people`` and register them for
+    ``event`` (consenting); returns their registrations by key."""
+    from eventhub.accounts import services as accounts
+    from eventhub.registrations import services as reg
+
+    registrations = {}
+    for key, (email, name, phone) in people.items():
+        user = accounts.sign_up(accounts.SignUpInfo(email, password, name, phone=phone))
+        registrations[key] = reg.register(user, event, reg.RegistrationInfo(consent=True))
+    return registrations
+
+
+def door_phone(new_page: Any, **options: Any) -> Any:
+    """A page on a phone at the door (375 px, touch unless ``options`` say otherwise) whose
+    scanner starts with its camera off: the tests type or upload the codes."""
+    page = new_page(**{"viewport": PHONE, "is_mobile": True, "has_touch": True, **options})
+    page.context.add_init_script("localStorage.setItem('door:camera', 'off')")
+    return page

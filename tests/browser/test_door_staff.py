@@ -17,11 +17,16 @@ from playwright.sync_api import Page, expect
 from eventhub.accounts import services as accounts
 from eventhub.checkin import services as checkin
 from eventhub.database import db
-from eventhub.events import services as events
-from eventhub.models import Event, Registration, Scan, User
-from eventhub.orgs import services as orgs
-from eventhub.registrations import services as reg
-from tests.browser.conftest import sign_in
+from eventhub.models import Event, Registration, Scan
+from tests.browser.conftest import (
+    PHONE,
+    add_member,
+    admin_and_org,
+    door_phone,
+    publish_event,
+    register_people,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +34,6 @@ PASSWORD = "chuangye2026"
 EVENT = "2026 中国(沈阳)创业周·门口"
 STAFF = "door-week-staff@example.com"
 GUEST = "door-week-guest@example.com"
-PHONE = {"width": 375, "height": 812}
 PEOPLE = {
     "monday": ("door-week-1@example.com", "周一来", "13700000001"),
     "today": ("door-week-2@example.com", "今天来", "13700000002"),
@@ -51,24 +55,14 @@ def week(live_server):
     with live_server.app_context():
         event = db.session.scalar(sa.select(Event).where(Event.title == EVENT))
         if event is None:
-            admin = accounts.sign_up(accounts.SignUpInfo("door-week-admin@example.com",
-                                                         PASSWORD, "平台管理员"))
-            admin.is_admin = True
-            db.session.commit()
-            org = orgs.create_org(admin, "沈阳市众创空间·门口", "maker_space")
-            accounts.sign_up(accounts.SignUpInfo(STAFF, PASSWORD, "张签到"))
-            orgs.set_member(admin, org, STAFF, "staff")
+            admin, org = admin_and_org("door-week-admin@example.com", PASSWORD,
+                                       "沈阳市众创空间·门口")
+            staff = add_member(admin, org, "staff", STAFF, PASSWORD, "张签到")
             starts = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
-            event = events.create_event(admin, org, events.EventInfo(
-                title=EVENT, kind="week", starts_at=starts, ends_at=starts + timedelta(days=5),
-                description=DESCRIPTION, venue="沈阳新世界博览馆"))
-            events.change_status(admin, event, "publish")
+            event = publish_event(admin, org, EVENT, "week", starts, timedelta(days=5),
+                                  description=DESCRIPTION, venue="沈阳新世界博览馆")
             accounts.sign_up(accounts.SignUpInfo(GUEST, PASSWORD, "路人甲", phone="13700000009"))
-            codes = {}
-            for key, (email, name, phone) in PEOPLE.items():
-                user = accounts.sign_up(accounts.SignUpInfo(email, PASSWORD, name, phone=phone))
-                codes[key] = reg.register(user, event, reg.RegistrationInfo(consent=True))
-            staff = db.session.scalar(sa.select(User).where(User.email == STAFF))
+            codes = register_people(event, PEOPLE, PASSWORD)
             main = checkin.lists_of(event)[0]
             checkin.scan(staff, main, codes["monday"].ticket_code, str(uuid.uuid4()),
                          device="东门-1", now=datetime.now(UTC) - timedelta(days=2))
@@ -91,8 +85,7 @@ def shanghai_date(value: datetime) -> str:
 
 
 def staff_page(new_page, live_server) -> Page:
-    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    page.context.add_init_script("localStorage.setItem('door:camera', 'off')")
+    page = door_phone(new_page)
     sign_in(page, STAFF, PASSWORD, live_server.url)
     return page
 

@@ -14,19 +14,16 @@ from playwright.sync_api import expect
 
 from eventhub.accounts import services as accounts
 from eventhub.database import db
-from eventhub.events import services as events
 from eventhub.models import Event
-from eventhub.orgs import services as orgs
 from eventhub.registrations import form_builder
 from eventhub.registrations.form_builder import QuestionInfo
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import PHONE, admin_and_org, publish_event, sign_in
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "chuangye2026"
 TITLE = "浑南创业沙龙·表单校验"
 EMAIL = "form-errors@example.com"
-PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +34,10 @@ def event_id(live_server) -> int:
         found = db.session.scalar(sa.select(Event.id).where(Event.title == TITLE))
         if found is not None:
             return found
-        admin = accounts.sign_up(accounts.SignUpInfo("form-admin@example.com", PASSWORD, "管理员"))
-        admin.is_admin = True
-        db.session.commit()
-        org = orgs.create_org(admin, "浑南表单众创空间", "maker_space")
+        admin, org = admin_and_org("form-admin@example.com", PASSWORD, "浑南表单众创空间",
+                                   name="管理员")
         starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
-        event = events.create_event(admin, org, events.EventInfo(
-            title=TITLE, kind="salon", starts_at=starts, ends_at=starts + timedelta(hours=3)))
-        events.change_status(admin, event, "publish")
+        event = publish_event(admin, org, TITLE, "salon", starts, timedelta(hours=3))
         form_builder.save_category(admin, event, "创业者", 50)
         form_builder.save_category(admin, event, "投资人", 10)
         form_builder.save_question(admin, event, QuestionInfo("项目名称", "text", required=True))

@@ -17,21 +17,18 @@ from playwright.sync_api import expect
 
 from eventhub.accounts import services as accounts
 from eventhub.database import db
-from eventhub.events import services as events
 from eventhub.models import Event, User
-from eventhub.orgs import services as orgs
 from eventhub.registrations import form_builder
 from eventhub.registrations import services as reg
 from eventhub.registrations.form_builder import QuestionInfo
 from eventhub.registrations.models import Registration
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import PHONE, add_member, admin_and_org, publish_event, sign_in
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "chuangye2026"
 OPEN_EVENT = "海创周·青年创业者路演报名"
 REVIEWED_EVENT = "天使投资人闭门对接会"
-PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture(scope="module")
@@ -41,29 +38,20 @@ def seeded(live_server):
     with live_server.app_context():
         existing = db.session.scalar(sa.select(Event).where(Event.title == OPEN_EVENT))
         if existing is None:
-            admin = accounts.sign_up(
-                accounts.SignUpInfo("flow-admin@example.com", PASSWORD, "平台管理员"))
-            admin.is_admin = True
-            db.session.commit()
-            org = orgs.create_org(admin, "大连海创众创空间", "maker_space")
-            accounts.sign_up(accounts.SignUpInfo("flow-organizer@example.com", PASSWORD,
-                                                 "孙组织"))
-            orgs.set_member(admin, org, "flow-organizer@example.com", "organizer")
+            admin, org = admin_and_org("flow-admin@example.com", PASSWORD, "大连海创众创空间")
+            add_member(admin, org, "organizer", "flow-organizer@example.com", PASSWORD, "孙组织")
             accounts.sign_up(accounts.SignUpInfo("flow-founder@example.com", PASSWORD, "刘创业",
                                                  phone="13812345678"))
             starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
-            open_event = events.create_event(admin, org, events.EventInfo(
-                title=OPEN_EVENT, kind="roadshow", starts_at=starts,
-                ends_at=starts + timedelta(hours=4), venue="大连高新区创业大厦 3 楼"))
-            events.change_status(admin, open_event, "publish")
+            open_event = publish_event(admin, org, OPEN_EVENT, "roadshow", starts,
+                                       timedelta(hours=4), venue="大连高新区创业大厦 3 楼")
             form_builder.save_question(admin, open_event, QuestionInfo("项目名称", "text",
                                                                   required=True))
             form_builder.save_question(admin, open_event, QuestionInfo(
                 "所属领域", "choice", required=True, options=["人工智能", "新能源", "生物医药"]))
-            reviewed = events.create_event(admin, org, events.EventInfo(
-                title=REVIEWED_EVENT, kind="salon", starts_at=starts + timedelta(days=1),
-                ends_at=starts + timedelta(days=1, hours=2), requires_approval=True))
-            events.change_status(admin, reviewed, "publish")
+            reviewed = publish_event(admin, org, REVIEWED_EVENT, "salon",
+                                     starts + timedelta(days=1), timedelta(hours=2),
+                                     requires_approval=True)
             investor = accounts.sign_up(accounts.SignUpInfo(
                 "flow-investor@example.com", PASSWORD, "周天使", phone="13900001234"))
             reg.register(investor, reviewed, reg.RegistrationInfo(consent=True))

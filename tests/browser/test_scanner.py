@@ -15,16 +15,23 @@ import sqlalchemy as sa
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from eventhub.accounts import services as accounts
 from eventhub.checkin import services as checkin
 from eventhub.checkin import views
 from eventhub.checkin.models import Scan
 from eventhub.database import db
-from eventhub.events import services as events
 from eventhub.models import Event, Registration, User
-from eventhub.orgs import services as orgs
-from eventhub.registrations import services as reg
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, in_ci, sign_in
+from tests.browser.conftest import (
+    CHROMIUM_ARGS,
+    PHONE,
+    add_member,
+    admin_and_org,
+    chromium_path,
+    door_phone,
+    in_ci,
+    publish_event,
+    register_people,
+    sign_in,
+)
 from tests.views.test_scanner_page import png_header_only
 
 pytestmark = pytest.mark.browser
@@ -32,7 +39,6 @@ pytestmark = pytest.mark.browser
 PASSWORD = "chuangye2026"
 EVENT = "沈阳创业周·主会场签到"
 STAFF = "door-staff@example.com"
-PHONE = {"width": 375, "height": 812}
 PEOPLE = {
     "camera": ("door-camera@example.com", "陈摄像", "13800000001"),
     "repeat": ("door-repeat@example.com", "李重复", "13800000002"),
@@ -49,21 +55,11 @@ def door(live_server):
     with live_server.app_context():
         event = db.session.scalar(sa.select(Event).where(Event.title == EVENT))
         if event is None:
-            admin = accounts.sign_up(accounts.SignUpInfo("door-admin@example.com", PASSWORD,
-                                                         "平台管理员"))
-            admin.is_admin = True
-            db.session.commit()
-            org = orgs.create_org(admin, "沈阳浑南众创空间", "maker_space")
-            accounts.sign_up(accounts.SignUpInfo(STAFF, PASSWORD, "张签到"))
-            orgs.set_member(admin, org, STAFF, "staff")
+            admin, org = admin_and_org("door-admin@example.com", PASSWORD, "沈阳浑南众创空间")
+            staff = add_member(admin, org, "staff", STAFF, PASSWORD, "张签到")
             starts = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
-            event = events.create_event(admin, org, events.EventInfo(
-                title=EVENT, kind="week", starts_at=starts, ends_at=starts + timedelta(hours=8)))
-            events.change_status(admin, event, "publish")
-            for email, name, phone in PEOPLE.values():
-                user = accounts.sign_up(accounts.SignUpInfo(email, PASSWORD, name, phone=phone))
-                reg.register(user, event, reg.RegistrationInfo(consent=True))
-            staff = db.session.scalar(sa.select(User).where(User.email == STAFF))
+            event = publish_event(admin, org, EVENT, "week", starts, timedelta(hours=8))
+            register_people(event, PEOPLE, PASSWORD)
             main = checkin.lists_of(event)[0]
             checkin.scan(staff, main, code_of(PEOPLE["repeat"][0]), str(uuid.uuid4()),
                          device="西门")
@@ -83,10 +79,6 @@ def open_scanner(page: Page, live_server, door) -> None:
     sign_in(page, STAFF, PASSWORD, live_server.url)
     page.goto(f"{live_server.url}/door/{door['event_id']}")
     expect(page.locator("#door")).to_have_attribute("data-ready", "true")
-
-
-def without_camera(context) -> None:
-    context.add_init_script("localStorage.setItem('door:camera', 'off')")
 
 
 def write_clip(path: Path, code: str) -> Path:
@@ -140,8 +132,7 @@ def test_the_camera_reads_a_ticket_and_shows_the_green_answer(
 
 def test_a_hardware_scanner_types_a_code_that_is_checked_in_already(live_server, door,
                                                                      new_page):
-    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    without_camera(page.context)
+    page = door_phone(new_page)
     open_scanner(page, live_server, door)
     page.keyboard.type(door["codes"]["repeat"], delay=8)
     page.keyboard.press("Enter")
@@ -164,9 +155,8 @@ def test_a_hardware_scanner_types_a_code_that_is_checked_in_already(live_server,
 def test_offline_scans_wait_in_the_queue_and_the_server_answers_on_upload(
     live_server, door, new_page
 ):
-    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = door_phone(new_page)
     context = page.context
-    without_camera(context)
     open_scanner(page, live_server, door)
     # The list is on the device.
     expect(page.locator("#door-prepared")).to_contain_text(str(len(PEOPLE)))
@@ -221,8 +211,7 @@ def test_offline_scans_wait_in_the_queue_and_the_server_answers_on_upload(
 
 
 def test_the_installed_page_opens_again_offline(live_server, door, new_page):
-    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    without_camera(page.context)
+    page = door_phone(new_page)
     open_scanner(page, live_server, door)
     scope = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
     assert scope == f"{live_server.url}/door/"
@@ -282,8 +271,7 @@ DETECTOR_CASES = """async ({ decoder, wasm }) => {
 
 
 def test_scanner_rules_and_the_choice_of_decoder(live_server, door, new_page):
-    page = new_page(viewport=PHONE)
-    without_camera(page.context)
+    page = door_phone(new_page, is_mobile=False, has_touch=False)
     open_scanner(page, live_server, door)
     assert page.evaluate(KEY_CASES) == {
         "fast": "N35ZX25DJGH5CZ0N96ZZPKMBGG",
@@ -303,8 +291,7 @@ def test_scanner_rules_and_the_choice_of_decoder(live_server, door, new_page):
 
 
 def test_scanners_that_type_through_the_input_method_use_the_box(live_server, door, new_page):
-    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    without_camera(page.context)
+    page = door_phone(new_page)
     open_scanner(page, live_server, door)
     box = page.locator("#door-wedge")
     assert box.get_attribute("inputmode") == "none"
@@ -316,8 +303,7 @@ def test_scanners_that_type_through_the_input_method_use_the_box(live_server, do
 
 
 def test_scans_wait_on_the_device_while_signed_out(live_server, door, new_page):
-    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    without_camera(page.context)
+    page = door_phone(new_page)
     open_scanner(page, live_server, door)
     page.context.set_offline(True)
     page.keyboard.type(door["codes"]["camera"], delay=8)
@@ -330,8 +316,7 @@ def test_scans_wait_on_the_device_while_signed_out(live_server, door, new_page):
 
 
 def test_a_photo_of_the_ticket_is_decoded_by_the_server(live_server, door, new_page, tmp_path):
-    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    without_camera(page.context)
+    page = door_phone(new_page)
     open_scanner(page, live_server, door)
     photo = tmp_path / "ticket.png"
     qrcode.make(door["codes"]["photo"]).save(photo)
@@ -342,8 +327,7 @@ def test_a_photo_of_the_ticket_is_decoded_by_the_server(live_server, door, new_p
 
 def test_a_picture_of_too_many_pixels_says_so(live_server, door, new_page, tmp_path):
     """The server refuses a 9400 × 9400 picture from its header; the scanner shows why."""
-    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    without_camera(page.context)
+    page = door_phone(new_page)
     open_scanner(page, live_server, door)
     photo = tmp_path / "huge.png"
     photo.write_bytes(png_header_only(9400, 9400))
@@ -353,8 +337,7 @@ def test_a_picture_of_too_many_pixels_says_so(live_server, door, new_page, tmp_p
 
 
 def test_a_walk_in_is_registered_and_checked_in_in_one_step(live_server, door, new_page):
-    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    without_camera(page.context)
+    page = door_phone(new_page)
     open_scanner(page, live_server, door)
     expect(page.locator("#door-checked")).to_have_text(re.compile(r"^\d+$"))
     checked = int(page.locator("#door-checked").inner_text())

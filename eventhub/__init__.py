@@ -10,6 +10,7 @@ from flask import Flask, g, request, session
 from flask_login import current_user
 
 from config import config_for
+from eventhub.text import Request
 
 
 def create_app(config: str | type | None = None, **overrides: Any) -> Flask:
@@ -19,6 +20,7 @@ def create_app(config: str | type | None = None, **overrides: Any) -> Flask:
         template_folder="../templates",
         instance_relative_config=True,
     )
+    app.request_class = Request
     app.config.from_object(config_for(config) if not isinstance(config, type) else config)
     app.config.update(overrides)
     configure_instance(app)

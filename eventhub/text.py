@@ -10,7 +10,9 @@ UTF-8 cannot encode a lone surrogate), so they are kept out where text comes in:
   (``api.common.StrictSchema``), so a program learns about its bug;
 - HTML forms and imported spreadsheets **drop** them (``webforms.Form``, the entry import):
   a person cannot see an invisible character, so a message asking to remove it would help
-  nobody, and what they typed around it is kept.
+  nobody, and what they typed around it is kept;
+- query strings (a search box, a filter) **drop** them too, for every page and the API
+  (``Request``, the app's request class), so no query argument reaches the database with one.
 
 Tab, line feed and carriage return stay: multi-line fields need them, and a browser never
 sends a line break from a single-line input. Exports strip the same characters again
@@ -22,7 +24,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import Request as FlaskRequest
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.utils import cached_property
 
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
@@ -45,3 +50,15 @@ def has_forbidden(value: str) -> bool:
 def strip_forbidden(value: Any) -> Any:
     """``value`` without the characters no text may hold (other values as they are)."""
     return FORBIDDEN.sub("", value) if isinstance(value, str) else value
+
+
+class Request(FlaskRequest):
+    """Flask's request whose query arguments hold none of the characters no text may hold
+    (PostgreSQL refuses a NUL in a search, which would answer 500)."""
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
+        raw = super().args
+        return ImmutableMultiDict(
+            [(key, strip_forbidden(value)) for key, value in raw.items(multi=True)]
+        )

@@ -109,7 +109,8 @@ def test_registration_history_is_in_words(login, event, organizer, participant, 
 
 # Scores -----------------------------------------------------------------------------------
 
-SCORE_CELL = re.compile(r'<td class="num"><span title="(-?\d+\.\d{4})">(-?\d+\.\d{2})</span></td>')
+SCORE_CELL = re.compile(
+    r'<td class="num"[^>]*><span title="(-?\d+\.\d{4})">(-?\d+\.\d{2})</span></td>')
 
 
 def test_results_show_scores_to_2_decimals_and_the_exact_4_on_hover(login, organizer, org):

@@ -3,6 +3,7 @@ so what they typed around them is kept; line breaks in multi-line fields stay.""
 
 from __future__ import annotations
 
+import flask
 from flask_wtf import FlaskForm
 
 from eventhub.registrations import services as reg
@@ -39,3 +40,10 @@ def test_registration_form_text_loses_control_characters(login, event, participa
     assert stored.answers[str(questions["company"].id)] == "北京智能农机"
     assert stored.answers[str(questions["about"].id)] == "第一行\r\n第二行"
     assert (stored.organization, stored.job_title) == ("东北大学", "学生")
+
+
+def test_query_arguments_lose_control_characters(app):
+    """A search typed with a NUL reaches no query with it (PostgreSQL answered 500 for it)."""
+    with app.test_request_context("/?q=%E5%BC%A0%00%08%E4%B8%89&page=1&page=2"):
+        assert flask.request.args["q"] == "张三"
+        assert flask.request.args.getlist("page") == ["1", "2"]

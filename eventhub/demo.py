@@ -25,8 +25,28 @@ from eventhub.database import db, transactional
 from eventhub.events import services as events
 from eventhub.events.models import Event, EventStatus
 from eventhub.judging import roadshow
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign, assignments_of, auto_assign
+from eventhub.judging.entries import EntryInfo, create_entry, create_track, tracks_of
+from eventhub.judging.judges import (
+    accept_invitation,
+    declare_conflict,
+    invite_judge,
+    is_conflicted,
+    judges_of,
+)
 from eventhub.judging.models import Entry, Judge, Round
+from eventhub.judging.results import round_results
+from eventhub.judging.rounds import (
+    RoundInfo,
+    add_criterion,
+    close_round,
+    create_round,
+    open_round,
+    publish_round,
+    round_entries,
+    set_round_entries,
+)
+from eventhub.judging.scorecards import save_scorecard
 from eventhub.orgs import services as orgs
 from eventhub.orgs.models import Membership, Organization, Role
 from eventhub.registrations import form_builder, queries
@@ -784,13 +804,13 @@ def load_judging(organizer: User, contest_: Event, today: date) -> None:
     judges (conflicts declared and by institution), the online round scored, closed and
     published, and the final round open and partly scored. Everything goes through the
     judging services, so their rules (conflicts, the scoring window, versions) hold."""
-    if judging.tracks_of(contest_):
+    if tracks_of(contest_):
         return
     rng = random.Random(2028)
     entries = _load_entries(organizer, contest_, rng)
     judges = _load_judges(organizer, contest_)
     for email, title, reason in DECLARED_CONFLICTS:
-        judging.declare_conflict(organizer, contest_, judges[email].id, entries[title].id,
+        declare_conflict(organizer, contest_, judges[email].id, entries[title].id,
                                  reason)
     users = {email: judge.user for email, judge in judges.items()}
     quality = {entry.id: rng.uniform(0.5, 0.93) for entry in entries.values()}
@@ -805,15 +825,15 @@ def _member_name(rng: random.Random) -> str:
 def _load_entries(organizer: User, contest_: Event, rng: random.Random) -> dict[str, Entry]:
     entries = {}
     for track_name in TRACKS:
-        track = judging.create_track(organizer, contest_, track_name)
+        track = create_track(organizer, contest_, track_name)
         for title, team, institution, summary in ENTRIES[track_name]:
             members = [{"name": _member_name(rng), "role": role}
                        for role in ROLES[: rng.randint(3, 5)]]
             if institution.endswith("大学"):
                 members.append({"name": _member_name(rng), "role": "指导教师"})
-            entries[title] = judging.create_entry(
+            entries[title] = create_entry(
                 organizer, contest_,
-                judging.EntryInfo(title=title, track_id=track.id, team_name=team,
+                EntryInfo(title=title, track_id=track.id, team_name=team,
                                   institution=institution, summary=summary, members=members),
             )
     return entries
@@ -823,17 +843,17 @@ def _load_judges(organizer: User, contest_: Event) -> dict[str, Judge]:
     judges = {}
     for email, institution, expertise in JUDGE_PANEL:
         # The demo's judges sign in with the demo password: no invitation mail goes out.
-        judges[email], _ = judging.invite_judge(organizer, contest_, email,
+        judges[email], _ = invite_judge(organizer, contest_, email,
                                                 institution=institution, expertise=expertise,
                                                 notify=False)
         # They judge the demo's rounds: they have accepted (organizers see their names).
-        judging.accept_invitation(judges[email].user, judges[email])
+        accept_invitation(judges[email].user, judges[email])
     return judges
 
 
 def _rubric(organizer: User, round_: Round, rubric: Sequence[tuple[str, int, int, str]]) -> None:
     for name, max_points, weight, description in rubric:
-        judging.add_criterion(organizer, round_, name, max_points, weight, description)
+        add_criterion(organizer, round_, name, max_points, weight, description)
 
 
 def _scores(round_: Round, quality: float, bias: float, rng: random.Random) -> dict[str, float]:
@@ -855,37 +875,37 @@ def _online_round(
     Kendall's W; the second track's judges are assigned automatically (load balanced), and its
     W cannot be computed (the statistics page says why)."""
     opens, closes = at(today - timedelta(days=20), 9), at(today - timedelta(days=6), 18)
-    round_ = judging.create_round(organizer, contest_, judging.RoundInfo(
+    round_ = create_round(organizer, contest_, RoundInfo(
         name=ONLINE_ROUND, aggregation="trimmed_mean", advance_top_n=8, anonymous=True,
         opens_at=opens, closes_at=closes))
     _rubric(organizer, round_, ONLINE_RUBRIC)
-    judging.open_round(organizer, round_, now=opens)
+    open_round(organizer, round_, now=opens)
     _whole_track_panel(organizer, round_, TRACKS[0])
-    judging.auto_assign(organizer, round_, 5)
+    auto_assign(organizer, round_, 5)
     by_id = users_by_id(users)
-    for assignment in judging.assignments_of(round_):
+    for assignment in assignments_of(round_):
         user = by_id[assignment.judge.user_id]
         when = opens + timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 10),
                                  minutes=rng.randint(0, 59))
-        judging.save_scorecard(
+        save_scorecard(
             user, round_, assignment.entry,
             _scores(round_, quality[assignment.entry_id], BIAS.get(user.email, 1.0), rng),
             submit=True, now=when,
         )
-    judging.close_round(organizer, round_)
-    judging.publish_round(organizer, round_, notice_ends_at=at(today + timedelta(days=7), 18))
+    close_round(organizer, round_)
+    publish_round(organizer, round_, notice_ends_at=at(today + timedelta(days=7), 18))
     return round_
 
 
 def _whole_track_panel(organizer: User, round_: Round, track_name: str) -> None:
     """Assign every judge without a conflict in the track to every entry of it (JUDGING.md
     §5: Kendall's W needs every judge of a track to score every entry)."""
-    [track] = [t for t in judging.tracks_of(round_.event) if t.name == track_name]
-    entries = [e for e in judging.round_entries(round_) if e.track_id == track.id]
-    for judge in judging.judges_of(round_.event):
-        if not any(judging.is_conflicted(judge, entry) for entry in entries):
+    [track] = [t for t in tracks_of(round_.event) if t.name == track_name]
+    entries = [e for e in round_entries(round_) if e.track_id == track.id]
+    for judge in judges_of(round_.event):
+        if not any(is_conflicted(judge, entry) for entry in entries):
             for entry in entries:
-                judging.assign(organizer, round_, judge.id, entry.id)
+                assign(organizer, round_, judge.id, entry.id)
 
 
 def users_by_id(users: dict[str, User]) -> dict[int, User]:
@@ -901,23 +921,23 @@ def _final_round(
     have pitched and every judge submitted; the one on stage has just finished (judges are
     scoring: some submitted, judge1 has a draft); judge1 has drafted the next one too, and
     the others are still to come."""
-    round_ = judging.create_round(organizer, contest_, judging.RoundInfo(
+    round_ = create_round(organizer, contest_, RoundInfo(
         name=FINAL_ROUND, aggregation="trimmed_mean"))
     _rubric(organizer, round_, FINAL_RUBRIC)
     advanced = [line["entry_id"]
-                for track in judging.round_results(online, online.aggregation.value)["tracks"]
+                for track in round_results(online, online.aggregation.value)["tracks"]
                 for line in track["entries"] if line["advances"]]
-    judging.set_round_entries(organizer, round_, advanced)
-    judging.open_round(organizer, round_)
-    judging.auto_assign(organizer, round_, len(users))
+    set_round_entries(organizer, round_, advanced)
+    open_round(organizer, round_)
+    auto_assign(organizer, round_, len(users))
     order = sorted(advanced)
     rng.shuffle(order)  # 抽签 (the demo's draw is repeatable; the control panel's uses secrets)
     roadshow.set_order(organizer, round_, order)
     place = {entry_id: i for i, entry_id in enumerate(order)}
     by_id = users_by_id(users)
-    for assignment in judging.assignments_of(round_):
+    for assignment in assignments_of(round_):
         user = by_id[assignment.judge.user_id]
-        if judging.is_conflicted(assignment.judge, assignment.entry):
+        if is_conflicted(assignment.judge, assignment.entry):
             continue
         state = _final_state(place[assignment.entry_id], user.email == "judge1@example.com", rng)
         if state is None:
@@ -925,7 +945,7 @@ def _final_round(
         scores = _scores(round_, quality[assignment.entry_id], BIAS.get(user.email, 1.0), rng)
         if state == "draft":  # half done: the last criteria not scored yet
             scores = dict(list(scores.items())[: rng.randint(2, 4)])
-        judging.save_scorecard(user, round_, assignment.entry, scores,
+        save_scorecard(user, round_, assignment.entry, scores,
                                submit=state == "submitted")
     _stage(organizer, round_, order[ON_STAGE])
     return round_

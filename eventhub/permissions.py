@@ -95,14 +95,14 @@ def sees_full_phone(user: Any, event: Event) -> bool:
 
 def is_judge_of(user: Any, event: Event) -> bool:
     """A judge of the event's contest (invited by its organizers)."""
-    from eventhub.judging.services import judge_of
+    from eventhub.judging.judges import judge_of
 
     return judge_of(user, event.id) is not None
 
 
 def can_judge(user: Any, round_: Any, entry: Any) -> bool:
     """Read and score an entry in a round: a judge assigned to it, without a conflict."""
-    from eventhub.judging.services import can_score
+    from eventhub.judging.scorecards import can_score
 
     return can_score(user, round_, entry)
 

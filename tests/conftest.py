@@ -403,25 +403,25 @@ def contest(org):
 @pytest.fixture
 def track(organizer, contest):
     """The contest's one track, 医疗健康."""
-    from eventhub.judging import services as judging
+    from eventhub.judging.entries import create_track
 
-    return judging.create_track(organizer, contest, "医疗健康")
+    return create_track(organizer, contest, "医疗健康")
 
 
 @pytest.fixture
 def tracks(organizer, contest):
     """The contest's two tracks, 医疗健康 and 人工智能."""
-    from eventhub.judging import services as judging
+    from eventhub.judging.entries import create_track
 
-    return [judging.create_track(organizer, contest, name) for name in ("医疗健康", "人工智能")]
+    return [create_track(organizer, contest, name) for name in ("医疗健康", "人工智能")]
 
 
 @pytest.fixture
 def open_window(organizer, contest, now):
     """The contest's entry window, open from yesterday to tomorrow."""
-    from eventhub.judging import entries
+    from eventhub.judging.entries import set_entry_window
 
-    return entries.set_entry_window(organizer, contest, now - timedelta(days=1),
+    return set_entry_window(organizer, contest, now - timedelta(days=1),
                                     now + timedelta(days=1))
 
 

@@ -132,15 +132,15 @@ def judge(event, user=None, institution="", expertise=(), accepted=True):
 
 def rubric_round(actor, event, criteria=((10, 40), (20, 35), (5, 25)), **info):
     """A round with a rubric of (max_points, weight) criteria, opened unless ``draft=True``."""
-    from eventhub.judging import services as judging
+    from eventhub.judging.rounds import RoundInfo, add_criterion, create_round, open_round
 
     draft = info.pop("draft", False)
-    round_ = judging.create_round(actor, event, judging.RoundInfo(name=info.pop("name", "网评"),
+    round_ = create_round(actor, event, RoundInfo(name=info.pop("name", "网评"),
                                                                   **info))
     for i, (max_points, weight) in enumerate(criteria):
-        judging.add_criterion(actor, round_, f"标准{i + 1}", max_points, weight)
+        add_criterion(actor, round_, f"标准{i + 1}", max_points, weight)
     if not draft:
-        judging.open_round(actor, round_)
+        open_round(actor, round_)
     return round_
 
 
@@ -148,10 +148,11 @@ def roadshow(actor, event, judges=5, entries=3, aggregation="trimmed_mean", **in
     """A final (决赛路演) of ``entries`` entries in one track, every one of ``judges`` judges
     (institutions 机构1..) assigned to every entry, open, with one criterion of 100 points
     (a scorecard's total is its score). Returns (round, entries, judges)."""
-    from eventhub.judging import services as judging
+    from eventhub.judging.assignments import assign
+    from eventhub.judging.entries import EntryInfo, create_entry, create_track
 
-    track = judging.create_track(actor, event, info.pop("track", "科技创新组"))
-    made = [judging.create_entry(actor, event, judging.EntryInfo(
+    track = create_track(actor, event, info.pop("track", "科技创新组"))
+    made = [create_entry(actor, event, EntryInfo(
                 title=f"路演项目{i + 1}", track_id=track.id, team_name=f"团队{i + 1}",
                 institution=f"大学{i + 1}"))
             for i in range(entries)]
@@ -160,16 +161,16 @@ def roadshow(actor, event, judges=5, entries=3, aggregation="trimmed_mean", **in
                           aggregation=aggregation, **info)
     for j in panel:
         for e in made:
-            judging.assign(actor, round_, j.id, e.id)
+            assign(actor, round_, j.id, e.id)
     return round_, made, panel
 
 
 def score(judge, round_, entry, total, submit=True):
     """``judge``'s scorecard of ``entry`` giving ``total`` to the round's first criterion (all
     of a roadshow's score), submitted unless ``submit=False``."""
-    from eventhub.judging import services as judging
+    from eventhub.judging.scorecards import save_scorecard
 
-    return judging.save_scorecard(judge.user, round_, entry,
+    return save_scorecard(judge.user, round_, entry,
                                   {str(round_.criteria[0].id): total}, submit=submit)
 
 
@@ -204,9 +205,9 @@ def contest_through_services(title, admin, org_name, org_kind="incubator", days=
 def entries(actor, event, track, count, title="项目", team=False):
     """``count`` entries of ``track`` titled ``title``0.. from schools 大学0.. (teams 团队0..
     when ``team``): each institution its own, for automatic conflicts."""
-    from eventhub.judging import services as judging
+    from eventhub.judging.entries import EntryInfo, create_entry
 
-    return [judging.create_entry(actor, event, judging.EntryInfo(
+    return [create_entry(actor, event, EntryInfo(
                 title=f"{title}{i}", track_id=track.id, institution=f"大学{i}",
                 team_name=f"团队{i}" if team else ""))
             for i in range(count)]

@@ -28,7 +28,7 @@ from eventhub.api.judging import (
     contest_event,
 )
 from eventhub.errors import NotFound, ValidationFailed
-from eventhub.judging import entries
+from eventhub.judging import checks, entries, entry_import
 from eventhub.judging.entry_views import send_attachment
 from eventhub.judging.models import Entry, Track
 
@@ -49,7 +49,7 @@ class EntryPatchSchema(StrictSchema):
     track_id = IdField()
     team_name = Str()
     institution = Str()
-    summary = Str(max_length=entries.services.TEXT_MAX)
+    summary = Str(max_length=checks.TEXT_MAX)
     members = ma.fields.List(ma.fields.Nested(EntryMemberSchema))
     leader_id = IdField(allow_none=True)
 
@@ -105,7 +105,7 @@ class EntryImportRowSchema(StrictSchema):
     track_id = IdField(allow_none=True)
     team_name = Str(allow_none=True)
     institution = Str(allow_none=True)
-    summary = Str(max_length=entries.services.TEXT_MAX, allow_none=True)
+    summary = Str(max_length=checks.TEXT_MAX, allow_none=True)
     members = ma.fields.List(ma.fields.Nested(EntryMemberSchema), allow_none=True)
     leader_email = Str(max_length=254, allow_none=True, metadata={
         "description": "An existing user's email: they become the leader."})
@@ -200,7 +200,7 @@ class MyEntryInSchema(StrictSchema):
     track_id = IdField(required=True)
     team_name = Str(load_default="")
     institution = Str(load_default="")
-    summary = Str(max_length=entries.services.TEXT_MAX, load_default="")
+    summary = Str(max_length=checks.TEXT_MAX, load_default="")
     members = ma.fields.List(ma.fields.Nested(EntryMemberSchema), load_default=list)
 
 
@@ -342,7 +342,7 @@ def import_entries(data: dict, event_id: int) -> dict[str, Any]:
     event = managed_event(event_id)
     rows = [(i, {k: v for k, v in row.items() if v is not None})
             for i, row in enumerate(data["entries"], start=1)]
-    report = entries.import_entries(require_user(), event, rows)
+    report = entry_import.import_entries(require_user(), event, rows)
     return {"created": [e.id for e in report.created],
             "rejected": [{"row": r.row, "errors": r.errors} for r in report.rejected]}
 

@@ -42,7 +42,7 @@ from eventhub.api.events import managed_event
 from eventhub.database import db
 from eventhub.errors import NotAllowed, NotAuthenticated, NotFound
 from eventhub.events.models import Event
-from eventhub.judging import judge_session, services, setup
+from eventhub.judging import assignments, entries, judge_session, judges, rounds, scorecards
 from eventhub.judging.models import (
     Aggregation,
     Assignment,
@@ -54,6 +54,7 @@ from eventhub.judging.models import (
     Round,
     RoundStatus,
 )
+from eventhub.judging.results import round_results, round_statistics, take_advanced_entries
 
 blp = make_blueprint("api_judging", "Contest judging: setup, assignments, scorecards, results.")
 
@@ -602,7 +603,7 @@ def list_tracks(event_id: int) -> dict:
     """The contest's tracks (organizers and judges)."""
     event = contest_event(event_id)
     _organizer_or_judge(event)
-    return {"items": services.tracks_of(event)}
+    return {"items": entries.tracks_of(event)}
 
 
 @blp.route("/events/<id:event_id>/tracks", methods=["POST"])
@@ -612,7 +613,7 @@ def list_tracks(event_id: int) -> dict:
 @blp.arguments(TrackInSchema)
 def create_track(data: dict, event_id: int) -> object:
     """Add a track (组别) to a contest (organizers). 409 `name_taken`, `not_a_contest`."""
-    return services.create_track(require_user(), managed_event(event_id), data["name"])
+    return entries.create_track(require_user(), managed_event(event_id), data["name"])
 
 
 @blp.route("/events/<id:event_id>/entries", methods=["GET"])
@@ -623,8 +624,8 @@ def create_track(data: dict, event_id: int) -> object:
 def list_entries(args: dict, event_id: int) -> dict:
     """The contest's entries (organizers), by track."""
     event = managed_event(event_id)
-    entries = services.entries_of(event, args.get("track_id"))
-    return paginate_list(entries, args["page"], args["per_page"])
+    found = entries.entries_of(event, args.get("track_id"))
+    return paginate_list(found, args["page"], args["per_page"])
 
 
 @blp.route("/events/<id:event_id>/entries", methods=["POST"])
@@ -635,7 +636,7 @@ def list_entries(args: dict, event_id: int) -> dict:
 def create_entry(data: dict, event_id: int) -> object:
     """Enter a project in the contest (organizers)."""
     event = managed_event(event_id)
-    return services.create_entry(require_user(), event, services.EntryInfo(**data))
+    return entries.create_entry(require_user(), event, entries.EntryInfo(**data))
 
 
 @blp.route("/events/<id:event_id>/judges", methods=["GET"])
@@ -644,7 +645,7 @@ def create_entry(data: dict, event_id: int) -> object:
 @signed_in(blp)
 def list_judges(event_id: int) -> dict:
     """The contest's judges (organizers)."""
-    return {"items": services.judges_of(managed_event(event_id))}
+    return {"items": judges.judges_of(managed_event(event_id))}
 
 
 @blp.route("/events/<id:event_id>/judges", methods=["POST"])
@@ -661,7 +662,7 @@ def invite_judge(data: dict, event_id: int) -> tuple[object, int]:
     answer shows nothing of an existing account (`name`, `user_id` null) until the judge
     accepts (`status`)."""
     event = managed_event(event_id)
-    judge, created = services.invite_judge(
+    judge, created = judges.invite_judge(
         require_user(), event, data["email"], data.get("name"), data.get("institution"),
         data.get("expertise"),
     )
@@ -674,7 +675,7 @@ def invite_judge(data: dict, event_id: int) -> tuple[object, int]:
 @signed_in(blp)
 def list_conflicts(event_id: int) -> dict:
     """Declared conflicts of interest (organizers); same-institution ones are automatic."""
-    return {"items": services.conflicts_of(managed_event(event_id))}
+    return {"items": judges.conflicts_of(managed_event(event_id))}
 
 
 @blp.route("/events/<id:event_id>/conflicts", methods=["POST"])
@@ -687,7 +688,7 @@ def list_conflicts(event_id: int) -> dict:
 def declare_conflict(data: dict, event_id: int) -> tuple[object, int]:
     """Declare a conflict of interest (organizers, or the judge about themself)."""
     event = contest_event(event_id)
-    conflict, created = services.declare_conflict(
+    conflict, created = judges.declare_conflict(
         require_user(), event, data["judge_id"], data["entry_id"], data["reason"]
     )
     return conflict, 201 if created else 200
@@ -704,7 +705,7 @@ def list_rounds(event_id: int) -> dict:
     """The contest's rounds in order, with their criteria (organizers and judges)."""
     event = contest_event(event_id)
     _organizer_or_judge(event)
-    return {"items": services.rounds_of(event)}
+    return {"items": rounds.rounds_of(event)}
 
 
 @blp.route("/events/<id:event_id>/rounds", methods=["POST"])
@@ -717,7 +718,7 @@ def create_round(data: dict, event_id: int) -> object:
     `advance_threshold`."""
     event = managed_event(event_id)
     data["aggregation"] = data["aggregation"].value
-    return services.create_round(require_user(), event, services.RoundInfo(**data))
+    return rounds.create_round(require_user(), event, rounds.RoundInfo(**data))
 
 
 @blp.route("/rounds/<id:round_id>", methods=["GET"])
@@ -739,7 +740,7 @@ def get_round(round_id: int) -> object:
 def add_criterion(data: dict, round_id: int) -> object:
     """Add a criterion to a draft round's rubric; weights may not exceed 100 in all."""
     round_ = managed_round(round_id)
-    return services.add_criterion(
+    return rounds.add_criterion(
         require_user(), round_, data["name"], data["max_points"], data["weight"],
         data["description"],
     )
@@ -755,10 +756,11 @@ def set_round_entries(data: dict, round_id: int) -> dict:
     `from_round_id` those advanced from an earlier round."""
     round_ = managed_round(round_id)
     if "from_round_id" in data:
-        entries = setup.take_advanced_entries(require_user(), round_, data["from_round_id"])
-        return {"entry_ids": [e.id for e in entries]}
-    entries = services.set_round_entries(require_user(), round_, data.get("entry_ids"))
-    return {"entry_ids": [e.id for e in entries]}
+        taking_part = take_advanced_entries(require_user(), round_,
+                                                  data["from_round_id"])
+        return {"entry_ids": [e.id for e in taking_part]}
+    taking_part = rounds.set_round_entries(require_user(), round_, data.get("entry_ids"))
+    return {"entry_ids": [e.id for e in taking_part]}
 
 
 @blp.route("/rounds/<id:round_id>/open", methods=["POST"])
@@ -769,7 +771,7 @@ def set_round_entries(data: dict, round_id: int) -> dict:
 def open_round(data: dict, round_id: int) -> object:
     """Open a draft round (weights must sum to 100: 422 `weights_not_100`), or reopen a
     closed one with a `reason` (audited)."""
-    return services.open_round(require_user(), managed_round(round_id), data.get("reason"))
+    return rounds.open_round(require_user(), managed_round(round_id), data.get("reason"))
 
 
 @blp.route("/rounds/<id:round_id>/close", methods=["POST"])
@@ -779,7 +781,7 @@ def open_round(data: dict, round_id: int) -> object:
 @blp.arguments(NoBodySchema, required=False)
 def close_round(_: dict, round_id: int) -> object:
     """End scoring in an open round."""
-    return services.close_round(require_user(), managed_round(round_id))
+    return rounds.close_round(require_user(), managed_round(round_id))
 
 
 @blp.route("/rounds/<id:round_id>/publish", methods=["POST"])
@@ -789,7 +791,7 @@ def close_round(_: dict, round_id: int) -> object:
 @blp.arguments(PublishSchema, required=False)
 def publish_round(data: dict, round_id: int) -> object:
     """Publish a closed round's results, optionally with the end of the notice period."""
-    return services.publish_round(
+    return rounds.publish_round(
         require_user(), managed_round(round_id), (data or {}).get("notice_ends_at")
     )
 
@@ -810,10 +812,10 @@ def assign(data: dict, round_id: int) -> tuple[object, int]:
     round_ = managed_round(round_id)
     user = require_user()
     if "auto" in data:
-        result = services.auto_assign(user, round_, data["auto"]["judges_per_entry"])
+        result = assignments.auto_assign(user, round_, data["auto"]["judges_per_entry"])
         short = [{"entry_id": e, "missing": n} for e, n in sorted(result.short.items())]
         return {"created": len(result.created), "short": short}, 200
-    assignment, created = services.assign(user, round_, data["judge_id"], data["entry_id"])
+    assignment, created = assignments.assign(user, round_, data["judge_id"], data["entry_id"])
     return assignment, 201 if created else 200
 
 
@@ -827,7 +829,7 @@ def unassign(assignment_id: int) -> None:
     round_ = load_round(assignment.round_id)
     if not permissions.can_manage_event(require_user(), round_.event):
         raise NotAllowed()
-    services.unassign(require_user(), assignment)
+    assignments.unassign(require_user(), assignment)
 
 
 @blp.route("/rounds/<id:round_id>/assignments", methods=["GET"])
@@ -838,7 +840,7 @@ def unassign(assignment_id: int) -> None:
 def list_assignments(args: dict, round_id: int) -> dict:
     """Who scores what in the round, with each scorecard's status (organizers)."""
     round_ = managed_round(round_id)
-    rows = services.assignment_rows(round_)
+    rows = assignments.assignment_rows(round_)
     return paginate_list(rows, args["page"], args["per_page"])
 
 
@@ -851,7 +853,7 @@ def my_assignments(args: dict) -> dict:
     """The judge's own entries to score (conflicted ones left out), with each scorecard's
     status; anonymous rounds hide the teams."""
     items = []
-    for item in services.my_assignments(judge_caller(None), args.get("round_id")):
+    for item in scorecards.my_assignments(judge_caller(None), args.get("round_id")):
         card = item.scorecard
         items.append({
             "round_id": item.round.id,
@@ -860,9 +862,9 @@ def my_assignments(args: dict) -> dict:
             "entry": _entry_for(item.entry, item.round.anonymous),
             "status": item.status,
             "version": card.version if card else 0,
-            "total": services.scorecard_total(item.round.criteria, card.scores)
+            "total": scorecards.scorecard_total(item.round.criteria, card.scores)
             if card else None,
-            "complete": services.scorecard_complete(item.round.criteria, card.scores)
+            "complete": scorecards.scorecard_complete(item.round.criteria, card.scores)
             if card else False,
         })
     return {"items": items}
@@ -896,12 +898,12 @@ def _scoring_target(round_id: int, entry_id: int) -> tuple[Any, Round, Entry, An
     `_hidden_as_404`."""
     device = judge_session.device()
     actor = device if device is not None else require_user()
-    round_, entry, standing = services.scoring_target(actor, round_id, entry_id)
+    round_, entry, standing = scorecards.scoring_target(actor, round_id, entry_id)
     if round_ is not None and device is not None and round_.event_id != device.event_id:
         actor = judge_session.actor_for(round_.event_id)
         standing = None
         if actor.is_authenticated:
-            round_, entry, standing = services.scoring_target(actor, round_id, entry_id)
+            round_, entry, standing = scorecards.scoring_target(actor, round_id, entry_id)
     if round_ is None or entry is None:
         raise NotFound()
     return actor, round_, entry, standing
@@ -927,11 +929,11 @@ def get_scorecard(round_id: int, entry_id: int) -> dict:
     save); 403 unless assigned without a conflict."""
     actor, round_, entry, standing = _scoring_target(round_id, entry_id)
     with _hidden_as_404(round_):
-        card = services.scorecard_of(actor, round_, entry, standing)
+        card = scorecards.scorecard_of(actor, round_, entry, standing)
     if card is None:
         return {"entry_id": entry.id, "status": "todo", "version": 0, "total": 0.0,
                 "complete": False, "scores": {}, "comment": "", "saved_at": None}
-    return services.scorecard_body(card, round_.criteria)
+    return scorecards.scorecard_body(card, round_.criteria)
 
 
 @blp.route("/rounds/<id:round_id>/scorecards/<id:entry_id>", methods=["PUT"])
@@ -946,15 +948,15 @@ def save_scorecard(data: dict, round_id: int, entry_id: int) -> dict:
     criterion missing on submit."""
     actor, round_, entry, standing = _scoring_target(round_id, entry_id)
     with _hidden_as_404(round_):
-        card = services.save_scorecard(
+        card = scorecards.save_scorecard(
             actor, round_, entry, data["scores"], data.get("comment"), data["submit"],
             data.get("version"), standing=standing,
         )
     return {
         "status": card.status.value,
         "version": card.version,
-        "total": services.scorecard_total(round_.criteria, card.scores),
-        "complete": services.scorecard_complete(round_.criteria, card.scores),
+        "total": scorecards.scorecard_total(round_.criteria, card.scores),
+        "complete": scorecards.scorecard_complete(round_.criteria, card.scores),
     }
 
 
@@ -976,7 +978,7 @@ def results(args: dict, round_id: int) -> dict:
             require_user()
         raise NotAllowed()
     method = args.get("method") or round_.aggregation
-    return services.round_results(round_, Aggregation(method).value)
+    return round_results(round_, Aggregation(method).value)
 
 
 
@@ -989,7 +991,7 @@ def statistics(args: dict, round_id: int) -> dict:
     """Judge statistics for organizers (JUDGING.md §5): each judge's n, mean, SD and mean
     deviation from the panel; scorecards with |z| > 2 against the entry's other totals; each
     entry's spread; Kendall's W per track; assigned scorecards not submitted yet."""
-    return services.round_statistics(managed_round(round_id), args.get("max_spread"))
+    return round_statistics(managed_round(round_id), args.get("max_spread"))
 
 
 # Setup after the first draft: round settings, rubric lines, judges, conflicts ---------------
@@ -1029,7 +1031,7 @@ def update_round(data: dict, round_id: int) -> object:
     window while draft or open (409 `round_closed`). Naming any advancement rule replaces
     the rule (the others become null)."""
     round_ = managed_round(round_id)
-    return setup.update_round(require_user(), round_, setup.round_info(round_, **data))
+    return rounds.update_round(require_user(), round_, rounds.round_info(round_, **data))
 
 
 def _managed_criterion(criterion_id: int) -> Criterion:
@@ -1046,7 +1048,7 @@ def _managed_criterion(criterion_id: int) -> Criterion:
 def update_criterion(data: dict, criterion_id: int) -> object:
     """Change a line of a draft round's rubric (409 `round_not_draft` once open); the
     weights may not exceed 100 in all."""
-    return setup.update_criterion(require_user(), _managed_criterion(criterion_id), **data)
+    return rounds.update_criterion(require_user(), _managed_criterion(criterion_id), **data)
 
 
 @blp.route("/criteria/<id:criterion_id>", methods=["DELETE"])
@@ -1055,7 +1057,7 @@ def update_criterion(data: dict, criterion_id: int) -> object:
 @signed_in(blp)
 def delete_criterion(criterion_id: int) -> None:
     """Take a line out of a draft round's rubric (409 `round_not_draft` once open)."""
-    setup.delete_criterion(require_user(), _managed_criterion(criterion_id))
+    rounds.delete_criterion(require_user(), _managed_criterion(criterion_id))
 
 
 def _managed_judge(judge_id: int) -> Judge:
@@ -1071,7 +1073,7 @@ def _managed_judge(judge_id: int) -> Judge:
 @blp.arguments(JudgePatchSchema)
 def update_judge(data: dict, judge_id: int) -> object:
     """Change a judge's institution (automatic conflicts follow it) and expertise tags."""
-    return setup.update_judge(require_user(), _managed_judge(judge_id), **data)
+    return judges.update_judge(require_user(), _managed_judge(judge_id), **data)
 
 
 @blp.route("/judges/<id:judge_id>", methods=["DELETE"])
@@ -1081,7 +1083,7 @@ def update_judge(data: dict, judge_id: int) -> object:
 def remove_judge(judge_id: int) -> None:
     """Take a judge off the contest with their assignments, drafts and declared conflicts;
     409 `judge_has_scores` once they have submitted a scorecard."""
-    setup.remove_judge(require_user(), _managed_judge(judge_id))
+    judges.remove_judge(require_user(), _managed_judge(judge_id))
 
 
 @blp.route("/conflicts/<id:conflict_id>", methods=["DELETE"])
@@ -1092,4 +1094,4 @@ def withdraw_conflict(conflict_id: int) -> None:
     """Withdraw a declared conflict of interest (organizers; audited)."""
     conflict = get_or_404(ConflictOfInterest, conflict_id)
     _managed_judge(conflict.judge_id)
-    setup.withdraw_conflict(require_user(), conflict)
+    judges.withdraw_conflict(require_user(), conflict)

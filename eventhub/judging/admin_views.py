@@ -36,7 +36,7 @@ from eventhub.database import db
 from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.ids import coerce_id
-from eventhub.judging import services, setup
+from eventhub.judging import assignments, entries, judges, rounds
 from eventhub.judging.labels import AGGREGATION_LABELS
 from eventhub.judging.models import (
     Aggregation,
@@ -47,6 +47,7 @@ from eventhub.judging.models import (
     Round,
     RoundStatus,
 )
+from eventhub.judging.results import take_advanced_entries
 from eventhub.webforms import (
     Form,
     LocalDateTimeField,
@@ -169,7 +170,7 @@ class RoundForm(PageForm):
             return False
         return valid
 
-    def to_info(self) -> services.RoundInfo:
+    def to_info(self) -> rounds.RoundInfo:
         rules: dict[str, Any] = dict.fromkeys(RULE_FIELDS.values())
         if self.rule.data in RULE_FIELDS:
             value = self.rule_value.data
@@ -177,7 +178,7 @@ class RoundForm(PageForm):
                 value = int(value)
             rules[RULE_FIELDS[self.rule.data]] = value
         tz = self.event.timezone
-        return services.RoundInfo(
+        return rounds.RoundInfo(
             name=self.name.data or "", aggregation=self.aggregation.data or "",
             anonymous=bool(self.anonymous.data), opens_at=self.opens_at.aware(tz),
             closes_at=self.closes_at.aware(tz), **rules)
@@ -278,34 +279,34 @@ def _act(action: Callable[[], Any], done: str) -> None:
 
 def _judge_choices(event: Event) -> list[SelectChoice]:
     return _choices((j.id, f"{j.display_name} · {j.institution or j.user.email}")
-                    for j in services.judges_of(event))
+                    for j in judges.judges_of(event))
 
 
 def _entry_choices(event: Event) -> list[SelectChoice]:
     return _choices((e.id, f"{e.title} · {e.institution}" if e.institution else e.title)
-                    for e in services.entries_of(event))
+                    for e in entries.entries_of(event))
 
 
 def _hub(event: Event, **forms: FlaskForm) -> tuple[str, int]:
     conflict_form = forms.get("conflict_form") or ConflictForm()
     conflict_form.judge_id.choices = _judge_choices(event)
     conflict_form.entry_id.choices = _entry_choices(event)
-    entries = {e.id: e for e in services.entries_of(event)}
-    judges = services.judges_of(event)
+    by_id = {e.id: e for e in entries.entries_of(event)}
+    contest_judges = judges.judges_of(event)
     status = 422 if any(f.errors or f.form_errors for f in forms.values()) else 200
     return render_template(
         "judging/admin_hub.html",
         event=event,
-        tracks=services.tracks_of(event),
-        track_counts=setup.track_entry_counts(event),
-        entry_count=len(entries),
-        entries=entries,
-        judges=judges,
-        judge_names={j.id: j.display_name for j in judges},
-        conflicts=services.conflicts_of(event),
-        automatic=setup.automatic_conflicts(event),
-        rounds=services.rounds_of(event),
-        progress=setup.rounds_progress(event),
+        tracks=entries.tracks_of(event),
+        track_counts=entries.track_counts(event),
+        entry_count=len(by_id),
+        entries=by_id,
+        judges=contest_judges,
+        judge_names={j.id: j.display_name for j in contest_judges},
+        conflicts=judges.conflicts_of(event),
+        automatic=judges.automatic_conflicts(contest_judges, by_id.values()),
+        rounds=rounds.rounds_of(event),
+        progress=rounds.rounds_progress(event),
         entries_url=url_for("judging_entries.manage", event_id=event.id),
         track_form=forms.get("track_form") or TrackForm(formdata=None),
         judge_form=forms.get("judge_form") or JudgeForm(formdata=None),
@@ -331,7 +332,7 @@ def add_track(event_id: int) -> Response | tuple[str, int]:
     form = TrackForm()
     if form.validate_on_submit():
         with domain_errors(form):
-            track = services.create_track(_me(), event, form.name.data)
+            track = entries.create_track(_me(), event, form.name.data)
             flash(_("Track “%(name)s” added.", name=track.name), "success")
             return _back_to_hub(event, "tracks")
     return _hub(event, track_form=form)
@@ -344,7 +345,7 @@ def invite_judge(event_id: int) -> Response | tuple[str, int]:
     form = JudgeForm()
     if form.validate_on_submit():
         with domain_errors(form):
-            judge, created = services.invite_judge(
+            judge, created = judges.invite_judge(
                 _me(), event, form.email.data, form.name.data or None,
                 form.institution.data or None, _tags(form.expertise.data))
             message = (_("%(name)s is invited; the mail with the sign-in link is on its way.",
@@ -368,7 +369,7 @@ def edit_judge(event_id: int, judge_id: int) -> Response | tuple[str, int]:
         form.expertise.data = ", ".join(judge.expertise or [])
     if form.validate_on_submit():
         with domain_errors(form):
-            setup.update_judge(_me(), judge, form.institution.data or "",
+            judges.update_judge(_me(), judge, form.institution.data or "",
                                _tags(form.expertise.data))
             flash(_("Saved."), "success")
             return _back_to_hub(event, "judges")
@@ -383,7 +384,7 @@ def remove_judge(event_id: int, judge_id: int) -> Response:
     event = _contest(event_id)
     judge = _of_event(Judge, judge_id, event)
     name = judge.display_name
-    _act(lambda: setup.remove_judge(_me(), judge),
+    _act(lambda: judges.remove_judge(_me(), judge),
          _("%(name)s is no longer a judge of this contest.", name=name))
     return _back_to_hub(event, "judges")
 
@@ -395,7 +396,7 @@ def declare_conflict(event_id: int) -> Response | tuple[str, int]:
     form = ConflictForm()
     if form.validate_on_submit():
         with domain_errors(form):
-            created = services.declare_conflict(
+            created = judges.declare_conflict(
                 _me(), event, form.judge_id.data, form.entry_id.data, form.reason.data or "")[1]
             flash(_("The conflict of interest is recorded.") if created
                   else _("This conflict was declared already."), "success")
@@ -409,7 +410,7 @@ def declare_conflict(event_id: int) -> Response | tuple[str, int]:
 def withdraw_conflict(event_id: int, conflict_id: int) -> Response:
     event = _contest(event_id)
     conflict = _of_event(ConflictOfInterest, conflict_id, event)
-    _act(lambda: setup.withdraw_conflict(_me(), conflict), _("The conflict is withdrawn."))
+    _act(lambda: judges.withdraw_conflict(_me(), conflict), _("The conflict is withdrawn."))
     return _back_to_hub(event, "conflicts")
 
 
@@ -420,7 +421,7 @@ def create_round(event_id: int) -> Response | tuple[str, int]:
     form = RoundForm(event=event)
     if form.validate_on_submit():
         with domain_errors(form, ROUND_FIELDS):
-            round_ = services.create_round(_me(), event, form.to_info())
+            round_ = rounds.create_round(_me(), event, form.to_info())
             flash(_("Round “%(name)s” created. Now write its rubric.", name=round_.name),
                   "success")
             return redirect(url_for("contest_admin.round_page", event_id=event.id,
@@ -432,30 +433,30 @@ def create_round(event_id: int) -> Response | tuple[str, int]:
 
 
 def _round_page(event: Event, round_: Round, **forms: FlaskForm) -> tuple[str, int]:
-    taking_part = services.round_entries(round_)
-    judges = services.judges_of(event)
-    overview = setup.assignment_overview(round_)
-    earlier = [r for r in services.rounds_of(event)
+    taking_part = rounds.round_entries(round_)
+    contest_judges = judges.judges_of(event)
+    overview = assignments.assignment_overview(round_)
+    earlier = [r for r in rounds.rounds_of(event)
                if (r.position, r.id) < (round_.position, round_.id)]
-    chosen = services.round_entry_ids(round_)
+    chosen = rounds.round_entry_ids(round_)
     entries_form = forms.get("entries_form") or EntriesForm(formdata=None)
     entries_form.from_round_id.choices = _choices((r.id, r.name) for r in earlier)
     entries_form.entry_ids.choices = _entry_choices(event)
     if "entries_form" not in forms:
         entries_form.entry_ids.data = sorted(chosen)
-        entries_form.mode.data = "pick" if setup.has_chosen_entries(round_) else "all"
+        entries_form.mode.data = "pick" if rounds.has_chosen_entries(round_) else "all"
     assign_form = forms.get("assign_form") or AssignForm(formdata=None)
     assign_form.judge_id.choices = _judge_choices(event)
-    conflicts = services.conflicted_pairs(event.id, judges, taking_part)
+    conflicts = judges.conflicted_pairs(event.id, contest_judges, taking_part)
     status = 422 if any(f.errors or f.form_errors for f in forms.values()) else 200
     return render_template(
         "judging/admin_round.html",
         event=event,
         round=round_,
         is_draft=round_.status == RoundStatus.draft,
-        weight_total=services.weight_total(round_),
+        weight_total=rounds.weight_total(round_),
         taking_part=taking_part,
-        judges=judges,
+        judges=contest_judges,
         overview=overview,
         conflicts=conflicts,
         settings_form=forms.get("settings_form")
@@ -472,7 +473,7 @@ def _round_page(event: Event, round_: Round, **forms: FlaskForm) -> tuple[str, i
     ), status
 
 
-def _editable(round_: Round, info: services.RoundInfo) -> services.RoundInfo:
+def _editable(round_: Round, info: rounds.RoundInfo) -> rounds.RoundInfo:
     """The typed settings; those the round's status locks have disabled inputs, which
     browsers do not send, so what was not sent stays as it is (what was sent goes to the
     service, which refuses a change it does not allow)."""
@@ -512,7 +513,7 @@ def round_page(event_id: int, round_id: int) -> Response | tuple[str, int]:
     form = RoundForm(event=event, round_=round_, prefix="")
     if form.validate_on_submit():
         with domain_errors(form, ROUND_FIELDS):
-            setup.update_round(_me(), round_, _editable(round_, form.to_info()))
+            rounds.update_round(_me(), round_, _editable(round_, form.to_info()))
             flash(_("Saved."), "success")
             return _back_to_round(round_, "settings")
     return _round_page(event, round_, settings_form=form)
@@ -525,7 +526,7 @@ def add_criterion(event_id: int, round_id: int) -> Response | tuple[str, int]:
     form = CriterionForm()
     if form.validate_on_submit():
         with domain_errors(form):
-            services.add_criterion(_me(), round_, form.name.data, form.max_points.data,
+            rounds.add_criterion(_me(), round_, form.name.data, form.max_points.data,
                                    form.weight.data, form.description.data or "")
             flash(_("Criterion added."), "success")
             return _back_to_round(round_, "rubric")
@@ -541,7 +542,7 @@ def edit_criterion(event_id: int, round_id: int, criterion_id: int) -> Response 
     form = CriterionForm(obj=criterion, prefix="")
     if form.validate_on_submit():
         with domain_errors(form):
-            setup.update_criterion(_me(), criterion, form.name.data, form.max_points.data,
+            rounds.update_criterion(_me(), criterion, form.name.data, form.max_points.data,
                                    form.weight.data, form.description.data or "")
             flash(_("Saved."), "success")
             return _back_to_round(round_, "rubric")
@@ -557,7 +558,7 @@ def delete_criterion(event_id: int, round_id: int, criterion_id: int) -> Respons
     round_ = _load_round(event_id, round_id)[1]
     criterion = _criterion(round_, criterion_id)
     name = criterion.name
-    _act(lambda: setup.delete_criterion(_me(), criterion),
+    _act(lambda: rounds.delete_criterion(_me(), criterion),
          _("Criterion “%(name)s” deleted.", name=name))
     return _back_to_round(round_, "rubric")
 
@@ -570,12 +571,13 @@ def set_entries(event_id: int, round_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         with domain_errors(form):
             if form.mode.data == "advanced":
-                entries = setup.take_advanced_entries(_me(), round_, form.from_round_id.data)
+                taking_part = take_advanced_entries(_me(), round_,
+                                                          form.from_round_id.data)
             else:
                 ids = None if form.mode.data == "all" else (form.entry_ids.data or [])
-                entries = services.set_round_entries(_me(), round_, ids)
+                taking_part = rounds.set_round_entries(_me(), round_, ids)
             flash(ngettext("%(num)d entry takes part.", "%(num)d entries take part.",
-                           len(entries)), "success")
+                           len(taking_part)), "success")
             return _back_to_round(round_, "entries")
     return _round_page(event, round_, entries_form=form)
 
@@ -587,15 +589,15 @@ def auto_assign(event_id: int, round_id: int) -> Response | tuple[str, int]:
     form = AutoAssignForm()
     if form.validate_on_submit():
         with domain_errors(form, {"auto.judges_per_entry": "judges_per_entry"}):
-            result = services.auto_assign(_me(), round_, form.judges_per_entry.data)
-            low, high = setup.assignment_overview(round_).load_range
+            result = assignments.auto_assign(_me(), round_, form.judges_per_entry.data)
+            low, high = assignments.assignment_overview(round_).load_range
             flash(ngettext(
                 "%(num)d assignment made. Each judge now has %(low)d to %(high)d entries.",
                 "%(num)d assignments made. Each judge now has %(low)d to %(high)d entries.",
                 len(result.created), low=low, high=high,
             ), "success")
             if result.short:
-                titles = {e.id: e.title for e in services.round_entries(round_)}
+                titles = {e.id: e.title for e in rounds.round_entries(round_)}
                 short = "; ".join(_("%(title)s (%(n)d missing)", title=titles.get(e, e), n=n)
                                   for e, n in sorted(result.short.items()))
                 flash(_("Short of judges because of conflicts: %(entries)s.", entries=short),
@@ -611,7 +613,7 @@ def assign(event_id: int, round_id: int) -> Response | tuple[str, int]:
     form = AssignForm()
     if form.validate_on_submit():
         with refusal_flashed():
-            services.assign(_me(), round_, form.judge_id.data, form.entry_id.data)
+            assignments.assign(_me(), round_, form.judge_id.data, form.entry_id.data)
             flash(_("Assigned."), "success")
     else:
         flash(_("Choose a judge."), "error")
@@ -627,7 +629,7 @@ def unassign(event_id: int, round_id: int, assignment_id: int) -> Response:
     if assignment is None or assignment.round_id != round_.id:
         abort(404)
     entry_id = assignment.entry_id
-    _act(lambda: services.unassign(_me(), assignment), _("The judge is taken off the entry."))
+    _act(lambda: assignments.unassign(_me(), assignment), _("The judge is taken off the entry."))
     return _back_to_round(round_, f"entry-{entry_id}")
 
 
@@ -637,10 +639,10 @@ def unassign(event_id: int, round_id: int, assignment_id: int) -> Response:
 def change_status(event_id: int, round_id: int, action: str) -> Response:
     round_ = _load_round(event_id, round_id)[1]
     if action == "open":
-        _act(lambda: services.open_round(_me(), round_),
+        _act(lambda: rounds.open_round(_me(), round_),
              _("The round is open: judges can score now."))
     else:
-        _act(lambda: services.close_round(_me(), round_),
+        _act(lambda: rounds.close_round(_me(), round_),
              _("The round is closed: scorecards no longer change."))
     return _back_to_round(round_, "status")
 
@@ -652,7 +654,7 @@ def reopen(event_id: int, round_id: int) -> Response | tuple[str, int]:
     form = ReopenForm()
     if form.validate_on_submit():
         with domain_errors(form):
-            services.open_round(_me(), round_, reason=form.reason.data)
+            rounds.open_round(_me(), round_, reason=form.reason.data)
             flash(_("The round is open again."), "success")
             return _back_to_round(round_, "status")
     return _round_page(event, round_, reopen_form=form)
@@ -665,7 +667,7 @@ def publish(event_id: int, round_id: int) -> Response | tuple[str, int]:
     form = PublishForm()
     if form.validate_on_submit():
         with domain_errors(form):
-            services.publish_round(_me(), round_, form.notice_ends_at.aware(event.timezone))
+            rounds.publish_round(_me(), round_, form.notice_ends_at.aware(event.timezone))
             flash(_("The results are published."), "success")
             return _back_to_round(round_, "status")
     return _round_page(event, round_, publish_form=form)

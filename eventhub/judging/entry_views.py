@@ -37,7 +37,7 @@ from eventhub.errors import DomainError, ValidationFailed
 from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.ids import parse_id
-from eventhub.judging import entries, services
+from eventhub.judging import attachments, checks, entries, entry_import
 from eventhub.judging.models import Entry, Track
 from eventhub.webforms import (
     Form,
@@ -91,7 +91,7 @@ class EntryForm(Form):
     team_name = StringField(_l("Team name"), render_kw={"maxlength": NAME_MAX})
     institution = StringField(_l("School or company"), render_kw={"maxlength": NAME_MAX})
     summary = TextAreaField(_l("Summary"), render_kw={"rows": 6,
-                                                      "maxlength": services.TEXT_MAX})
+                                                      "maxlength": checks.TEXT_MAX})
     members = MembersField(
         _l("Team members"), render_kw={"rows": 4},
         description=_l("One member per line, name and role: 张三:CEO"),
@@ -108,7 +108,7 @@ class EntryForm(Form):
         self.track_id.choices = [(t.id, t.name) for t in tracks]
         self.file.description = _l(
             "A PDF of at most %(n)d MB. Uploading a new one replaces the old.",
-            n=entries.max_attachment_bytes() // (1024 * 1024))
+            n=attachments.max_attachment_bytes() // (1024 * 1024))
 
     def changes(self) -> dict[str, Any]:
         members = entries.parse_members(self.members.data or "")
@@ -146,7 +146,7 @@ def send_attachment(user: Any, entry: Entry) -> Response:
     under the name ``user`` may see (`entries.attachment_download_name`; RFC 5987 for any
     language), never sniffed, cached only by the reader's own browser."""
     path = entries.open_attachment(user, entry)
-    response = send_file(path, mimetype=entry.attachment_type or entries.PDF_TYPE,
+    response = send_file(path, mimetype=entry.attachment_type or attachments.PDF_TYPE,
                          as_attachment=True,
                          download_name=entries.attachment_download_name(user, entry),
                          conditional=True, max_age=0)
@@ -211,7 +211,7 @@ def my_entry(event_id: int) -> Response | tuple[str, int]:
     event = _contest(event_id, permissions.can_view_event)
     entry = entries.entry_of_leader(event, current_user)
     is_open = entries.entries_open(event)
-    tracks = services.tracks_of(event)
+    tracks = entries.tracks_of(event)
     form = EntryForm(tracks, entry)
     if is_open and _submitted_ok(form):
         with domain_errors(form):
@@ -261,7 +261,7 @@ def manage(event_id: int) -> str:
     event = _contest(event_id, permissions.can_manage_event)
     track_id = request.args.get("track", type=parse_id)
     q = (request.args.get("q") or "").strip()[:NAME_MAX]
-    tracks = services.tracks_of(event)
+    tracks = entries.tracks_of(event)
     shown = entries.search_entries(event, track_id, q)
     window = WindowForm()
     opens, closes = entries.entry_window(event)
@@ -302,7 +302,7 @@ def set_window(event_id: int) -> Response:
 @login_required
 def edit(entry_id: int) -> Response | tuple[str, int]:
     entry, event = _managed_entry(entry_id)
-    tracks = services.tracks_of(event)
+    tracks = entries.tracks_of(event)
     form = EntryForm(tracks, entry)
     if _submitted_ok(form):
         with domain_errors(form):
@@ -359,7 +359,7 @@ def delete_track(track_id: int) -> Response:
 
 
 def _reports() -> Path:
-    folder = entries.upload_folder().parent / "imports"
+    folder = attachments.upload_folder().parent / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -370,7 +370,7 @@ def _report_path(event: Event, token: str) -> Path:
     return _reports() / f"{event.id}-{token}.json"
 
 
-def _keep_report(event: Event, report: entries.ImportReport) -> str:
+def _keep_report(event: Event, report: entry_import.ImportReport) -> str:
     """Keep the report for the page after the redirect; forget those older than a day."""
     for old in _reports().glob("*.json"):
         if old.stat().st_mtime < time.time() - REPORT_MAX_AGE:
@@ -401,8 +401,8 @@ def import_file(event_id: int) -> Response:
         return redirect(url_for(".manage", event_id=event.id) + "#import")
     limit = int(current_app.config.get("ENTRY_IMPORT_MAX_BYTES") or 5 * 1024 * 1024)
     try:
-        rows = entries.read_import_file(upload.filename, upload.stream.read(limit + 1))
-        report = entries.import_entries(current_user, event, rows)
+        rows = entry_import.read_import_file(upload.filename, upload.stream.read(limit + 1))
+        report = entry_import.import_entries(current_user, event, rows)
     except DomainError as error:
         if error.status in (403, 404):
             raise
@@ -432,16 +432,17 @@ def import_report(event_id: int, token: str) -> str:
 def import_rejected_csv(event_id: int, token: str) -> Response:
     event = _contest(event_id, permissions.can_manage_event)
     report = _load_report(event, token)
-    rows = [entries.RejectedRow(r["row"], r["errors"], r["values"]) for r in report["rejected"]]
-    return private_file(entries.rejected_csv(rows), "text/csv", "rejected-rows.csv")
+    rows = [entry_import.RejectedRow(r["row"], r["errors"], r["values"])
+            for r in report["rejected"]]
+    return private_file(entry_import.rejected_csv(rows), "text/csv", "rejected-rows.csv")
 
 
 @bp.route("/events/<int:event_id>/entries/template.csv")
 @login_required
 def import_template(event_id: int) -> Response:
     event = _contest(event_id, permissions.can_manage_event)
-    tracks = services.tracks_of(event)
+    tracks = entries.tracks_of(event)
     example = ["智能导诊", tracks[0].name if tracks else "", "康途", "医科大学", "",
                "张三:CEO; 李四:CTO", ""]
-    return private_file(sheets.csv_bytes(entries.IMPORT_TEMPLATE_HEADERS, [example]),
+    return private_file(sheets.csv_bytes(entry_import.IMPORT_TEMPLATE_HEADERS, [example]),
                         "text/csv", "entries-template.csv")

@@ -1,9 +1,9 @@
 """The judge-scoped sign-in of a device: a judge's link, once opened, makes this browser that
-judge's device for the judging pages and judging API of one contest (`services.JudgeDevice`).
+judge's device for the judging pages and judging API of one contest (`judges.JudgeDevice`).
 
 It is kept in the signed session under its own key, apart from Flask-Login's login of an
 account, so it never signs the account in: every other page sees an anonymous visitor. The
-database decides whether it still holds (`services.judge_device`: the link not revoked, the
+database decides whether it still holds (`judges.judge_device`: the link not revoked, the
 device not expired, the judge still of the contest). Judging's views and API ask
 `actor_for(event_id)` whom a page of a contest acts for.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from flask import g, session
 from flask_login import current_user
 
-from eventhub.judging import services
+from eventhub.judging import judges
 from eventhub.judging.models import JudgeLink
 
 #: The session key holding the id of the link that opened this device.
@@ -43,11 +43,11 @@ def ended() -> bool:
     return device() is None and KEY in session
 
 
-def device() -> services.JudgeDevice | None:
+def device() -> judges.JudgeDevice | None:
     """This browser's judge device while it may judge (read once a request)."""
     if "judge_device" not in g:
         link_id = session.get(KEY)
-        g.judge_device = services.judge_device(link_id) if link_id is not None else None
+        g.judge_device = judges.judge_device(link_id) if link_id is not None else None
     return g.judge_device
 
 

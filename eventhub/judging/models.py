@@ -188,7 +188,7 @@ class JudgeLink(Base):
 
 class ConflictOfInterest(Base):
     """A declared conflict (回避) between a judge and an entry. Same-institution conflicts are
-    automatic and not stored (see `services.is_conflicted`)."""
+    automatic and not stored (see `judges.is_conflicted`)."""
 
     __tablename__ = "conflicts_of_interest"
     __table_args__ = (sa.UniqueConstraint("judge_id", "entry_id"),)

@@ -2,7 +2,7 @@
 and the masked name of each entry's leader), its CSV, Excel and PDF (成绩表) exports, the judge
 statistics page's figures and an entry's audit trail.
 
-Every number comes from `services.round_results` / `services.round_statistics` (and so from
+Every number comes from `round_results` / `round_statistics` (and so from
 `scoring`); nothing here computes a score."""
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from eventhub.database import db, transactional, utcnow
 from eventhub.errors import NotAllowed
 from eventhub.events.models import Event
 from eventhub.formatting import format_when, list_separator
-from eventhub.judging import services
+from eventhub.judging.entries import tracks_of
+from eventhub.judging.judges import judge_names
 from eventhub.judging.labels import (
     AGGREGATION_LABELS,
     aggregation_label,
@@ -37,6 +38,8 @@ from eventhub.judging.labels import (
     round_status_label,
 )
 from eventhub.judging.models import Criterion, Entry, Round, RoundStatus
+from eventhub.judging.results import round_results, round_statistics
+from eventhub.judging.rounds import round_entry_ids, rounds_of
 from eventhub.pdf import FONT, numbered_canvas
 from eventhub.pdf import styles as pdf_styles
 from eventhub.sheets import MIMETYPES as SHEET_MIMETYPES
@@ -130,7 +133,7 @@ class ResultsTable:
 def results_table(
     round_: Round, results: dict[str, Any], full_names: bool = False
 ) -> ResultsTable:
-    """A round's ``results`` (`services.round_results`) with each entry's team, unit and
+    """A round's ``results`` (`round_results`) with each entry's team, unit and
     leader's name (masked unless ``full_names``)."""
     ids = [row["entry_id"] for track in results["tracks"] for row in track["entries"]]
     entries = {
@@ -196,7 +199,7 @@ def export_results(
         raise NotAllowed()
     if method not in AGGREGATION_LABELS or fmt not in FORMATS:
         raise ValueError((method, fmt))
-    table = results_table(round_, services.round_results(round_, method), full_names)
+    table = results_table(round_, round_results(round_, method), full_names)
     if fmt == "pdf":
         data = results_pdf(table, now or utcnow())
     else:
@@ -301,7 +304,7 @@ def agreement_words(w: float | None) -> str:
 
 def agreement_reading(track: dict[str, Any]) -> str:
     """A track's Kendall's W in plain words (`agreement_words`), or why it cannot be computed
-    (a row of `services.round_statistics`)."""
+    (a row of `round_statistics`)."""
     why = track["undefined_because"]
     if why == "incomplete":
         return _("Cannot be computed: every judge must score all %(entries)d entries of the "
@@ -317,13 +320,13 @@ def agreement_reading(track: dict[str, Any]) -> str:
 
 
 def statistics_view(round_: Round, max_spread: float | None) -> dict[str, Any]:
-    """`services.round_statistics` with names and titles, for the organizers' page: judges
+    """`round_statistics` with names and titles, for the organizers' page: judges
     (with their missing scorecards), outliers by |z|, entries by spread (widest first), tracks
     with Kendall's W in words (or why it cannot be computed), and the missing scorecards."""
-    stats = services.round_statistics(round_, max_spread)
+    stats = round_statistics(round_, max_spread)
     titles = dict(db.session.execute(
         sa.select(Entry.id, Entry.title).where(Entry.event_id == round_.event_id)).all())
-    names = services.judge_names(round_.event_id)
+    names = judge_names(round_.event_id)
     missing = Counter(m["judge_id"] for m in stats["missing"])
     judges = [{**j, "missing": missing.get(j["judge_id"], 0)} for j in stats["judges"]]
     seen = {j["judge_id"] for j in judges}
@@ -424,8 +427,8 @@ class _Names:
 def _entry_rows_filter(event: Event, entry: Entry) -> sa.ColumnElement[bool]:
     """Audit rows about the entry: on it, naming it in their before/after, or a status change
     of a round it takes part in."""
-    round_ids = [r.id for r in services.rounds_of(event)
-                 if entry.id in services.round_entry_ids(r)]
+    round_ids = [r.id for r in rounds_of(event)
+                 if entry.id in round_entry_ids(r)]
     return sa.and_(
         AuditEntry.event_id == entry.event_id,
         sa.or_(
@@ -454,12 +457,12 @@ def entry_audit(event: Event, entry: Entry, page: int = 1) -> tuple[list[AuditLi
         side.get("leader_id") for r in rows for side in (r.before, r.after)
         if isinstance(side, dict) and isinstance(side.get("leader_id"), int)
     }
-    rounds = {r.id: r for r in services.rounds_of(event)}
+    rounds = {r.id: r for r in rounds_of(event)}
     names = _Names(
         rounds=rounds,
         criteria={str(c.id): c.name for r in rounds.values() for c in r.criteria},
-        judges=services.judge_names(event.id),
-        tracks={t.id: t.name for t in services.tracks_of(event)},
+        judges=judge_names(event.id),
+        tracks={t.id: t.name for t in tracks_of(event)},
         users=dict(db.session.execute(
             sa.select(User.id, User.name).where(User.id.in_(user_ids - {None} or {0}))).all()),
         timezone=event.timezone,

@@ -37,7 +37,8 @@ from eventhub import audit, permissions
 from eventhub.database import db, is_unique_violation, lock_for_write, transactional, utcnow
 from eventhub.errors import Conflict, NotAllowed, ValidationFailed
 from eventhub.formatting import format_fixed
-from eventhub.judging import scoring, services
+from eventhub.judging import scoring
+from eventhub.judging.assignments import assignment_rows
 from eventhub.judging.models import (
     Aggregation,
     Assignment,
@@ -52,6 +53,8 @@ from eventhub.judging.models import (
     Stage,
     StagePhase,
 )
+from eventhub.judging.results import round_results, valid_scorecard_rows
+from eventhub.judging.rounds import round_closed, round_entries, round_entry_ids
 from eventhub.judging.signals import round_changed, scorecard_saved
 from eventhub.live import LiveVersion
 
@@ -146,7 +149,7 @@ def stage_order(round_: Round) -> list[Entry]:
         position = positions.get(entry.id)
         return position is None, position or 0
 
-    return sorted(services.round_entries(round_), key=key)
+    return sorted(round_entries(round_), key=key)
 
 
 def elapsed_ms(stage: Stage, now: datetime) -> int:
@@ -215,7 +218,7 @@ def _change(
     if not permissions.can_manage_event(actor, round_.event):
         raise NotAllowed()
     if round_.status not in tuple(statuses):
-        raise services.round_closed()
+        raise round_closed()
     stage = _locked_stage(round_)
     if version is not None and version != stage.version:
         raise Conflict(_l("Someone else changed the stage a moment ago. The current state is "
@@ -261,7 +264,7 @@ def show_entry(
     ``stale_version``, ValidationFailed."""
 
     def change(stage: Stage) -> bool:
-        if isinstance(entry_id, bool) or entry_id not in services.round_entry_ids(round_):
+        if isinstance(entry_id, bool) or entry_id not in round_entry_ids(round_):
             raise ValidationFailed(
                 fields={"entry_id": _l("Choose an entry taking part in this round.")}
             )
@@ -448,7 +451,7 @@ def set_order(actor: Any, round_: Round, entry_ids: Any) -> list[Entry]:
     Conflict ``round_closed``, ValidationFailed."""
     if not permissions.can_manage_event(actor, round_.event):
         raise NotAllowed()
-    taking_part = services.round_entry_ids(round_)
+    taking_part = round_entry_ids(round_)
     if (
         not isinstance(entry_ids, list)
         or not all(isinstance(i, int) and not isinstance(i, bool) for i in entry_ids)
@@ -467,7 +470,7 @@ def draw_order(actor: Any, round_: Round, rng: Any = None) -> list[Entry]:
     Raises NotAllowed, Conflict ``round_closed``, ``no_entries``."""
     if not permissions.can_manage_event(actor, round_.event):
         raise NotAllowed()
-    ids = sorted(services.round_entry_ids(round_))
+    ids = sorted(round_entry_ids(round_))
     if not ids:
         raise Conflict(_l("No entries take part in this round yet."), code="no_entries")
     (rng or secrets.SystemRandom()).shuffle(ids)
@@ -554,7 +557,7 @@ def board(
     in the round by their judge id, so a judge keeps the number all day; names only for
     organizers); once **all** of them have submitted: each judge's total, the highest and
     the lowest struck out (trimmed mean, n >= 5) and the entry's score by the round's method
-    as `services.round_results` gives it. Then the running leaderboard per track: the
+    as `round_results` gives it. Then the running leaderboard per track: the
     entries every judge has scored, by those scores, competition ranks among them.
     ``brief``: only the stage (what a judge's tablet follows), no judges, scores or
     leaderboard (cheap to compute).
@@ -591,7 +594,7 @@ def board(
 def _scores(round_: Round, entry: Entry | None, organizer: bool) -> dict[str, Any]:
     """The judges of the entry on stage, their totals and score once complete, and the
     running leaderboard (see `board`)."""
-    rows = services.assignment_rows(round_)
+    rows = assignment_rows(round_)
     numbers = {judge_id: n for n, judge_id in
                enumerate(sorted({r["judge_id"] for r in rows}), start=1)}
     panel: dict[int, list[dict[str, Any]]] = {}
@@ -600,7 +603,7 @@ def _scores(round_: Round, entry: Entry | None, organizer: bool) -> dict[str, An
             panel.setdefault(r["entry_id"], []).append(r)
     complete = {entry_id for entry_id, judges in panel.items()
                 if all(j["status"] == ScorecardStatus.submitted.value for j in judges)}
-    results = services.round_results(round_, round_.aggregation.value)
+    results = round_results(round_, round_.aggregation.value)
     scores = {line["entry_id"]: line["score"] for track in results["tracks"]
               for line in track["entries"]}
     on_stage = {"judges": [], "complete": False, "totals": None, "score": None}
@@ -639,7 +642,7 @@ def _on_stage(
     totals = [
         (numbers[row.judge_id], scoring.total(scoring.Card(row.judge_id, row.entry_id, row.scores),
                                               criteria))
-        for row in services.valid_scorecard_rows(round_)
+        for row in valid_scorecard_rows(round_)
         if row.entry_id == entry.id and keys <= set(row.scores)
     ]
     struck = _struck(totals, round_.aggregation)

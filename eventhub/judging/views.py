@@ -28,8 +28,9 @@ from eventhub.errors import DomainError
 from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.extensions import login_manager
-from eventhub.judging import judge_session, labels, services
+from eventhub.judging import judge_session, judges, labels, scorecards
 from eventhub.judging.models import Aggregation, Entry, Round, RoundStatus
+from eventhub.judging.results import round_results
 
 bp = Blueprint("judging", __name__)
 #: Judging's enums in words, for every page (judging/labels.py).
@@ -46,7 +47,7 @@ def sign_in(token: str) -> str | tuple[str, int]:
     device. Opening it is a POST, so a mail scanner or a chat app's link preview fetching the
     link does not use it up."""
     try:
-        link = services.check_judge_link(token)
+        link = judges.check_judge_link(token)
     except DomainError as error:
         return _link_refused(error)
     event = db.session.get(Event, link.judge.event_id)
@@ -58,7 +59,7 @@ def open_link(token: str) -> Response | tuple[str, int]:
     """Open the link on this device (once): a judge-scoped session for the judging pages of
     its contest, never a login of the account."""
     try:
-        link = services.open_judge_link(token)
+        link = judges.open_judge_link(token)
     except DomainError as error:
         return _link_refused(error)
     judge_session.begin(link)
@@ -110,9 +111,9 @@ def _judge_round(round_id: int) -> tuple[Round, Any]:
     return round_, judge_event(round_.event_id)[1]
 
 
-def _device_of(actor: Any) -> services.JudgeDevice | None:
+def _device_of(actor: Any) -> judges.JudgeDevice | None:
     """The judge device a page acts for (its pages offer to sign it out), or None."""
-    return actor if isinstance(actor, services.JudgeDevice) else None
+    return actor if isinstance(actor, judges.JudgeDevice) else None
 
 
 @bp.route("/judging/events/<int:event_id>")
@@ -121,11 +122,11 @@ def home(event_id: int) -> Response | str:
     rounds when there are several). A judge signed in with their account accepts the
     invitation here (a device did when its link was opened)."""
     event, actor = judge_event(event_id)
-    judge = services.judge_of(actor, event.id)
+    judge = judges.judge_of(actor, event.id)
     if not judge.accepted:
-        services.accept_invitation(actor, judge)
+        judges.accept_invitation(actor, judge)
     rounds: dict[int, Round] = {}
-    for item in services.my_assignments(actor):
+    for item in scorecards.my_assignments(actor):
         if item.round.event_id == event.id:
             rounds.setdefault(item.round.id, item.round)
     open_rounds = [r for r in rounds.values() if r.status == RoundStatus.open]
@@ -139,11 +140,11 @@ def home(event_id: int) -> Response | str:
 def queue(round_id: int) -> str:
     """The judge's entries in the round: to do, draft, submitted, with the progress."""
     round_, actor = _judge_round(round_id)
-    items = services.my_assignments(actor, round_.id)
+    items = scorecards.my_assignments(actor, round_.id)
     groups = {status: [i for i in items if i.status == status]
               for status in ("todo", "draft", "submitted")}
     totals = {
-        i.entry.id: services.scorecard_total(round_.criteria, i.scorecard.scores or {})
+        i.entry.id: scorecards.scorecard_total(round_.criteria, i.scorecard.scores or {})
         for i in items if i.scorecard is not None
     }
     return render_template(
@@ -162,8 +163,8 @@ def scorecard(round_id: int, entry_id: int) -> str:
         abort(404)
     if not permissions.can_judge(actor, round_, entry):
         abort(403)
-    card = services.scorecard_of(actor, round_, entry)
-    ids = [i.entry.id for i in services.my_assignments(actor, round_.id)]
+    card = scorecards.scorecard_of(actor, round_, entry)
+    ids = [i.entry.id for i in scorecards.my_assignments(actor, round_.id)]
     index = ids.index(entry.id) if entry.id in ids else -1
     previous_id = ids[index - 1] if index > 0 else None
     next_id = ids[index + 1] if 0 <= index < len(ids) - 1 else None
@@ -213,7 +214,7 @@ def results(round_id: int) -> str:
     if method not in Aggregation.__members__:
         abort(404)
     organizer = permissions.can_manage_event(current_user, event)
-    compared = {m.value: services.round_results(round_, m.value) for m in Aggregation}
+    compared = {m.value: round_results(round_, m.value) for m in Aggregation}
     return render_template(
         "judging/results.html", round=round_, event=event, method=method,
         methods=[m.value for m in Aggregation], results=compared[method],

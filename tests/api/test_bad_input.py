@@ -349,22 +349,24 @@ def world(org, owner, staff, admin, event):
 def _contest_world(org, owner, admin) -> dict:
     """A contest: a track, an entry, the admin as a judge assigned to it in an open round, a
     second judge, and rounds to add criteria to, to open, to close and to publish."""
-    from eventhub.judging import services as judging
+    from eventhub.judging.assignments import assign
+    from eventhub.judging.entries import EntryInfo, create_entry, create_track
+    from eventhub.judging.rounds import close_round
 
     contest = factories.contest(org)
-    track = judging.create_track(owner, contest, "医疗健康")
-    entry = judging.create_entry(owner, contest, judging.EntryInfo(title="项目", track_id=track.id))
+    track = create_track(owner, contest, "医疗健康")
+    entry = create_entry(owner, contest, EntryInfo(title="项目", track_id=track.id))
     judge = factories.judge(contest, admin)
     judge2 = factories.judge(contest)
     rubric_round = factories.rubric_round(owner, contest, name="初赛", criteria=((10, 60),),
                                           draft=True)
     to_open = factories.rubric_round(owner, contest, name="网评", draft=True)
     open_round = factories.rubric_round(owner, contest, name="复赛")
-    judging.assign(owner, open_round, judge.id, entry.id)
-    spare_assignment, _ = judging.assign(owner, open_round, judge2.id, entry.id)
+    assign(owner, open_round, judge.id, entry.id)
+    spare_assignment, _ = assign(owner, open_round, judge2.id, entry.id)
     to_close = factories.rubric_round(owner, contest, name="半决赛")
     to_publish = factories.rubric_round(owner, contest, name="决赛")
-    judging.close_round(owner, to_publish)
+    close_round(owner, to_publish)
     return {"contest": contest, "track": track, "entry": entry, "judge": judge,
             "judge2": judge2, "rubric_round": rubric_round, "to_open": to_open,
             "open_round": open_round, "to_close": to_close, "to_publish": to_publish,
@@ -482,10 +484,10 @@ def test_deeply_nested_json_is_a_clean_4xx(api, admin, org, depth):
 def _contest_setup_world(contest: dict, owner) -> dict:
     """For the setup endpoints: a rubric line to change and one to delete, a judge to remove
     and a declared conflict to withdraw."""
-    from eventhub.judging import services as judging
+    from eventhub.judging.judges import declare_conflict
 
     spare_judge = factories.judge(contest["contest"])
-    conflict, _ = judging.declare_conflict(owner, contest["contest"], spare_judge.id,
+    conflict, _ = declare_conflict(owner, contest["contest"], spare_judge.id,
                                            contest["entry"].id, "同事")
     return {"criterion": contest["rubric_round"].criteria[0],
             "spare_criterion": contest["to_open"].criteria[2],

@@ -9,15 +9,19 @@ import sqlalchemy as sa
 
 from eventhub.audit import AuditEntry
 from eventhub.database import db
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import create_track
+from eventhub.judging.judges import declare_conflict
 from eventhub.judging.models import ConflictOfInterest, Criterion, Judge
+from eventhub.judging.rounds import close_round
+from eventhub.judging.scorecards import save_scorecard
 from tests import factories
 from tests.api.conftest import assert_error
 
 
 @pytest.fixture
 def world(organizer, contest):
-    track = judging.create_track(organizer, contest, "医疗健康")
+    track = create_track(organizer, contest, "医疗健康")
     entries = factories.entries(organizer, contest, track, 3)
     judges = [factories.judge(contest, institution=f"机构{i}") for i in range(2)]
     draft = factories.rubric_round(organizer, contest, draft=True)
@@ -79,16 +83,16 @@ def test_patch_and_remove_a_judge(api, organizer, contest, world):
         "大学1", ["医疗"])
     # Now in an automatic conflict with entry 1: a manual assignment is refused.
     round_ = factories.rubric_round(organizer, contest, name="复赛")
-    assign = client.post(f"/api/v1/rounds/{round_.id}/assignments",
-                         json={"judge_id": judge.id, "entry_id": world["entries"][1].id})
-    assert_error(assign, 409, "conflict_of_interest")
-    judging.assign(organizer, round_, judge.id, world["entries"][0].id)
+    refused = client.post(f"/api/v1/rounds/{round_.id}/assignments",
+                          json={"judge_id": judge.id, "entry_id": world["entries"][1].id})
+    assert_error(refused, 409, "conflict_of_interest")
+    assign(organizer, round_, judge.id, world["entries"][0].id)
     keys = [str(c.id) for c in round_.criteria]
-    judging.save_scorecard(judge.user, round_, world["entries"][0], dict.fromkeys(keys, 1),
+    save_scorecard(judge.user, round_, world["entries"][0], dict.fromkeys(keys, 1),
                            submit=True)
     assert_error(client.delete(f"/api/v1/judges/{judge.id}"), 409, "judge_has_scores")
     judge_id, other_id, round_id = judge.id, world["judges"][1].id, round_.id
-    judging.assign(organizer, round_, other_id, world["entries"][0].id)
+    assign(organizer, round_, other_id, world["entries"][0].id)
     assert client.delete(f"/api/v1/judges/{other_id}").status_code == 204
     db.session.expire_all()
     assert db.session.get(Judge, other_id) is None and db.session.get(Judge, judge_id)
@@ -98,7 +102,7 @@ def test_patch_and_remove_a_judge(api, organizer, contest, world):
 
 def test_withdraw_a_conflict(api, organizer, contest, world):
     judge, entry = world["judges"][0], world["entries"][0]
-    conflict, _ = judging.declare_conflict(organizer, contest, judge.id, entry.id, "亲属")
+    conflict, _ = declare_conflict(organizer, contest, judge.id, entry.id, "亲属")
     # The judge declared or not, only organizers withdraw.
     assert_error(api(judge.user).delete(f"/api/v1/conflicts/{conflict.id}"), 403)
     assert api(organizer).delete(f"/api/v1/conflicts/{conflict.id}").status_code == 204
@@ -114,12 +118,12 @@ def test_entries_advanced_from_an_earlier_round(api, organizer, contest, world):
                                    advance_top_n=1)
     key = str(first.criteria[0].id)
     for entry, total in zip(entries, (60, 90, 90), strict=True):
-        judging.assign(organizer, first, judges[0].id, entry.id)
-        judging.save_scorecard(judges[0].user, first, entry, {key: total}, submit=True)
+        assign(organizer, first, judges[0].id, entry.id)
+        save_scorecard(judges[0].user, first, entry, {key: total}, submit=True)
     path = f"/api/v1/rounds/{world['draft'].id}/entries"
     assert "from_round_id" in assert_error(
         client.post(path, json={"from_round_id": first.id}), 422)["fields"]
-    judging.close_round(organizer, first)
+    close_round(organizer, first)
     both = client.post(path, json={"from_round_id": first.id, "entry_ids": [entries[0].id]})
     assert_error(both, 422)
     response = client.post(path, json={"from_round_id": first.id})
@@ -134,7 +138,7 @@ def test_entries_advanced_from_an_earlier_round(api, organizer, contest, world):
 def test_others_change_nothing(api, outsider_organizer, participant, organizer, contest, world,
                                who):
     judge, entry = world["judges"][0], world["entries"][0]
-    conflict, _ = judging.declare_conflict(organizer, contest, judge.id, entry.id, "亲属")
+    conflict, _ = declare_conflict(organizer, contest, judge.id, entry.id, "亲属")
     user = {"outsider": outsider_organizer, "judge": judge.user, "participant": participant,
             "anonymous": None}[who]
     client = api(user)

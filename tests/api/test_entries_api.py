@@ -10,9 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from eventhub.database import db
-from eventhub.judging import entries
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.attachments import upload_folder
+from eventhub.judging.entries import EntryInfo, create_entry, create_track, set_entry_window
 from eventhub.judging.models import Entry, Track
+from eventhub.judging.scorecards import save_scorecard
 from tests import factories
 from tests.api.conftest import assert_error
 
@@ -21,7 +23,7 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj\n%%EOF\n"
 
 @pytest.fixture
 def entry(organizer, participant, contest, track):
-    return judging.create_entry(organizer, contest, judging.EntryInfo(
+    return create_entry(organizer, contest, EntryInfo(
         title="智能导诊", track_id=track.id, team_name="康途", institution="医科大学",
         leader_id=participant.id))
 
@@ -42,7 +44,7 @@ def _upload(client, entry, data=PDF, name="商业计划书.pdf"):
 
 def test_organizer_edits_and_deletes_an_entry(api, organizer, contest, entry, track):
     client = api(organizer)
-    other = judging.create_track(organizer, contest, "人工智能")
+    other = create_track(organizer, contest, "人工智能")
     response = client.patch(f"/api/v1/entries/{entry.id}", json={
         "title": "智能导诊 2.0", "track_id": other.id, "members": [{"name": "张三", "role": "CEO"}],
         "leader_id": None})
@@ -61,8 +63,8 @@ def test_organizer_edits_and_deletes_an_entry(api, organizer, contest, entry, tr
 def test_a_scored_entry_cannot_be_deleted(api, organizer, contest, entry):
     round_ = factories.rubric_round(organizer, contest)
     judge = factories.judge(contest)
-    judging.assign(organizer, round_, judge.id, entry.id)
-    judging.save_scorecard(judge.user, round_, entry, {str(round_.criteria[0].id): 5})
+    assign(organizer, round_, judge.id, entry.id)
+    save_scorecard(judge.user, round_, entry, {str(round_.criteria[0].id): 5})
     assert_error(api(organizer).delete(f"/api/v1/entries/{entry.id}"), 409, "entry_has_scores")
     assert _count() == 1
 
@@ -84,8 +86,8 @@ def test_who_may_not_edit_or_delete(api, outsider_organizer, staff, participant,
 def test_a_draft_contests_entries_are_invisible_to_outsiders(api, org, organizer,
                                                              outsider_organizer):
     draft = factories.contest(org, status="draft", published_at=None)
-    track = judging.create_track(organizer, draft, "组")
-    entry = judging.create_entry(organizer, draft, judging.EntryInfo(title="草稿",
+    track = create_track(organizer, draft, "组")
+    entry = create_entry(organizer, draft, EntryInfo(title="草稿",
                                                                      track_id=track.id))
     assert_error(api(outsider_organizer).patch(f"/api/v1/entries/{entry.id}",
                                                json={"title": "x"}), 404)
@@ -98,7 +100,7 @@ def test_the_leader_reads_and_edits_own_entry_in_the_window(api, organizer, part
     client = api(participant)
     assert client.get(f"/api/v1/events/{contest.id}/my-entry").get_json()["id"] == entry.id
     assert client.get(f"/api/v1/entries/{entry.id}").status_code == 200
-    entries.set_entry_window(organizer, contest, now - timedelta(hours=1), None)
+    set_entry_window(organizer, contest, now - timedelta(hours=1), None)
     response = client.patch(f"/api/v1/entries/{entry.id}", json={"summary": "新简介"})
     assert response.status_code == 200 and response.get_json()["summary"] == "新简介"
     assert_error(client.patch(f"/api/v1/entries/{entry.id}",
@@ -115,7 +117,7 @@ def test_a_leader_submits_and_changes_an_entry_through_the_api(api, organizer, c
     path = f"/api/v1/events/{contest.id}/my-entry"
     body = {"title": "接口项目", "track_id": track.id, "members": [{"name": "甲"}]}
     assert_error(client.put(path, json=body), 409, "entries_closed")
-    entries.set_entry_window(organizer, contest, now - timedelta(hours=1), None)
+    set_entry_window(organizer, contest, now - timedelta(hours=1), None)
     created = client.put(path, json=body)
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["leader_id"] == user.id
@@ -131,7 +133,7 @@ def test_a_leader_submits_and_changes_an_entry_through_the_api(api, organizer, c
 
 def test_tracks_rename_and_delete(api, organizer, outsider_organizer, contest, track, entry):
     client = api(organizer)
-    spare = judging.create_track(organizer, contest, "空组")
+    spare = create_track(organizer, contest, "空组")
     response = client.patch(f"/api/v1/tracks/{track.id}", json={"name": "大健康"})
     assert response.status_code == 200 and response.get_json()["name"] == "大健康"
     assert_error(client.patch(f"/api/v1/tracks/{spare.id}", json={"name": "大健康"}), 409,
@@ -166,7 +168,7 @@ def test_upload_download_replace_remove(api, organizer, participant, contest, en
     assert _upload(client, entry, PDF + b"2", "v2.pdf").status_code == 200
     db.session.expire_all()
     assert db.session.get(Entry, entry.id).attachment_key != first_key
-    assert not (entries.upload_folder() / first_key).exists()
+    assert not (upload_folder() / first_key).exists()
     detail = client.get(f"/api/v1/entries/{entry.id}").get_json()
     assert detail["attachment"]["name"] == "v2.pdf"
     assert client.delete(f"/api/v1/entries/{entry.id}/attachment").status_code == 204
@@ -202,7 +204,7 @@ def test_who_may_read_or_change_the_attachment(api, organizer, outsider_organize
     _upload(api(organizer), entry)
     round_ = factories.rubric_round(organizer, contest)
     assigned, unassigned = factories.judge(contest), factories.judge(contest)
-    judging.assign(organizer, round_, assigned.id, entry.id)
+    assign(organizer, round_, assigned.id, entry.id)
     path = f"/api/v1/entries/{entry.id}/attachment"
     for user in (organizer, participant, assigned.user):
         response = api(user).get(path)

@@ -8,7 +8,9 @@ import re
 import pytest
 
 from eventhub.judging import roadshow
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import create_track
+from eventhub.judging.judges import issue_judge_link, judges_of
 from tests import factories
 from tests.api.conftest import assert_error
 
@@ -18,7 +20,7 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 def _device(app, judge):
     """A browser in which the judge's link was opened; ``.csrf`` its CSRF token."""
     client = app.test_client()
-    link = f"/judging/sign-in/{judging.issue_judge_link(judge)}"
+    link = f"/judging/sign-in/{issue_judge_link(judge)}"
     csrf = CSRF_RE.search(client.get(link).get_data(as_text=True)).group(1)
     assert client.post(link, data={"csrf_token": csrf}).status_code == 302
     client.csrf = csrf
@@ -28,11 +30,11 @@ def _device(app, judge):
 @pytest.fixture
 def panel(organizer, contest):
     """An open round with one entry assigned to one judge."""
-    track = judging.create_track(organizer, contest, "医疗健康")
+    track = create_track(organizer, contest, "医疗健康")
     entry = factories.entries(organizer, contest, track, 1, title="智慧医疗项目")[0]
     judge = factories.judge(contest)
     round_ = factories.rubric_round(organizer, contest)
-    judging.assign(organizer, round_, judge.id, entry.id)
+    assign(organizer, round_, judge.id, entry.id)
     return {"judge": judge, "round": round_, "entry": entry,
             "keys": [str(c.id) for c in round_.criteria]}
 
@@ -52,7 +54,7 @@ def test_inviting_an_existing_account_answers_nothing_of_it_until_accepted(
     assert body["email"] == "known@example.com"
     listed = client.get(f"/api/v1/events/{contest.id}/judges").get_json()["items"]
     assert "孙真名" not in str(listed) and "某某大学" not in str(listed)
-    judge = judging.judges_of(contest)[0]
+    judge = judges_of(contest)[0]
     _device(app, judge)
     accepted = client.get(f"/api/v1/events/{contest.id}/judges").get_json()["items"][0]
     assert (accepted["name"], accepted["user_id"], accepted["institution"],
@@ -82,11 +84,11 @@ def test_a_judge_device_cannot_score_another_contest_of_the_same_account(
     app, org, organizer, panel
 ):
     other = factories.contest(org)
-    track = judging.create_track(organizer, other, "其他")
+    track = create_track(organizer, other, "其他")
     entry = factories.entries(organizer, other, track, 1, title="他赛项目")[0]
     theirs = factories.judge(other, user=panel["judge"].user)
     round_ = factories.rubric_round(organizer, other)
-    judging.assign(organizer, round_, theirs.id, entry.id)
+    assign(organizer, round_, theirs.id, entry.id)
     device = _device(app, panel["judge"])
     path = f"/api/v1/rounds/{round_.id}/scorecards/{entry.id}"
     assert_error(device.put(path, json={"scores": {}}, headers={"X-CSRFToken": device.csrf}),

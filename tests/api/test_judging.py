@@ -7,8 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from eventhub.database import db
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import EntryInfo, create_entry, create_track
+from eventhub.judging.judges import declare_conflict
 from eventhub.judging.models import Assignment, Scorecard, ScorecardStatus
+from eventhub.judging.rounds import set_round_entries
+from eventhub.judging.scorecards import save_scorecard
 from eventhub.mail.models import OutboxMessage
 from tests import factories
 from tests.api.conftest import assert_error
@@ -23,9 +27,9 @@ def contest(org):
 def setup(organizer, contest):
     """Two tracks, four entries, three judges; an open round (max 10/w40, 20/w35, 5/w25)
     where judge 0 scores entries 0 and 1, judge 1 entry 0; judge 2 is assigned nothing."""
-    tracks = [judging.create_track(organizer, contest, n) for n in ("医疗健康", "人工智能")]
+    tracks = [create_track(organizer, contest, n) for n in ("医疗健康", "人工智能")]
     entries = [
-        judging.create_entry(organizer, contest, judging.EntryInfo(
+        create_entry(organizer, contest, EntryInfo(
             title=f"项目{i}", track_id=tracks[i % 2].id, team_name=f"团队{i}",
             institution=f"大学{i}", members=[{"name": f"成员{i}", "role": "CEO"}]))
         for i in range(4)
@@ -33,7 +37,7 @@ def setup(organizer, contest):
     judges = [factories.judge(contest, institution=f"机构{i}") for i in range(3)]
     round_ = factories.rubric_round(organizer, contest)
     for judge_index, entry_index in ((0, 0), (0, 1), (1, 0)):
-        judging.assign(organizer, round_, judges[judge_index].id, entries[entry_index].id)
+        assign(organizer, round_, judges[judge_index].id, entries[entry_index].id)
     keys = [str(c.id) for c in round_.criteria]
     return {"tracks": tracks, "entries": entries, "judges": judges, "round": round_,
             "keys": keys}
@@ -234,7 +238,7 @@ def test_judges_reach_only_their_assigned_unconflicted_entries(api, organizer, c
     """403 on every judge-facing endpoint for an entry not assigned, or conflicted."""
     judges, entries, keys, rid = setup["judges"], setup["entries"], setup["keys"], \
         setup["round"].id
-    judging.declare_conflict(organizer, contest, judges[0].id, entries[1].id, "亲属")
+    declare_conflict(organizer, contest, judges[0].id, entries[1].id, "亲属")
     judge = api(judges[0].user)
     for entry in (entries[1], entries[2]):  # conflicted, not assigned
         for method, path, body in [
@@ -308,7 +312,7 @@ def test_my_assignments_show_progress(api, setup):
 
 
 def _submit(judge, round_, entry, scores):
-    return judging.save_scorecard(judge.user, round_, entry, scores, submit=True)
+    return save_scorecard(judge.user, round_, entry, scores, submit=True)
 
 
 def test_results_count_only_valid_scorecards(api, organizer, contest, participant, setup):
@@ -319,22 +323,22 @@ def test_results_count_only_valid_scorecards(api, organizer, contest, participan
     judges, entries, keys, round_ = setup["judges"], setup["entries"], setup["keys"], \
         setup["round"]
     extra = factories.judge(contest)
-    judging.assign(organizer, round_, extra.id, entries[0].id)
-    judging.assign(organizer, round_, judges[1].id, entries[1].id)
-    judging.assign(organizer, round_, judges[2].id, entries[1].id)
-    judging.assign(organizer, round_, judges[2].id, entries[3].id)
+    assign(organizer, round_, extra.id, entries[0].id)
+    assign(organizer, round_, judges[1].id, entries[1].id)
+    assign(organizer, round_, judges[2].id, entries[1].id)
+    assign(organizer, round_, judges[2].id, entries[3].id)
     _submit(judges[0], round_, entries[0], _full(keys))  # 78.25
     _submit(extra, round_, entries[0], _full(keys, 6, 12, 3))  # 24 + 21 + 15 = 60
     _submit(judges[0], round_, entries[1], _full(keys, 5, 10, 2.5))  # 20 + 17.5 + 12.5 = 50
-    judging.save_scorecard(judges[1].user, round_, entries[0], _full(keys, 0, 0, 0))  # draft
+    save_scorecard(judges[1].user, round_, entries[0], _full(keys, 0, 0, 0))  # draft
     _submit(judges[1], round_, entries[1], _full(keys, 10, 20, 5))  # 100, then conflicted
-    judging.declare_conflict(organizer, contest, judges[1].id, entries[1].id)
+    declare_conflict(organizer, contest, judges[1].id, entries[1].id)
     _submit(judges[2], round_, entries[3], _full(keys, 10, 20, 5))  # entry 3 leaves the round
     factories.commit(Scorecard(round_id=round_.id, judge_id=judges[2].id,  # not assigned
                                entry_id=entries[0].id, scores=_full(keys, 0, 0, 0),
                                status=ScorecardStatus.submitted))
     _submit(judges[2], round_, entries[1], _full(keys, 0, 0, 0))  # 0, counts
-    judging.set_round_entries(organizer, round_, [e.id for e in entries[:3]])
+    set_round_entries(organizer, round_, [e.id for e in entries[:3]])
     path = f"/api/v1/rounds/{round_.id}/results"
     assert_error(api(judges[0].user).get(path), 403)
     assert_error(api().get(path), 401)
@@ -371,9 +375,9 @@ def test_results_count_only_valid_scorecards(api, organizer, contest, participan
 def test_results_apply_the_advancement_rule_with_ties(api, organizer, contest, setup):
     judges, entries, keys = setup["judges"], setup["entries"], setup["keys"]
     round_ = factories.rubric_round(organizer, contest, name="复赛", advance_top_n=1)
-    judging.set_round_entries(organizer, round_, [entries[0].id, entries[2].id])
+    set_round_entries(organizer, round_, [entries[0].id, entries[2].id])
     for entry in (entries[0], entries[2]):
-        judging.assign(organizer, round_, judges[0].id, entry.id)
+        assign(organizer, round_, judges[0].id, entry.id)
         _submit(judges[0], round_, entry, _full([str(c.id) for c in round_.criteria]))
     body = api(organizer).get(f"/api/v1/rounds/{round_.id}/results").get_json()
     lines = body["tracks"][0]["entries"]
@@ -396,7 +400,7 @@ def test_organizers_take_a_judge_off_an_entry(api, organizer, setup):
 def test_statistics_for_organizers(api, organizer, contest, setup):
     judges, entries, keys, round_ = setup["judges"], setup["entries"], setup["keys"], \
         setup["round"]
-    judging.assign(organizer, round_, judges[2].id, entries[0].id)
+    assign(organizer, round_, judges[2].id, entries[0].id)
     _submit(judges[0], round_, entries[0], _full(keys))  # 78.25
     _submit(judges[1], round_, entries[0], _full(keys, 6, 12, 3))  # 60
     _submit(judges[2], round_, entries[0], _full(keys, 10, 20, 5))  # 100

@@ -10,8 +10,11 @@ import sqlalchemy as sa
 
 from eventhub.accounts.services import create_token
 from eventhub.database import db
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import EntryInfo, create_entry, create_track
+from eventhub.judging.judges import invite_judge
 from eventhub.judging.models import Scorecard
+from eventhub.judging.rounds import RoundInfo, add_criterion, create_round, open_round
 from eventhub.models import Event, Membership, Organization, User
 
 pytestmark = pytest.mark.concurrent
@@ -31,14 +34,14 @@ def _setup(app):
         db.session.add_all([event, organizer, judge_user,
                             Membership(organization=org, user=organizer, role="organizer")])
         db.session.commit()
-        track = judging.create_track(organizer, event, "医疗健康")
-        entry = judging.create_entry(organizer, event,
-                                     judging.EntryInfo(title="项目", track_id=track.id))
-        judge, _ = judging.invite_judge(organizer, event, judge_user.email)
-        round_ = judging.create_round(organizer, event, judging.RoundInfo(name="网评"))
-        criterion = judging.add_criterion(organizer, round_, "创新性", 10, 100)
-        judging.open_round(organizer, round_)
-        judging.assign(organizer, round_, judge.id, entry.id)
+        track = create_track(organizer, event, "医疗健康")
+        entry = create_entry(organizer, event,
+                                     EntryInfo(title="项目", track_id=track.id))
+        judge, _ = invite_judge(organizer, event, judge_user.email)
+        round_ = create_round(organizer, event, RoundInfo(name="网评"))
+        criterion = add_criterion(organizer, round_, "创新性", 10, 100)
+        open_round(organizer, round_)
+        assign(organizer, round_, judge.id, entry.id)
         tokens = [create_token(judge_user, f"device {i}")[1] for i in range(DEVICES)]
         return (f"/api/v1/rounds/{round_.id}/scorecards/{entry.id}", str(criterion.id), tokens)
 

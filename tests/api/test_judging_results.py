@@ -9,7 +9,9 @@ from fractions import Fraction
 
 import pytest
 
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import EntryInfo, create_entry, create_track
+from eventhub.judging.scorecards import save_scorecard
 from tests import factories
 
 CRITERIA = ((10, 40), (20, 35), (5, 25))
@@ -92,9 +94,9 @@ def _ranks(scores: dict[int, float]) -> dict[int, int]:
 @pytest.fixture
 def scored_round(organizer, org):
     contest = factories.contest(org)
-    tracks = [judging.create_track(organizer, contest, n) for n in ("医疗健康", "人工智能")]
+    tracks = [create_track(organizer, contest, n) for n in ("医疗健康", "人工智能")]
     entries = [
-        judging.create_entry(organizer, contest, judging.EntryInfo(
+        create_entry(organizer, contest, EntryInfo(
             title=f"项目{i}", track_id=tracks[TRACK_OF[i]].id))
         for i in range(4)
     ]
@@ -103,8 +105,8 @@ def scored_round(organizer, org):
     keys = [str(c.id) for c in round_.criteria]
     for e, cards in SCORES.items():
         for j, scores in cards.items():
-            judging.assign(organizer, round_, judges[j].id, entries[e].id)
-            judging.save_scorecard(judges[j].user, round_, entries[e],
+            assign(organizer, round_, judges[j].id, entries[e].id)
+            save_scorecard(judges[j].user, round_, entries[e],
                                    dict(zip(keys, scores, strict=True)), submit=True)
     return round_, entries
 

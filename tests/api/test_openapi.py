@@ -10,8 +10,7 @@ import pytest
 from openapi_spec_validator import validate
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from eventhub.judging import entries as entries_module
-from eventhub.judging import services as judging
+from eventhub.judging.entries import EntryInfo, create_entry, create_track, set_entry_window
 from tests import factories
 from tests.api.conftest import schema_errors
 
@@ -207,9 +206,9 @@ def test_registrations_and_walk_ins_answer_as_documented(documented, participant
 
 
 def test_judging_answers_as_documented(documented, organizer, participant, contest, now):
-    tracks = [judging.create_track(organizer, contest, n) for n in ("医疗健康", "人工智能")]
+    tracks = [create_track(organizer, contest, n) for n in ("医疗健康", "人工智能")]
     entries = [
-        judging.create_entry(organizer, contest, judging.EntryInfo(
+        create_entry(organizer, contest, EntryInfo(
             title=f"项目{i}", track_id=tracks[i % 2].id, institution=f"大学{i}"))
         for i in range(3)
     ]
@@ -228,7 +227,7 @@ def test_judging_answers_as_documented(documented, organizer, participant, conte
     my_entry = f"/api/v1/events/{contest.id}/my-entry"
     proposal = {"title": "接口项目", "track_id": tracks[0].id}
     assert leader.put(my_entry, json=proposal).status_code == 409
-    entries_module.set_entry_window(organizer, contest, now - timedelta(hours=1), None)
+    set_entry_window(organizer, contest, now - timedelta(hours=1), None)
     assert leader.put(my_entry, json=proposal).status_code == 201
     assert leader.put(my_entry, json={**proposal, "title": "改名了"}).status_code == 200
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from eventhub.judging import roadshow
-from eventhub.judging import services as judging
+from eventhub.judging.judges import declare_conflict
 from eventhub.judging.models import StagePhase
+from eventhub.judging.rounds import close_round, publish_round
 from tests import factories
 from tests.api.conftest import assert_error
 
@@ -79,7 +80,7 @@ def test_a_closed_round_keeps_its_stage(api, organizer, final):
     round_, entries, _ = final
     client = api(organizer)
     client.post(url(round_), json={"action": "show", "entry_id": entries[0].id})
-    judging.close_round(organizer, round_)
+    close_round(organizer, round_)
     assert_error(client.post(url(round_), json={"action": "next"}), 409, "round_closed")
     assert_error(client.put(url(round_, "/order"), json={"entry_ids": [e.id for e in entries]}),
                  409, "round_closed")
@@ -133,8 +134,8 @@ def test_judges_see_no_scores_until_the_round_is_published(api, organizer, final
     assert (body["complete"], body["judges"], body["totals"], body["score"],
             body["leaderboard"]) == (False, [], None, None, [])
     assert_error(judge.get(f"/api/v1/rounds/{round_.id}/results"), 403)
-    judging.close_round(organizer, round_)
-    judging.publish_round(organizer, round_)
+    close_round(organizer, round_)
+    publish_round(organizer, round_)
     assert judge.get(f"/api/v1/rounds/{round_.id}/results").status_code == 200
     body = judge.get(url(round_)).get_json()
     assert body["complete"] and body["score"] == 73.0
@@ -162,7 +163,7 @@ def test_a_brief_stage_is_what_tablets_follow(api, organizer, final, count_state
 
 def test_a_judge_with_a_conflict_is_not_sent_to_the_entry(api, organizer, contest, final):
     round_, entries, panel = final
-    judging.declare_conflict(organizer, contest, panel[1].id, entries[0].id, "亲属")
+    declare_conflict(organizer, contest, panel[1].id, entries[0].id, "亲属")
     roadshow.show_entry(organizer, round_, entries[0].id)
     assert api(panel[1].user).get(url(round_)).get_json()["assigned_to_you"] is False
     assert api(panel[0].user).get(url(round_)).get_json()["assigned_to_you"] is True

@@ -56,13 +56,15 @@ def test_a_door_scan_takes_a_fixed_number_of_statements(
 def _judging_setup(organizer, event):
     """An open round (3 criteria) of a contest with one judge assigned to two entries, and
     earlier scorecards of others, so nothing is a first time."""
-    from eventhub.judging import services as judging
+    from eventhub.judging.assignments import assign
+    from eventhub.judging.entries import EntryInfo, create_entry, create_track
+    from eventhub.judging.scorecards import save_scorecard
 
     event.kind = "contest"
     db.session.commit()
-    track = judging.create_track(organizer, event, "医疗健康")
+    track = create_track(organizer, event, "医疗健康")
     entries = [
-        judging.create_entry(organizer, event, judging.EntryInfo(
+        create_entry(organizer, event, EntryInfo(
             title=f"项目{i}", track_id=track.id, institution=f"大学{i}"))
         for i in range(3)
     ]
@@ -70,9 +72,9 @@ def _judging_setup(organizer, event):
     round_ = factories.rubric_round(organizer, event)
     for judge in judges:
         for entry in entries:
-            judging.assign(organizer, round_, judge.id, entry.id)
+            assign(organizer, round_, judge.id, entry.id)
     keys = [str(c.id) for c in round_.criteria]
-    judging.save_scorecard(judges[1].user, round_, entries[0], {keys[0]: 5}, submit=False)
+    save_scorecard(judges[1].user, round_, entries[0], {keys[0]: 5}, submit=False)
     return round_, entries, judges[0].user, keys
 
 

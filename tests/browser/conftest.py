@@ -190,11 +190,11 @@ def sign_in(page: Any, email: str, password: str, base_url: str | None = None) -
 def open_judge_link(page: Any, live_server: Any, judge_id: int) -> None:
     """Open a new sign-in link of the judge on ``page`` (its page, then its button), as the
     judge does from the invitation mail. Returns once the browser has left the link's page."""
-    from eventhub.judging import services as judging
+    from eventhub.judging.judges import issue_judge_link
     from eventhub.judging.models import Judge
 
     with live_server.app_context():
-        token = judging.issue_judge_link(db.session.get(Judge, judge_id))
+        token = issue_judge_link(db.session.get(Judge, judge_id))
     page.goto(f"{live_server.url}/judging/sign-in/{token}")
     page.locator("main form [type=submit]").click()
     page.wait_for_url(lambda url: "/judging/sign-in/" not in url)

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from eventhub.database import db
-from eventhub.judging import services as judging
+from eventhub.judging.entries import EntryInfo, create_entry, create_track
+from eventhub.judging.judges import invite_judge
 from eventhub.judging.models import Round, RoundStatus
 from eventhub.models import Event
 from tests import factories
@@ -26,10 +27,10 @@ def seed() -> int:
     if event is None:
         admin, event = factories.contest_through_services(
             CONTEST, (EMAIL, PASSWORD, "组委会"), "沈阳市众创空间联盟", "alliance", days=3)
-        track = judging.create_track(admin, event, "先进制造")
-        judging.create_entry(admin, event, judging.EntryInfo(title="焊接机器人",
+        track = create_track(admin, event, "先进制造")
+        create_entry(admin, event, EntryInfo(title="焊接机器人",
                                                              track_id=track.id))
-        judging.invite_judge(admin, event, "contest-judge@example.com", "李评委", "东北大学",
+        invite_judge(admin, event, "contest-judge@example.com", "李评委", "东北大学",
                              notify=False)
     return event.id
 

@@ -12,8 +12,7 @@ from playwright.sync_api import expect
 
 from eventhub.accounts import services as accounts
 from eventhub.database import db
-from eventhub.judging import entries
-from eventhub.judging import services as judging
+from eventhub.judging.entries import create_track, set_entry_window
 from eventhub.judging.models import Entry
 from eventhub.models import Event
 from tests import factories
@@ -36,8 +35,8 @@ def seed() -> dict:
             days=20)
         accounts.sign_up(accounts.SignUpInfo("entries-leader@example.com", PASSWORD, "赵队长"))
         for name in ("医疗健康", "智能制造"):
-            judging.create_track(admin, event, name)
-        entries.set_entry_window(admin, event, datetime.now(UTC) - timedelta(hours=1),
+            create_track(admin, event, name)
+        set_entry_window(admin, event, datetime.now(UTC) - timedelta(hours=1),
                                  datetime.now(UTC) + timedelta(days=15))
     return {"event_id": event.id}
 

@@ -10,8 +10,19 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from eventhub.database import db
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import EntryInfo, create_entry, create_track
+from eventhub.judging.judges import invite_judge
 from eventhub.judging.models import Entry, Judge, Round, Scorecard
+from eventhub.judging.rounds import (
+    RoundInfo,
+    add_criterion,
+    create_round,
+    open_round,
+    round_entry_ids,
+    set_round_entries,
+)
+from eventhub.judging.scorecards import save_scorecard
 from eventhub.models import Event
 from tests import factories
 from tests.browser.conftest import open_judge_link
@@ -32,27 +43,27 @@ def seed() -> dict:
         admin, event = factories.contest_through_services(
             CONTEST, ("judging-admin@example.com", "chuangye2026", "大赛组委会"),
             "辽宁省创业孵化联盟")
-        track = judging.create_track(admin, event, "智能制造")
+        track = create_track(admin, event, "智能制造")
         entries = [
-            judging.create_entry(admin, event, judging.EntryInfo(
+            create_entry(admin, event, EntryInfo(
                 title=title, track_id=track.id, team_name=team, institution=school,
                 summary="面向中小制造企业的低成本解决方案。"))
             for title, team, school in (("焊缝视觉检测机器人", "焊将团队", "东北大学"),
                                         ("智慧农机调度平台", "丰收科技", "沈阳农业大学"))
         ]
-        judge, _ = judging.invite_judge(admin, event, "judge-tablet@example.com", "王评委",
+        judge, _ = invite_judge(admin, event, "judge-tablet@example.com", "王评委",
                                         "大连理工大学")
-        round_ = judging.create_round(admin, event, judging.RoundInfo(name="复赛路演"))
+        round_ = create_round(admin, event, RoundInfo(name="复赛路演"))
         for name, max_points, weight in RUBRIC:
-            judging.add_criterion(admin, round_, name, max_points, weight,
+            add_criterion(admin, round_, name, max_points, weight,
                                   description=f"{name}：依据路演材料与答辩表现打分。")
-        judging.set_round_entries(admin, round_, None)
-        judging.open_round(admin, round_)
+        set_round_entries(admin, round_, None)
+        open_round(admin, round_)
         for entry in entries:
-            judging.assign(admin, round_, judge.id, entry.id)
+            assign(admin, round_, judge.id, entry.id)
     judge = db.session.scalar(sa.select(Judge).where(Judge.event_id == event.id))
     round_ = db.session.scalar(sa.select(Round).where(Round.event_id == event.id))
-    entries = sorted(judging.round_entry_ids(round_))
+    entries = sorted(round_entry_ids(round_))
     return {"event_id": event.id, "round_id": round_.id, "judge_id": judge.id,
             "entries": entries,
             "criteria": [c.id for c in round_.criteria]}
@@ -135,7 +146,7 @@ def test_a_card_changed_on_another_device_is_reloaded(live_server, contest, new_
         judge = db.session.get(Judge, contest["judge_id"])
         round_ = db.session.get(Round, contest["round_id"])
         entry = db.session.get(Entry, entry_id)
-        judging.save_scorecard(judge.user, round_, entry, {first: 9}, comment="手机上写的")
+        save_scorecard(judge.user, round_, entry, {first: 9}, comment="手机上写的")
     page.locator('.sc-crit').nth(1).locator('.sc-step[data-step="0.5"]').tap()
     expect(page.locator("#sc-message")).to_have_text(
         "这张评分表已在另一台设备上修改，已载入最新内容")

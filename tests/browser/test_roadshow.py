@@ -13,8 +13,18 @@ from playwright.sync_api import expect
 
 from eventhub.database import db
 from eventhub.judging import roadshow
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import EntryInfo, create_entry, create_track
+from eventhub.judging.judges import invite_judge
 from eventhub.judging.models import Entry, Judge, Round
+from eventhub.judging.rounds import (
+    RoundInfo,
+    add_criterion,
+    create_round,
+    open_round,
+    round_entry_ids,
+)
+from eventhub.judging.scorecards import save_scorecard
 from eventhub.models import Event, User
 from tests import factories
 from tests.browser.conftest import open_judge_link
@@ -34,31 +44,31 @@ def seed() -> dict:
     if event is None:
         admin, event = factories.contest_through_services(
             CONTEST, ("roadshow-admin@example.com", "chuangye2026", "路演组委会"), "大连海创园")
-        track = judging.create_track(admin, event, "科技创新组")
-        entries = [judging.create_entry(admin, event, judging.EntryInfo(
+        track = create_track(admin, event, "科技创新组")
+        entries = [create_entry(admin, event, EntryInfo(
                        title=title, track_id=track.id, team_name=team, institution=school))
                    for title, team, school in (("海参养殖水质监测", "蓝海团队", "大连海洋大学"),
                                                ("工业互联网安全网关", "守望科技", "大连理工大学"))]
-        panel = [judging.invite_judge(admin, event, f"roadshow-judge{i}@example.com",
+        panel = [invite_judge(admin, event, f"roadshow-judge{i}@example.com",
                                       f"路演评委{i}", f"评审机构{i}", notify=False)[0]
                  for i in range(5)]
-        round_ = judging.create_round(admin, event, judging.RoundInfo(
+        round_ = create_round(admin, event, RoundInfo(
             name="决赛路演", aggregation="trimmed_mean"))
-        judging.add_criterion(admin, round_, "综合表现", 100, 100)
-        judging.open_round(admin, round_)
+        add_criterion(admin, round_, "综合表现", 100, 100)
+        open_round(admin, round_)
         for judge in panel:
             for entry in entries:
-                judging.assign(admin, round_, judge.id, entry.id)
+                assign(admin, round_, judge.id, entry.id)
         roadshow.set_order(admin, round_, [e.id for e in entries])
         roadshow.show_entry(admin, round_, entries[0].id)
         roadshow.start_pitch(admin, round_)
         for judge, total in zip(panel[:4], TOTALS[:4], strict=True):
-            judging.save_scorecard(judge.user, round_, entries[0],
+            save_scorecard(judge.user, round_, entries[0],
                                    {str(round_.criteria[0].id): total}, submit=True)
     round_ = db.session.scalar(sa.select(Round).where(Round.event_id == event.id))
     judges = db.session.scalars(sa.select(Judge).where(Judge.event_id == event.id)
                                 .order_by(Judge.id)).all()
-    entries = sorted(judging.round_entry_ids(round_))
+    entries = sorted(round_entry_ids(round_))
     return {"round_id": round_.id, "entries": entries, "judge_ids": [j.id for j in judges],
             "key": roadshow.make_screen_key(round_)}
 
@@ -73,7 +83,7 @@ def _submit_last(live_server, final):
     with live_server.app_context():
         judge = db.session.get(Judge, final["judge_ids"][4])
         round_ = db.session.get(Round, final["round_id"])
-        judging.save_scorecard(judge.user, round_, db.session.get(Entry, final["entries"][0]),
+        save_scorecard(judge.user, round_, db.session.get(Entry, final["entries"][0]),
                                {str(round_.criteria[0].id): TOTALS[4]}, submit=True)
 
 

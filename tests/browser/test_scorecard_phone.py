@@ -11,8 +11,17 @@ from playwright.sync_api import Page, expect
 
 from eventhub.database import db
 from eventhub.judging import roadshow
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import EntryInfo, create_entry, create_track
+from eventhub.judging.judges import invite_judge
 from eventhub.judging.models import Judge, Round
+from eventhub.judging.rounds import (
+    RoundInfo,
+    add_criterion,
+    create_round,
+    open_round,
+    round_entry_ids,
+)
 from eventhub.models import Event
 from tests import factories
 from tests.browser.conftest import open_judge_link
@@ -33,23 +42,23 @@ def seed() -> dict:
     if event is None:
         admin, event = factories.contest_through_services(
             CONTEST, ("phone-admin@example.com", "chuangye2026", "决赛组委会"), "沈阳创业联盟")
-        track = judging.create_track(admin, event, "创意组")
-        entry = judging.create_entry(admin, event, judging.EntryInfo(
+        track = create_track(admin, event, "创意组")
+        entry = create_entry(admin, event, EntryInfo(
             title=TITLE, track_id=track.id, team_name="智维团队", institution="沈阳工业大学"))
-        judge = judging.invite_judge(admin, event, "phone-judge@example.com", "手机评委",
+        judge = invite_judge(admin, event, "phone-judge@example.com", "手机评委",
                                      "辽宁省科技厅", notify=False)[0]
-        round_ = judging.create_round(admin, event, judging.RoundInfo(name="决赛路演"))
+        round_ = create_round(admin, event, RoundInfo(name="决赛路演"))
         for name, weight in RUBRIC:
-            judging.add_criterion(admin, round_, name, 10, weight,
+            add_criterion(admin, round_, name, 10, weight,
                                   description=f"{name}：依据路演与答辩表现打分。")
-        judging.open_round(admin, round_)
-        judging.assign(admin, round_, judge.id, entry.id)
+        open_round(admin, round_)
+        assign(admin, round_, judge.id, entry.id)
         roadshow.set_order(admin, round_, [entry.id])
         roadshow.show_entry(admin, round_, entry.id)
         roadshow.start_pitch(admin, round_)
     round_ = db.session.scalar(sa.select(Round).where(Round.event_id == event.id))
     judge = db.session.scalar(sa.select(Judge).where(Judge.event_id == event.id))
-    [entry_id] = judging.round_entry_ids(round_)
+    [entry_id] = round_entry_ids(round_)
     return {"round_id": round_.id, "entry_id": entry_id, "judge_id": judge.id,
             "criteria": [c.id for c in round_.criteria]}
 

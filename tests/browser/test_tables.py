@@ -11,8 +11,18 @@ from playwright.sync_api import Page, expect
 
 from eventhub.database import db
 from eventhub.events import services as events
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import EntryInfo, create_entry, create_track
 from eventhub.judging.models import Round
+from eventhub.judging.rounds import (
+    RoundInfo,
+    add_criterion,
+    close_round,
+    create_round,
+    open_round,
+    publish_round,
+)
+from eventhub.judging.scorecards import save_scorecard
 from eventhub.models import Event
 from tests import factories
 from tests.browser.conftest import sign_in
@@ -51,24 +61,24 @@ def seed() -> dict:
         admin, event = factories.contest_through_services(
             CONTEST, (EMAIL, PASSWORD, "省赛组委会"), "辽宁省创新创业教育联盟", "alliance")
         events.update_event(admin, event, description=DESCRIPTION)
-        track = judging.create_track(admin, event, "高教主赛道·创意组")
-        entries = [judging.create_entry(admin, event, judging.EntryInfo(
+        track = create_track(admin, event, "高教主赛道·创意组")
+        entries = [create_entry(admin, event, EntryInfo(
             title=title, track_id=track.id, team_name=f"团队{i}", institution=institution))
             for i, (title, institution) in enumerate(ENTRIES)]
-        round_ = judging.create_round(admin, event, judging.RoundInfo(
+        round_ = create_round(admin, event, RoundInfo(
             name="网评", aggregation="mean", advance_top_n=2))
         for name, weight in RUBRIC:
-            judging.add_criterion(admin, round_, name, 10, weight)
-        judging.open_round(admin, round_)
+            add_criterion(admin, round_, name, 10, weight)
+        open_round(admin, round_)
         panel = [factories.judge(event, institution=f"评审机构{n}") for n in range(3)]
         for n, judge in enumerate(panel):
             for i, entry in enumerate(entries):
-                judging.assign(admin, round_, judge.id, entry.id)
+                assign(admin, round_, judge.id, entry.id)
                 points = 9.5 - i - 0.5 * n
-                judging.save_scorecard(judge.user, round_, entry,
+                save_scorecard(judge.user, round_, entry,
                                        {str(c.id): points for c in round_.criteria}, submit=True)
-        judging.close_round(admin, round_)
-        judging.publish_round(admin, round_)
+        close_round(admin, round_)
+        publish_round(admin, round_)
     round_ = db.session.scalar(sa.select(Round).where(Round.event_id == event.id))
     return {"event_id": event.id, "round_id": round_.id}
 

@@ -178,7 +178,9 @@ def test_purge_command(run, org, participant, organizer, now):
 
 
 def test_demo_contest_has_judging(run):
-    from eventhub.judging import services as judging
+    from eventhub.judging.assignments import assignments_of
+    from eventhub.judging.entries import entries_of, tracks_of
+    from eventhub.judging.judges import conflicts_of, is_conflicted, judges_of, same_institution
     from eventhub.judging.models import (
         Assignment,
         Entry,
@@ -187,41 +189,44 @@ def test_demo_contest_has_judging(run):
         Scorecard,
         ScorecardStatus,
     )
+    from eventhub.judging.results import round_results, round_statistics
+    from eventhub.judging.rounds import round_entry_ids, rounds_of, weight_total
+    from eventhub.judging.scorecards import my_assignments
 
     run("demo")
     contest = db.session.scalar(sa.select(Event).where(Event.title == "第十届辽宁创新创业大赛"))
-    assert [t.name for t in judging.tracks_of(contest)] == ["科技创新组", "乡村振兴组"]
-    entries = judging.entries_of(contest)
+    assert [t.name for t in tracks_of(contest)] == ["科技创新组", "乡村振兴组"]
+    entries = entries_of(contest)
     assert len(entries) == 40
     assert all(e.team_name and e.institution and e.summary and len(e.members) >= 3
                for e in entries)
-    judges = judging.judges_of(contest)
+    judges = judges_of(contest)
     assert sorted(j.user.email for j in judges) == [f"judge{n}@example.com" for n in range(1, 10)]
     for judge in judges:
         assert judge.institution and judge.expertise
         assert accounts.authenticate(judge.user.email, DEMO_PASSWORD) is not None
-    assert len(judging.conflicts_of(contest)) >= 1
-    assert any(judging.same_institution(j, e) for j in judges for e in entries)
+    assert len(conflicts_of(contest)) >= 1
+    assert any(same_institution(j, e) for j in judges for e in entries)
 
-    online, final = judging.rounds_of(contest)
+    online, final = rounds_of(contest)
     assert (online.name, online.status, online.anonymous) == ("网评", RoundStatus.published, True)
     assert online.notice_ends_at is not None and len(online.criteria) >= 5
-    assert judging.weight_total(online) == 100
-    pairs = [(a.judge, a.entry) for a in judging.assignments_of(online)]
+    assert weight_total(online) == 100
+    pairs = [(a.judge, a.entry) for a in assignments_of(online)]
     assert len(pairs) == 5 * 40
-    assert not any(judging.is_conflicted(j, e) for j, e in pairs)
+    assert not any(is_conflicted(j, e) for j, e in pairs)
     cards = {(c.judge_id, c.entry_id): c.status for c in db.session.scalars(
         sa.select(Scorecard).where(Scorecard.round_id == online.id))}
     assert all(cards.get((j.id, e.id)) == ScorecardStatus.submitted for j, e in pairs)
     tops = {}
     for method in ("mean", "trimmed_mean", "zscore", "median"):
-        results = judging.round_results(online, method)
+        results = round_results(online, method)
         assert [len(t["entries"]) for t in results["tracks"]] == [20, 20]
         assert all(line["score"] is not None and line["n_scores"] == 5
                    for t in results["tracks"] for line in t["entries"])
         tops[method] = [line["entry_id"] for t in results["tracks"] for line in t["entries"]]
     assert tops["zscore"] != tops["mean"]  # the strict and the generous judge are corrected
-    statistics = judging.round_statistics(online)
+    statistics = round_statistics(online)
     stats = {j["name"]: j["deviation"] for j in statistics["judges"]}
     assert stats["郑海涛"] < -5 < 5 < stats["邓国栋"]
     # 科技创新组: every judge without a conflict in the track scored all its entries, so its
@@ -232,21 +237,21 @@ def test_demo_contest_has_judging(run):
     assert (tech["entries"], tech["judges"], tech["complete"]) == (20, 5, 5)
     assert rural["kendall_w"] is None and rural["undefined_because"] == "incomplete"
 
-    advanced = {line["entry_id"] for t in judging.round_results(online, "trimmed_mean")["tracks"]
+    advanced = {line["entry_id"] for t in round_results(online, "trimmed_mean")["tracks"]
                 for line in t["entries"] if line["advances"]}
-    assert judging.round_entry_ids(final) == advanced and len(advanced) >= 16
+    assert round_entry_ids(final) == advanced and len(advanced) >= 16
     assert (final.name, final.status, final.anonymous) == ("决赛路演", RoundStatus.open, False)
     assigned = db.session.execute(sa.select(Assignment.judge_id, Assignment.entry_id).where(
         Assignment.round_id == final.id)).all()
     by_id = {e.id: e for e in entries}
     expected = {(j.id, e) for j in judges for e in advanced
-                if not judging.is_conflicted(j, by_id[e])}
+                if not is_conflicted(j, by_id[e])}
     assert set(assigned) == expected
     statuses = set(db.session.scalars(
         sa.select(Scorecard.status).where(Scorecard.round_id == final.id)))
     assert statuses == {ScorecardStatus.draft, ScorecardStatus.submitted}
     judge1 = accounts.find_user_by_email("judge1@example.com")
-    queue = [item.status for item in judging.my_assignments(judge1, final.id)]
+    queue = [item.status for item in my_assignments(judge1, final.id)]
     assert {"todo", "draft", "submitted"} <= set(queue)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Judge)) == 9
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry)) == 40

@@ -15,9 +15,37 @@ from openpyxl import Workbook
 from eventhub.audit import AuditEntry
 from eventhub.database import db
 from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from eventhub.judging import entries
-from eventhub.judging import services as judging
-from eventhub.judging.models import Entry, Scorecard, Track
+from eventhub.judging import entries, entry_import
+from eventhub.judging.assignments import assign
+from eventhub.judging.attachments import attachment_path, upload_folder
+from eventhub.judging.entries import (
+    EntryInfo,
+    create_entry,
+    create_track,
+    delete_entry,
+    delete_track,
+    entries_open,
+    entry_of_leader,
+    entry_window,
+    format_members,
+    may_edit_entry,
+    may_read_attachment,
+    open_attachment,
+    parse_members,
+    remove_attachment,
+    rename_track,
+    save_attachment,
+    search_entries,
+    set_entry_window,
+    submit_entry,
+    track_counts,
+    tracks_of,
+    update_entry,
+)
+from eventhub.judging.entry_import import import_entries, read_import_file, rejected_csv
+from eventhub.judging.judges import declare_conflict
+from eventhub.judging.models import Assignment, Entry, Scorecard, Track
+from eventhub.judging.scorecards import save_scorecard
 from eventhub.models import Event, User
 from tests import factories
 
@@ -26,7 +54,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def _entry(actor, event, track, title="智能导诊", **kw):
-    return judging.create_entry(actor, event, judging.EntryInfo(title=title, track_id=track.id,
+    return create_entry(actor, event, EntryInfo(title=title, track_id=track.id,
                                                                 **kw))
 
 
@@ -48,15 +76,15 @@ def _count(model=Entry):
 
 
 def test_the_window_is_open_only_between_its_times(organizer, contest, now):
-    assert not entries.entries_open(contest, now)  # not set: closed
-    entries.set_entry_window(organizer, contest, now + timedelta(hours=1), None)
-    assert not entries.entries_open(contest, now)
-    assert entries.entries_open(contest, now + timedelta(hours=2))  # no end: open on
-    entries.set_entry_window(organizer, contest, now - timedelta(hours=2), now)
-    assert entries.entries_open(contest, now - timedelta(seconds=1))
-    assert not entries.entries_open(contest, now)
+    assert not entries_open(contest, now)  # not set: closed
+    set_entry_window(organizer, contest, now + timedelta(hours=1), None)
+    assert not entries_open(contest, now)
+    assert entries_open(contest, now + timedelta(hours=2))  # no end: open on
+    set_entry_window(organizer, contest, now - timedelta(hours=2), now)
+    assert entries_open(contest, now - timedelta(seconds=1))
+    assert not entries_open(contest, now)
     contest.status = "cancelled"  # a cancelled contest takes no entries, whatever its window
-    assert not entries.entries_open(contest, now - timedelta(seconds=1))
+    assert not entries_open(contest, now - timedelta(seconds=1))
     assert len(_audits("contest.entry_window_set")) == 2
 
 
@@ -65,16 +93,16 @@ def test_setting_the_window_is_for_organizers_with_a_sane_order(
 ):
     for user in (outsider_organizer, participant):
         with pytest.raises(NotAllowed):
-            entries.set_entry_window(user, contest, now, None)
+            set_entry_window(user, contest, now, None)
     with pytest.raises(ValidationFailed) as refused:
-        entries.set_entry_window(organizer, contest, now, now - timedelta(hours=1))
+        set_entry_window(organizer, contest, now, now - timedelta(hours=1))
     assert "entries_close_at" in refused.value.fields
     with pytest.raises(ValidationFailed):
-        entries.set_entry_window(organizer, contest, None, now)
+        set_entry_window(organizer, contest, None, now)
     with pytest.raises(Conflict) as not_contest:
-        entries.set_entry_window(organizer, event, now, None)
+        set_entry_window(organizer, event, now, None)
     assert not_contest.value.code == "not_a_contest"
-    assert entries.entry_window(contest) == (None, None)
+    assert entry_window(contest) == (None, None)
 
 
 # A leader's own entry ---------------------------------------------------------------------
@@ -82,12 +110,12 @@ def test_setting_the_window_is_for_organizers_with_a_sane_order(
 
 def test_a_participant_submits_one_entry_as_its_leader(participant, contest, tracks,
                                                        open_window):
-    entry = entries.submit_entry(participant, contest, _submission(tracks[0]))
+    entry = submit_entry(participant, contest, _submission(tracks[0]))
     assert entry.leader_id == participant.id
     assert entry.members == [{"name": "赵参与", "role": "负责人"}]
-    assert entries.entry_of_leader(contest, participant) == entry
+    assert entry_of_leader(contest, participant) == entry
     with pytest.raises(Conflict) as second:
-        entries.submit_entry(participant, contest, _submission(tracks[1], title="另一个"))
+        submit_entry(participant, contest, _submission(tracks[1], title="另一个"))
     assert second.value.code == "entry_exists"
     assert second.value.extra["entry_id"] == entry.id
     assert _count() == 1
@@ -98,22 +126,22 @@ def test_a_participant_submits_one_entry_as_its_leader(participant, contest, tra
 def test_outside_the_window_nothing_is_saved(organizer, participant, contest, tracks, now,
                                              window):
     if window == "future":
-        entries.set_entry_window(organizer, contest, now + timedelta(days=1), None)
+        set_entry_window(organizer, contest, now + timedelta(days=1), None)
     elif window == "past":
-        entries.set_entry_window(organizer, contest, now - timedelta(days=2),
+        set_entry_window(organizer, contest, now - timedelta(days=2),
                                  now - timedelta(days=1))
     with pytest.raises(Conflict) as refused:
-        entries.submit_entry(participant, contest, _submission(tracks[0]))
+        submit_entry(participant, contest, _submission(tracks[0]))
     assert refused.value.code == "entries_closed"
     assert _count() == 0
 
 
 def test_a_submission_is_checked_field_by_field(participant, contest, tracks, open_window,
                                                org):
-    other_track = judging.create_track(
+    other_track = create_track(
         factories.UserFactory(is_admin=True), factories.contest(org), "别的")
     with pytest.raises(ValidationFailed) as refused:
-        entries.submit_entry(participant, contest, {
+        submit_entry(participant, contest, {
             "title": " ", "track_id": other_track.id, "team_name": "x" * 201,
             "summary": "y" * 10_001, "members": [{"name": ""}]})
     assert set(refused.value.fields) == {"title", "track_id", "team_name", "summary", "members"}
@@ -122,29 +150,29 @@ def test_a_submission_is_checked_field_by_field(participant, contest, tracks, op
 
 def test_a_leader_edits_while_open_and_reads_only_after(participant, organizer, contest,
                                                        tracks, open_window, now):
-    entry = entries.submit_entry(participant, contest, _submission(tracks[0]))
-    entries.update_entry(participant, entry, {"title": "新名字", "track_id": tracks[1].id})
+    entry = submit_entry(participant, contest, _submission(tracks[0]))
+    update_entry(participant, entry, {"title": "新名字", "track_id": tracks[1].id})
     assert (entry.title, entry.track_id) == ("新名字", tracks[1].id)
     with pytest.raises(NotAllowed):  # the leader cannot hand the entry to someone else
-        entries.update_entry(participant, entry, {"leader_id": organizer.id})
+        update_entry(participant, entry, {"leader_id": organizer.id})
     later = now + timedelta(days=2)
-    assert not entries.may_edit_entry(participant, entry, later)
+    assert not may_edit_entry(participant, entry, later)
     with pytest.raises(Conflict) as closed:
-        entries.update_entry(participant, entry, {"title": "太晚了"}, now=later)
+        update_entry(participant, entry, {"title": "太晚了"}, now=later)
     assert closed.value.code == "entries_closed"
     # Organizers edit any time.
-    entries.update_entry(organizer, entry, {"title": "组织者改的"}, now=later)
+    update_entry(organizer, entry, {"title": "组织者改的"}, now=later)
     db.session.expire_all()
     assert db.session.get(Entry, entry.id).title == "组织者改的"
 
 
 def test_others_may_not_edit_an_entry(participant, outsider_organizer, staff, contest, tracks,
                                       open_window):
-    entry = entries.submit_entry(participant, contest, _submission(tracks[0]))
+    entry = submit_entry(participant, contest, _submission(tracks[0]))
     judge = factories.judge(contest)
     for user in (outsider_organizer, staff, judge.user, factories.UserFactory()):
         with pytest.raises(NotAllowed):
-            entries.update_entry(user, entry, {"title": "抢过来"})
+            update_entry(user, entry, {"title": "抢过来"})
     assert db.session.get(Entry, entry.id).title == "校园二手书"
 
 
@@ -153,10 +181,10 @@ def test_an_organizer_may_not_give_one_leader_two_entries(organizer, participant
     first = _entry(organizer, contest, tracks[0], "一", leader_id=participant.id)
     second = _entry(organizer, contest, tracks[0], "二")
     with pytest.raises(Conflict) as refused:
-        entries.update_entry(organizer, second, {"leader_id": participant.id})
+        update_entry(organizer, second, {"leader_id": participant.id})
     assert refused.value.code == "entry_exists"
     assert refused.value.extra["entry_id"] == first.id
-    entries.update_entry(organizer, second, {"leader_id": None, "summary": None})
+    update_entry(organizer, second, {"leader_id": None, "summary": None})
     assert second.summary == ""
 
 
@@ -167,15 +195,15 @@ def test_delete_entry_is_refused_once_scored(organizer, contest, tracks):
     scored, spare = (_entry(organizer, contest, tracks[0], t) for t in ("打过分", "没打分"))
     round_ = factories.rubric_round(organizer, contest)
     judge = factories.judge(contest)
-    judging.assign(organizer, round_, judge.id, scored.id)
+    assign(organizer, round_, judge.id, scored.id)
     criteria = {str(c.id): 1 for c in round_.criteria}
-    judging.save_scorecard(judge.user, round_, scored, criteria)
+    save_scorecard(judge.user, round_, scored, criteria)
     with pytest.raises(Conflict) as refused:
-        entries.delete_entry(organizer, scored)
+        delete_entry(organizer, scored)
     assert refused.value.code == "entry_has_scores"
     with pytest.raises(NotAllowed):
-        entries.delete_entry(judge.user, spare)
-    entries.delete_entry(organizer, spare)
+        delete_entry(judge.user, spare)
+    delete_entry(organizer, spare)
     assert db.session.get(Entry, spare.id) is None
     assert db.session.get(Entry, scored.id) is not None
     assert _count(Scorecard) == 1
@@ -185,51 +213,51 @@ def test_delete_entry_is_refused_once_scored(organizer, contest, tracks):
 def test_tracks_are_renamed_and_deleted_only_when_empty(organizer, outsider_organizer, contest,
                                                         tracks):
     _entry(organizer, contest, tracks[0])
-    entries.rename_track(organizer, tracks[0], " 大健康 ")
+    rename_track(organizer, tracks[0], " 大健康 ")
     assert tracks[0].name == "大健康"
     with pytest.raises(Conflict) as taken:
-        entries.rename_track(organizer, tracks[1], "大健康")
+        rename_track(organizer, tracks[1], "大健康")
     assert taken.value.code == "name_taken"
     with pytest.raises(Conflict) as not_empty:
-        entries.delete_track(organizer, tracks[0])
+        delete_track(organizer, tracks[0])
     assert not_empty.value.code == "track_not_empty"
     with pytest.raises(NotAllowed):
-        entries.delete_track(outsider_organizer, tracks[1])
-    entries.delete_track(organizer, tracks[1])
+        delete_track(outsider_organizer, tracks[1])
+    delete_track(organizer, tracks[1])
     db.session.expire_all()
-    assert [t.name for t in judging.tracks_of(contest)] == ["大健康"]
+    assert [t.name for t in tracks_of(contest)] == ["大健康"]
 
 
 def test_counts_and_search(organizer, contest, tracks):
     _entry(organizer, contest, tracks[0], "智能导诊", team_name="康途")
     _entry(organizer, contest, tracks[0], "远程问诊", institution="医科大学")
     _entry(organizer, contest, tracks[1], "机器人")
-    assert entries.track_counts(contest) == {tracks[0].id: 2, tracks[1].id: 1}
-    assert [e.title for e in entries.search_entries(contest, q="康途")] == ["智能导诊"]
-    assert [e.title for e in entries.search_entries(contest, q="医科")] == ["远程问诊"]
-    assert [e.title for e in entries.search_entries(contest, tracks[1].id)] == ["机器人"]
+    assert track_counts(contest) == {tracks[0].id: 2, tracks[1].id: 1}
+    assert [e.title for e in search_entries(contest, q="康途")] == ["智能导诊"]
+    assert [e.title for e in search_entries(contest, q="医科")] == ["远程问诊"]
+    assert [e.title for e in search_entries(contest, tracks[1].id)] == ["机器人"]
 
 
 # Attachments ------------------------------------------------------------------------------
 
 
 def _files():
-    return sorted(p.name for p in entries.upload_folder().iterdir())
+    return sorted(p.name for p in upload_folder().iterdir())
 
 
 def test_a_pdf_is_stored_under_a_random_key_and_replaced_atomically(organizer, contest, tracks):
     entry = _entry(organizer, contest, tracks[0])
     before = set(_files())
-    entries.save_attachment(organizer, entry, io.BytesIO(PDF), "../../商业计划书.pdf")
+    save_attachment(organizer, entry, io.BytesIO(PDF), "../../商业计划书.pdf")
     first_key = entry.attachment_key
     assert len(first_key) == 32 and first_key not in "商业计划书"
     assert (entry.attachment_name, entry.attachment_size, entry.attachment_type) == (
         "商业计划书.pdf", len(PDF), "application/pdf")
-    assert entries.open_attachment(organizer, entry).read_bytes() == PDF
-    entries.save_attachment(organizer, entry, io.BytesIO(PDF + b"v2"), "v2.pdf")
+    assert open_attachment(organizer, entry).read_bytes() == PDF
+    save_attachment(organizer, entry, io.BytesIO(PDF + b"v2"), "v2.pdf")
     assert entry.attachment_key != first_key
     assert set(_files()) - before == {entry.attachment_key}  # the old file is gone, no temp
-    entries.remove_attachment(organizer, entry)
+    remove_attachment(organizer, entry)
     assert entry.attachment_key is None and set(_files()) == before
     assert len(_audits("entry.attachment_saved")) == 2
     assert len(_audits("entry.attachment_removed")) == 1
@@ -244,7 +272,7 @@ def test_only_pdfs_are_accepted(organizer, contest, tracks, data, name):
     entry = _entry(organizer, contest, tracks[0])
     before = _files()
     with pytest.raises(ValidationFailed) as refused:
-        entries.save_attachment(organizer, entry, io.BytesIO(data), name)
+        save_attachment(organizer, entry, io.BytesIO(data), name)
     assert "file" in refused.value.fields
     assert entry.attachment_key is None and _files() == before
 
@@ -254,63 +282,63 @@ def test_an_attachment_over_the_limit_is_refused(app, organizer, contest, tracks
     entry = _entry(organizer, contest, tracks[0])
     before = _files()
     with pytest.raises(ValidationFailed) as refused:
-        entries.save_attachment(organizer, entry, io.BytesIO(PDF + b"x" * 1024), "big.pdf")
+        save_attachment(organizer, entry, io.BytesIO(PDF + b"x" * 1024), "big.pdf")
     assert refused.value.code == "file_too_large"
     assert _files() == before
-    entries.save_attachment(organizer, entry, io.BytesIO(PDF + b"x" * 900), "ok.pdf")
+    save_attachment(organizer, entry, io.BytesIO(PDF + b"x" * 900), "ok.pdf")
     assert entry.attachment_size == len(PDF) + 900
 
 
 def test_the_file_goes_when_its_entry_is_deleted(organizer, contest, tracks):
     entry = _entry(organizer, contest, tracks[0])
-    entries.save_attachment(organizer, entry, io.BytesIO(PDF), "plan.pdf")
-    path = entries.attachment_path(entry.attachment_key)
+    save_attachment(organizer, entry, io.BytesIO(PDF), "plan.pdf")
+    path = attachment_path(entry.attachment_key)
     assert path.is_file()
-    entries.delete_entry(organizer, entry)
+    delete_entry(organizer, entry)
     assert not path.exists()
 
 
 def test_a_leader_uploads_only_while_the_window_is_open(participant, contest, tracks,
                                                        open_window, now):
-    entry = entries.submit_entry(participant, contest, _submission(tracks[0]))
-    entries.save_attachment(participant, entry, io.BytesIO(PDF), "bp.pdf")
+    entry = submit_entry(participant, contest, _submission(tracks[0]))
+    save_attachment(participant, entry, io.BytesIO(PDF), "bp.pdf")
     with pytest.raises(Conflict):
-        entries.save_attachment(participant, entry, io.BytesIO(PDF), "bp.pdf",
+        save_attachment(participant, entry, io.BytesIO(PDF), "bp.pdf",
                                 now=now + timedelta(days=3))
     with pytest.raises(Conflict):
-        entries.remove_attachment(participant, entry, now=now + timedelta(days=3))
+        remove_attachment(participant, entry, now=now + timedelta(days=3))
     assert entry.attachment_name == "bp.pdf"
 
 
 def test_who_may_read_an_attachment(organizer, participant, outsider_organizer, staff, contest,
                                     tracks, open_window):
-    entry = entries.submit_entry(participant, contest, _submission(tracks[0]))
-    entries.save_attachment(participant, entry, io.BytesIO(PDF), "bp.pdf")
+    entry = submit_entry(participant, contest, _submission(tracks[0]))
+    save_attachment(participant, entry, io.BytesIO(PDF), "bp.pdf")
     round_ = factories.rubric_round(organizer, contest)
     assigned = factories.judge(contest, institution="沈阳工业大学")
     unassigned = factories.judge(contest)
     conflicted = factories.judge(contest, institution=" 东北大学")  # same institution
     for judge in (assigned, conflicted):
-        factories.commit(judging.Assignment(round_id=round_.id, judge_id=judge.id,
+        factories.commit(Assignment(round_id=round_.id, judge_id=judge.id,
                                             entry_id=entry.id))
     for user in (organizer, participant, assigned.user):
-        assert entries.open_attachment(user, entry).read_bytes() == PDF
+        assert open_attachment(user, entry).read_bytes() == PDF
     for user in (outsider_organizer, staff, unassigned.user, conflicted.user,
                  factories.UserFactory(), None):
-        assert not entries.may_read_attachment(user, entry)
+        assert not may_read_attachment(user, entry)
         with pytest.raises(NotAllowed):
-            entries.open_attachment(user, entry)
+            open_attachment(user, entry)
     # A conflict declared after the assignment closes the file too.
-    judging.declare_conflict(organizer, contest, assigned.id, entry.id, "亲属")
-    assert not entries.may_read_attachment(assigned.user, entry)
+    declare_conflict(organizer, contest, assigned.id, entry.id, "亲属")
+    assert not may_read_attachment(assigned.user, entry)
 
 
 def test_no_attachment_is_not_found(organizer, contest, tracks):
     entry = _entry(organizer, contest, tracks[0])
     with pytest.raises(NotFound):
-        entries.open_attachment(organizer, entry)
+        open_attachment(organizer, entry)
     with pytest.raises(NotFound):
-        entries.remove_attachment(organizer, entry)
+        remove_attachment(organizer, entry)
 
 
 # Import -----------------------------------------------------------------------------------
@@ -329,7 +357,7 @@ CSV_TEXT = (
 
 
 def _import(actor, contest, data, name="entries.csv"):
-    return entries.import_entries(actor, contest, entries.read_import_file(name, data))
+    return import_entries(actor, contest, read_import_file(name, data))
 
 
 def test_import_csv_with_bom_reports_each_rejected_row(organizer, participant, contest, tracks):
@@ -401,7 +429,7 @@ def test_an_xlsx_that_unpacks_too_large_is_refused(organizer, contest, tracks, m
     book.active.append(["智能导诊", "医疗健康"])
     buffer = io.BytesIO()
     book.save(buffer)
-    monkeypatch.setattr(entries, "XLSX_MAX_UNPACKED", 1000)
+    monkeypatch.setattr(entry_import, "XLSX_MAX_UNPACKED", 1000)
     with pytest.raises(ValidationFailed):
         _import(organizer, contest, buffer.getvalue(), "a.xlsx")
     assert _count() == 0
@@ -422,14 +450,14 @@ def test_import_is_for_organizers(outsider_organizer, participant, contest, trac
     rows = [(2, {"title": "甲", "track": "医疗健康"})]
     for user in (outsider_organizer, participant):
         with pytest.raises(NotAllowed):
-            entries.import_entries(user, contest, rows)
+            import_entries(user, contest, rows)
     assert _count() == 0
 
 
 def test_rejected_rows_csv_round_trips_and_is_formula_safe(organizer, contest, tracks):
     rows = [(2, {"title": "=1+1", "track": "没有", "members": "张三:CEO"})]
-    report = entries.import_entries(organizer, contest, rows)
-    data = entries.rejected_csv(report.rejected)
+    report = import_entries(organizer, contest, rows)
+    data = rejected_csv(report.rejected)
     assert data.startswith("\ufeff".encode())
     text = data.decode("utf-8-sig")
     assert text.splitlines()[0] == "行号,项目名称,组别,团队名称,单位/学校,简介,成员,负责人邮箱,原因"
@@ -441,15 +469,15 @@ def test_rejected_rows_csv_round_trips_and_is_formula_safe(organizer, contest, t
 
 
 def test_parse_members():
-    assert entries.parse_members("张三:CEO; 李四：CTO\n王五") == [
+    assert parse_members("张三:CEO; 李四：CTO\n王五") == [
         {"name": "张三", "role": "CEO"}, {"name": "李四", "role": "CTO"},
         {"name": "王五", "role": ""}]
-    assert entries.parse_members("张三(队长)，李四（成员）") == [
+    assert parse_members("张三(队长)，李四（成员）") == [
         {"name": "张三", "role": "队长"}, {"name": "李四", "role": "成员"}]
-    assert entries.parse_members("") == []
-    assert entries.parse_members("(无名)") is None
-    text = entries.format_members([{"name": "张三", "role": "CEO"}, {"name": "李四"}])
-    assert entries.parse_members(text) == [{"name": "张三", "role": "CEO"},
+    assert parse_members("") == []
+    assert parse_members("(无名)") is None
+    text = format_members([{"name": "张三", "role": "CEO"}, {"name": "李四"}])
+    assert parse_members(text) == [{"name": "张三", "role": "CEO"},
                                            {"name": "李四", "role": ""}]
 
 
@@ -464,8 +492,8 @@ def test_a_double_submit_at_the_same_moment_makes_one_entry(fresh_db, save):
         now = datetime.now(UTC)
         event, (organizer,) = factories.contest_with_organizers()
         leader = factories.UserFactory()
-        track = judging.create_track(organizer, event, "医疗健康")
-        entries.set_entry_window(organizer, event, now - timedelta(hours=1), None)
+        track = create_track(organizer, event, "医疗健康")
+        set_entry_window(organizer, event, now - timedelta(hours=1), None)
         ids = (event.id, leader.id, track.id)
     barrier = Barrier(4)
 
@@ -498,6 +526,6 @@ def test_the_entries_list_loads_leaders_at_once(organizer, contest, tracks, coun
                leader_id=factories.UserFactory().id)
     db.session.expire_all()
     count_statements.clear()
-    shown = entries.search_entries(contest)
+    shown = search_entries(contest)
     names = [e.leader.name for e in shown]
     assert names and len(count_statements) <= 3

@@ -17,7 +17,12 @@ from eventhub.audit import AuditEntry
 from eventhub.database import db
 from eventhub.errors import NotAllowed
 from eventhub.judging import labels, reports
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import EntryInfo, create_entry, create_track
+from eventhub.judging.judges import declare_conflict
+from eventhub.judging.results import round_results
+from eventhub.judging.rounds import close_round, open_round, publish_round, set_round_entries
+from eventhub.judging.scorecards import save_scorecard
 from tests import factories
 from tests.services.test_badges import pdf_text
 
@@ -32,19 +37,19 @@ def build_contest(organizer, org):
     afterwards (neither counts). 人工智能: 项目D (80, 81.75, 84 and a harsh 20: mean 66.4375).
     """
     contest = factories.contest(org)
-    health = judging.create_track(organizer, contest, "医疗健康")
-    ai = judging.create_track(organizer, contest, "人工智能")
+    health = create_track(organizer, contest, "医疗健康")
+    ai = create_track(organizer, contest, "人工智能")
     leader = factories.UserFactory(name="张三")
     entries = [
-        judging.create_entry(organizer, contest, judging.EntryInfo(
+        create_entry(organizer, contest, EntryInfo(
             title="项目A", track_id=health.id, team_name="=HYPERLINK(\"x\")",
             institution="大连理工大学", leader_id=leader.id)),
-        judging.create_entry(organizer, contest, judging.EntryInfo(
+        create_entry(organizer, contest, EntryInfo(
             title="项目B", track_id=health.id, institution="东北大学",
             members=[{"name": "王小明", "role": "负责人"}])),
-        judging.create_entry(organizer, contest, judging.EntryInfo(
+        create_entry(organizer, contest, EntryInfo(
             title="项目C", track_id=health.id, institution="辽宁大学")),
-        judging.create_entry(organizer, contest, judging.EntryInfo(
+        create_entry(organizer, contest, EntryInfo(
             title="项目D", track_id=ai.id, institution="大连海事大学")),
     ]
     judges = [factories.judge(contest, user=factories.UserFactory(name=f"评委{i}"),
@@ -54,8 +59,8 @@ def build_contest(organizer, org):
     keys = [str(c.id) for c in round_.criteria]
 
     def score(j, e, values, submit=True):
-        judging.assign(organizer, round_, judges[j].id, entries[e].id)
-        judging.save_scorecard(judges[j].user, round_, entries[e],
+        assign(organizer, round_, judges[j].id, entries[e].id)
+        save_scorecard(judges[j].user, round_, entries[e],
                                dict(zip(keys, values, strict=True)), submit=submit)
 
     score(0, 0, (8, 15, 4))
@@ -66,7 +71,7 @@ def build_contest(organizer, org):
     score(1, 2, (2, 4, 1))
     score(2, 2, (1, 1, 1), submit=False)
     score(3, 2, (10, 20, 5))
-    judging.declare_conflict(organizer, contest, judges[3].id, entries[2].id, "师生关系")
+    declare_conflict(organizer, contest, judges[3].id, entries[2].id, "师生关系")
     score(0, 3, (8, 16, 4))
     score(1, 3, (8, 17, 4))
     score(2, 3, (9, 16, 4))
@@ -85,7 +90,7 @@ def _rows_by_title(table):
 
 
 def test_results_carry_per_criterion_averages_of_the_valid_cards_only(setup):
-    results = judging.round_results(setup["round"], "mean")
+    results = round_results(setup["round"], "mean")
     rows = {r["title"]: r for t in results["tracks"] for r in t["entries"]}
     # 项目C: judges 0 and 1 only; judge 2's draft (1, 1, 1) and conflicted judge 3's submitted
     # (10, 20, 5) would give 4.3333 or 7.3333 for the first criterion.
@@ -100,7 +105,7 @@ def test_results_carry_per_criterion_averages_of_the_valid_cards_only(setup):
 
 def test_the_table_shows_unit_and_masked_leader(setup):
     round_ = setup["round"]
-    table = reports.results_table(round_, judging.round_results(round_, "mean"))
+    table = reports.results_table(round_, round_results(round_, "mean"))
     rows = _rows_by_title(table)
     assert (rows["项目A"].institution, rows["项目A"].leader) == ("大连理工大学", "张*")
     assert rows["项目B"].leader == "王**"
@@ -139,7 +144,7 @@ def test_csv_export_matches_the_results(organizer, setup):
 
 def test_other_methods_are_exported_as_the_results_say(organizer, setup):
     round_ = setup["round"]
-    results = judging.round_results(round_, "median")
+    results = round_results(round_, "median")
     body = _csv_rows(reports.export_results(organizer, round_, "median", "csv")[0])[3:]
     expected = [(str(r["rank"]), r["title"], repr(r["score"]))
                 for t in results["tracks"] for r in t["entries"]]
@@ -162,8 +167,8 @@ def test_xlsx_export_has_numbers_with_four_decimals(organizer, setup):
 
 def test_pdf_sheet_shows_titles_scores_and_ties(organizer, setup):
     round_ = setup["round"]
-    judging.close_round(organizer, round_)
-    judging.publish_round(organizer, round_)
+    close_round(organizer, round_)
+    publish_round(organizer, round_)
     data, mimetype, _ = reports.export_results(organizer, round_, "trimmed_mean", "pdf")
     assert mimetype == "application/pdf" and data.startswith(b"%PDF")
     text = pdf_text(data)
@@ -247,7 +252,7 @@ def test_kendall_w_in_words(app, w, words):
 def test_entry_audit_lists_saves_with_before_and_after_and_assignments(organizer, setup):
     round_, entries, judges, keys = (setup[k] for k in ("round", "entries", "judges", "keys"))
     entry = entries[2]
-    judging.save_scorecard(judges[2].user, round_, entry, dict(zip(keys, (7, 14, 3.5),
+    save_scorecard(judges[2].user, round_, entry, dict(zip(keys, (7, 14, 3.5),
                                                                    strict=True)),
                            comment="很好", version=1, submit=True)
     lines, pagination = reports.entry_audit(setup["contest"], entry)
@@ -283,7 +288,7 @@ def test_entry_audit_pages(organizer, setup, monkeypatch):
 
 def test_a_long_pdf_sheet_numbers_its_pages_and_repeats_the_header(app, setup):
     round_ = setup["round"]
-    table = reports.results_table(round_, judging.round_results(round_, "mean"))
+    table = reports.results_table(round_, round_results(round_, "mean"))
     table.tracks[0].rows *= 40  # 120 lines
     text = pdf_text(reports.results_pdf(table, datetime.now(UTC)))
     pages = text.count("\f")
@@ -296,10 +301,10 @@ def test_a_long_pdf_sheet_numbers_its_pages_and_repeats_the_header(app, setup):
 
 def test_entry_audit_shows_the_rounds_it_takes_part_in_only(organizer, setup):
     round_, contest, entries = setup["round"], setup["contest"], setup["entries"]
-    judging.close_round(organizer, round_)
-    judging.open_round(organizer, round_, reason="评委补评")
+    close_round(organizer, round_)
+    open_round(organizer, round_, reason="评委补评")
     other = factories.rubric_round(organizer, contest, name="决赛", draft=True)
-    judging.set_round_entries(organizer, other, [entries[0].id])
+    set_round_entries(organizer, other, [entries[0].id])
     lines, _ = reports.entry_audit(contest, entries[2])
     reopened = next(line for line in lines if line.action == "round.reopened")
     assert reopened.round == "网评"
@@ -314,11 +319,11 @@ def test_entry_audit_shows_the_rounds_it_takes_part_in_only(organizer, setup):
 
 
 def test_entry_audit_shows_an_edit_as_the_fields_changed(organizer, setup):
-    from eventhub.judging import entries as entry_services
+    from eventhub.judging.entries import update_entry
 
     contest, entry = setup["contest"], setup["entries"][0]
     ai = setup["tracks"][1]
-    entry_services.update_entry(organizer, entry, {"title": "项目A2", "track_id": ai.id})
+    update_entry(organizer, entry, {"title": "项目A2", "track_id": ai.id})
     lines, _ = reports.entry_audit(contest, entry)
     assert lines[0].action == "entry.updated" and lines[0].actor == organizer.name
     assert [(d.label, d.before, d.after) for d in lines[0].details] == [

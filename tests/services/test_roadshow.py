@@ -16,8 +16,13 @@ from eventhub.audit import AuditEntry
 from eventhub.database import db
 from eventhub.errors import Conflict, NotAllowed, ValidationFailed
 from eventhub.judging import roadshow
-from eventhub.judging import services as judging
-from eventhub.judging.models import RoundEntry, StagePhase
+from eventhub.judging.assignments import assign, auto_assign, unassign
+from eventhub.judging.entries import EntryInfo, create_entry
+from eventhub.judging.judges import declare_conflict, issue_judge_link
+from eventhub.judging.models import Assignment, RoundEntry, StagePhase
+from eventhub.judging.results import round_results
+from eventhub.judging.rounds import close_round, round_entry_ids, set_round_entries
+from eventhub.judging.scorecards import save_scorecard
 from tests import factories
 from tests.conftest import TEST_REDIS_URL
 
@@ -116,9 +121,9 @@ def test_a_stale_version_is_refused(organizer, final):
 def test_bad_values_are_refused(organizer, final, contest):
     round_, entries, _ = final
     other = factories.contest(factories.OrganizationFactory())
-    foreign = judging.create_entry(organizer, contest, judging.EntryInfo(
+    foreign = create_entry(organizer, contest, EntryInfo(
         title="不在决赛", track_id=entries[0].track_id))
-    judging.set_round_entries(organizer, round_, [e.id for e in entries])
+    set_round_entries(organizer, round_, [e.id for e in entries])
     for entry_id in (foreign.id, 0, None, "1", True, other.id * 1000):
         with pytest.raises(ValidationFailed) as caught:
             roadshow.show_entry(organizer, round_, entry_id)
@@ -160,7 +165,7 @@ def test_only_the_contests_organizers_run_the_stage(final, participant, outsider
 def test_the_stage_needs_an_open_round(organizer, final):
     round_, entries, _ = final
     roadshow.show_entry(organizer, round_, entries[0].id)
-    judging.close_round(organizer, round_)
+    close_round(organizer, round_)
     for action in ("show", "next", "start"):
         with pytest.raises(Conflict) as caught:
             roadshow.act(organizer, round_, action, entry_id=entries[1].id)
@@ -178,7 +183,7 @@ def test_the_order_is_drawn_by_lot_and_moved(organizer, final):
     positions = dict(db.session.execute(sa.select(RoundEntry.entry_id, RoundEntry.position)
                                         .where(RoundEntry.round_id == round_.id)).all())
     assert sorted(positions.values()) == [1, 2, 3]
-    assert judging.round_entry_ids(round_) == set(ids)  # the same entries take part
+    assert round_entry_ids(round_) == set(ids)  # the same entries take part
     moved = [e.id for e in roadshow.move_in_order(organizer, round_, drawn[2], -1)]
     assert moved == [drawn[0], drawn[2], drawn[1]]
     assert [e.id for e in roadshow.move_in_order(organizer, round_, drawn[0], -1)] == moved
@@ -225,7 +230,7 @@ def test_the_last_submission_shows_totals_struck_and_the_rounds_score(organizer,
         {"number": 4, "total": 72.0, "struck": None},
         {"number": 5, "total": 75.0, "struck": None},
     ]
-    results = judging.round_results(round_, "trimmed_mean")["tracks"][0]["entries"]
+    results = round_results(round_, "trimmed_mean")["tracks"][0]["entries"]
     assert board["score"] == next(r["score"] for r in results if r["entry_id"] == entry.id) == 73
     assert roadshow.score_display(board["score"]) == "73.00"
     assert board["leaderboard"][0]["entries"] == [
@@ -258,7 +263,7 @@ def test_other_methods_strike_nothing_and_score_as_the_results(organizer, contes
     roadshow.show_entry(organizer, round_, entries[1].id)
     board = roadshow.board(round_, now=at(0))
     assert all(t["struck"] is None for t in board["totals"])
-    results = {r["entry_id"]: r for r in judging.round_results(round_, method)["tracks"][0]
+    results = {r["entry_id"]: r for r in round_results(round_, method)["tracks"][0]
                ["entries"]}
     assert board["score"] == results[entries[1].id]["score"]
     assert [(line["entry_id"], line["score"], line["rank"])
@@ -279,7 +284,7 @@ def test_trimming_needs_five_totals(organizer, contest):
 def test_a_conflicted_judge_is_left_out(organizer, contest, final):
     round_, entries, panel = final
     entry = entries[0]
-    judging.declare_conflict(organizer, contest, panel[2].id, entry.id, "指导过该团队")
+    declare_conflict(organizer, contest, panel[2].id, entry.id, "指导过该团队")
     roadshow.show_entry(organizer, round_, entry.id)
     for judge in (panel[0], panel[1], panel[3]):
         factories.score(judge, round_, entry, 80)
@@ -297,10 +302,10 @@ def test_the_leaderboard_ranks_fully_scored_entries(organizer, final):
     for entry, total in zip(entries, (88, 88, 90), strict=True):
         for judge in panel:
             factories.score(judge, round_, entry, total)
-    extra = judging.create_entry(organizer, round_.event, judging.EntryInfo(
+    extra = create_entry(organizer, round_.event, EntryInfo(
         title="半途", track_id=entries[0].track_id))
-    judging.assign(organizer, round_, panel[0].id, extra.id)
-    judging.assign(organizer, round_, panel[1].id, extra.id)
+    assign(organizer, round_, panel[0].id, extra.id)
+    assign(organizer, round_, panel[1].id, extra.id)
     factories.score(panel[0], round_, extra, 99)  # one of two judges: not on the leaderboard yet
     roadshow.show_entry(organizer, round_, entries[2].id)
     lines = roadshow.board(round_, now=at(0))["leaderboard"][0]["entries"]
@@ -328,11 +333,11 @@ def test_the_database_version_follows_the_stage_and_the_submissions(organizer, f
     roadshow.show_entry(organizer, round_, entries[0].id)
     seen.append(roadshow.live_version(round_.id))
     card = factories.score(panel[0], round_, entries[0], 50, submit=False)
-    judging.save_scorecard(panel[0].user, round_, entries[0], {}, version=card.version)
+    save_scorecard(panel[0].user, round_, entries[0], {}, version=card.version)
     assert roadshow.live_version(round_.id) == seen[-1]  # drafts show nowhere: no change
     factories.score(panel[1], round_, entries[0], 50)
     seen.append(roadshow.live_version(round_.id))
-    judging.assign(organizer, round_, factories.judge(round_.event).id, entries[0].id)
+    assign(organizer, round_, factories.judge(round_.event).id, entries[0].id)
     seen.append(roadshow.live_version(round_.id))
     assert len(set(seen)) == len(seen)
 
@@ -348,7 +353,7 @@ def test_the_redis_version_is_bumped_after_each_commit(redis_live, organizer, fi
     assert int(redis_live.get(key)) == start + 1  # a draft: nothing to show
     factories.score(panel[0], round_, entries[0], 66)
     assert int(redis_live.get(key)) == start + 2
-    judging.close_round(organizer, round_)
+    close_round(organizer, round_)
     assert roadshow.live_version(round_.id).startswith(f"r{start + 3}.")
     with pytest.raises(Conflict):
         roadshow.show_entry(organizer, round_, entries[1].id)  # refused: nothing bumped
@@ -366,14 +371,14 @@ def test_assignments_and_conflicts_bump_the_redis_version(redis_live, organizer,
         return int(redis_live.get(key) or 0) - start
 
     newcomer = factories.judge(round_.event)
-    assert bumps(lambda: judging.assign(organizer, round_, newcomer.id, entries[0].id)) == 1
-    assert bumps(lambda: judging.declare_conflict(
+    assert bumps(lambda: assign(organizer, round_, newcomer.id, entries[0].id)) == 1
+    assert bumps(lambda: declare_conflict(
         organizer, round_.event, newcomer.id, entries[0].id, "老同事")) == 1
-    assignment = db.session.scalar(sa.select(judging.Assignment).filter_by(
+    assignment = db.session.scalar(sa.select(Assignment).filter_by(
         round_id=round_.id, judge_id=newcomer.id, entry_id=entries[0].id))
-    assert bumps(lambda: judging.unassign(organizer, assignment)) == 1
-    assert bumps(lambda: judging.auto_assign(organizer, round_, 1)) == 0  # nothing new
-    assert bumps(lambda: judging.declare_conflict(  # in no round: nothing to show
+    assert bumps(lambda: unassign(organizer, assignment)) == 1
+    assert bumps(lambda: auto_assign(organizer, round_, 1)) == 0  # nothing new
+    assert bumps(lambda: declare_conflict(  # in no round: nothing to show
         organizer, round_.event, newcomer.id, entries[1].id)) == 0
 
 
@@ -422,7 +427,7 @@ def test_a_save_on_one_worker_changes_the_version_the_other_serves(two_workers):
         from eventhub.models import User
 
         round_ = db.session.get(Round, ids[0])
-        judging.save_scorecard(db.session.get(User, ids[2]), round_,
+        save_scorecard(db.session.get(User, ids[2]), round_,
                                db.session.get(Entry, ids[1]),
                                {str(round_.criteria[0].id): 77}, submit=True)
         db.session.remove()
@@ -442,5 +447,5 @@ def test_the_screen_key_opens_its_round_only(organizer, contest, final):
     assert not roadshow.screen_key_valid(key, other)
     assert not roadshow.screen_key_valid(key[:-2] + "xx", round_)
     assert not roadshow.screen_key_valid(None, round_)
-    assert not roadshow.screen_key_valid(judging.issue_judge_link(
+    assert not roadshow.screen_key_valid(issue_judge_link(
         factories.judge(contest)), round_)

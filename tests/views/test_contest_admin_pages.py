@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from eventhub.audit import AuditEntry
 from eventhub.database import db
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import create_track, tracks_of
 from eventhub.judging.models import (
     Aggregation,
     Assignment,
@@ -22,6 +23,8 @@ from eventhub.judging.models import (
     RoundStatus,
     Track,
 )
+from eventhub.judging.rounds import open_round, round_entry_ids
+from eventhub.judging.scorecards import save_scorecard
 from tests import factories
 from tests.views.conftest import count, fresh, text
 
@@ -30,7 +33,7 @@ from tests.views.conftest import count, fresh, text
 def world(organizer, contest):
     """A track with three entries (大学0-2), two judges (机构0 and 大学1: an automatic
     conflict with entry 1), a draft round with a full rubric."""
-    track = judging.create_track(organizer, contest, "医疗健康")
+    track = create_track(organizer, contest, "医疗健康")
     entries = factories.entries(organizer, contest, track, 3, title="智慧医疗")
     judges = [factories.judge(contest, institution="机构0", expertise=["医疗"]),
               factories.judge(contest, institution="大学1")]
@@ -136,7 +139,7 @@ def test_add_a_track(login, organizer, contest, world):
     response = _post(client, f"{_hub(contest)}/tracks", _hub(contest), {"name": "先进制造"},
                      "track")
     assert response.status_code == 302
-    assert [t.name for t in judging.tracks_of(contest)] == ["医疗健康", "先进制造"]
+    assert [t.name for t in tracks_of(contest)] == ["医疗健康", "先进制造"]
     assert len(_audits("track.created")) == 2
     again = _post(client, f"{_hub(contest)}/tracks", _hub(contest), {"name": "先进制造"},
                   "track")
@@ -178,10 +181,10 @@ def test_invite_edit_and_remove_a_judge(login, organizer, contest, world):
 
 def test_a_judge_with_submitted_scores_is_not_removed(login, organizer, contest, world):
     round_, judge, entry = world["round"], world["judges"][0], world["entries"][0]
-    judging.open_round(organizer, round_)
-    judging.assign(organizer, round_, judge.id, entry.id)
+    open_round(organizer, round_)
+    assign(organizer, round_, judge.id, entry.id)
     keys = [str(c.id) for c in round_.criteria]
-    judging.save_scorecard(judge.user, round_, entry, dict.fromkeys(keys, 1), submit=True)
+    save_scorecard(judge.user, round_, entry, dict.fromkeys(keys, 1), submit=True)
     client = login(organizer)
     response = client.submit(f"{_hub(contest)}/judges/{judge.id}/remove", form_url=_hub(contest),
                              follow_redirects=True)
@@ -250,7 +253,7 @@ def test_round_settings(login, organizer, contest, world, now):
         "网络评审", Aggregation.median, 75.5)
     assert _audits("round.updated")[0].after["advance_threshold"] == 75.5
     # Once open, the method no longer changes; the name and window still do.
-    judging.open_round(organizer, round_)
+    open_round(organizer, round_)
     html = text(client.get(url))
     assert '<select disabled id="aggregation"' in html
     later = (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
@@ -307,14 +310,14 @@ def test_entries_taking_part(login, organizer, contest, world):
     response = _post(client, f"{url}/entries", url, {
         "mode": "pick", "entry_ids": [entries[0].id, entries[2].id]}, "entries")
     assert response.status_code == 302
-    assert judging.round_entry_ids(round_) == {entries[0].id, entries[2].id}
+    assert round_entry_ids(round_) == {entries[0].id, entries[2].id}
     # Advanced from an earlier round that is not closed: refused, nothing changes.
     final = factories.rubric_round(organizer, contest, name="决赛", draft=True)
     final_url = _round(contest, final)
     bad = _post(client, f"{final_url}/entries", final_url, {
         "mode": "advanced", "from_round_id": round_.id}, "entries")
     assert bad.status_code == 422
-    assert judging.round_entry_ids(final) == {e.id for e in entries}
+    assert round_entry_ids(final) == {e.id for e in entries}
 
 
 def test_assignments_manual_and_automatic(login, organizer, contest, world):

@@ -11,9 +11,17 @@ from urllib.parse import unquote
 import pytest
 from openpyxl import Workbook
 
-from eventhub.judging import entries
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import (
+    EntryInfo,
+    create_entry,
+    entry_of_leader,
+    entry_window,
+    save_attachment,
+    set_entry_window,
+)
 from eventhub.judging.models import Entry, Track
+from eventhub.judging.scorecards import save_scorecard
 from tests import factories
 from tests.views.conftest import count, fresh, text
 
@@ -40,7 +48,7 @@ def test_a_participant_submits_edits_and_uploads(login, participant, contest, tr
                                     "file": (io.BytesIO(PDF), "计划书.pdf")},
                              content_type="multipart/form-data")
     assert response.status_code == 302
-    entry = entries.entry_of_leader(contest, participant)
+    entry = entry_of_leader(contest, participant)
     assert entry.members == [{"name": "赵参与", "role": "负责人"}, {"name": "钱二", "role": "CTO"}]
     assert entry.attachment_name == "计划书.pdf"
     # Again: the same entry is changed, never a second one.
@@ -70,7 +78,7 @@ def test_a_file_that_is_not_a_pdf_keeps_the_entry_and_says_why(login, participan
                                     "file": (io.BytesIO(b"\x89PNG\r\n\x1a\n"), "a.pdf")},
                              content_type="multipart/form-data", follow_redirects=True)
     assert 'notice--error' in text(response) or "flash--error" in text(response)
-    entry = entries.entry_of_leader(contest, participant)
+    entry = entry_of_leader(contest, participant)
     assert entry is not None and entry.attachment_key is None
 
 
@@ -78,16 +86,16 @@ def test_outside_the_window_the_form_is_closed(login, organizer, participant, co
                                                now):
     client = login(participant)
     page = f"/events/{contest.id}/my-entry"
-    entries.set_entry_window(organizer, contest, now - timedelta(days=1), None)
+    set_entry_window(organizer, contest, now - timedelta(days=1), None)
     token = client.csrf_token(page)  # a tab opened while the window was open
-    entries.set_entry_window(organizer, contest, now - timedelta(days=1), now)
+    set_entry_window(organizer, contest, now - timedelta(days=1), now)
     assert 'data-window="closed"' in text(client.get(page))
     assert 'id="my-entry-link"' not in text(client.get(f"/events/{contest.id}",
                                                       follow_redirects=True))
     response = client.post(page, data={**_form(tracks[0]), "csrf_token": token})
     assert response.status_code == 302 and count(Entry) == 0
     # After the window, the leader's entry is read-only.
-    judging.create_entry(organizer, contest, judging.EntryInfo(
+    create_entry(organizer, contest, EntryInfo(
         title="已提交", track_id=tracks[0].id, leader_id=participant.id))
     html = text(client.get(page))
     assert "已提交" in html and 'id="entry-form"' not in html
@@ -107,12 +115,12 @@ def test_my_entry_needs_a_signed_in_user_and_a_contest(client, login, participan
 
 def test_who_may_download_the_attachment(login, client, organizer, outsider_organizer, staff,
                                          participant, contest, tracks):
-    entry = judging.create_entry(organizer, contest, judging.EntryInfo(
+    entry = create_entry(organizer, contest, EntryInfo(
         title="导诊", track_id=tracks[0].id, leader_id=participant.id))
-    entries.save_attachment(organizer, entry, io.BytesIO(PDF), "商业计划书.pdf")
+    save_attachment(organizer, entry, io.BytesIO(PDF), "商业计划书.pdf")
     round_ = factories.rubric_round(organizer, contest)
     assigned, unassigned = factories.judge(contest), factories.judge(contest)
-    judging.assign(organizer, round_, assigned.id, entry.id)
+    assign(organizer, round_, assigned.id, entry.id)
     url = f"/entries/{entry.id}/attachment"
     for user in (organizer, participant, assigned.user):
         response = login(user).get(url)
@@ -138,14 +146,14 @@ def test_judges_of_an_anonymous_round_get_a_neutral_file_name(login, api, organi
     """The uploaded name may carry the team's: judges who read the entry in an anonymous round
     get 参赛项目-<id>.pdf, from the page and the API alike; judges of an open round, the
     organizers and the leader get the name as uploaded."""
-    entry = judging.create_entry(organizer, contest, judging.EntryInfo(
+    entry = create_entry(organizer, contest, EntryInfo(
         title="导诊", track_id=tracks[0].id, team_name="康途", leader_id=participant.id))
-    entries.save_attachment(organizer, entry, io.BytesIO(PDF), "康途团队-商业计划书.pdf")
+    save_attachment(organizer, entry, io.BytesIO(PDF), "康途团队-商业计划书.pdf")
     blind = factories.rubric_round(organizer, contest, name="网评", anonymous=True)
     open_ = factories.rubric_round(organizer, contest, name="复赛")
     blind_judge, open_judge = factories.judge(contest), factories.judge(contest)
-    judging.assign(organizer, blind, blind_judge.id, entry.id)
-    judging.assign(organizer, open_, open_judge.id, entry.id)
+    assign(organizer, blind, blind_judge.id, entry.id)
+    assign(organizer, open_, open_judge.id, entry.id)
     page, endpoint = f"/entries/{entry.id}/attachment", f"/api/v1/entries/{entry.id}/attachment"
     neutral = f"参赛项目-{entry.id}.pdf"
     assert _download_name(login(blind_judge.user).get(page)) == neutral
@@ -153,7 +161,7 @@ def test_judges_of_an_anonymous_round_get_a_neutral_file_name(login, api, organi
     for user in (open_judge.user, organizer, participant):
         assert _download_name(login(user).get(page)) == "康途团队-商业计划书.pdf"
     # Assigned in the open round as well: the anonymous one still hides the team.
-    judging.assign(organizer, open_, blind_judge.id, entry.id)
+    assign(organizer, open_, blind_judge.id, entry.id)
     assert _download_name(login(blind_judge.user).get(page)) == neutral
 
 
@@ -162,7 +170,7 @@ def test_judges_of_an_anonymous_round_get_a_neutral_file_name(login, api, organi
 
 def test_the_entries_page_lists_filters_and_counts(login, organizer, contest, tracks):
     for title, track in (("智能导诊", 0), ("远程问诊", 0), ("机器人", 1)):
-        judging.create_entry(organizer, contest, judging.EntryInfo(title=title,
+        create_entry(organizer, contest, EntryInfo(title=title,
                                                                    track_id=tracks[track].id))
     client = login(organizer)
     page = f"/events/{contest.id}/entries"
@@ -178,7 +186,7 @@ def test_the_entries_page_lists_filters_and_counts(login, organizer, contest, tr
 @pytest.mark.parametrize("who", ["outsider_organizer", "staff", "participant", "judge"])
 def test_organizer_pages_are_for_organizers(request, login, client, organizer, contest, tracks,
                                             who):
-    entry = judging.create_entry(organizer, contest, judging.EntryInfo(title="导诊",
+    entry = create_entry(organizer, contest, EntryInfo(title="导诊",
                                                                        track_id=tracks[0].id))
     user = factories.judge(contest).user if who == "judge" else request.getfixturevalue(who)
     c = login(user)
@@ -193,7 +201,7 @@ def test_organizer_pages_are_for_organizers(request, login, client, organizer, c
 
 
 def test_organizer_edits_and_deletes(login, organizer, participant, contest, tracks):
-    entry = judging.create_entry(organizer, contest, judging.EntryInfo(
+    entry = create_entry(organizer, contest, EntryInfo(
         title="导诊", track_id=tracks[0].id, leader_id=participant.id))
     client = login(organizer)
     assert participant.email in text(client.get(f"/entries/{entry.id}/edit"))
@@ -207,12 +215,12 @@ def test_organizer_edits_and_deletes(login, organizer, participant, contest, tra
 
 
 def test_a_scored_entry_is_not_deleted(login, organizer, contest, tracks):
-    entry = judging.create_entry(organizer, contest, judging.EntryInfo(title="导诊",
+    entry = create_entry(organizer, contest, EntryInfo(title="导诊",
                                                                        track_id=tracks[0].id))
     round_ = factories.rubric_round(organizer, contest)
     judge = factories.judge(contest)
-    judging.assign(organizer, round_, judge.id, entry.id)
-    judging.save_scorecard(judge.user, round_, entry, {str(round_.criteria[0].id): 5})
+    assign(organizer, round_, judge.id, entry.id)
+    save_scorecard(judge.user, round_, entry, {str(round_.criteria[0].id): 5})
     client = login(organizer)
     page = f"/events/{contest.id}/entries"
     response = client.submit(f"/entries/{entry.id}/delete", form_url=page,
@@ -230,14 +238,14 @@ def test_tracks_and_window_forms(login, organizer, contest, tracks):
     client.submit(f"/events/{contest.id}/entries/window",
                   {"entries_open_at": "2020-01-01T09:00", "entries_close_at": ""},
                   form_url=page)
-    opens, closes = entries.entry_window(contest)
+    opens, closes = entry_window(contest)
     assert opens.isoformat() == "2020-01-01T01:00:00+00:00" and closes is None
     response = client.submit(f"/events/{contest.id}/entries/window",
                              {"entries_open_at": "2020-01-02T09:00",
                               "entries_close_at": "2020-01-01T09:00"},
                              form_url=page, follow_redirects=True)
     assert response.status_code == 200
-    assert entries.entry_window(contest)[1] is None  # refused, nothing changed
+    assert entry_window(contest)[1] is None  # refused, nothing changed
 
 
 def test_import_shows_the_report_and_the_rejected_rows_file(login, organizer, contest, tracks):
@@ -280,9 +288,9 @@ def test_an_unreadable_import_file_is_refused(login, organizer, contest, tracks)
 
 def test_removing_the_attachment_refused_changes_nothing(login, organizer, outsider_organizer,
                                                         participant, contest, tracks):
-    entry = judging.create_entry(organizer, contest, judging.EntryInfo(
+    entry = create_entry(organizer, contest, EntryInfo(
         title="导诊", track_id=tracks[0].id, leader_id=participant.id))
-    entries.save_attachment(organizer, entry, io.BytesIO(PDF), "商业计划书.pdf")
+    save_attachment(organizer, entry, io.BytesIO(PDF), "商业计划书.pdf")
     url = f"/entries/{entry.id}/attachment/delete"
     # Not the contest's organizer: the 403 page.
     client = login(outsider_organizer)

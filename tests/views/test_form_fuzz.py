@@ -25,8 +25,9 @@ from wtforms.fields.core import UnboundField
 
 from eventhub.accounts.services import create_token
 from eventhub.database import db
-from eventhub.judging import entries
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import EntryInfo, create_entry, create_track, set_entry_window
+from eventhub.judging.judges import declare_conflict
 from eventhub.judging.models import Entry
 from eventhub.registrations import form_builder
 from eventhub.registrations import services as reg
@@ -99,17 +100,17 @@ def world(org, owner, staff, participant, event, now):
     registration = reg.register(participant, event, reg.RegistrationInfo(
         consent=True, category_id=category.id, answers={str(questions[0].id): "沈阳"}))
     contest = factories.contest(org)
-    track = judging.create_track(owner, contest, "医疗健康")
-    entries.set_entry_window(owner, contest, now - timedelta(days=1), now + timedelta(days=1))
-    entry = judging.create_entry(owner, contest, judging.EntryInfo(
+    track = create_track(owner, contest, "医疗健康")
+    set_entry_window(owner, contest, now - timedelta(days=1), now + timedelta(days=1))
+    entry = create_entry(owner, contest, EntryInfo(
         title="智能导诊", track_id=track.id, leader_id=participant.id,
         members=[{"name": "张三", "role": "CEO"}]))
-    other = judging.create_entry(owner, contest, judging.EntryInfo(title="二号", track_id=track.id))
+    other = create_entry(owner, contest, EntryInfo(title="二号", track_id=track.id))
     judge_user = factories.UserFactory()
     judge = factories.judge(contest, judge_user)
     round_ = factories.rubric_round(owner, contest, name="网评")
-    assignment, _ = judging.assign(owner, round_, judge.id, entry.id)
-    conflict, _ = judging.declare_conflict(owner, contest, judge.id, other.id, "同事")
+    assignment, _ = assign(owner, round_, judge.id, entry.id)
+    conflict, _ = declare_conflict(owner, contest, judge.id, other.id, "同事")
     token, _ = create_token(owner, "fuzz")
     return {
         "users": {"organizer": owner, "leader": participant, "judge": judge_user},

@@ -10,7 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from eventhub.database import db, utcnow
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import create_track
+from eventhub.judging.judges import invite_judge, issue_judge_link
 from eventhub.mail.models import OutboxMessage
 from tests import factories
 
@@ -18,16 +20,16 @@ from tests import factories
 @pytest.fixture
 def panel(organizer, contest):
     """An open round of the contest with one entry, assigned to one judge (not accepted)."""
-    track = judging.create_track(organizer, contest, "医疗健康")
+    track = create_track(organizer, contest, "医疗健康")
     entry = factories.entries(organizer, contest, track, 1, title="智慧医疗项目")[0]
     judge = factories.judge(contest, institution="机构甲", accepted=False)
     round_ = factories.rubric_round(organizer, contest)
-    judging.assign(organizer, round_, judge.id, entry.id)
+    assign(organizer, round_, judge.id, entry.id)
     return {"judge": judge, "round": round_, "entry": entry}
 
 
 def _link(judge, **kwargs):
-    return f"/judging/sign-in/{judging.issue_judge_link(judge, **kwargs)}"
+    return f"/judging/sign-in/{issue_judge_link(judge, **kwargs)}"
 
 
 def _open(client, link):
@@ -133,7 +135,7 @@ def test_a_new_link_signs_the_earlier_device_out(client, login, organizer, conte
     assert _open(client, _link(judge)).status_code == 302
     queue = f"/judging/rounds/{panel['round'].id}"
     assert client.get(queue).status_code == 200
-    judging.invite_judge(organizer, contest, judge.user.email)  # sends a new link
+    invite_judge(organizer, contest, judge.user.email)  # sends a new link
     ended = client.get(queue)
     assert ended.status_code == 401
     assert "已结束" in ended.get_data(as_text=True)

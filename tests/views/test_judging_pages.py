@@ -7,7 +7,11 @@ import re
 
 import pytest
 
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import EntryInfo, create_entry, create_track, tracks_of
+from eventhub.judging.judges import declare_conflict, issue_judge_link
+from eventhub.judging.rounds import close_round, open_round, publish_round, set_round_entries
+from eventhub.judging.scorecards import save_scorecard
 from tests import factories
 
 
@@ -16,19 +20,19 @@ def setup(organizer, contest):
     """An open round (max 10/w40, 20/w35, 5/w25) with four entries: judge 0 scores entries
     0, 1 and 2 (entry 1 a draft, entry 2 submitted); judge 2 is assigned entry 3 and then
     found in conflict with it; judge 1 is assigned nothing."""
-    track = judging.create_track(organizer, contest, "医疗健康")
+    track = create_track(organizer, contest, "医疗健康")
     entries = factories.entries(organizer, contest, track, 4, title="智慧医疗项目", team=True)
     judges = [factories.judge(contest, institution=f"机构{i}") for i in range(3)]
     round_ = factories.rubric_round(organizer, contest)
-    judging.set_round_entries(organizer, round_, None)
+    set_round_entries(organizer, round_, None)
     for entry in entries[:3]:
-        judging.assign(organizer, round_, judges[0].id, entry.id)
-    judging.assign(organizer, round_, judges[2].id, entries[3].id)
-    judging.declare_conflict(organizer, contest, judges[2].id, entries[3].id, "师生关系")
+        assign(organizer, round_, judges[0].id, entry.id)
+    assign(organizer, round_, judges[2].id, entries[3].id)
+    declare_conflict(organizer, contest, judges[2].id, entries[3].id, "师生关系")
     keys = [str(c.id) for c in round_.criteria]
     user = judges[0].user
-    judging.save_scorecard(user, round_, entries[1], {keys[0]: 7.5})
-    judging.save_scorecard(user, round_, entries[2], {keys[0]: 8, keys[1]: 15, keys[2]: 4},
+    save_scorecard(user, round_, entries[1], {keys[0]: 7.5})
+    save_scorecard(user, round_, entries[2], {keys[0]: 8, keys[1]: 15, keys[2]: 4},
                            submit=True)
     return {"entries": entries, "judges": judges, "round": round_, "keys": keys}
 
@@ -64,15 +68,15 @@ def test_the_queue_shows_each_entry_under_its_status_and_the_progress(login, set
 
 
 def test_an_anonymous_round_hides_team_and_institution(login, organizer, contest, setup):
-    track = judging.tracks_of(contest)[0]
-    entry = judging.create_entry(organizer, contest, judging.EntryInfo(
+    track = tracks_of(contest)[0]
+    entry = create_entry(organizer, contest, EntryInfo(
         title="匿名评审项目", track_id=track.id, team_name="秘密团队", institution="秘密大学",
         members=[{"name": "隐名", "role": "CEO"}]))
     round_ = factories.rubric_round(organizer, contest, name="网评匿名", anonymous=True,
                                     draft=True)
-    judging.set_round_entries(organizer, round_, [entry.id])
-    judging.assign(organizer, round_, setup["judges"][0].id, entry.id)
-    judging.open_round(organizer, round_)
+    set_round_entries(organizer, round_, [entry.id])
+    assign(organizer, round_, setup["judges"][0].id, entry.id)
+    open_round(organizer, round_)
     client = login(setup["judges"][0].user)
     for path in (f"/judging/rounds/{round_.id}",
                  f"/judging/rounds/{round_.id}/entries/{entry.id}"):
@@ -100,7 +104,7 @@ def test_the_assigned_judge_opens_the_scorecard(login, setup):
 
 
 def test_a_closed_round_makes_the_scorecard_read_only(login, organizer, setup):
-    judging.close_round(organizer, setup["round"])
+    close_round(organizer, setup["round"])
     client = login(setup["judges"][0].user)
     html = client.get(_card(setup, 0)).get_data(as_text=True)
     assert 'data-open="false"' in html
@@ -142,7 +146,7 @@ def test_a_conflicted_entry_is_not_in_the_queue(login, setup):
 
 def test_the_sign_in_link_lands_on_the_queue(client, setup):
     judge = setup["judges"][0]
-    response = client.submit(f"/judging/sign-in/{judging.issue_judge_link(judge)}",
+    response = client.submit(f"/judging/sign-in/{issue_judge_link(judge)}",
                              follow_redirects=True)
     assert response.status_code == 200
     assert response.request.path == _queue(setup)
@@ -152,9 +156,9 @@ def test_the_sign_in_link_lands_on_the_queue(client, setup):
 def test_a_judge_with_several_rounds_chooses_one(login, organizer, contest, setup):
     judge = setup["judges"][0]
     final = factories.rubric_round(organizer, contest, name="决赛路演", draft=True)
-    judging.set_round_entries(organizer, final, [setup["entries"][0].id])
-    judging.assign(organizer, final, judge.id, setup["entries"][0].id)
-    judging.open_round(organizer, final)
+    set_round_entries(organizer, final, [setup["entries"][0].id])
+    assign(organizer, final, judge.id, setup["entries"][0].id)
+    open_round(organizer, final)
     response = login(judge.user).get(f"/judging/events/{contest.id}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -186,8 +190,8 @@ def test_organizers_see_results_before_publication_with_methods_side_by_side(
 def test_published_results_are_public_without_the_comparison(login, organizer, participant,
                                                               setup):
     round_ = setup["round"]
-    judging.close_round(organizer, round_)
-    judging.publish_round(organizer, round_)
+    close_round(organizer, round_)
+    publish_round(organizer, round_)
     response = login(participant).get(_results(setup, "median"))
     assert response.status_code == 200
     html = response.get_data(as_text=True)

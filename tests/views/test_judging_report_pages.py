@@ -7,7 +7,10 @@ import re
 
 import pytest
 
-from eventhub.judging import services as judging
+from eventhub.judging.assignments import assign
+from eventhub.judging.entries import EntryInfo, create_entry, create_track
+from eventhub.judging.rounds import close_round, publish_round
+from eventhub.judging.scorecards import save_scorecard
 from tests import factories
 from tests.services.test_judging_reports import build_contest
 
@@ -57,8 +60,8 @@ def test_organizers_see_averages_and_exports_on_the_results_page(login, organize
 def test_published_results_show_unit_and_masked_leader_but_no_reports(login, organizer,
                                                                       participant, setup):
     round_ = setup["round"]
-    judging.close_round(organizer, round_)
-    judging.publish_round(organizer, round_)
+    close_round(organizer, round_)
+    publish_round(organizer, round_)
     html = login(participant).get(_round_url(setup, "results")).get_data(as_text=True)
     row = _row(html, setup["entries"][0].id)
     assert "大连理工大学" in row and "张*" in row and "张三" not in html
@@ -110,7 +113,7 @@ def test_statistics_page_flags_the_harsh_judge(login, organizer, setup):
 
 def test_entry_audit_page_lists_saves_and_assignments(login, organizer, setup):
     round_, entries, judges, keys = (setup[k] for k in ("round", "entries", "judges", "keys"))
-    judging.save_scorecard(judges[2].user, round_, entries[2],
+    save_scorecard(judges[2].user, round_, entries[2],
                            dict(zip(keys, (7, 14, 3.5), strict=True)), version=1)
     html = login(organizer).get(_audit_url(setup, 2)).get_data(as_text=True)
     first = re.search(r'<li class="rs-trail__item" data-action="([^"]+)">(.*?)</li>', html, re.S)
@@ -148,9 +151,9 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, setup):
 def test_reports_of_a_draft_contest_are_not_found_by_outsiders(login, outsider_organizer,
                                                                  organizer, org):
     contest = factories.contest(org, status="draft")
-    track = judging.create_track(organizer, contest, "医疗健康")
-    entry = judging.create_entry(organizer, contest,
-                                 judging.EntryInfo(title="项目", track_id=track.id))
+    track = create_track(organizer, contest, "医疗健康")
+    entry = create_entry(organizer, contest,
+                                 EntryInfo(title="项目", track_id=track.id))
     round_ = factories.rubric_round(organizer, contest)
     page = login(outsider_organizer)
     assert page.get(f"/judging/rounds/{round_.id}/statistics").status_code == 404
@@ -177,8 +180,8 @@ def test_statistics_page_says_why_kendalls_w_cannot_be_computed(login, organizer
     assert 'data-undefined="entries"' in row and "无法计算：本组别至少需要两个项目。" in row
 
     # Judge 2 submits 项目A only: three judges in the track, two of them scored all three.
-    judging.assign(organizer, setup["round"], setup["judges"][2].id, setup["entries"][0].id)
-    judging.save_scorecard(setup["judges"][2].user, setup["round"], setup["entries"][0],
+    assign(organizer, setup["round"], setup["judges"][2].id, setup["entries"][0].id)
+    save_scorecard(setup["judges"][2].user, setup["round"], setup["entries"][0],
                            dict.fromkeys(setup["keys"], 5), submit=True)
     html = page.get(_round_url(setup, "statistics")).get_data(as_text=True)
     row = _agreement_row(html, health)
@@ -189,8 +192,8 @@ def test_statistics_page_says_why_kendalls_w_cannot_be_computed(login, organizer
 
 def test_a_round_without_scorecards_has_empty_reports(login, organizer, org):
     contest = factories.contest(org)
-    track = judging.create_track(organizer, contest, "医疗健康")
-    judging.create_entry(organizer, contest, judging.EntryInfo(title="项目", track_id=track.id))
+    track = create_track(organizer, contest, "医疗健康")
+    create_entry(organizer, contest, EntryInfo(title="项目", track_id=track.id))
     round_ = factories.rubric_round(organizer, contest)
     page = login(organizer)
     html = page.get(f"/judging/rounds/{round_.id}/statistics").get_data(as_text=True)

@@ -171,7 +171,7 @@ TYPED_COLUMNS = {
 }
 
 
-def _user_data() -> set[str]:
+def user_data() -> set[str]:
     """Every ASCII word people typed into the demo."""
     words: set[str] = set()
     for name, columns in TYPED_COLUMNS.items():
@@ -189,8 +189,10 @@ def _page_kind(path: str) -> str:
     return CODE.sub(r"/\1/<code>", head + NUMBER.sub("/<n>", rest))
 
 
-def crawl(client, starts: list[str], seen_kinds: set[str], limit: int = 150):
-    """Yield (path, visible text) for one page of each kind reached from ``starts``."""
+def crawl(client, starts: list[str], seen_kinds: set[str], limit: int = 150,
+          headers: dict[str, str] = ZH):
+    """Yield (path, visible text) for one page of each kind reached from ``starts``, asked for
+    with ``headers`` (in Chinese unless told)."""
     queue = deque(starts)
     while queue and limit:
         path = queue.popleft()
@@ -198,7 +200,7 @@ def crawl(client, starts: list[str], seen_kinds: set[str], limit: int = 150):
         if kind in seen_kinds:
             continue
         seen_kinds.add(kind)
-        response = client.get(path, headers=ZH, follow_redirects=True)
+        response = client.get(path, headers=headers, follow_redirects=True)
         if response.status_code != 200 or response.mimetype != "text/html":
             continue
         limit -= 1
@@ -213,7 +215,7 @@ def crawl(client, starts: list[str], seen_kinds: set[str], limit: int = 150):
                 queue.append(url.path)
 
 
-def _start_pages() -> dict[str | None, list[str]]:
+def start_pages() -> dict[str | None, list[str]]:
     """Where each role begins: its own pages; a judge also the contest's judging pages (their
     invitation mail links there)."""
     judging = [f"/judging/events/{event_id}" for event_id in db.session.scalars(
@@ -233,11 +235,11 @@ def _start_pages() -> dict[str | None, list[str]]:
 
 def test_pages_show_no_untranslated_english(app, login):
     demo.load_demo()
-    user_data = _user_data()
+    typed = user_data()
     phrases = catalog_phrases()
     found: dict[str, set[str]] = {}
     pages = 0
-    for email, starts in _start_pages().items():
+    for email, starts in start_pages().items():
         client = login(db.session.scalar(sa.select(User).where(User.email == email))) \
             if email else make_client(app)
         for path, text in crawl(client, starts, seen_kinds=set()):
@@ -245,7 +247,7 @@ def test_pages_show_no_untranslated_english(app, login):
             for phrase in phrases:
                 if phrase in text:
                     found.setdefault(repr(phrase), set()).add(f"{email or 'anonymous'} {path}")
-            for word in english_words(text, user_data):
+            for word in english_words(text, typed):
                 at = text.find(word)
                 found.setdefault(word, set()).add(
                     f"{email or 'anonymous'} {path} «{text[max(at - 30, 0):at + 40]}»")

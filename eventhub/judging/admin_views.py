@@ -4,42 +4,40 @@ back, its refusals shown beside its fields."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import (
-    BooleanField,
-    FloatField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub import permissions
-from eventhub.accounts.models import NAME_MAX
 from eventhub.database import db
 from eventhub.events.access import event_for
 from eventhub.events.models import Event
-from eventhub.ids import coerce_id
 from eventhub.judging import assignments, entries, judges, rounds
-from eventhub.judging.labels import AGGREGATION_LABELS
+from eventhub.judging.forms import (
+    ROUND_FIELDS,
+    RULE_FIELDS,
+    AssignForm,
+    AutoAssignForm,
+    ConflictForm,
+    CriterionForm,
+    EntriesForm,
+    JudgeForm,
+    PublishForm,
+    ReopenForm,
+    RoundForm,
+    TrackForm,
+    lazy_choices,
+    split_tags,
+)
 from eventhub.judging.models import (
-    Aggregation,
     Assignment,
     ConflictOfInterest,
     Criterion,
@@ -49,193 +47,15 @@ from eventhub.judging.models import (
 )
 from eventhub.judging.results import take_advanced_entries
 from eventhub.webforms import (
-    Form,
-    LocalDateTimeField,
     domain_errors,
     refusal_flashed,
 )
 
 bp = Blueprint("contest_admin", __name__)
 
-RULE_LABELS = {
-    "none": _l("Nobody advances automatically"),
-    "top_n": _l("The top N of each track"),
-    "top_percent": _l("The top percent of each track"),
-    "threshold": _l("Everyone with at least this score"),
-}
-RULE_FIELDS = {"top_n": "advance_top_n", "top_percent": "advance_top_percent",
-               "threshold": "advance_threshold"}
-#: Service field names shown on the round form under another name.
-ROUND_FIELDS = dict.fromkeys(RULE_FIELDS.values(), "rule_value")
-TAG_SPLIT = re.compile(r"[,，、;；\n]+")
-_required = InputRequired(message=_l("Enter a value."))
-
 
 def _me() -> Any:
     return current_user._get_current_object()
-
-
-def _choices(pairs: Any) -> list[SelectChoice]:
-    """Choices whose lazy labels stay lazy: class-level forms are built at import, before any
-    request has a language."""
-    return [SelectChoice(value=value, label=label) for value, label in pairs]
-
-
-def _tags(text: str | None) -> list[str]:
-    return [t.strip() for t in TAG_SPLIT.split(text or "") if t.strip()]
-
-
-# Forms ------------------------------------------------------------------------------------
-
-
-class PageForm(Form):
-    """A form among several on one page: its fields' names and ids carry ``PREFIX`` unless
-    another ``prefix`` is given (the edit pages give ``""``)."""
-
-    PREFIX = ""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("prefix", self.PREFIX)
-        super().__init__(*args, **kwargs)
-
-
-class TrackForm(PageForm):
-    PREFIX = "track"
-    name = StringField(_l("Track name"), validators=[_required],
-                       render_kw={"maxlength": NAME_MAX},
-                       description=_l("For example: 医疗健康, 先进制造, 互联网+."))
-
-
-class JudgeForm(PageForm):
-    """Invite a judge (email and name), or edit one (institution and expertise only)."""
-
-    PREFIX = "judge"
-    email = StringField(_l("Email"), render_kw={"maxlength": 254, "type": "email",
-                                                "autocomplete": "off"})
-    name = StringField(_l("Name"), render_kw={"maxlength": NAME_MAX})
-    institution = StringField(
-        _l("Institution"), render_kw={"maxlength": NAME_MAX},
-        description=_l("Entries of the same institution are an automatic conflict."))
-    expertise = StringField(
-        _l("Expertise"), render_kw={"maxlength": 2000},
-        description=_l("Tags separated by commas; automatic assignment prefers a tag that "
-                       "names the entry's track."))
-
-
-class ConflictForm(PageForm):
-    PREFIX = "conflict"
-    judge_id = SelectField(_l("Judge"), coerce=coerce_id, validate_choice=False,
-                           validators=[_required])
-    entry_id = SelectField(_l("Contest entry"), coerce=coerce_id, validate_choice=False,
-                           validators=[_required])
-    reason = TextAreaField(_l("Reason"), render_kw={"rows": 2, "maxlength": 10_000})
-
-
-class RoundForm(PageForm):
-    PREFIX = "round"
-    name = StringField(_l("Round name"), validators=[_required], render_kw={"maxlength": NAME_MAX},
-                       description=_l("For example: 网评, 复赛, 决赛路演."))
-    aggregation = SelectField(
-        _l("Aggregation method"),
-        choices=_choices((m.value, label) for m, label in AGGREGATION_LABELS.items()),
-        default=Aggregation.mean.value)
-    rule = RadioField(_l("Who advances"), choices=_choices(RULE_LABELS.items()), default="none")
-    rule_value = FloatField(_l("N, percent or score"), validators=[Optional()],
-                            render_kw={"inputmode": "decimal", "step": "any"})
-    anonymous = BooleanField(_l("Anonymous: judges do not see team names and institutions"))
-    opens_at = LocalDateTimeField(_l("Scoring opens"), validators=[Optional()])
-    closes_at = LocalDateTimeField(_l("Scoring closes"), validators=[Optional()])
-
-    def __init__(self, *args: Any, event: Event, round_: Round | None = None,
-                 **kwargs: Any) -> None:
-        typed = kwargs.get("formdata", True) is not None and self.is_submitted()
-        super().__init__(*args, **kwargs)
-        self.event = event
-        if round_ is not None and not typed:
-            self.name.data = round_.name
-            self.aggregation.data = round_.aggregation.value
-            self.anonymous.data = round_.anonymous
-            self.rule.data = "none"
-            for rule, name in RULE_FIELDS.items():
-                if getattr(round_, name) is not None:
-                    self.rule.data, self.rule_value.data = rule, getattr(round_, name)
-            self.opens_at.set_local(round_.opens_at, event.timezone)
-            self.closes_at.set_local(round_.closes_at, event.timezone)
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.rule.data in RULE_FIELDS and self.rule_value.data is None:
-            self.rule_value.errors = [*self.rule_value.errors,
-                                      _("Enter the number for this rule.")]
-            return False
-        return valid
-
-    def to_info(self) -> rounds.RoundInfo:
-        rules: dict[str, Any] = dict.fromkeys(RULE_FIELDS.values())
-        if self.rule.data in RULE_FIELDS:
-            value = self.rule_value.data
-            if self.rule.data == "top_n" and value is not None and float(value).is_integer():
-                value = int(value)
-            rules[RULE_FIELDS[self.rule.data]] = value
-        tz = self.event.timezone
-        return rounds.RoundInfo(
-            name=self.name.data or "", aggregation=self.aggregation.data or "",
-            anonymous=bool(self.anonymous.data), opens_at=self.opens_at.aware(tz),
-            closes_at=self.closes_at.aware(tz), **rules)
-
-
-class CriterionForm(PageForm):
-    PREFIX = "criterion"
-    name = StringField(_l("Criterion"), validators=[_required],
-                       render_kw={"maxlength": NAME_MAX})
-    description = TextAreaField(_l("What judges look for"),
-                                render_kw={"rows": 2, "maxlength": 10_000})
-    max_points = FloatField(_l("Maximum points"), validators=[_required],
-                            render_kw={"inputmode": "decimal", "step": "any", "min": 0})
-    weight = FloatField(_l("Weight (of 100)"), validators=[_required],
-                        render_kw={"inputmode": "decimal", "step": "any", "min": 0, "max": 100})
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class EntriesForm(PageForm):
-    PREFIX = "entries"
-    mode = RadioField(_l("Entries taking part"), default="all", choices=_choices([
-        ("all", _l("Every entry of the contest")),
-        ("advanced", _l("The entries advanced from an earlier round")),
-        ("pick", _l("The entries I tick below")),
-    ]))
-    from_round_id = SelectField(_l("Earlier round"), coerce=int, validate_choice=False)
-    entry_ids = CheckboxesField(_l("Entries"), coerce=int, validate_choice=False)
-
-
-class AutoAssignForm(PageForm):
-    PREFIX = "auto"
-    judges_per_entry = IntegerField(_l("Number of judges per entry"), validators=[_required],
-                                    render_kw={"inputmode": "numeric", "min": 1}, default=3)
-
-
-class AssignForm(PageForm):
-    PREFIX = "assign"
-    judge_id = SelectField(_l("Judge"), coerce=coerce_id, validate_choice=False)
-    entry_id = SelectField(coerce=coerce_id, validate_choice=False, validators=[_required])
-
-
-class ReopenForm(PageForm):
-    PREFIX = "reopen"
-    reason = TextAreaField(_l("Why reopen it?"), validators=[_required],
-                           render_kw={"rows": 2, "maxlength": 10_000},
-                           description=_l("Kept in the audit log."))
-
-
-class PublishForm(PageForm):
-    PREFIX = "publish"
-    notice_ends_at = LocalDateTimeField(
-        _l("Public notice ends"), validators=[Optional()],
-        description=_l("The end of the notice period (公示); leave empty for none."))
 
 
 # Loading ----------------------------------------------------------------------------------
@@ -278,12 +98,12 @@ def _act(action: Callable[[], Any], done: str) -> None:
 
 
 def _judge_choices(event: Event) -> list[SelectChoice]:
-    return _choices((j.id, f"{j.display_name} · {j.institution or j.user.email}")
+    return lazy_choices((j.id, f"{j.display_name} · {j.institution or j.user.email}")
                     for j in judges.judges_of(event))
 
 
 def _entry_choices(event: Event) -> list[SelectChoice]:
-    return _choices((e.id, f"{e.title} · {e.institution}" if e.institution else e.title)
+    return lazy_choices((e.id, f"{e.title} · {e.institution}" if e.institution else e.title)
                     for e in entries.entries_of(event))
 
 
@@ -347,7 +167,7 @@ def invite_judge(event_id: int) -> Response | tuple[str, int]:
         with domain_errors(form):
             judge, created = judges.invite_judge(
                 _me(), event, form.email.data, form.name.data or None,
-                form.institution.data or None, _tags(form.expertise.data))
+                form.institution.data or None, split_tags(form.expertise.data))
             message = (_("%(name)s is invited; the mail with the sign-in link is on its way.",
                          name=judge.display_name) if created
                        else _("%(name)s is a judge already: the details are updated and a "
@@ -370,7 +190,7 @@ def edit_judge(event_id: int, judge_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         with domain_errors(form):
             judges.update_judge(_me(), judge, form.institution.data or "",
-                               _tags(form.expertise.data))
+                               split_tags(form.expertise.data))
             flash(_("Saved."), "success")
             return _back_to_hub(event, "judges")
     status = 422 if form.errors or form.form_errors else 200
@@ -440,7 +260,7 @@ def _round_page(event: Event, round_: Round, **forms: FlaskForm) -> tuple[str, i
                if (r.position, r.id) < (round_.position, round_.id)]
     chosen = rounds.round_entry_ids(round_)
     entries_form = forms.get("entries_form") or EntriesForm(formdata=None)
-    entries_form.from_round_id.choices = _choices((r.id, r.name) for r in earlier)
+    entries_form.from_round_id.choices = lazy_choices((r.id, r.name) for r in earlier)
     entries_form.entry_ids.choices = _entry_choices(event)
     if "entries_form" not in forms:
         entries_form.entry_ids.data = sorted(chosen)

@@ -23,11 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Optional
 
 from eventhub import permissions, sheets
 from eventhub.accounts.models import NAME_MAX
@@ -37,11 +33,10 @@ from eventhub.errors import DomainError, ValidationFailed
 from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.ids import parse_id
-from eventhub.judging import attachments, checks, entries, entry_import
+from eventhub.judging import attachments, entries, entry_import
+from eventhub.judging.forms import EntryForm, ImportForm, TrackNameForm, WindowForm
 from eventhub.judging.models import Entry, Track
 from eventhub.webforms import (
-    Form,
-    LocalDateTimeField,
     domain_errors,
     form_status,
     refusal_flashed,
@@ -67,75 +62,6 @@ def _contest_entry_state() -> dict:
         }
 
     return {"contest_entry_state": contest_entry_state}
-
-
-# Forms ------------------------------------------------------------------------------------
-
-
-class MembersField(TextAreaField):
-    """Team members typed one per line (``张三:CEO``): an entry's list of members is shown
-    as such lines, so the field's data is text whether it comes from the entry or the post
-    (a post without the field keeps the entry's members)."""
-
-    def process_data(self, value: Any) -> None:
-        if isinstance(value, list):
-            value = "\n".join(entries.format_members([m]) for m in value)
-        super().process_data(value)
-
-
-class EntryForm(Form):
-    title = StringField(_l("Project title"), validators=[InputRequired(_l("Enter a value."))],
-                        render_kw={"maxlength": NAME_MAX})
-    track_id = SelectField(_l("Track"), coerce=int,
-                           validators=[InputRequired(_l("Choose a track of this contest."))])
-    team_name = StringField(_l("Team name"), render_kw={"maxlength": NAME_MAX})
-    institution = StringField(_l("School or company"), render_kw={"maxlength": NAME_MAX})
-    summary = TextAreaField(_l("Summary"), render_kw={"rows": 6,
-                                                      "maxlength": checks.TEXT_MAX})
-    members = MembersField(
-        _l("Team members"), render_kw={"rows": 4},
-        description=_l("One member per line, name and role: 张三:CEO"),
-    )
-    file = FileField(
-        _l("Business plan (PDF)"),
-        render_kw={"accept": "application/pdf,.pdf"},
-        description=_l("A PDF of at most %(n)d MB. Uploading a new one replaces the old.",
-                       n=15),
-    )
-
-    def __init__(self, tracks: list[Track], entry: Entry | None = None, **kwargs: Any):
-        super().__init__(obj=entry, **kwargs)
-        self.track_id.choices = [(t.id, t.name) for t in tracks]
-        self.file.description = _l(
-            "A PDF of at most %(n)d MB. Uploading a new one replaces the old.",
-            n=attachments.max_attachment_bytes() // (1024 * 1024))
-
-    def changes(self) -> dict[str, Any]:
-        members = entries.parse_members(self.members.data or "")
-        return {
-            "title": self.title.data or "",
-            "track_id": self.track_id.data,
-            "team_name": self.team_name.data or "",
-            "institution": self.institution.data or "",
-            "summary": self.summary.data or "",
-            # Unreadable: the service says so beside the field.
-            "members": members if members is not None else None,
-        }
-
-
-class WindowForm(Form):
-    entries_open_at = LocalDateTimeField(_l("Entries open"), validators=[Optional()])
-    entries_close_at = LocalDateTimeField(
-        _l("Entries close"), validators=[Optional()],
-        description=_l("Leave empty to keep the window open."))
-
-
-class ImportForm(Form):
-    file = FileField(_l("CSV or Excel file"), render_kw={"accept": ".csv,.xlsx"})
-
-
-class TrackForm(Form):
-    name = StringField(_l("Track name"), render_kw={"maxlength": NAME_MAX})
 
 
 # Helpers ----------------------------------------------------------------------------------
@@ -272,7 +198,7 @@ def manage(event_id: int) -> str:
         "judging/entries.html", event=event, tracks=tracks, entries=shown, counts=counts,
         total=sum(counts.values()), track_id=track_id, q=q, window=window,
         is_open=entries.entries_open(event), opens=opens, closes=closes,
-        import_form=ImportForm(), track_form=TrackForm(),
+        import_form=ImportForm(), track_form=TrackNameForm(),
         names={t.id: t.name for t in tracks},
     )
 
@@ -331,7 +257,7 @@ def delete(entry_id: int) -> Response:
 def rename_track(track_id: int) -> Response:
     track = db.get_or_404(Track, track_id)
     event = _contest(track.event_id, permissions.can_manage_event)
-    form = TrackForm()
+    form = TrackNameForm()
     try:
         if not form.validate_on_submit():
             raise ValidationFailed(_("The form has expired. Please send it again."))

@@ -898,7 +898,7 @@ def _online_round(
 
 
 def _whole_track_panel(organizer: User, round_: Round, track_name: str) -> None:
-    """Assign every judge without a conflict in the track to every entry of it (JUDGING.md
+    """Assign every judge without a conflict in the track to every entry of it (docs/JUDGING.md
     §5: Kendall's W needs every judge of a track to score every entry)."""
     [track] = [t for t in tracks_of(round_.event) if t.name == track_name]
     entries = [e for e in round_entries(round_) if e.track_id == track.id]

@@ -969,7 +969,7 @@ def save_scorecard(data: dict, round_id: int, entry_id: int) -> dict:
 @optional_auth(blp)
 @blp.arguments(ResultsArgsSchema, location="query")
 def results(args: dict, round_id: int) -> dict:
-    """Per track: score by `method` (JUDGING.md; default the round's), competition rank
+    """Per track: score by `method` (docs/JUDGING.md §3; default the round's), competition rank
     (1, 2, 2, 4), number of valid scorecards and who advances. Organizers at any time;
     everyone once the round is published."""
     round_ = load_round(round_id)
@@ -988,7 +988,7 @@ def results(args: dict, round_id: int) -> dict:
 @signed_in(blp)
 @blp.arguments(StatisticsArgsSchema, location="query")
 def statistics(args: dict, round_id: int) -> dict:
-    """Judge statistics for organizers (JUDGING.md §5): each judge's n, mean, SD and mean
+    """Judge statistics for organizers (docs/JUDGING.md §5): each judge's n, mean, SD and mean
     deviation from the panel; scorecards with |z| > 2 against the entry's other totals; each
     entry's spread; Kendall's W per track; assigned scorecards not submitted yet."""
     return round_statistics(managed_round(round_id), args.get("max_spread"))

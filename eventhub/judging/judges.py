@@ -1,7 +1,7 @@
 """Judges of a contest: invitations (an account made when the person has none), the
 judge-scoped sign-in links and the devices they open, acceptance, editing and removing a judge,
 and conflicts of interest: declared (by an organizer, or by the judge) and automatic (the same
-institution, `same_institution`), which keep a judge from scoring an entry (JUDGING.md §1).
+institution, `same_institution`), which keep a judge from scoring an entry (docs/JUDGING.md §1).
 
 Every public function that changes something takes the acting user first, checks what they
 may do and audits the change.

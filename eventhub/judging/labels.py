@@ -36,7 +36,7 @@ JUDGE_STATUS_LABELS = {
     "accepted": _l("Accepted %(when)s"),
 }
 
-#: The aggregation methods (JUDGING.md §3), for pages, forms and files.
+#: The aggregation methods (docs/JUDGING.md §3), for pages, forms and files.
 AGGREGATION_LABELS = {
     Aggregation.mean: _l("Mean"),
     Aggregation.trimmed_mean: _l("Trimmed mean (highest and lowest dropped)"),

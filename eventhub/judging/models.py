@@ -5,7 +5,7 @@ Numbers: a criterion's ``max_points`` and ``weight`` (and a round's threshold) a
 ``NUMERIC`` columns read back as floats; a scorecard's scores are JSON numbers keyed by
 criterion id (``{"12": 7.5}``), one row per (round, judge, entry), so a save is one row
 written under one version check. Totals are computed from the scores and the rubric when
-needed (JUDGING.md: never rounded before aggregation), not stored.
+needed (docs/JUDGING.md §2: never rounded before aggregation), not stored.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Results of a round: which scorecards count (JUDGING.md §1), the results by a method with
+"""Results of a round: which scorecards count (docs/JUDGING.md §1), the results by a method with
 ranks and who advances (computed by `scoring.results`), the organizers' statistics (§5), and
 letting the entries advanced from an earlier round take part in a later one.
 """
@@ -42,7 +42,7 @@ class _Inst:
 
 
 def valid_scorecard_rows(round_: Round) -> list[sa.Row]:
-    """``(id, judge_id, entry_id, scores)`` of the round's scorecards that count (JUDGING.md
+    """``(id, judge_id, entry_id, scores)`` of the round's scorecards that count (docs/JUDGING.md
     §1): submitted, their (judge, entry) pair assigned in the round, the entry taking part,
     and no conflict of interest between them (declared or automatic, whenever it arose).
     Plain rows, not objects: a round may hold tens of thousands."""
@@ -131,8 +131,8 @@ def _scoring_input(round_: Round) -> tuple[list[Any], list[Track], list[sa.Row],
 def round_results(round_: Round, method: str) -> dict[str, Any]:
     """API.md's results of a round by ``method``: per track (in the contest's order), each
     entry taking part with its score (4 decimals), competition rank, number of valid
-    scorecards and whether it advances (JUDGING.md; computed by `scoring.results`), and per
-    criterion of the rubric the mean raw points over those scorecards."""
+    scorecards and whether it advances (docs/JUDGING.md §3-4; computed by `scoring.results`),
+    and per criterion of the rubric the mean raw points over those scorecards."""
     criteria, tracks, entries, cards = _scoring_input(round_)
     rule = None
     if round_.advance_top_n is not None:
@@ -196,7 +196,7 @@ def _agreement_row(track: Track, agreement: scoring.Agreement | None) -> dict[st
 
 
 def round_statistics(round_: Round, max_spread: float | None = None) -> dict[str, Any]:
-    """JUDGING.md §5 for organizers: per judge n, mean, SD and mean deviation from the panel;
+    """docs/JUDGING.md §5 for organizers: per judge n, mean, SD and mean deviation from the panel;
     scorecards far from the panel (|z| > 2); per entry the spread (``review`` above
     ``max_spread``); Kendall's W per track; and the assigned scorecards not submitted yet."""
     criteria, tracks, entries, cards = _scoring_input(round_)

@@ -520,7 +520,7 @@ def screen_key_valid(key: str | None, round_: Round) -> bool:
 
 def _struck(totals: list[tuple[int, Fraction]], method: Aggregation) -> dict[int, str]:
     """Which judge's total is struck out as the highest and which as the lowest: only for the
-    trimmed mean with 5 or more totals (JUDGING.md §3), exactly one copy each; among equal
+    trimmed mean with 5 or more totals (docs/JUDGING.md §3), exactly one copy each; among equal
     totals the judge with the lowest number."""
     if method != Aggregation.trimmed_mean or len(totals) < 5:
         return {}

@@ -181,7 +181,7 @@ def _scoring(user: Any, round_: Round, entry: Entry) -> sa.Row | None:
 
 
 def scorecard_total(criteria: Iterable[Criterion], scores: dict[str, Any]) -> float:
-    """Σ weight × score / max_points over the criteria scored so far (JUDGING.md §2), rounded
+    """Σ weight × score / max_points over the criteria scored so far (docs/JUDGING.md §2), rounded
     half away from zero to 4 decimals, as results are (for showing a scorecard; results are
     aggregated from the exact totals). A draft's total is partial: see `scorecard_complete`."""
     scored = [

@@ -1,7 +1,7 @@
-"""The numbers of contest judging, exactly as JUDGING.md sections 2-5 define them, on plain data.
+"""The numbers of contest judging, exactly as docs/JUDGING.md §2-5 define them, on plain data.
 
 No database and no Flask here: the caller loads a round's criteria, entries and **valid**
-scorecards (JUDGING.md section 1: submitted, assigned, entry in the round, no conflict of
+scorecards (docs/JUDGING.md section 1: submitted, assigned, entry in the round, no conflict of
 interest; deciding that is the caller's job) and every card passed in counts.
 
 Exactness. Scores, weights and maxima are decimals; each is read as an exact rational (a float as
@@ -163,7 +163,7 @@ class Agreement:
 
 @dataclass(frozen=True)
 class Statistics:
-    """JUDGING.md section 5 for one round; ``agreement`` (Kendall's W) per track id."""
+    """docs/JUDGING.md section 5 for one round; ``agreement`` (Kendall's W) per track id."""
 
     judges: dict[Hashable, JudgeStats]
     entries: dict[Hashable, EntryStats]
@@ -203,7 +203,7 @@ def results(
     cards: Iterable[Card],
     rule: Advancement | None = None,
 ) -> dict[Hashable, list[EntryResult]]:
-    """Aggregate, rank and advance a round's entries per track (JUDGING.md sections 3-4).
+    """Aggregate, rank and advance a round's entries per track (docs/JUDGING.md sections 3-4).
 
     Returns ``{track_id: [EntryResult, ...]}``, tracks in the order they first appear in
     ``entries``. Ranks are competition ranks by the rounded score, descending (1, 2, 2, 4); a
@@ -236,7 +236,7 @@ def statistics(
     cards: Iterable[Card],
     max_spread: Number | None = None,
 ) -> Statistics:
-    """Compute the organizers' statistics of a round (JUDGING.md section 5).
+    """Compute the organizers' statistics of a round (docs/JUDGING.md section 5).
 
     Per judge: n, mean, population SD, mean deviation from the panel. Outliers: cards whose z
     against the entry's OTHER totals, z = (T - mean(others)) / pstdev(others), has |z| > 2; with

@@ -1,5 +1,5 @@
 """GET /rounds/{id}/results for every method against a reference computed here, straight
-from JUDGING.md's formulas (plain Python, independent of eventhub.judging.scoring)."""
+from docs/JUDGING.md's formulas (plain Python, independent of eventhub.judging.scoring)."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.browser
 CONTEST = "第十届辽宁创新创业大赛·决赛路演"
 SCREEN = {"width": 1920, "height": 1080}
 TABLET = {"width": 768, "height": 1024}
-TOTALS = (72, 90, 70, 72, 75)  # JUDGING.md's example: one 70 and the 90 dropped → 73.00
+TOTALS = (72, 90, 70, 72, 75)  # docs/JUDGING.md's example: one 70 and the 90 dropped → 73.00
 
 
 def seed() -> dict:

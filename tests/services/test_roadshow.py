@@ -215,7 +215,7 @@ def test_no_totals_before_the_last_judge_submits(organizer, final):
 
 
 def test_the_last_submission_shows_totals_struck_and_the_rounds_score(organizer, final):
-    """JUDGING.md §3's example: 70, 72, 72, 75, 90 → one 70 and the 90 struck → 73.0."""
+    """docs/JUDGING.md §3's example: 70, 72, 72, 75, 90 → one 70 and the 90 struck → 73.0."""
     round_, entries, panel = final
     entry = entries[0]
     roadshow.show_entry(organizer, round_, entry.id)

@@ -1,4 +1,4 @@
-"""Contest scoring (JUDGING.md sections 2-5): examples worked out by hand, rounding boundaries,
+"""Contest scoring (docs/JUDGING.md sections 2-5): examples worked out by hand, rounding boundaries,
 ties, advancement rules, statistics, and an independent reference compared on random rounds."""
 
 import math
@@ -22,7 +22,7 @@ from eventhub.judging.scoring import (
     total,
 )
 
-#: The rubric of JUDGING.md's example: total = 4a + 1.75b + 5c.
+#: The rubric of docs/JUDGING.md's example: total = 4a + 1.75b + 5c.
 RUBRIC = [Criterion("a", 10, 40), Criterion("b", 20, 35), Criterion("c", 5, 25)]
 #: One criterion worth 100 points: a card's total is its score.
 PLAIN = [Criterion("p", 100, 100)]
@@ -45,7 +45,7 @@ def advancing(track):
     return {r.entry_id for r in track if r.advances}
 
 
-# --- JUDGING.md's own examples -------------------------------------------------------------
+# --- docs/JUDGING.md's own examples -------------------------------------------------------------
 
 
 def test_total_of_the_specification_example_is_78_25():
@@ -564,7 +564,7 @@ def reference_round(value):
 
 
 def reference_results(method, criteria, entries, cards, rule):
-    """JUDGING.md written straightforwardly: Fractions, the statistics module, 60-digit
+    """docs/JUDGING.md written straightforwardly: Fractions, the statistics module, 60-digit
     Decimals for the square roots."""
 
     def exact(x):

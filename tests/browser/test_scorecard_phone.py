@@ -91,6 +91,9 @@ def test_the_banner_and_the_total_bar_stay_slim_on_a_phone(live_server, final, n
 
 def test_a_change_says_saving_until_its_save_answers(live_server, final, new_page):
     page = open_scorecard(new_page, live_server, final)
+    words = page.locator("#sc-strings")
+    saving, saved = words.get_attribute("data-saving"), words.get_attribute("data-saved")
+    assert saving == "保存中…"
     status = page.locator("#sc-save")
     # Read in the same task as the tap: what the judge sees at once.
     right_after = page.evaluate("""() => {
@@ -98,9 +101,9 @@ def test_a_change_says_saving_until_its_save_answers(live_server, final, new_pag
       const status = document.getElementById("sc-save");
       return [status.dataset.state, status.textContent];
     }""")
-    assert right_after == ["saving", "保存中…"]
+    assert right_after == ["saving", saving]
     expect(status).to_have_attribute("data-state", "saved")
-    expect(status).to_contain_text("已保存")
+    expect(status).to_contain_text(saved.split("{time}")[0].strip())
 
 
 def test_an_incomplete_submit_is_told_where_the_judge_looks(live_server, final, new_page):
@@ -111,7 +114,10 @@ def test_an_incomplete_submit_is_told_where_the_judge_looks(live_server, final, 
     page.locator("#sc-comment").scroll_into_view_if_needed()
     page.locator("#sc-submit").click()
 
-    alert = page.get_by_role("alert").filter(has_text="提交前请为每个评分项打分。")
+    # The page's own words (the catalog's), in Chinese.
+    incomplete = page.locator("#sc-strings").get_attribute("data-incomplete")
+    assert incomplete.startswith("提交前")
+    alert = page.get_by_role("alert").filter(has_text=incomplete)
     expect(alert).to_be_visible()
     box = alert.bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]

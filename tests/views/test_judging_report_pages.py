@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_babel import gettext
 
 from eventhub.judging.assignments import assign
 from eventhub.judging.entries import EntryInfo, create_entry, create_track
@@ -177,7 +178,8 @@ def test_statistics_page_says_why_kendalls_w_cannot_be_computed(login, organizer
     row = _agreement_row(html, health)
     assert "data-undefined" not in row and "无法计算" not in row and "一致" in row
     row = _agreement_row(html, ai)
-    assert 'data-undefined="entries"' in row and "无法计算：本组别至少需要两个项目。" in row
+    assert 'data-undefined="entries"' in row
+    assert gettext("Cannot be computed: the track needs at least two entries.") in row
 
     # Judge 2 submits 项目A only: three judges in the track, two of them scored all three.
     assign(organizer, setup["round"], setup["judges"][2].id, setup["entries"][0].id)
@@ -185,9 +187,12 @@ def test_statistics_page_says_why_kendalls_w_cannot_be_computed(login, organizer
                            dict.fromkeys(setup["keys"], 5), submit=True)
     html = page.get(_round_url(setup, "statistics")).get_data(as_text=True)
     row = _agreement_row(html, health)
-    assert 'data-undefined="incomplete"' in row
-    assert "无法计算：需每位评委评完本组别全部 3 个项目，本组别 3 位评委中有 2 位评完。" in row
-    assert "仅当组别内每位打分的评委都评完该组别全部项目时才能计算。" in html
+    assert 'data-undefined="incomplete"' in row and "无法计算" in row
+    assert gettext("Cannot be computed: every judge must score all %(entries)d entries of the "
+                   "track; %(complete)d of its %(judges)d judges did.",
+                   entries=3, complete=2, judges=3) in row
+    assert gettext("It is computed for a track when every judge who scores in it has scored "
+                   "all of its entries.") in html
 
 
 def test_a_round_without_scorecards_has_empty_reports(login, organizer, org):

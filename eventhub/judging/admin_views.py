@@ -274,6 +274,7 @@ def _round_page(event: Event, round_: Round, **forms: FlaskForm) -> tuple[str, i
         event=event,
         round=round_,
         is_draft=round_.status == RoundStatus.draft,
+        locked=RoundForm.locked_inputs(round_),
         weight_total=rounds.weight_total(round_),
         taking_part=taking_part,
         judges=contest_judges,

@@ -136,6 +136,14 @@ class RoundForm(PageForm):
             self.opens_at.set_local(round_.opens_at, event.timezone)
             self.closes_at.set_local(round_.closes_at, event.timezone)
 
+    @staticmethod
+    def locked_inputs(round_: Round) -> set[str]:
+        """The inputs of the round's settings its status locks (`rounds.locked_fields`), by
+        this form's names: ``aggregation``, ``rule``, ``anonymous``, ``window``."""
+        names = {**dict.fromkeys(RULE_FIELDS.values(), "rule"),
+                 **dict.fromkeys(rounds.WINDOW, "window")}
+        return {names.get(field, field) for field in rounds.locked_fields(round_)}
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if self.rule.data in RULE_FIELDS and self.rule_value.data is None:

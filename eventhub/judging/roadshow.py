@@ -35,7 +35,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from eventhub import audit, permissions
 from eventhub.database import db, is_unique_violation, lock_for_write, transactional, utcnow
-from eventhub.errors import Conflict, NotAllowed, ValidationFailed
+from eventhub.errors import Conflict, ValidationFailed
 from eventhub.formatting import format_fixed
 from eventhub.judging import scoring
 from eventhub.judging.assignments import assignment_rows
@@ -54,7 +54,7 @@ from eventhub.judging.models import (
     StagePhase,
 )
 from eventhub.judging.results import round_results, valid_scorecard_rows
-from eventhub.judging.rounds import round_closed, round_entries, round_entry_ids
+from eventhub.judging.rounds import entry_as_seen, round_closed, round_entries, round_entry_ids
 from eventhub.judging.signals import round_changed, scorecard_saved
 from eventhub.live import LiveVersion
 
@@ -215,8 +215,7 @@ def _change(
     """Apply ``change`` to the locked stage (it returns False when nothing changed), then bump
     the version, audit (unless ``change`` does) and signal the screens. Raises NotAllowed,
     Conflict ``round_closed`` and ``stale_version``."""
-    if not permissions.can_manage_event(actor, round_.event):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_event, actor, round_.event)
     if round_.status not in tuple(statuses):
         raise round_closed()
     stage = _locked_stage(round_)
@@ -449,8 +448,7 @@ def _save_order(actor: Any, round_: Round, ids: list[int], verb: str) -> list[En
 def set_order(actor: Any, round_: Round, entry_ids: Any) -> list[Entry]:
     """Set the order of appearance: every entry taking part, each once. Raises NotAllowed,
     Conflict ``round_closed``, ValidationFailed."""
-    if not permissions.can_manage_event(actor, round_.event):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_event, actor, round_.event)
     taking_part = round_entry_ids(round_)
     if (
         not isinstance(entry_ids, list)
@@ -468,8 +466,7 @@ def set_order(actor: Any, round_: Round, entry_ids: Any) -> list[Entry]:
 def draw_order(actor: Any, round_: Round, rng: Any = None) -> list[Entry]:
     """Draw the order of appearance by lot (``secrets``, unless a test passes ``rng``).
     Raises NotAllowed, Conflict ``round_closed``, ``no_entries``."""
-    if not permissions.can_manage_event(actor, round_.event):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_event, actor, round_.event)
     ids = sorted(round_entry_ids(round_))
     if not ids:
         raise Conflict(_l("No entries take part in this round yet."), code="no_entries")
@@ -529,22 +526,12 @@ def _struck(totals: list[tuple[int, Fraction]], method: Aggregation) -> dict[int
     return {lowest: "lowest", highest: "highest"}
 
 
-def _entry_dict(entry: Entry, show_team: bool, place: int | None) -> dict[str, Any]:
-    return {"id": entry.id, "title": entry.title, "track_id": entry.track_id,
-            "track": entry.track.name,
-            "team_name": entry.team_name if show_team else None,
-            "institution": entry.institution if show_team else None,
-            "position": place}
-
-
-def _ranked(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Competition ranks (1, 2, 2, 4) by score among ``lines`` (sorted by score descending)."""
-    ranked, previous = [], None
-    for place, line in enumerate(lines, start=1):
-        rank = previous[1] if previous and previous[0] == line["score"] else place
-        ranked.append({**line, "rank": rank})
-        previous = (line["score"], rank)
-    return ranked
+def _entry_dict(entry: Entry, round_: Round, organizer: bool, place: int | None) -> dict[str, Any]:
+    """The entry as the screens show it: its team hidden as the round hides it
+    (`rounds.entry_as_seen`)."""
+    seen = entry_as_seen(entry, round_, organizer)
+    return {**{key: seen[key] for key in ("id", "title", "track_id", "track", "team_name",
+                                          "institution")}, "position": place}
 
 
 def board(
@@ -558,7 +545,8 @@ def board(
     organizers); once **all** of them have submitted: each judge's total, the highest and
     the lowest struck out (trimmed mean, n >= 5) and the entry's score by the round's method
     as `round_results` gives it. Then the running leaderboard per track: the
-    entries every judge has scored, by those scores, competition ranks among them.
+    entries every judge has scored, by those scores, ranked among them as results are
+    (`scoring.competition_ranks`).
     ``brief``: only the stage (what a judge's tablet follows), no judges, scores or
     leaderboard (cheap to compute).
     """
@@ -566,7 +554,6 @@ def board(
     stage = stage_of(round_)
     order = stage_order(round_)
     places = {e.id: place for place, e in enumerate(order, start=1)}
-    show_team = organizer or not round_.anonymous
     entry = stage.entry if stage is not None else None
     scores = {"judges": [], "complete": False, "totals": None, "score": None,
               "leaderboard": []}
@@ -584,9 +571,10 @@ def board(
         "qa_seconds": stage.qa_seconds if stage else 300,
         "now": now,
         "clock": clock(stage, now),
-        "entry": _entry_dict(entry, show_team, places.get(entry.id)) if entry else None,
+        "entry": _entry_dict(entry, round_, organizer, places.get(entry.id)) if entry else None,
         "count": len(order),
-        "order": [_entry_dict(e, show_team, places[e.id]) for e in order] if organizer else None,
+        "order": [_entry_dict(e, round_, organizer, places[e.id])
+                  for e in order] if organizer else None,
         **scores,
     }
 
@@ -612,13 +600,14 @@ def _scores(round_: Round, entry: Entry | None, organizer: bool) -> dict[str, An
                              entry.id in complete, scores.get(entry.id))
     leaderboard = []
     for track in results["tracks"]:
-        lines = [{"entry_id": line["entry_id"], "title": line["title"], "score": line["score"],
-                  "on_stage": entry is not None and line["entry_id"] == entry.id}
-                 for line in track["entries"]
-                 if line["entry_id"] in complete and line["score"] is not None]
-        lines.sort(key=lambda line: (-line["score"], line["entry_id"]))
-        leaderboard.append({"track_id": track["track_id"], "name": track["name"],
-                            "entries": _ranked(lines)})
+        lines = {line["entry_id"]: line for line in track["entries"]
+                 if line["entry_id"] in complete and line["score"] is not None}
+        ranked = scoring.competition_ranks({i: line["score"] for i, line in lines.items()})
+        leaderboard.append({"track_id": track["track_id"], "name": track["name"], "entries": [
+            {"entry_id": i, "title": lines[i]["title"], "score": lines[i]["score"],
+             "on_stage": entry is not None and i == entry.id, "rank": rank}
+            for i, rank in ranked
+        ]})
     return {**on_stage, "leaderboard": leaderboard}
 
 

@@ -485,13 +485,26 @@ def _median(totals, q):
     return _round(ordered[middle - 1] + ordered[middle], 2 * q)
 
 
+def competition_ranks(scores: Mapping[Hashable, Number]) -> list[tuple[Hashable, int]]:
+    """Rank ids by score, highest first: ``[(id, rank), ...]`` in rank order.
+
+    Competition ranks (1, 2, 2, 4): equal scores share the rank of the first of them and the
+    ranks after them skip the places they share. Equal scores are listed by id (ids must be
+    mutually comparable). The one ranking of judging: a round's results and the live
+    leaderboard of a roadshow both rank with it.
+    """
+    ordered = sorted(scores, key=lambda key: (-scores[key], key))
+    ranked: list[tuple[Hashable, int]] = []
+    for position, key in enumerate(ordered, start=1):
+        tied = position > 1 and scores[ordered[position - 2]] == scores[key]
+        ranked.append((key, ranked[-1][1] if tied else position))
+    return ranked
+
+
 def _rank_track(data, track_id, entry_ids, scores, rule):
-    scored = sorted((e for e in entry_ids if e in scores), key=lambda e: (-scores[e], e))
-    ranks = {}
-    for position, entry_id in enumerate(scored, start=1):
-        previous = scored[position - 2] if position > 1 else None
-        tied = previous is not None and scores[previous] == scores[entry_id]
-        ranks[entry_id] = ranks[previous] if tied else position
+    ranked = competition_ranks({e: scores[e] for e in entry_ids if e in scores})
+    scored = [entry_id for entry_id, _ in ranked]
+    ranks = dict(ranked)
     cut = None
     if rule is not None and rule.top_n is not None:
         cut = rule.top_n

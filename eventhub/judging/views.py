@@ -28,7 +28,7 @@ from eventhub.errors import DomainError
 from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.extensions import login_manager
-from eventhub.judging import judge_session, judges, labels, scorecards
+from eventhub.judging import judge_session, judges, labels, rounds, scorecards
 from eventhub.judging.models import Aggregation, Entry, Round, RoundStatus
 from eventhub.judging.results import round_results
 
@@ -150,7 +150,7 @@ def queue(round_id: int) -> str:
     return render_template(
         "judging/queue.html", round=round_, event=round_.event, groups=groups,
         total=len(items), submitted=len(groups["submitted"]), totals=totals,
-        device=_device_of(actor),
+        device=_device_of(actor), hide_team=rounds.hides_team(round_),
     )
 
 
@@ -178,7 +178,7 @@ def scorecard(round_id: int, entry_id: int) -> str:
         "judging/scorecard.html", round=round_, event=round_.event, entry=entry,
         criteria=round_.criteria, state=state, state_json=json.dumps(state),
         is_open=round_.status == RoundStatus.open, position=index + 1, count=len(ids),
-        previous_id=previous_id, next_id=next_id,
+        previous_id=previous_id, next_id=next_id, hide_team=rounds.hides_team(round_),
     )
 
 

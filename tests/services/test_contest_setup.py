@@ -37,6 +37,9 @@ from eventhub.judging.results import take_advanced_entries, valid_scorecards
 from eventhub.judging.rounds import (
     close_round,
     delete_criterion,
+    entry_as_seen,
+    hides_team,
+    locked_fields,
     open_round,
     round_entry_ids,
     round_info,
@@ -341,3 +344,27 @@ def test_progress_and_load(organizer, contest, judges, entries, track):
     assert all(len(rows) == 2 for rows in overview.by_entry.values())
     assert track_counts(contest) == {track.id: 5}
     assert round_.status == RoundStatus.open
+
+
+def test_a_rounds_status_locks_its_settings_in_one_place(organizer, contest):
+    round_ = _draft(organizer, contest)
+    assert locked_fields(round_) == frozenset()
+    open_round(organizer, round_)
+    assert locked_fields(round_) == {"aggregation", "advance_top_n", "advance_top_percent",
+                                     "advance_threshold", "anonymous"}
+    close_round(organizer, round_)
+    assert locked_fields(round_) == {"aggregation", "advance_top_n", "advance_top_percent",
+                                     "advance_threshold", "anonymous", "opens_at", "closes_at"}
+
+
+def test_an_anonymous_round_hides_the_team_from_all_but_organizers(organizer, contest, entries):
+    entry = entries[0]
+    entry.leader_id = organizer.id
+    shown = _draft(organizer, contest, name="复赛")
+    hidden = _draft(organizer, contest, name="网评（匿名）", anonymous=True)
+    assert not hides_team(shown) and hides_team(hidden) and not hides_team(hidden, True)
+    seen = entry_as_seen(entry, hidden)
+    assert (seen["title"], seen["summary"]) == (entry.title, entry.summary)
+    assert [seen[k] for k in ("team_name", "institution", "members", "leader_id")] == [None] * 4
+    assert entry_as_seen(entry, hidden, organizer=True)["leader_id"] == organizer.id
+    assert entry_as_seen(entry, shown)["institution"] == entry.institution

@@ -726,3 +726,10 @@ def reference_kendall_w(table):
     s = sum((r - mean) ** 2 for r in rank_sums)
     denominator = m * m * (n**3 - n) - m * correction
     return None if denominator == 0 else reference_round(12 * s / denominator)
+
+
+def test_competition_ranks_share_a_rank_and_skip_the_places_shared():
+    ranked = scoring.competition_ranks({"c": Decimal("70"), "a": Decimal("90"),
+                                        "d": Decimal("80"), "b": Decimal("80"), "e": 60.0})
+    assert ranked == [("a", 1), ("b", 2), ("d", 2), ("c", 4), ("e", 5)]
+    assert scoring.competition_ranks({}) == []

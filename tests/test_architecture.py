@@ -66,15 +66,10 @@ ENTRY_POINTS = {
 #: too, so the list can only shrink. Keys: (file relative to the repository, rule, imported or
 #: used name).
 KNOWN: set[tuple[str, str, str]] = {
-    # judging/services.py is being split by subdomain (issue 12 point 1); entries.py and
-    # setup.py call its private helpers until then.
-    *{("eventhub/judging/entries.py", "private", f"eventhub.judging.services.{name}")
-      for name in ("_require_contest", "_check_members", "_text")},
-    *{("eventhub/judging/setup.py", "private", f"eventhub.judging.services.{name}")
-      for name in ("_require_manager", "_check_round", "_check_expertise", "_text")},
     # permissions.py asks judging (is_judge_of, can_judge); the predicates move to
-    # judging/permissions.py once the split above has landed.
-    ("eventhub/permissions.py", "permissions", "eventhub.judging.services"),
+    # judging/permissions.py now that judging is split by subdomain.
+    ("eventhub/permissions.py", "permissions", "eventhub.judging.judges"),
+    ("eventhub/permissions.py", "permissions", "eventhub.judging.scorecards"),
 }
 
 

@@ -466,8 +466,8 @@ def update_entry(
     the leader while the window is open (not the leader). Raises NotAllowed, Conflict
     ``entries_closed``, ``entry_exists``, ValidationFailed."""
     event = require_editor(actor, entry, now)
-    if "leader_id" in changes and not permissions.can_manage_event(actor, event):
-        raise NotAllowed()
+    if "leader_id" in changes:
+        permissions.require(permissions.can_manage_event, actor, event)
     clean = _checked(event, changes)
     if clean.get("leader_id") is not None:
         lock_contest(event)
@@ -598,8 +598,7 @@ def attachment_download_name(user: Any, entry: Entry) -> str:
 def open_attachment(actor: Any, entry: Entry) -> Path:
     """The attachment's file, to those who may read it. Raises NotAllowed, NotFound (no
     attachment, or its file is gone)."""
-    if not may_read_attachment(actor, entry):
-        raise NotAllowed()
+    permissions.require(may_read_attachment, actor, entry)
     if not entry.attachment_key:
         raise NotFound()
     path = attachments.attachment_path(entry.attachment_key)

@@ -370,8 +370,7 @@ def accept_invitation(actor: Any, judge: Judge, now: datetime | None = None) -> 
     account; opening their link does it too): organizers see their name from now on, and an
     institution left empty becomes their account's. Nothing happens when accepted already.
     Raises NotAllowed unless the actor is the judge."""
-    if not acts_as(actor, judge):
-        raise NotAllowed()
+    permissions.require(acts_as, actor, judge)
     _accept(judge, now or utcnow())
     return judge
 

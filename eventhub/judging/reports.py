@@ -26,7 +26,6 @@ from eventhub import audit, permissions
 from eventhub.accounts.models import User
 from eventhub.audit import AuditEntry
 from eventhub.database import db, transactional, utcnow
-from eventhub.errors import NotAllowed
 from eventhub.events.models import Event
 from eventhub.formatting import format_when, list_separator
 from eventhub.judging.entries import tracks_of
@@ -195,8 +194,7 @@ def export_results(
     (data, mimetype, filename). Leaders' names are masked (张*) unless ``full_names`` (the
     organizer needs them, e.g. for the award). Organizers only, before and after publication;
     every export is audited. Raises NotAllowed; ValueError for an unknown method or format."""
-    if not permissions.can_manage_event(actor, round_.event):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_event, actor, round_.event)
     if method not in AGGREGATION_LABELS or fmt not in FORMATS:
         raise ValueError((method, fmt))
     table = results_table(round_, round_results(round_, method), full_names)

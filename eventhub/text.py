@@ -11,8 +11,9 @@ UTF-8 cannot encode a lone surrogate), so they are kept out where text comes in:
 - HTML forms and imported spreadsheets **drop** them (``webforms.Form``, the entry import):
   a person cannot see an invisible character, so a message asking to remove it would help
   nobody, and what they typed around it is kept;
-- query strings (a search box, a filter) **drop** them too, for every page and the API
-  (``Request``, the app's request class), so no query argument reaches the database with one.
+- query strings of pages (a search box, a filter) **drop** them too (``Request``, the app's
+  request class), so no query argument reaches the database with one; the API's are left for
+  its schemas to refuse.
 
 Tab, line feed and carriage return stay: multi-line fields need them, and a browser never
 sends a line break from a single-line input. Exports strip the same characters again
@@ -52,13 +53,19 @@ def strip_forbidden(value: Any) -> Any:
     return FORBIDDEN.sub("", value) if isinstance(value, str) else value
 
 
+#: Where the JSON API lives: its schemas refuse these characters instead (a program learns).
+API_PREFIX = "/api/"
+
+
 class Request(FlaskRequest):
-    """Flask's request whose query arguments hold none of the characters no text may hold
-    (PostgreSQL refuses a NUL in a search, which would answer 500)."""
+    """Flask's request whose query arguments, on pages, hold none of the characters no text
+    may hold (PostgreSQL refuses a NUL in a search, which would answer 500)."""
 
     @cached_property
     def args(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
         raw = super().args
+        if self.path.startswith(API_PREFIX):
+            return raw
         return ImmutableMultiDict(
             [(key, strip_forbidden(value)) for key, value in raw.items(multi=True)]
         )

@@ -47,3 +47,6 @@ def test_query_arguments_lose_control_characters(app):
     with app.test_request_context("/?q=%E5%BC%A0%00%08%E4%B8%89&page=1&page=2"):
         assert flask.request.args["q"] == "张三"
         assert flask.request.args.getlist("page") == ["1", "2"]
+    # The API refuses them instead (tests/api/test_errors.py).
+    with app.test_request_context("/api/v1/events?q=a%00b"):
+        assert flask.request.args["q"] == "a\x00b"

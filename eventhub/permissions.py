@@ -93,25 +93,6 @@ def sees_full_phone(user: Any, event: Event) -> bool:
     return can_manage_event(user, event)
 
 
-def is_judge_of(user: Any, event: Event) -> bool:
-    """A judge of the event's contest (invited by its organizers)."""
-    from eventhub.judging.judges import judge_of
-
-    return judge_of(user, event.id) is not None
-
-
-def can_judge(user: Any, round_: Any, entry: Any) -> bool:
-    """Read and score an entry in a round: a judge assigned to it, without a conflict."""
-    from eventhub.judging.scorecards import can_score
-
-    return can_score(user, round_, entry)
-
-
-def can_see_results(user: Any, round_: Any) -> bool:
-    """A round's results: its organizers at any time, everyone once they are published."""
-    return round_.status == "published" or can_manage_event(user, round_.event)
-
-
 def template_predicates() -> dict[str, Any]:
     """The predicates as template globals, so a button and its rule never disagree."""
     return {
@@ -123,6 +104,4 @@ def template_predicates() -> dict[str, Any]:
         "can_manage_event": can_manage_event,
         "can_check_in": can_check_in,
         "can_view_event": can_view_event,
-        "can_judge": can_judge,
-        "can_see_results": can_see_results,
     }

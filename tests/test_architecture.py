@@ -61,18 +61,6 @@ ENTRY_POINTS = {
     ("eventhub.mail.tasks", "eventhub"),
 }
 
-#: Violations known when this test was written, each being removed by the work named beside it
-#: (issue 12). The integrator empties this list; an entry that no longer occurs fails the test
-#: too, so the list can only shrink. Keys: (file relative to the repository, rule, imported or
-#: used name).
-KNOWN: set[tuple[str, str, str]] = {
-    # permissions.py asks judging (is_judge_of, can_judge); the predicates move to
-    # judging/permissions.py now that judging is split by subdomain.
-    ("eventhub/permissions.py", "permissions", "eventhub.judging.judges"),
-    ("eventhub/permissions.py", "permissions", "eventhub.judging.scorecards"),
-}
-
-
 def _closure(depends: dict[str, set[str]]) -> dict[str, frozenset[str]]:
     closed: dict[str, frozenset[str]] = {}
 
@@ -100,10 +88,6 @@ class Violation:
     rule: str
     name: str
     detail: str
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.path, self.rule, self.name)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: [{self.rule}] {self.detail}"
@@ -288,16 +272,10 @@ def check_package(package: Path = PACKAGE, root: Path = ROOT) -> list[Violation]
 
 def test_the_code_keeps_the_layers():
     found = check_package()
-    new = [v for v in found if v.key not in KNOWN]
-    gone = KNOWN - {v.key for v in found}
-    message = []
-    if new:
-        message.append("Imports or names that break the layering (DESIGN.md, Layers):")
-        message += [f"  {v}" for v in new]
-    if gone:
-        message.append("KNOWN lists violations that no longer occur; remove them from KNOWN:")
-        message += [f"  {key}" for key in sorted(gone)]
-    assert not message, "\n".join(message)
+    assert not found, "\n".join(
+        ["Imports or names that break the layering (DESIGN.md, Layers):"]
+        + [f"  {v}" for v in found]
+    )
 
 
 MODULES = frozenset({

@@ -36,6 +36,7 @@ from eventhub.database import db
 from eventhub.errors import NotAllowed, NotAuthenticated, NotFound
 from eventhub.events.models import Event
 from eventhub.judging import judge_session
+from eventhub.judging import permissions as judging_permissions
 from eventhub.judging.models import (
     Aggregation,
     ConflictSource,
@@ -520,7 +521,7 @@ def contest_event(event_id: int) -> Event:
     event = get_or_404(Event, event_id)
     if not (
         permissions.can_view_event(current_user, event)
-        or permissions.is_judge_of(judge_session.actor_for(event_id), event)
+        or judging_permissions.is_judge_of(judge_session.actor_for(event_id), event)
     ):
         raise NotFound()
     return event
@@ -553,7 +554,9 @@ def managed_round(round_id: int) -> Round:
 def organizer_or_judge(event: Event) -> None:
     """Refuse unless the caller organizes the contest or judges in it. Raises NotAllowed."""
     user = judge_caller(event.id)
-    if not (permissions.can_manage_event(user, event) or permissions.is_judge_of(user, event)):
+    if not (
+        permissions.can_manage_event(user, event) or judging_permissions.is_judge_of(user, event)
+    ):
         raise NotAllowed()
 
 

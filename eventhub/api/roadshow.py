@@ -22,6 +22,7 @@ from eventhub.api.common import (
 )
 from eventhub.api.judging import judge_caller, load_round, managed_round, user_or_judge_device
 from eventhub.errors import NotAllowed
+from eventhub.judging import permissions as judging_permissions
 from eventhub.judging import roadshow
 
 blp = make_blueprint("api_roadshow", "Live roadshow: the stage, its clocks and live scores.")
@@ -183,11 +184,11 @@ def get_stage(args: dict, round_id: int) -> Any:
     round_ = load_round(round_id)
     organizer = permissions.can_manage_event(current_user, round_.event)
     user = current_user if organizer else judge_caller(round_.event_id)
-    if not organizer and not permissions.is_judge_of(user, round_.event):
+    if not organizer and not judging_permissions.is_judge_of(user, round_.event):
         raise NotAllowed()
     # Scores and the leaderboard are results: only to those who may see the results
     # (GET /rounds/{id}/results asks the same predicate); others get the stage alone.
-    brief = args["brief"] or not permissions.can_see_results(user, round_)
+    brief = args["brief"] or not judging_permissions.can_see_results(user, round_)
     viewer = "organizer" if organizer else f"judge{user.id}"
     etag = f"{roadshow.live_version(round_.id)}.{viewer}{'.brief' if brief else ''}"
     unchanged = _not_modified(etag)
@@ -197,7 +198,7 @@ def get_stage(args: dict, round_id: int) -> Any:
     stage = roadshow.stage_of(round_)
     if not organizer:
         board["assigned_to_you"] = bool(
-            stage and stage.entry and permissions.can_judge(user, round_, stage.entry)
+            stage and stage.entry and judging_permissions.can_judge(user, round_, stage.entry)
         )
     return board, 200, {"ETag": f'"{etag}"', "Cache-Control": "private, no-cache"}
 

@@ -35,6 +35,7 @@ from eventhub.api.judging import (
 )
 from eventhub.errors import NotAllowed, NotFound
 from eventhub.judging import judge_session, rounds, scorecards
+from eventhub.judging import permissions as judging_permissions
 from eventhub.judging.models import (
     Aggregation,
     Entry,
@@ -65,7 +66,7 @@ def round_entry(round_id: int, entry_id: int) -> dict:
     user = judge_caller(round_.event_id)
     if permissions.can_manage_event(user, round_.event):
         return rounds.entry_as_seen(entry, round_, organizer=True)
-    if not permissions.can_judge(user, round_, entry):
+    if not judging_permissions.can_judge(user, round_, entry):
         raise NotAllowed()
     return rounds.entry_as_seen(entry, round_)
 
@@ -153,7 +154,7 @@ def results(args: dict, round_id: int) -> dict:
     (1, 2, 2, 4), number of valid scorecards and who advances. Organizers at any time;
     everyone once the round is published."""
     round_ = load_round(round_id)
-    if not permissions.can_see_results(current_user, round_):
+    if not judging_permissions.can_see_results(current_user, round_):
         if not current_user.is_authenticated:
             require_user()
         raise NotAllowed()

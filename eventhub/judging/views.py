@@ -29,12 +29,17 @@ from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.extensions import login_manager
 from eventhub.judging import judge_session, judges, labels, rounds, scorecards
+from eventhub.judging import permissions as judging_permissions
 from eventhub.judging.models import Aggregation, Entry, Round, RoundStatus
 from eventhub.judging.results import round_results
 
 bp = Blueprint("judging", __name__)
 #: Judging's enums in words, for every page (judging/labels.py).
 bp.record_once(lambda state: state.app.jinja_env.filters.update(labels.FILTERS))
+#: Judging's predicates for templates (judging/permissions.py), beside the app's own.
+bp.record_once(
+    lambda state: state.app.jinja_env.globals.update(judging_permissions.template_predicates())
+)
 
 
 def _link_refused(error: DomainError) -> tuple[str, int]:
@@ -101,7 +106,7 @@ def judge_event(event_id: int) -> tuple[Event, Any]:
                 message=_("Your judging session on this device has ended.")), 401))
         abort(login_manager.unauthorized())
     event = db.get_or_404(Event, event_id)
-    if not permissions.is_judge_of(actor, event):
+    if not judging_permissions.is_judge_of(actor, event):
         abort(404 if not permissions.can_view_event(actor, event) else 403)
     return event, actor
 
@@ -161,7 +166,7 @@ def scorecard(round_id: int, entry_id: int) -> str:
     entry = db.get_or_404(Entry, entry_id)
     if entry.event_id != round_.event_id:
         abort(404)
-    if not permissions.can_judge(actor, round_, entry):
+    if not judging_permissions.can_judge(actor, round_, entry):
         abort(403)
     card = scorecards.scorecard_of(actor, round_, entry)
     ids = [i.entry.id for i in scorecards.my_assignments(actor, round_.id)]
@@ -194,7 +199,7 @@ def _result_rounds() -> dict:
         rounds = db.session.scalars(
             sa.select(Round).where(Round.event_id == event.id).order_by(Round.position, Round.id)
         )
-        return [r for r in rounds if permissions.can_see_results(current_user, r)]
+        return [r for r in rounds if judging_permissions.can_see_results(current_user, r)]
 
     return {"result_rounds": result_rounds}
 
@@ -208,7 +213,7 @@ def results(round_id: int) -> str:
 
     round_ = db.get_or_404(Round, round_id)
     event = event_for(round_.event_id, permissions.can_view_event)
-    if not permissions.can_see_results(current_user, round_):
+    if not judging_permissions.can_see_results(current_user, round_):
         abort(404 if not current_user.is_authenticated else 403)
     method = request.args.get("method") or round_.aggregation.value
     if method not in Aggregation.__members__:

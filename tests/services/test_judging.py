@@ -667,16 +667,28 @@ def test_valid_scorecards_leave_out_drafts_unassigned_conflicted_and_absent_entr
 
 
 def test_permission_predicates(organizer, scoring, judges, participant):
-    from eventhub import permissions
+    from eventhub.judging import permissions as judging_permissions
 
     round_, judge, entry, _ = scoring
-    assert permissions.can_judge(judge.user, round_, entry)
-    assert not permissions.can_judge(judges[1].user, round_, entry)
-    assert not permissions.can_judge(participant, round_, entry)
-    assert permissions.is_judge_of(judge.user, round_.event)
-    assert not permissions.can_see_results(judge.user, round_)
-    assert permissions.can_see_results(organizer, round_)
+    assert judging_permissions.can_judge(judge.user, round_, entry)
+    assert not judging_permissions.can_judge(judges[1].user, round_, entry)
+    assert not judging_permissions.can_judge(participant, round_, entry)
+    assert judging_permissions.is_judge_of(judge.user, round_.event)
+    assert not judging_permissions.can_see_results(judge.user, round_)
+    assert judging_permissions.can_see_results(organizer, round_)
     assert db.session.get(User, judge.user_id) is judge.user
+
+
+def test_templates_ask_the_judging_predicates_the_judging_blueprint_registers(app):
+    """judging/permissions.py's predicates reach the templates through the judging blueprint;
+    eventhub.permissions lists only the accounts', organizations' and events' ones."""
+    from eventhub import permissions
+    from eventhub.judging import permissions as judging_permissions
+
+    assert app.jinja_env.globals["can_judge"] is judging_permissions.can_judge
+    assert app.jinja_env.globals["can_see_results"] is judging_permissions.can_see_results
+    assert app.jinja_env.globals["can_manage_event"] is permissions.can_manage_event
+    assert "can_judge" not in permissions.template_predicates()
 
 
 def test_a_recused_judge_is_replaced_by_running_auto_assignment_again(

@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from eventhub import audit
 from eventhub.accounts.models import EMAIL_MAX, NAME_MAX, ApiToken, User
 from eventhub.accounts.sessions import revoke_sessions_of
+from eventhub.accounts.signals import password_changed
 from eventhub.database import db, transactional, unique_or, utcnow
 from eventhub.errors import InvalidCredentials, NotFound, ValidationFailed
 
@@ -250,12 +251,15 @@ def change_password(
 ) -> None:
     """Set a new password and sign the account out everywhere (audited): every account
     session but ``keep_session_id`` (the browser making the change) and every API token is
-    revoked. Raises ValidationFailed when the password is too weak."""
+    revoked, and `password_changed` is sent in the same unit of work (judging signs out the
+    devices the account's judge links opened). Raises ValidationFailed when the password is
+    too weak."""
     raise_field_errors({"password": check_password(new_password, user.email)})
     user.password_hash = hash_password(new_password)
     now = utcnow()
     sessions = revoke_sessions_of(user, except_id=keep_session_id, now=now)
     tokens = revoke_tokens_of(user, now)
+    password_changed.send(user, now=now)
     audit.record("account.password_changed", user, actor=actor,
                  after={"sessions_revoked": sessions, "tokens_revoked": tokens})
 

@@ -25,6 +25,7 @@ from flask_babel import lazy_ngettext
 from eventhub import audit, permissions
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import User
+from eventhub.accounts.signals import password_changed
 from eventhub.database import db, transactional, unique_or, utcnow
 from eventhub.errors import Conflict, NotAllowed, ValidationFailed
 from eventhub.events.models import Event
@@ -223,16 +224,30 @@ def issue_judge_link(judge: Judge, now: datetime | None = None) -> str:
     opened is signed out); return its token, for the mail: only its digest is stored. The
     link opens one device, once, within ``JUDGE_LINK_MAX_AGE`` (`open_judge_link`)."""
     now = now or utcnow()
-    db.session.execute(
-        sa.update(JudgeLink)
-        .where(JudgeLink.judge_id == judge.id, JudgeLink.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    revoke_judge_links([judge.id], now)
     token = secrets.token_urlsafe(32)
     db.session.add(JudgeLink(judge_id=judge.id, digest=accounts.token_digest(token),
                              created_at=now, expires_at=now + timedelta(seconds=_link_max_age())))
     db.session.flush()
     return token
+
+
+def revoke_judge_links(judge_ids: Any, now: datetime | None = None) -> int:
+    """Revoke the sign-in links of these judges (ids, or a select of them) that are not revoked
+    yet: an unused one no longer opens, and the device a used one opened is signed out
+    (`judge_device` refuses a revoked link). Return how many were revoked."""
+    return db.session.execute(
+        sa.update(JudgeLink)
+        .where(JudgeLink.judge_id.in_(judge_ids), JudgeLink.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    ).rowcount
+
+
+@password_changed.connect
+def _sign_out_devices_of(user: User, *, now: datetime | None = None, **_: Any) -> None:
+    """A new password (changed or reset) signs out the judge devices of the account too, in
+    every contest it judges, as it signs out its sessions and API tokens."""
+    revoke_judge_links(sa.select(Judge.id).where(Judge.user_id == user.id), now)
 
 
 def _link_refused(code: str) -> ValidationFailed:

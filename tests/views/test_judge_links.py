@@ -141,6 +141,53 @@ def test_a_new_link_signs_the_earlier_device_out(client, login, organizer, conte
     assert "已结束" in ended.get_data(as_text=True)
 
 
+def test_a_password_reset_signs_the_accounts_judge_devices_out(app, client, org, panel):
+    """A reset of the judge's account password ends the devices its judge links opened, in
+    every contest it judges, as it ends its sessions; another judge's device stays."""
+    from eventhub.accounts.services import make_reset_token
+    from tests.views.conftest import make_client
+
+    judge = panel["judge"]
+    other_contest = factories.contest(org)
+    elsewhere = make_client(app)
+    assert _open(elsewhere, _link(factories.judge(other_contest, user=judge.user))) \
+        .status_code == 302
+    colleague = factories.judge(panel["round"].event)
+    colleague_device = make_client(app)
+    assert _open(colleague_device, _link(colleague)).status_code == 302
+    assert _open(client, _link(judge)).status_code == 302
+    queue = f"/judging/rounds/{panel['round'].id}"
+    assert client.get(queue).status_code == 200
+
+    reset = make_client(app)
+    response = reset.submit(f"/reset/{make_reset_token(judge.user)}",
+                            {"password": "brand-new-77", "password_confirm": "brand-new-77"})
+    assert response.status_code == 302
+
+    ended = client.get(queue)
+    assert ended.status_code == 401 and "已结束" in ended.get_data(as_text=True)
+    assert elsewhere.get(f"/judging/events/{other_contest.id}").status_code == 401
+    assert colleague_device.get(f"/judging/events/{panel['round'].event_id}").status_code == 200
+
+
+def test_a_password_change_signs_the_judge_devices_out_once_it_is_made(client, panel):
+    """Changing the password while signed in ends the judge devices too; a refused change
+    (a weak password) ends nothing."""
+    from eventhub.accounts.services import change_own_password, hash_password
+    from eventhub.errors import ValidationFailed
+
+    judge = panel["judge"]
+    judge.user.password_hash = hash_password("old-password-1")
+    db.session.commit()
+    assert _open(client, _link(judge)).status_code == 302
+    queue = f"/judging/rounds/{panel['round'].id}"
+    with pytest.raises(ValidationFailed):
+        change_own_password(judge.user, "old-password-1", "short", keep_session_id=None)
+    assert client.get(queue).status_code == 200
+    change_own_password(judge.user, "old-password-1", "brand-new-77", keep_session_id=None)
+    assert client.get(queue).status_code == 401
+
+
 def test_a_device_signs_itself_out(client, panel):
     assert _open(client, _link(panel["judge"])).status_code == 302
     queue = f"/judging/rounds/{panel['round'].id}"

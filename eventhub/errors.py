@@ -105,6 +105,15 @@ class ValidationFailed(DomainError):
     status, code, default_message = 422, "validation_failed", HTTP_MESSAGES[422]
 
 
+def raise_field_errors(errors: dict[str, Any]) -> None:
+    """Raise ValidationFailed with the reasons of ``errors`` that are set (a field whose
+    reason is None or empty passed); do nothing when none is. The one way services refuse
+    several fields at once."""
+    fields = {name: reason for name, reason in errors.items() if reason}
+    if fields:
+        raise ValidationFailed(fields=fields)
+
+
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 

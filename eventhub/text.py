@@ -1,4 +1,5 @@
-"""The one rule for text that people send: which characters no text field may hold.
+"""The rules for text that people send: which characters no text field may hold, and the one
+check of a text field every service uses (`check_text`: given or not, text, its length).
 
 Control characters (C0 but tab, line feed and carriage return; DEL; C1), lone surrogates and
 Unicode noncharacters (U+FFFE, U+FFFF, ...) are never text anyone meant to type: they come
@@ -18,6 +19,10 @@ UTF-8 cannot encode a lone surrogate), so they are kept out where text comes in:
 Tab, line feed and carriage return stay: multi-line fields need them, and a browser never
 sends a line break from a single-line input. Exports strip the same characters again
 (``sheets``), for rows stored before this rule.
+
+Services check each text field with `check_text` (or `text_error`, its reason alone), so a
+field is refused for the same reasons in the same words everywhere; they collect the reasons
+per field and raise them together (`errors.raise_field_errors`).
 """
 
 from __future__ import annotations
@@ -41,6 +46,47 @@ FORBIDDEN = re.compile(
 
 #: What a field holding a forbidden character is told.
 FORBIDDEN_MESSAGE = _l("Remove the invisible control characters (such as NUL or backspace).")
+
+
+#: What an empty field that must be filled in is told.
+REQUIRED_MESSAGE = _l("Enter a value.")
+
+#: What a field given something other than text (a number, a list) is told.
+NOT_TEXT_MESSAGE = _l("Enter text.")
+
+
+def too_long_message(limit: int) -> Any:
+    """What a field longer than ``limit`` characters is told."""
+    return _l("Use at most %(n)d characters.", n=limit)
+
+
+def check_text(value: Any, *, limit: int, required: bool = False) -> tuple[str | None, Any]:
+    """Check a text field: ``(cleaned value, None)`` when it is acceptable, else
+    ``(None, reason)``.
+
+    None is "not given": refused when ``required``, else ``(None, None)``. A value that is not
+    a string is refused (`NOT_TEXT_MESSAGE`), so is one longer than ``limit`` characters
+    (`too_long_message`), one holding a character no text may hold (`FORBIDDEN_MESSAGE`), and a
+    blank one when ``required`` (`REQUIRED_MESSAGE`). The cleaned value is the text without
+    surrounding whitespace.
+    """
+    if value is None:
+        return (None, REQUIRED_MESSAGE) if required else (None, None)
+    if not isinstance(value, str):
+        return None, NOT_TEXT_MESSAGE
+    if len(value) > limit:
+        return None, too_long_message(limit)
+    if has_forbidden(value):
+        return None, FORBIDDEN_MESSAGE
+    cleaned = value.strip()
+    if required and not cleaned:
+        return None, REQUIRED_MESSAGE
+    return cleaned, None
+
+
+def text_error(value: Any, *, limit: int, required: bool = False) -> Any:
+    """Why `check_text` refuses ``value``, or None: for services that collect reasons."""
+    return check_text(value, limit=limit, required=required)[1]
 
 
 def has_forbidden(value: str) -> bool:

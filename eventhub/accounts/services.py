@@ -8,6 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -21,7 +22,8 @@ from eventhub.accounts.models import EMAIL_MAX, NAME_MAX, ApiToken, User
 from eventhub.accounts.sessions import revoke_sessions_of
 from eventhub.accounts.signals import password_changed
 from eventhub.database import db, transactional, unique_or, utcnow
-from eventhub.errors import InvalidCredentials, NotFound, ValidationFailed
+from eventhub.errors import InvalidCredentials, NotFound, ValidationFailed, raise_field_errors
+from eventhub.text import check_text, text_error, too_long_message
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -48,10 +50,9 @@ def normalize_email(email: str) -> str:
 
 def check_email(email: str) -> str | None:
     """Return why ``email`` is not acceptable, or None."""
-    if not email:
-        return _l("Enter your email address.")
-    if len(email) > EMAIL_MAX:
-        return _l("The email address is too long.")
+    problem = text_error(email, limit=EMAIL_MAX, required=True)
+    if problem:
+        return problem
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
@@ -88,7 +89,7 @@ def check_password(password: str, email: str = "") -> str | None:
     if len(password) < PASSWORD_MIN:
         return _l("Use at least %(n)d characters.", n=PASSWORD_MIN)
     if len(password) > PASSWORD_MAX:
-        return _l("Use at most %(n)d characters.", n=PASSWORD_MAX)
+        return too_long_message(PASSWORD_MAX)
     kinds = sum(
         [
             any(c.isalpha() for c in password),
@@ -103,22 +104,14 @@ def check_password(password: str, email: str = "") -> str | None:
     return None
 
 
-def check_name(name: str) -> str | None:
-    if not name.strip():
-        return _l("Enter your name.")
-    if len(name) > NAME_MAX:
-        return _l("Use at most %(n)d characters.", n=NAME_MAX)
-    return None
+def check_name(name: Any) -> Any:
+    """Return why ``name`` is not acceptable as a person's name (given, text, at most
+    ``NAME_MAX`` characters), or None."""
+    return text_error(name, limit=NAME_MAX, required=True)
 
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
-
-
-def raise_field_errors(errors: dict[str, object]) -> None:
-    errors = {k: v for k, v in errors.items() if v}
-    if errors:
-        raise ValidationFailed(fields=errors)
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -215,8 +208,8 @@ def update_profile(user: User, info: ProfileInfo) -> User:
         {
             "name": check_name(info.name),
             "phone": check_phone(phone),
-            "organization": _too_long(info.organization),
-            "job_title": _too_long(info.job_title),
+            "organization": text_error(info.organization, limit=NAME_MAX),
+            "job_title": text_error(info.job_title, limit=NAME_MAX),
             "locale": None
             if info.locale in (None, *current_app.config["LANGUAGES"])
             else _l("Choose a language from the list."),
@@ -229,12 +222,6 @@ def update_profile(user: User, info: ProfileInfo) -> User:
     if info.locale:
         user.locale = info.locale
     return user
-
-
-def _too_long(value: str | None, limit: int = NAME_MAX) -> object:
-    if value and len(value) > limit:
-        return _l("Use at most %(n)d characters.", n=limit)
-    return None
 
 
 @transactional
@@ -343,10 +330,10 @@ def token_digest(token: str) -> str:
 @transactional
 def create_token(user: User, name: str = "") -> tuple[ApiToken, str]:
     """Make an API token for ``user``; return the row and the token (shown only now)."""
-    if len(name) > NAME_MAX:
-        raise ValidationFailed(fields={"name": _l("Use at most %(n)d characters.", n=NAME_MAX)})
+    name, error = check_text(name, limit=NAME_MAX)
+    raise_field_errors({"name": error})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user=user, name=name.strip(), digest=token_digest(token), prefix=token[:10])
+    row = ApiToken(user=user, name=name or "", digest=token_digest(token), prefix=token[:10])
     db.session.add(row)
     db.session.flush()
     return row, token

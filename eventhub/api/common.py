@@ -126,7 +126,7 @@ class MaxLength(ma.validate.Validator):
 
     def __call__(self, value: str) -> str:
         if len(value) > self.n:
-            raise ma.ValidationError(gettext("Use at most %(n)d characters.", n=self.n))
+            raise ma.ValidationError(str(text.too_long_message(self.n)))
         return value
 
 

@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
 from eventhub.accounts.models import NAME_MAX, User
-from eventhub.accounts.services import raise_field_errors
 from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
 from eventhub.checkin.signals import scan_recorded, scan_reverted
 from eventhub.database import (
@@ -27,7 +26,7 @@ from eventhub.database import (
     unique_or,
     utcnow,
 )
-from eventhub.errors import Conflict, NotAllowed, NotFound
+from eventhub.errors import Conflict, NotAllowed, NotFound, raise_field_errors
 from eventhub.events.models import Event
 from eventhub.events.signals import event_created
 from eventhub.registrations import capacity
@@ -40,6 +39,7 @@ from eventhub.registrations.models import (
 from eventhub.registrations.queries import search_clause
 from eventhub.registrations.services import RegistrationInfo, register_walk_in
 from eventhub.registrations.tickets import normalize_code
+from eventhub.text import text_error, too_long_message
 
 NONCE_MAX = 64
 DEVICE_MAX = 64
@@ -77,11 +77,7 @@ def create_list(
     Conflict ``name_taken``."""
     if not permissions.can_manage_event(actor, event):
         raise NotAllowed()
-    errors: dict[str, Any] = {}
-    if not isinstance(name, str) or not name.strip():
-        errors["name"] = _l("Enter a name.")
-    elif len(name) > NAME_MAX:
-        errors["name"] = _l("Use at most %(n)d characters.", n=NAME_MAX)
+    errors: dict[str, Any] = {"name": text_error(name, limit=NAME_MAX, required=True)}
     if session_id is not None and session_id not in {s.id for s in event.sessions}:
         errors["session_id"] = _l("Choose a session of this event.")
     raise_field_errors(errors)
@@ -284,7 +280,7 @@ def _scan(
             else _l("Give a nonce of 1 to %(n)d characters.", n=NONCE_MAX),
             "device": None
             if isinstance(device, str) and len(device) <= DEVICE_MAX
-            else _l("Use at most %(n)d characters.", n=DEVICE_MAX),
+            else too_long_message(DEVICE_MAX),
             "code": None if isinstance(code, str) and len(code) <= 200 else _l("Enter a code."),
         }
     )

@@ -12,12 +12,12 @@ from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
 from eventhub.accounts.models import NAME_MAX, User
-from eventhub.accounts.services import raise_field_errors
 from eventhub.database import db, transactional, utcnow
-from eventhub.errors import Conflict, NotAllowed, ValidationFailed
+from eventhub.errors import Conflict, NotAllowed, ValidationFailed, raise_field_errors
 from eventhub.events.labels import event_status_label
 from eventhub.events.models import Event, EventKind, EventSession, EventStatus
 from eventhub.orgs.models import Organization
+from eventhub.text import check_text, text_error
 
 TEXT_MAX = 10_000
 CAPACITY_MAX = 1_000_000
@@ -48,16 +48,6 @@ class EventInfo:
 EDITABLE = tuple(f.name for f in fields(EventInfo))
 
 
-def _too_long(value: str | None, limit: int) -> Any:
-    if value and len(value) > limit:
-        return _l("Use at most %(n)d characters.", n=limit)
-    return None
-
-
-def _check_title(title: str) -> Any:
-    return _l("Enter a title.") if not title.strip() else _too_long(title, NAME_MAX)
-
-
 def _check_capacity(capacity: int | None) -> Any:
     if capacity is None:
         return None
@@ -75,11 +65,11 @@ def _aware(value: datetime | None) -> bool:
 def check_event_info(info: EventInfo) -> None:
     """Validate an event's fields together. Raises ValidationFailed with field reasons."""
     errors: dict[str, Any] = {
-        "title": _check_title(info.title),
+        "title": text_error(info.title, limit=NAME_MAX, required=True),
         "kind": None if info.kind in EventKind.__members__ else _l("Choose a kind from the list."),
-        "venue": _too_long(info.venue, NAME_MAX),
-        "address": _too_long(info.address, 500),
-        "description": _too_long(info.description, TEXT_MAX),
+        "venue": text_error(info.venue, limit=NAME_MAX),
+        "address": text_error(info.address, limit=500),
+        "description": text_error(info.description, limit=TEXT_MAX),
         "capacity": _check_capacity(info.capacity),
         "timezone": None if info.timezone in _timezones() else _l("Unknown time zone."),
     }
@@ -165,10 +155,9 @@ def update_privacy_notice(actor: User, event: Event, text: str) -> Event:
     which one they accepted). Raises NotAllowed, ValidationFailed."""
     if not permissions.can_manage_event(actor, event):
         raise NotAllowed()
-    if not isinstance(text, str) or "\x00" in text:
-        raise ValidationFailed(fields={"privacy_notice": _l("Enter text.")})
-    raise_field_errors({"privacy_notice": _too_long(text, TEXT_MAX)})
-    text = text.strip()
+    cleaned, error = check_text(text, limit=TEXT_MAX)
+    raise_field_errors({"privacy_notice": error})
+    text = cleaned or ""
     if text != (event.privacy_notice or ""):
         before = event.privacy_version
         event.privacy_notice = text
@@ -233,9 +222,9 @@ class SessionInfo:
 
 def _check_session(event: Event, info: SessionInfo) -> None:
     errors: dict[str, Any] = {
-        "title": _check_title(info.title),
-        "room": _too_long(info.room, NAME_MAX),
-        "description": _too_long(info.description, TEXT_MAX),
+        "title": text_error(info.title, limit=NAME_MAX, required=True),
+        "room": text_error(info.room, limit=NAME_MAX),
+        "description": text_error(info.description, limit=TEXT_MAX),
         "capacity": _check_capacity(info.capacity),
         "starts_at": None if _aware(info.starts_at) else _l("Give the time with its time zone."),
         "ends_at": None if _aware(info.ends_at) else _l("Give the time with its time zone."),

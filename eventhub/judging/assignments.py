@@ -16,10 +16,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
-from eventhub.accounts import services as accounts
 from eventhub.accounts.models import User
 from eventhub.database import db, transactional, unique_or
-from eventhub.errors import ValidationFailed
+from eventhub.errors import ValidationFailed, raise_field_errors
 from eventhub.judging import rounds
 from eventhub.judging.entries import tracks_of
 from eventhub.judging.judges import (
@@ -56,7 +55,7 @@ def assign(actor: User, round_: Round, judge_id: int, entry_id: int) -> tuple[As
         raise rounds.round_closed()
     judge = _judge_in(round_.event_id, judge_id)
     entry = db.session.get(Entry, entry_id) if isinstance(entry_id, int) else None
-    accounts.raise_field_errors(
+    raise_field_errors(
         {
             "judge_id": None if judge else _l("Choose a judge of this contest."),
             "entry_id": None if entry is not None and entry.id in rounds.round_entry_ids(round_)

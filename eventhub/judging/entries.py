@@ -20,10 +20,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub import audit, permissions
-from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import after_commit, db, lock_for_write, transactional, unique_or, utcnow
-from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed, raise_field_errors
 from eventhub.events.models import Event
 from eventhub.judging import attachments, checks, judges
 from eventhub.judging.models import (
@@ -34,6 +33,7 @@ from eventhub.judging.models import (
     Scorecard,
     Track,
 )
+from eventhub.text import text_error
 
 MEMBERS_MAX = 50
 
@@ -52,7 +52,7 @@ def create_track(actor: User, event: Event, name: str) -> Track:
     ``name_taken``, ValidationFailed."""
     permissions.require(permissions.can_manage_event, actor, event)
     checks.require_contest(event)
-    accounts.raise_field_errors({"name": checks.text_problem(name, required=True)})
+    raise_field_errors({"name": text_error(name, limit=NAME_MAX, required=True)})
     position = db.session.scalar(
         sa.select(sa.func.count()).select_from(Track).where(Track.event_id == event.id)
     )
@@ -79,7 +79,7 @@ def rename_track(actor: User, track: Track, name: str) -> Track:
     ValidationFailed."""
     event = db.session.get(Event, track.event_id)
     permissions.require(permissions.can_manage_event, actor, event)
-    accounts.raise_field_errors({"name": checks.text_problem(name, required=True)})
+    raise_field_errors({"name": text_error(name, limit=NAME_MAX, required=True)})
     before = {"name": track.name}
     with unique_or("name", _l("A track with this name exists already.")):
         track.name = name.strip()
@@ -120,9 +120,10 @@ def check_members(members: Any) -> tuple[list[dict[str, str]], Any]:
         return [], _l("List at most %(n)d members.", n=MEMBERS_MAX)
     clean = []
     for member in members:
-        if not isinstance(member, dict) or checks.text_problem(member.get("name"), required=True):
+        if not isinstance(member, dict) \
+                or text_error(member.get("name"), limit=NAME_MAX, required=True):
             return [], _l("Give every member a name (at most 200 characters).")
-        if checks.text_problem(member.get("role")) or set(member) - {"name", "role"}:
+        if text_error(member.get("role"), limit=NAME_MAX) or set(member) - {"name", "role"}:
             return [], _l("A member has a name and a role (at most 200 characters).")
         clean.append({"name": member["name"].strip(), "role": (member.get("role") or "").strip()})
     return clean, None
@@ -181,15 +182,15 @@ def create_entry(actor: User, event: Event, info: EntryInfo) -> Entry:
     track = db.session.get(Track, info.track_id) if isinstance(info.track_id, int) else None
     members, members_error = check_members(info.members)
     leader = db.session.get(User, info.leader_id) if info.leader_id is not None else None
-    accounts.raise_field_errors(
+    raise_field_errors(
         {
-            "title": checks.text_problem(info.title, required=True),
+            "title": text_error(info.title, limit=NAME_MAX, required=True),
             "track_id": None
             if track is not None and track.event_id == event.id
             else _l("Choose a track of this contest."),
-            "team_name": checks.text_problem(info.team_name),
-            "institution": checks.text_problem(info.institution),
-            "summary": checks.text_problem(info.summary, checks.TEXT_MAX),
+            "team_name": text_error(info.team_name, limit=NAME_MAX),
+            "institution": text_error(info.institution, limit=NAME_MAX),
+            "summary": text_error(info.summary, limit=checks.TEXT_MAX),
             "members": members_error,
             "leader_id": None
             if info.leader_id is None or leader is not None
@@ -319,7 +320,7 @@ def _checked(event: Event, changes: dict[str, Any]) -> dict[str, Any]:
     for name, (limit, required) in TEXT_FIELDS.items():
         if name in changes:
             value = changes[name] if changes[name] is not None or required else ""
-            errors[name] = checks.text_problem(value, limit, required)
+            errors[name] = text_error(value, limit=limit, required=required)
             if not errors[name]:
                 clean[name] = value if name == "summary" else value.strip()
     if "members" in changes:
@@ -335,7 +336,7 @@ def _checked(event: Event, changes: dict[str, Any]) -> dict[str, Any]:
         clean["leader_id"] = changes["leader_id"]
     elif "leader_id" in changes:
         clean["leader_id"] = None
-    accounts.raise_field_errors(errors)
+    raise_field_errors(errors)
     return clean
 
 

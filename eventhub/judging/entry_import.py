@@ -25,7 +25,7 @@ from eventhub.errors import ValidationFailed
 from eventhub.events.models import Event
 from eventhub.judging import checks, entries
 from eventhub.judging.models import Entry, Track
-from eventhub.text import strip_forbidden
+from eventhub.text import strip_forbidden, text_error
 
 #: The columns of an import, in the order of the template and of the rejected-rows file.
 IMPORT_FIELDS = ("title", "track", "team_name", "institution", "summary", "members",
@@ -227,7 +227,8 @@ def _import_row(
     errors: dict[str, Any] = {}
     for name, (limit, required) in entries.TEXT_FIELDS.items():
         value = values.get(name)
-        errors[name] = checks.text_problem(value if value is not None else "", limit, required)
+        given = value if value is not None else ""
+        errors[name] = text_error(given, limit=limit, required=required)
     title = (values.get("title") or "").strip() if not errors["title"] else ""
     if title and _title_key(title) in titles:
         errors["title"] = _l("An entry with this title exists already.")
@@ -267,8 +268,9 @@ def _import_members(value: Any) -> tuple[list[dict[str, str]], Any]:
     if value in (None, ""):
         return [], None
     if isinstance(value, str):
-        if len(value) > checks.TEXT_MAX:
-            return [], _l("Use at most %(n)d characters.", n=checks.TEXT_MAX)
+        problem = text_error(value, limit=checks.TEXT_MAX)
+        if problem:
+            return [], problem
         parsed = entries.parse_members(value)
         if parsed is None:
             return [], _l("Write members as 张三:CEO; 李四:CTO.")

@@ -32,6 +32,7 @@ from eventhub.ids import coerce_id
 from eventhub.judging import attachments, checks, entries, rounds
 from eventhub.judging.labels import AGGREGATION_LABELS
 from eventhub.judging.models import Aggregation, Entry, Round, Track
+from eventhub.text import REQUIRED_MESSAGE
 from eventhub.webforms import Form, LocalDateTimeField
 
 RULE_LABELS = {
@@ -45,7 +46,7 @@ RULE_FIELDS = {"top_n": "advance_top_n", "top_percent": "advance_top_percent",
 #: Service field names shown on the round form under another name.
 ROUND_FIELDS = dict.fromkeys(RULE_FIELDS.values(), "rule_value")
 TAG_SPLIT = re.compile(r"[,，、;；\n]+")
-_required = InputRequired(message=_l("Enter a value."))
+_required = InputRequired(message=REQUIRED_MESSAGE)
 
 
 def lazy_choices(pairs: Any) -> list[SelectChoice]:
@@ -235,7 +236,7 @@ class MembersField(TextAreaField):
 
 
 class EntryForm(Form):
-    title = StringField(_l("Project title"), validators=[InputRequired(_l("Enter a value."))],
+    title = StringField(_l("Project title"), validators=[InputRequired(REQUIRED_MESSAGE)],
                         render_kw={"maxlength": NAME_MAX})
     track_id = SelectField(_l("Track"), coerce=int,
                            validators=[InputRequired(_l("Choose a track of this contest."))])

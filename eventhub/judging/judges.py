@@ -24,10 +24,10 @@ from flask_babel import lazy_ngettext
 
 from eventhub import audit, permissions
 from eventhub.accounts import services as accounts
-from eventhub.accounts.models import User
+from eventhub.accounts.models import NAME_MAX, User
 from eventhub.accounts.signals import password_changed
 from eventhub.database import db, transactional, unique_or, utcnow
-from eventhub.errors import Conflict, NotAllowed, ValidationFailed
+from eventhub.errors import Conflict, NotAllowed, ValidationFailed, raise_field_errors
 from eventhub.events.models import Event
 from eventhub.judging import checks
 from eventhub.judging.models import (
@@ -41,6 +41,7 @@ from eventhub.judging.models import (
     ScorecardStatus,
 )
 from eventhub.judging.signals import announce_rounds
+from eventhub.text import text_error
 
 EXPERTISE_MAX = 20
 #: How long a judge's unused sign-in link may open a device, and how long that device stays
@@ -64,7 +65,7 @@ def _check_expertise(tags: Any) -> tuple[list[str], Any]:
     if (
         not isinstance(tags, list)
         or len(tags) > EXPERTISE_MAX
-        or any(checks.text_problem(t, required=True) for t in tags)
+        or any(text_error(t, limit=NAME_MAX, required=True) for t in tags)
     ):
         return [], _l("List at most %(n)d tags of at most 200 characters.", n=EXPERTISE_MAX)
     return [t.strip() for t in tags], None
@@ -91,11 +92,11 @@ def invite_judge(
     checks.require_contest(event)
     email = accounts.normalize_email(email or "")
     tags, tags_error = _check_expertise(expertise)
-    accounts.raise_field_errors(
+    raise_field_errors(
         {
             "email": accounts.check_email(email),
-            "name": checks.text_problem(name),
-            "institution": checks.text_problem(institution),
+            "name": text_error(name, limit=NAME_MAX),
+            "institution": text_error(institution, limit=NAME_MAX),
             "expertise": tags_error,
         }
     )
@@ -147,8 +148,8 @@ def update_judge(
     event = db.session.get(Event, judge.event_id)
     permissions.require(permissions.can_manage_event, actor, event)
     tags, tags_error = _check_expertise(expertise)
-    accounts.raise_field_errors(
-        {"institution": checks.text_problem(institution), "expertise": tags_error}
+    raise_field_errors(
+        {"institution": text_error(institution, limit=NAME_MAX), "expertise": tags_error}
     )
     before = {"institution": judge.institution, "expertise": list(judge.expertise or [])}
     if institution is not None:
@@ -493,13 +494,13 @@ def declare_conflict(
     if not manager and not (judge is not None and acts_as(actor, judge)
                             and judge.event_id == event.id):
         raise NotAllowed()
-    accounts.raise_field_errors(
+    raise_field_errors(
         {
             "judge_id": None if judge is not None and judge.event_id == event.id
             else _l("Choose a judge of this contest."),
             "entry_id": None if entry is not None and entry.event_id == event.id
             else _l("Choose an entry of this contest."),
-            "reason": checks.text_problem(reason, checks.TEXT_MAX),
+            "reason": text_error(reason, limit=checks.TEXT_MAX),
         }
     )
     existing = db.session.scalar(

@@ -35,7 +35,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from eventhub import audit, permissions
 from eventhub.database import db, is_unique_violation, lock_for_write, transactional, utcnow
-from eventhub.errors import Conflict, ValidationFailed
+from eventhub.errors import Conflict, ValidationFailed, raise_field_errors
 from eventhub.formatting import format_fixed
 from eventhub.judging import scoring
 from eventhub.judging.assignments import assignment_rows
@@ -381,8 +381,7 @@ def set_durations(
     ``stale_version``, ValidationFailed."""
     errors = {"pitch_seconds": _check_seconds(pitch_seconds),
               "qa_seconds": _check_seconds(qa_seconds)}
-    if any(errors.values()):
-        raise ValidationFailed(fields={k: v for k, v in errors.items() if v})
+    raise_field_errors(errors)
 
     def change(stage: Stage) -> bool:
         new = (pitch_seconds or stage.pitch_seconds, qa_seconds or stage.qa_seconds)

@@ -18,10 +18,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
-from eventhub.accounts import services as accounts
-from eventhub.accounts.models import User
+from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import db, is_unique_violation, transactional, unique_or, utcnow
-from eventhub.errors import Conflict, ValidationFailed
+from eventhub.errors import Conflict, ValidationFailed, raise_field_errors
 from eventhub.events.models import Event
 from eventhub.judging import checks
 from eventhub.judging.models import (
@@ -36,6 +35,7 @@ from eventhub.judging.models import (
     ScorecardStatus,
 )
 from eventhub.judging.signals import announce_rounds
+from eventhub.text import text_error
 
 POINTS_MAX = 9999
 #: Weights of a rubric must sum to 100 (within this tolerance of the stored 4 decimals).
@@ -75,7 +75,7 @@ def check_round_info(info: RoundInfo) -> None:
     rules = [r for r in ("advance_top_n", "advance_top_percent", "advance_threshold")
              if getattr(info, r) is not None]
     errors: dict[str, Any] = {
-        "name": checks.text_problem(info.name, required=True),
+        "name": text_error(info.name, limit=NAME_MAX, required=True),
         "aggregation": None if info.aggregation in Aggregation.__members__
         else _l("Choose a method from the list."),
     }
@@ -91,7 +91,7 @@ def check_round_info(info: RoundInfo) -> None:
         errors["advance_threshold"] = _l("Enter a score from 0 to 100.")
     if info.opens_at and info.closes_at and info.closes_at <= info.opens_at:
         errors["closes_at"] = _l("The round must close after it opens.")
-    accounts.raise_field_errors(errors)
+    raise_field_errors(errors)
 
 
 @transactional
@@ -261,8 +261,8 @@ def check_criterion(
     others = sum(c.weight for c in round_.criteria if criterion is None or c.id != criterion.id)
     max_points, weight = values["max_points"], values["weight"]
     problems: dict[str, Any] = {
-        "name": checks.text_problem(values["name"], required=True),
-        "description": checks.text_problem(values["description"], checks.TEXT_MAX),
+        "name": text_error(values["name"], limit=NAME_MAX, required=True),
+        "description": text_error(values["description"], limit=checks.TEXT_MAX),
     }
     if not (checks.is_number(max_points) and 0 < max_points <= POINTS_MAX):
         problems["max_points"] = _l("Enter points above 0, at most %(n)d.", n=POINTS_MAX)
@@ -271,7 +271,7 @@ def check_criterion(
     elif others + weight > 100 + WEIGHT_EPSILON:
         problems["weight"] = _l("The weights would exceed 100 (the others make %(total)s).",
                                 total=f"{round(others, 4):g}")
-    accounts.raise_field_errors(problems)
+    raise_field_errors(problems)
     return {"name": values["name"].strip(), "description": values["description"] or "",
             "max_points": round(float(max_points), 4), "weight": round(float(weight), 4)}
 
@@ -460,8 +460,8 @@ def open_round(
             )
         _set_status(actor, round_, RoundStatus.open)
     elif round_.status == RoundStatus.closed:
-        accounts.raise_field_errors(
-            {"reason": checks.text_problem(reason, checks.TEXT_MAX, required=True)})
+        raise_field_errors(
+            {"reason": text_error(reason, limit=checks.TEXT_MAX, required=True)})
         if ended:
             round_.closes_at = None
         _set_status(actor, round_, RoundStatus.open, verb="reopened", reason=reason.strip())

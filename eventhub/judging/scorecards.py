@@ -18,10 +18,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
 from eventhub import audit
-from eventhub.accounts import services as accounts
 from eventhub.accounts.models import User
 from eventhub.database import db, transactional, utcnow
-from eventhub.errors import Conflict, NotAllowed
+from eventhub.errors import Conflict, NotAllowed, raise_field_errors
 from eventhub.judging import checks, rounds, scoring
 from eventhub.judging.judges import JudgeDevice, same_institution
 from eventhub.judging.models import (
@@ -36,6 +35,7 @@ from eventhub.judging.models import (
     ScorecardStatus,
 )
 from eventhub.judging.signals import scorecard_saved
+from eventhub.text import text_error
 
 # Who may score ----------------------------------------------------------------------------
 
@@ -218,7 +218,7 @@ def scorecard_body(card: Scorecard, criteria: Iterable[Criterion]) -> dict[str, 
 def _check_scores(
     criteria: list[Criterion], scores: Any, comment: Any, submit: bool
 ) -> dict[str, float]:
-    errors: dict[str, Any] = {"comment": checks.text_problem(comment, checks.TEXT_MAX)}
+    errors: dict[str, Any] = {"comment": text_error(comment, limit=checks.TEXT_MAX)}
     by_id = {str(c.id): c for c in criteria}
     clean: dict[str, float] = {}
     if not isinstance(scores, dict):
@@ -239,7 +239,7 @@ def _check_scores(
         for key in by_id:
             if key not in clean and f"scores.{key}" not in errors:
                 errors[f"scores.{key}"] = _l("Score every criterion before submitting.")
-    accounts.raise_field_errors(errors)
+    raise_field_errors(errors)
     return clean
 
 

@@ -12,8 +12,9 @@ from eventhub import audit, permissions
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import db, transactional, unique_or
-from eventhub.errors import Conflict, NotAllowed, ValidationFailed
+from eventhub.errors import Conflict, NotAllowed, ValidationFailed, raise_field_errors
 from eventhub.orgs.models import Membership, Organization, OrgKind, Role
+from eventhub.text import text_error
 
 ORG_KIND_LABELS = {
     OrgKind.maker_space: _l("Maker space"),
@@ -49,15 +50,16 @@ def _unique_slug(name: str) -> str:
 NAME_TAKEN = _l("An organization with this name exists already.")
 
 
-def _too_long(value: str, limit: int) -> object:
-    return _l("Use at most %(n)d characters.", n=limit) if len(value) > limit else None
+#: The longest description of an organization.
+DESCRIPTION_MAX = 10_000
 
 
-def _check_org_fields(name: str, kind: str) -> None:
-    accounts.raise_field_errors(
+def _check_org_fields(name: str, kind: str, description: str) -> None:
+    raise_field_errors(
         {
-            "name": _l("Enter a name.") if not name.strip() else _too_long(name, NAME_MAX),
+            "name": text_error(name, limit=NAME_MAX, required=True),
             "kind": None if kind in OrgKind.__members__ else _l("Choose a kind from the list."),
+            "description": text_error(description, limit=DESCRIPTION_MAX),
         }
     )
 
@@ -68,9 +70,7 @@ def create_org(actor: User, name: str, kind: str, description: str = "") -> Orga
     Conflict ``name_taken``."""
     if not permissions.can_create_org(actor):
         raise NotAllowed()
-    _check_org_fields(name, kind)
-    if len(description) > 10_000:
-        raise ValidationFailed(fields={"description": _too_long(description, 10_000)})
+    _check_org_fields(name, kind, description)
     org = Organization(
         name=name.strip(), slug=_unique_slug(name), kind=OrgKind(kind), description=description
     )
@@ -85,11 +85,7 @@ def update_org(actor: User, org: Organization, name: str, kind: str, description
     """Rename or re-describe an organization (admins and owners)."""
     if not permissions.can_manage_org(actor, org):
         raise NotAllowed()
-    _check_org_fields(name, kind)
-    if len(description) > 10_000:
-        raise ValidationFailed(
-            fields={"description": _l("Use at most %(n)d characters.", n=10_000)}
-        )
+    _check_org_fields(name, kind, description)
     with unique_or("name", NAME_TAKEN):
         org.name, org.kind, org.description = name.strip(), OrgKind(kind), description
 
@@ -111,7 +107,7 @@ def set_member(actor: User, org: Organization, email: str, role: str) -> tuple[M
     if role not in Role.__members__:
         raise ValidationFailed(fields={"role": _l("Choose a role from the list.")})
     email = accounts.normalize_email(email or "")
-    accounts.raise_field_errors({"email": accounts.check_email(email)})
+    raise_field_errors({"email": accounts.check_email(email)})
     user = accounts.find_user_by_email(email)
     invited = user is None
     if invited:

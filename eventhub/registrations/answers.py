@@ -10,8 +10,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from eventhub.accounts.services import check_email, check_phone, normalize_phone
-from eventhub.errors import ValidationFailed
+from eventhub.errors import ValidationFailed, raise_field_errors
 from eventhub.registrations.models import Question, QuestionKind
+from eventhub.text import check_text
 
 TEXT_MAX = 1_000
 TEXTAREA_MAX = 10_000
@@ -33,14 +34,8 @@ def _clean_one(question: Question, value: Any) -> tuple[Any, Any]:
     """Return (clean value, error) for one answer that is not empty."""
     kind = question.kind
     if kind in (QuestionKind.text, QuestionKind.textarea):
-        if not isinstance(value, str):
-            return None, _l("Enter text.")
         limit = TEXT_MAX if kind == QuestionKind.text else TEXTAREA_MAX
-        if len(value) > limit:
-            return None, _l("Use at most %(n)d characters.", n=limit)
-        if "\x00" in value:
-            return None, _l("Enter text.")
-        return value.strip(), None
+        return check_text(value, limit=limit)
     if kind == QuestionKind.choice:
         if not isinstance(value, str) or value not in question.options:
             return None, _l("Choose one of the options offered.")
@@ -132,8 +127,7 @@ def clean_answers(
             clean[str(question.id)] = cleaned
         elif question.required and required:
             errors[answer_key(question.id)] = REQUIRED
-    if errors:
-        raise ValidationFailed(fields=errors)
+    raise_field_errors(errors)
     return clean
 
 

@@ -13,14 +13,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
-from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import db, transactional, unique_or
-from eventhub.errors import Conflict
+from eventhub.errors import Conflict, raise_field_errors
 from eventhub.events.models import Event
 from eventhub.registrations import capacity, queries
 from eventhub.registrations.models import Category, Question, QuestionKind, Registration
-from eventhub.registrations.services import check_text, fill_from_waitlist
+from eventhub.registrations.services import fill_from_waitlist
+from eventhub.text import text_error
 
 
 def _check_capacity(value: Any) -> Any:
@@ -45,11 +45,11 @@ def save_category(
     Conflict ``name_taken``."""
     permissions.require(permissions.can_manage_event, actor, event)
     capacity.lock_event(event.id)
-    accounts.raise_field_errors(
+    raise_field_errors(
         {
-            "name": check_text(name, NAME_MAX, required=True),
+            "name": text_error(name, limit=NAME_MAX, required=True),
             "capacity": _check_capacity(capacity_),
-            "description": check_text(description, 500),
+            "description": text_error(description, limit=500),
         }
     )
     if category is None:
@@ -60,7 +60,7 @@ def save_category(
     with unique_or("name", _l("A category with this name exists already.")):
         category.name, category.capacity = name.strip(), capacity_
         category.requires_approval = bool(requires_approval)
-        category.description = description
+        category.description = description or ""
         db.session.add(category)
     audit.record(
         "category.saved",
@@ -107,8 +107,8 @@ class QuestionInfo:
 
 def _check_question(info: QuestionInfo) -> None:
     errors: dict[str, Any] = {
-        "label": check_text(info.label, NAME_MAX, required=True),
-        "help_text": check_text(info.help_text, 500),
+        "label": text_error(info.label, limit=NAME_MAX, required=True),
+        "help_text": text_error(info.help_text, limit=500),
         "kind": None
         if info.kind in QuestionKind.__members__
         else _l("Choose a kind from the list."),
@@ -124,7 +124,7 @@ def _check_question(info: QuestionInfo) -> None:
             errors["options"] = _l("Each option must be different.")
         elif len(options) > 100 or any(len(o) > NAME_MAX for o in options):
             errors["options"] = _l("At most 100 options of at most 200 characters.")
-    accounts.raise_field_errors(errors)
+    raise_field_errors(errors)
 
 
 @transactional
@@ -146,7 +146,7 @@ def save_question(
         question = Question(event_id=event.id, position=position)
         db.session.add(question)
     question.label, question.kind = info.label.strip(), QuestionKind(info.kind)
-    question.required, question.help_text = bool(info.required), info.help_text.strip()
+    question.required, question.help_text = bool(info.required), (info.help_text or "").strip()
     question.options = (
         [o.strip() for o in info.options if o.strip()]
         if question.kind in (QuestionKind.choice, QuestionKind.multichoice)

@@ -19,7 +19,7 @@ from eventhub import audit, permissions
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import db, is_unique_violation, transactional, utcnow
-from eventhub.errors import Conflict, NotFound, ValidationFailed
+from eventhub.errors import Conflict, NotFound, ValidationFailed, raise_field_errors
 from eventhub.events.models import Event, EventSession, EventStatus
 from eventhub.events.signals import capacity_changed
 from eventhub.links import external_url
@@ -32,6 +32,7 @@ from eventhub.registrations.models import (
     RegistrationSource,
     RegistrationStatus,
 )
+from eventhub.text import check_text, text_error
 
 S = RegistrationStatus
 T = TypeVar("T")
@@ -53,23 +54,6 @@ def registration_closed() -> Conflict:
 
 def capacity_full() -> Conflict:
     return Conflict(_l("There are no places left."), code="capacity_full")
-
-
-# Checks -----------------------------------------------------------------------------------
-
-
-def check_text(value: Any, limit: int, required: bool = False) -> Any:
-    """The reason a free-text field is refused (not text, empty when ``required``, longer than
-    ``limit``, a NUL character), or None."""
-    if not isinstance(value, str):
-        return _l("Enter text.")
-    if required and not value.strip():
-        return _l("This field is required.")
-    if len(value) > limit:
-        return _l("Use at most %(n)d characters.", n=limit)
-    if "\x00" in value:
-        return _l("Enter text.")
-    return None
 
 
 # Registering ------------------------------------------------------------------------------
@@ -102,14 +86,14 @@ def _standard_fields(
     organization = value("organization")
     job_title = value("job_title")
     errors = {
-        "name": accounts.check_name(name) if isinstance(name, str) else _l("Enter your name."),
+        "name": accounts.check_name(name),
         "phone": accounts.check_phone(phone),
-        "organization": check_text(organization or "", NAME_MAX),
-        "job_title": check_text(job_title or "", NAME_MAX),
+        "organization": text_error(organization, limit=NAME_MAX),
+        "job_title": text_error(job_title, limit=NAME_MAX),
     }
     if require_phone and not phone and not errors["phone"]:
         errors["phone"] = _l("Enter your mobile number: door staff find you by it.")
-    accounts.raise_field_errors(errors)
+    raise_field_errors(errors)
     return {
         "name": name.strip(),
         "email": user.email if user else "",
@@ -222,8 +206,7 @@ def register(
         errors, lambda: _standard_fields(user, info, require_phone=not on_behalf), {})
     if not on_behalf and info.consent is not True:
         errors["consent"] = _l("Please accept the privacy notice.")
-    if errors:
-        raise ValidationFailed(fields=errors)
+    raise_field_errors(errors)
 
     event = capacity.lock_event(event.id)
     # Double submits queue up here; a walk-in without an account has nothing to find.
@@ -375,8 +358,7 @@ def update_answers(
         errors, lambda: _standard_fields(owner, info, require_phone=not organizer), {})
     questions = queries.questions_of(event)
     answers = _gathering(errors, lambda: clean_answers(questions, info.answers), {})
-    if errors:
-        raise ValidationFailed(fields=errors)
+    raise_field_errors(errors)
     registration.answers = answers
     for name, value in fields_.items():
         if name != "email":
@@ -436,7 +418,7 @@ def approve(
     Conflict ``invalid_status``/``capacity_full``."""
     now = now or utcnow()
     permissions.require(permissions.can_manage_event, actor, registration.event)
-    _check_message(message)
+    message = _checked_message(message)
     event = capacity.lock_event(registration.event_id)
     db.session.refresh(registration)
     if registration.status != S.pending:
@@ -460,7 +442,7 @@ def reject(
     """Turn down a pending or waitlisted registration. Raises NotAllowed, Conflict."""
     now = now or utcnow()
     permissions.require(permissions.can_manage_event, actor, registration.event)
-    _check_message(message)
+    message = _checked_message(message)
     capacity.lock_event(registration.event_id)
     db.session.refresh(registration)
     if registration.status not in (S.pending, S.waitlisted):
@@ -472,8 +454,12 @@ def reject(
     return registration
 
 
-def _check_message(message: str) -> None:
-    accounts.raise_field_errors({"message": check_text(message, NOTES_MAX)})
+def _checked_message(message: Any) -> str:
+    """The decision's message to the person, cleaned (none given: empty). Raises
+    ValidationFailed on ``message``."""
+    cleaned, error = check_text(message, limit=NOTES_MAX)
+    raise_field_errors({"message": error})
+    return cleaned or ""
 
 
 def _decide(
@@ -529,8 +515,9 @@ def decide_many(
 def set_notes(actor: User, registration: Registration, notes: str) -> Registration:
     """Organizer notes for the door: VIP, dietary needs, an interpreter."""
     permissions.require(permissions.can_manage_event, actor, registration.event)
-    accounts.raise_field_errors({"notes": check_text(notes, NOTES_MAX)})
-    registration.notes = notes.strip()
+    cleaned, error = check_text(notes, limit=NOTES_MAX)
+    raise_field_errors({"notes": error})
+    registration.notes = cleaned or ""
     return registration
 
 
@@ -630,7 +617,7 @@ def register_walk_in(
     """
     permissions.require(permissions.can_check_in, actor, event)
     phone = accounts.normalize_phone(info.phone if isinstance(info.phone, str) else None)
-    accounts.raise_field_errors(
+    raise_field_errors(
         {"phone": accounts.check_phone(phone) if phone else _l("Enter the mobile number.")}
     )
     event = capacity.lock_event(event.id)  # two staff entering one person: one wins

@@ -4,10 +4,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from eventhub.accounts.models import ApiToken, User
+from eventhub.accounts.models import EMAIL_MAX, ApiToken, User
 from eventhub.database import db
 from eventhub.mail.models import OutboxMessage
 from eventhub.mail.services import deliver_pending
+from eventhub.text import REQUIRED_MESSAGE, too_long_message
 from tests import factories
 from tests.views.conftest import count, fresh, make_client, text
 
@@ -48,18 +49,20 @@ def test_signup_form_has_the_named_fields(client):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"name": "  "}, "name", "请输入姓名。"),
+        ({"name": "  "}, "name", REQUIRED_MESSAGE),
         ({"email": "not-an-email"}, "email", "请输入有效的邮箱地址。"),
-        ({"email": ""}, "email", "请输入邮箱地址。"),
+        ({"email": ""}, "email", REQUIRED_MESSAGE),
         ({"phone": "12345"}, "phone", "11 位"),
         ({"password": "short1", "password_confirm": "short1"}, "password", "至少输入 8"),
         ({"password": "abcdefghij", "password_confirm": "abcdefghij"}, "password", "字母和数字"),
         ({"password_confirm": "abc12346"}, "password_confirm", "两次输入的密码不一致。"),
         ({"name": "名" * 10_000}, "name", "最多 200"),
-        ({"email": "a" * 10_000 + "@example.com"}, "email", "过长"),
+        ({"email": "a" * 10_000 + "@example.com"}, "email", too_long_message(EMAIL_MAX)),
     ],
 )
 def test_signup_shows_each_bad_field_beside_it(client, changes, field, message):
+    """Each reason beside its field, in the page's language (the catalog's words)."""
+    message = str(message)
     response = client.submit("/signup", {**GOOD, **changes})
     assert response.status_code == 422
     html = text(response)

@@ -42,6 +42,23 @@ def fresh_database(url: str) -> None:
     )
 
 
+def bench_app(url: str):
+    """The app on the benchmark database, to prepare a benchmark's data straight in it."""
+    os.environ["DATABASE_URL"] = url
+    from eventhub import create_app
+
+    return create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench")
+
+
+def api_token(name: str, **owner: Any) -> tuple[Any, str]:
+    """A new API token of its owner (``user=`` or ``user_id=``) and its secret, eh_bench_<name>_…"""
+    from eventhub.accounts.services import token_digest
+    from eventhub.models import ApiToken
+
+    secret = f"eh_bench_{name}_{os.urandom(16).hex()}"
+    return ApiToken(**owner, digest=token_digest(secret), prefix=secret[:10]), secret
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -212,6 +229,11 @@ def percentile(values: list[float], p: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+def latency_cells(ms: list[float], digits: int) -> list[str]:
+    """The 50th, 95th and 99th percentiles of latencies in milliseconds, as table cells."""
+    return [f"{percentile(ms, p):.{digits}f}" for p in (50, 95, 99)]
 
 
 def print_table(header: list[str], rows: list[list[Any]]) -> None:

@@ -20,9 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._server import (  # noqa: E402
     DEFAULT_URL,
+    api_token,
+    bench_app,
     fresh_database,
     gunicorn,
-    percentile,
+    latency_cells,
     print_table,
     request,
     run_load,
@@ -34,12 +36,8 @@ WARMUP = 300
 
 def prepare(url: str, tickets: int) -> tuple[int, list[str], str]:
     """An event with N confirmed registrations, its main list and a door staff token."""
-    os.environ["DATABASE_URL"] = url
-    from eventhub import create_app
-    from eventhub.accounts.services import token_digest
     from eventhub.database import db
     from eventhub.models import (
-        ApiToken,
         CheckinList,
         Event,
         Membership,
@@ -49,7 +47,7 @@ def prepare(url: str, tickets: int) -> tuple[int, list[str], str]:
     )
     from eventhub.registrations.tickets import new_code
 
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench")
+    app = bench_app(url)
     with app.app_context():
         now = datetime.now(UTC)
         org = Organization(name="签到基准", slug="checkin-bench", kind="maker_space")
@@ -64,14 +62,14 @@ def prepare(url: str, tickets: int) -> tuple[int, list[str], str]:
         )
         door = CheckinList(event=event, name="主入口", is_main=True)
         staff = User(email="door@example.com", name="门岗")
-        token = f"eh_bench_door_{uuid.uuid4().hex}"
+        door_token, token = api_token("door", user=staff)
         db.session.add_all(
             [
                 event,
                 door,
                 staff,
                 Membership(organization=org, user=staff, role="staff"),
-                ApiToken(user=staff, digest=token_digest(token), prefix=token[:10]),
+                door_token,
             ]
         )
         db.session.flush()
@@ -142,9 +140,7 @@ def main() -> None:
                         level,
                         len(batch),
                         f"{len(batch) / seconds:.0f}",
-                        f"{percentile(ms, 50):.1f}",
-                        f"{percentile(ms, 95):.1f}",
-                        f"{percentile(ms, 99):.1f}",
+                        *latency_cells(ms, 1),
                         wrong,
                     ]
                 )

@@ -23,7 +23,6 @@ import os
 import random
 import statistics
 import sys
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,10 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._server import (  # noqa: E402
     DEFAULT_URL,
+    api_token,
+    bench_app,
     database_cpu,
     fresh_database,
     gunicorn,
-    percentile,
+    latency_cells,
     print_table,
     request,
     run_load,
@@ -51,9 +52,6 @@ CARDS_PER_SAVER = 100
 
 def prepare(url: str, entries: int, per_entry: int) -> dict:
     """The contest, its scored round and an open round for the save test; tokens."""
-    os.environ["DATABASE_URL"] = url
-    from eventhub import create_app
-    from eventhub.accounts.services import token_digest
     from eventhub.database import db
     from eventhub.judging.models import (
         Assignment,
@@ -65,10 +63,10 @@ def prepare(url: str, entries: int, per_entry: int) -> dict:
         Scorecard,
         Track,
     )
-    from eventhub.models import ApiToken, Event, Membership, Organization, User
+    from eventhub.models import Event, Membership, Organization, User
 
     rng = random.Random(2026)
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench")
+    app = bench_app(url)
     with app.app_context():
         now = datetime.now(UTC)
         org = Organization(name="辽宁省创新创业联盟", slug="judging-bench", kind="alliance")
@@ -76,11 +74,11 @@ def prepare(url: str, entries: int, per_entry: int) -> dict:
                       status="published", starts_at=now + timedelta(days=30),
                       ends_at=now + timedelta(days=31), published_at=now)
         organizer = User(email="organizer@example.com", name="组织者")
-        tokens = {"organizer": f"eh_bench_org_{uuid.uuid4().hex}"}
+        organizer_token, secret = api_token("org", user=organizer)
+        tokens = {"organizer": secret}
         db.session.add_all([event, organizer,
                             Membership(organization=org, user=organizer, role="owner"),
-                            ApiToken(user=organizer, digest=token_digest(tokens["organizer"]),
-                                     prefix="eh_bench_o")])
+                            organizer_token])
         tracks = [Track(event=event, name=name, position=i)
                   for i, name in enumerate(("科技创新组", "乡村振兴组"))]
         db.session.add_all(tracks)
@@ -121,9 +119,8 @@ def prepare(url: str, entries: int, per_entry: int) -> dict:
         savers = []
         for s in range(SAVERS):
             judge = judges[s]
-            token = f"eh_bench_judge_{uuid.uuid4().hex}"
-            db.session.add(ApiToken(user_id=judge.user_id, digest=token_digest(token),
-                                    prefix=token[:10]))
+            row, token = api_token("judge", user_id=judge.user_id)
+            db.session.add(row)
             mine = [rows[(s * CARDS_PER_SAVER + i) % len(rows)]
                     for i in range(min(CARDS_PER_SAVER, len(rows)))]
             db.session.add_all(Assignment(round_id=live.id, judge_id=judge.id, entry_id=e.id)
@@ -195,8 +192,7 @@ def main() -> None:
         failures += sum(1 for status, _ in saves if status != 200)
         ms = [s * 1000 for _, s in saves]
         save_rows.append([SAVERS, len(saves), f"{len(saves) / seconds:.0f}",
-                          f"{percentile(ms, 50):.1f}", f"{percentile(ms, 95):.1f}",
-                          f"{percentile(ms, 99):.1f}", f"{cpu[0] * 1000 / len(saves):.1f}",
+                          *latency_cells(ms, 1), f"{cpu[0] * 1000 / len(saves):.1f}",
                           f"{cpu[1] * 1000 / len(saves):.1f}"])
 
     print(f"judging: {args.entries} entries x {args.judges_per_entry} judges x {len(RUBRIC)} "

@@ -19,9 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._server import (  # noqa: E402
     DEFAULT_URL,
+    api_token,
+    bench_app,
     fresh_database,
     gunicorn,
-    percentile,
+    latency_cells,
     print_table,
     request,
     run_load,
@@ -30,13 +32,10 @@ from bench._server import (  # noqa: E402
 
 def prepare(url: str, n: int, capacity: int) -> tuple[int, list[str]]:
     """Create the organizer, the event and N participants with tokens, straight in the DB."""
-    os.environ["DATABASE_URL"] = url
-    from eventhub import create_app
-    from eventhub.accounts.services import token_digest
     from eventhub.database import db
-    from eventhub.models import ApiToken, Event, Organization, User
+    from eventhub.models import Event, Organization, User
 
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench")
+    app = bench_app(url)
     with app.app_context():
         now = datetime.now(UTC)
         org = Organization(name="基准测试众创空间", slug="bench", kind="maker_space")
@@ -59,8 +58,8 @@ def prepare(url: str, n: int, capacity: int) -> tuple[int, list[str]]:
                 phone=f"139{i:08d}",
                 locale="zh_Hans",
             )
-            token = f"eh_bench_{i}_{os.urandom(12).hex()}"
-            db.session.add(ApiToken(user=user, digest=token_digest(token), prefix=token[:10]))
+            row, token = api_token(str(i), user=user)
+            db.session.add(row)
             tokens.append(token)
         db.session.commit()
         event_id = event.id
@@ -150,9 +149,7 @@ def main() -> None:
         [
             [
                 f"{len(results) / seconds:.0f}",
-                f"{percentile(latencies, 50):.0f}",
-                f"{percentile(latencies, 95):.0f}",
-                f"{percentile(latencies, 99):.0f}",
+                *latency_cells(latencies, 0),
                 confirmed,
                 len(positions),
                 "yes" if gapless else "NO",

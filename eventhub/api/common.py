@@ -174,6 +174,14 @@ class Bool(ma.fields.Boolean):
         return value
 
 
+def event_tz(obj: Any) -> str:
+    """``Time(tz_of=event_tz)``: the time zone of an event, of the event ``obj`` belongs to (a
+    session, a track, an entry, a round...), or a dumped dict's own ``"timezone"``."""
+    if isinstance(obj, dict):
+        return obj["timezone"]
+    return getattr(obj, "event", obj).timezone
+
+
 class Time(ma.fields.AwareDateTime):
     """An ISO 8601 time with its offset. Out: in the time zone ``tz_of(obj)`` names."""
 

@@ -15,6 +15,7 @@ from eventhub.api.common import (
     StrictSchema,
     Time,
     doc_errors,
+    event_tz,
     get_or_404,
     make_blueprint,
     require_user,
@@ -33,10 +34,6 @@ from eventhub.judging.entry_views import send_attachment
 from eventhub.judging.models import Entry, Track
 
 blp = make_blueprint("api_entries", "Contest entries: edit, delete, attachments, import.")
-
-
-def _event_tz(obj: Any) -> str:
-    return obj["timezone"] if isinstance(obj, dict) else obj.event.timezone
 
 
 # Schemas ----------------------------------------------------------------------------------
@@ -89,8 +86,8 @@ class ContestSettingsInSchema(StrictSchema):
 
 
 class ContestSettingsSchema(ma.Schema):
-    entries_open_at = Time(allow_none=True, tz_of=_event_tz)
-    entries_close_at = Time(allow_none=True, tz_of=_event_tz)
+    entries_open_at = Time(allow_none=True, tz_of=event_tz)
+    entries_close_at = Time(allow_none=True, tz_of=event_tz)
     entries_open = ma.fields.Boolean(
         required=True, metadata={"description": "Team leaders may submit entries now."}
     )

@@ -21,6 +21,7 @@ from eventhub.api.common import (
     StrictSchema,
     Time,
     doc_errors,
+    event_tz,
     get_or_404,
     make_blueprint,
     optional_auth,
@@ -36,14 +37,6 @@ from eventhub.events.models import Event, EventKind, EventSession, EventStatus
 from eventhub.orgs.models import Organization
 
 blp = make_blueprint("api_events", "Events and their sessions.")
-
-
-def _event_tz(obj: Any) -> str:
-    return obj.timezone
-
-
-def _session_tz(obj: Any) -> str:
-    return obj.event.timezone
 
 
 class EventFieldsSchema(StrictSchema):
@@ -90,18 +83,18 @@ class EventSchema(ma.Schema):
     description = ma.fields.String()
     venue = ma.fields.String()
     address = ma.fields.String()
-    starts_at = Time(required=True, tz_of=_event_tz)
-    ends_at = Time(required=True, tz_of=_event_tz)
+    starts_at = Time(required=True, tz_of=event_tz)
+    ends_at = Time(required=True, tz_of=event_tz)
     timezone = ma.fields.String(required=True)
     capacity = ma.fields.Integer(allow_none=True)
-    registration_opens_at = Time(allow_none=True, tz_of=_event_tz)
-    registration_closes_at = Time(allow_none=True, tz_of=_event_tz)
+    registration_opens_at = Time(allow_none=True, tz_of=event_tz)
+    registration_closes_at = Time(allow_none=True, tz_of=event_tz)
     registration_paused = ma.fields.Boolean()
     requires_approval = ma.fields.Boolean()
     is_listed = ma.fields.Boolean()
-    published_at = Time(allow_none=True, tz_of=_event_tz)
-    created_at = Time(tz_of=_event_tz)
-    updated_at = Time(tz_of=_event_tz)
+    published_at = Time(allow_none=True, tz_of=event_tz)
+    created_at = Time(tz_of=event_tz)
+    updated_at = Time(tz_of=event_tz)
     page_url = ma.fields.Function(
         lambda event: f"/events/{event.id}", metadata={"description": "The public HTML page."}
     )
@@ -145,8 +138,8 @@ class SessionSchema(ma.Schema):
     event_id = ma.fields.Integer(required=True)
     title = ma.fields.String(required=True)
     description = ma.fields.String()
-    starts_at = Time(required=True, tz_of=_session_tz)
-    ends_at = Time(required=True, tz_of=_session_tz)
+    starts_at = Time(required=True, tz_of=event_tz)
+    ends_at = Time(required=True, tz_of=event_tz)
     room = ma.fields.String()
     capacity = ma.fields.Integer(allow_none=True)
 

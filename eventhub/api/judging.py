@@ -25,6 +25,7 @@ from eventhub.api.common import (
     Str,
     StrictSchema,
     Time,
+    event_tz,
     get_or_404,
     guarded,
     list_of,
@@ -56,10 +57,6 @@ class Num(ma.fields.Float):
         if not math.isfinite(value):
             raise self.make_error("special")
         return value
-
-
-def _event_tz(obj: Any) -> str:
-    return obj.event.timezone
 
 
 # Schemas ----------------------------------------------------------------------------------
@@ -225,11 +222,11 @@ class RoundSchema(ma.Schema):
     advance_top_percent = ma.fields.Float(allow_none=True)
     advance_threshold = ma.fields.Float(allow_none=True)
     anonymous = ma.fields.Boolean(required=True)
-    opens_at = Time(allow_none=True, tz_of=_event_tz)
-    closes_at = Time(allow_none=True, tz_of=_event_tz)
+    opens_at = Time(allow_none=True, tz_of=event_tz)
+    closes_at = Time(allow_none=True, tz_of=event_tz)
     status = ma.fields.Enum(RoundStatus, required=True)
-    published_at = Time(allow_none=True, tz_of=_event_tz)
-    notice_ends_at = Time(allow_none=True, tz_of=_event_tz)
+    published_at = Time(allow_none=True, tz_of=event_tz)
+    notice_ends_at = Time(allow_none=True, tz_of=event_tz)
     criteria = ma.fields.List(ma.fields.Nested(CriterionSchema), required=True)
 
 

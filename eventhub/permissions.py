@@ -22,13 +22,14 @@ MANAGE_ROLES = frozenset({Role.owner, Role.organizer})
 DOOR_ROLES = frozenset({Role.owner, Role.organizer, Role.staff})
 
 
-def require(predicate: Callable[..., bool], actor: Any, obj: Any, *args: Any) -> None:
-    """Refuse unless ``predicate(actor, obj, *args)`` holds: the one way services check "may X".
+def require(predicate: Callable[..., bool], actor: Any, *args: Any) -> None:
+    """Refuse unless ``predicate(actor, *args)`` holds: the one way services check "may X".
 
     Raises :class:`~eventhub.errors.NotAllowed` (403, code ``forbidden``) when the predicate is
-    false, e.g. ``require(can_manage_event, actor, event)`` at the top of a service.
+    false, e.g. ``require(can_manage_event, actor, event)`` at the top of a service, or
+    ``require(can_create_org, actor)`` for a predicate about the actor alone.
     """
-    if not predicate(actor, obj, *args):
+    if not predicate(actor, *args):
         raise NotAllowed()
 
 

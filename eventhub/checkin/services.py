@@ -26,7 +26,7 @@ from eventhub.database import (
     unique_or,
     utcnow,
 )
-from eventhub.errors import Conflict, NotAllowed, NotFound, raise_field_errors
+from eventhub.errors import Conflict, NotFound, raise_field_errors
 from eventhub.events.models import Event
 from eventhub.events.signals import event_created
 from eventhub.registrations import capacity
@@ -75,8 +75,7 @@ def create_list(
 ) -> CheckinList:
     """Add a list for a session (or a second door). Raises NotAllowed, ValidationFailed,
     Conflict ``name_taken``."""
-    if not permissions.can_manage_event(actor, event):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_event, actor, event)
     errors: dict[str, Any] = {"name": text_error(name, limit=NAME_MAX, required=True)}
     if session_id is not None and session_id not in {s.id for s in event.sessions}:
         errors["session_id"] = _l("Choose a session of this event.")
@@ -271,8 +270,7 @@ def _scan(
     ticket at the same moment give one ``ok``: the registration row is locked while deciding.
     Raises NotAllowed (not door staff of the event), ValidationFailed.
     """
-    if not permissions.can_check_in(actor, checkin_list.event):
-        raise NotAllowed()
+    permissions.require(permissions.can_check_in, actor, checkin_list.event)
     raise_field_errors(
         {
             "nonce": None
@@ -340,8 +338,7 @@ def walk_in(
     refused check-in leaves no registration behind). On a session's list they are booked
     for that session. The same ``nonce`` again at this list returns the first outcome and
     registers nobody. Raises as `registrations.services.register_walk_in` and `scan`."""
-    if not permissions.can_check_in(actor, checkin_list.event):
-        raise NotAllowed()
+    permissions.require(permissions.can_check_in, actor, checkin_list.event)
     capacity.lock_event(checkin_list.event_id)  # retries of one walk-in queue up here
     stored = replay(checkin_list, nonce) if isinstance(nonce, str) else None
     if stored is not None:

@@ -30,7 +30,7 @@ from eventhub.accounts.models import User
 from eventhub.checkin import services
 from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
 from eventhub.database import db, utcnow
-from eventhub.errors import NotAllowed, ValidationFailed
+from eventhub.errors import ValidationFailed
 from eventhub.registrations.models import Registration, RegistrationStatus, registration_sessions
 
 #: How far before a version a delta looks again (slow transactions, clocks of two servers).
@@ -62,8 +62,7 @@ def door_tickets(
 ) -> dict[str, Any]:
     """The list's tickets for offline checks: ``{version, full, items}``; with ``since`` only
     the rows that may have changed (``full`` false). Raises NotAllowed, ValidationFailed."""
-    if not permissions.can_check_in(actor, checkin_list.event):
-        raise NotAllowed()
+    permissions.require(permissions.can_check_in, actor, checkin_list.event)
     version = make_version(now or utcnow())
     query = sa.select(Registration).where(Registration.event_id == checkin_list.event_id)
     if since is not None:
@@ -218,8 +217,7 @@ def find_at_door(
     """Find people of the list's event by name, pinyin initials, phone tail, email or ticket
     code (at most ``limit``), each with when they checked in at the list and whether they are
     inside: door staff see at once who came already. Raises NotAllowed."""
-    if not permissions.can_check_in(actor, checkin_list.event):
-        raise NotAllowed()
+    permissions.require(permissions.can_check_in, actor, checkin_list.event)
     found = with_initials(checkin_list, q, services.search(checkin_list, q, limit), limit)
     if not found:
         return []

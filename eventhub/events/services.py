@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from eventhub import audit, permissions
 from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import db, transactional, utcnow
-from eventhub.errors import Conflict, NotAllowed, ValidationFailed, raise_field_errors
+from eventhub.errors import Conflict, ValidationFailed, raise_field_errors
 from eventhub.events.labels import event_status_label
 from eventhub.events.models import Event, EventKind, EventSession, EventStatus
 from eventhub.orgs.models import Organization
@@ -99,8 +99,7 @@ _TZ_CACHE: set[str] | None = None
 @transactional
 def create_event(actor: User, org: Organization, info: EventInfo) -> Event:
     """Create a draft event for the organization. Raises NotAllowed, ValidationFailed."""
-    if not permissions.can_create_event(actor, org):
-        raise NotAllowed()
+    permissions.require(permissions.can_create_event, actor, org)
     info.title = info.title.strip()
     check_event_info(info)
     event = Event(organization=org, status=EventStatus.draft, **_values(info))
@@ -124,8 +123,7 @@ def _values(info: EventInfo) -> dict[str, Any]:
 def update_event(actor: User, event: Event, **changes: Any) -> Event:
     """Change some fields of an event (the others stay). Raises NotAllowed, ValidationFailed,
     Conflict ``event_finished`` for archived and cancelled events."""
-    if not permissions.can_manage_event(actor, event):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_event, actor, event)
     if event.status in (EventStatus.archived, EventStatus.cancelled):
         raise Conflict(_l("This event can no longer be changed."), code="event_finished")
     unknown = set(changes) - set(EDITABLE)
@@ -153,8 +151,7 @@ def update_event(actor: User, event: Event, **changes: Any) -> Event:
 def update_privacy_notice(actor: User, event: Event, text: str) -> Event:
     """Replace the event's privacy notice; a changed text is a new version (consents record
     which one they accepted). Raises NotAllowed, ValidationFailed."""
-    if not permissions.can_manage_event(actor, event):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_event, actor, event)
     cleaned, error = check_text(text, limit=TEXT_MAX)
     raise_field_errors({"privacy_notice": error})
     text = cleaned or ""
@@ -189,8 +186,7 @@ def change_status(actor: User, event: Event, action: str) -> Event:
 
     Raises NotAllowed, Conflict ``invalid_status``.
     """
-    if not permissions.can_manage_event(actor, event):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_event, actor, event)
     allowed_from, target = TRANSITIONS[action]
     if event.status not in allowed_from:
         raise Conflict(
@@ -237,8 +233,7 @@ def _check_session(event: Event, info: SessionInfo) -> None:
 @transactional
 def add_session(actor: User, event: Event, info: SessionInfo) -> EventSession:
     """Add a session (a forum, salon, roadshow of a week). Raises NotAllowed, ValidationFailed."""
-    if not permissions.can_manage_event(actor, event):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_event, actor, event)
     _check_session(event, info)
     session = EventSession(
         event=event, title=info.title.strip(), starts_at=info.starts_at, ends_at=info.ends_at,
@@ -254,8 +249,7 @@ def add_session(actor: User, event: Event, info: SessionInfo) -> EventSession:
 @transactional
 def update_session(actor: User, session: EventSession, info: SessionInfo) -> EventSession:
     """Change a session. Raises NotAllowed, ValidationFailed."""
-    if not permissions.can_manage_event(actor, session.event):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_event, actor, session.event)
     _check_session(session.event, info)
     session.title, session.room = info.title.strip(), info.room.strip()
     session.starts_at, session.ends_at = info.starts_at, info.ends_at
@@ -273,8 +267,7 @@ def update_session(actor: User, session: EventSession, info: SessionInfo) -> Eve
 def delete_session(actor: User, session: EventSession) -> None:
     """Remove a session. Raises NotAllowed."""
     event = session.event
-    if not permissions.can_manage_event(actor, event):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_event, actor, event)
     audit.record("session.deleted", session, actor=actor, event_id=event.id,
                  before={"title": session.title})
     db.session.delete(session)

@@ -12,7 +12,7 @@ from eventhub import audit, permissions
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import db, transactional, unique_or
-from eventhub.errors import Conflict, NotAllowed, ValidationFailed, raise_field_errors
+from eventhub.errors import Conflict, ValidationFailed, raise_field_errors
 from eventhub.orgs.models import Membership, Organization, OrgKind, Role
 from eventhub.text import text_error
 
@@ -68,8 +68,7 @@ def _check_org_fields(name: str, kind: str, description: str) -> None:
 def create_org(actor: User, name: str, kind: str, description: str = "") -> Organization:
     """Register an organization (platform admins only). Raises NotAllowed, ValidationFailed,
     Conflict ``name_taken``."""
-    if not permissions.can_create_org(actor):
-        raise NotAllowed()
+    permissions.require(permissions.can_create_org, actor)
     _check_org_fields(name, kind, description)
     org = Organization(
         name=name.strip(), slug=_unique_slug(name), kind=OrgKind(kind), description=description
@@ -83,8 +82,7 @@ def create_org(actor: User, name: str, kind: str, description: str = "") -> Orga
 @transactional
 def update_org(actor: User, org: Organization, name: str, kind: str, description: str) -> None:
     """Rename or re-describe an organization (admins and owners)."""
-    if not permissions.can_manage_org(actor, org):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_org, actor, org)
     _check_org_fields(name, kind, description)
     with unique_or("name", NAME_TAKEN):
         org.name, org.kind, org.description = name.strip(), OrgKind(kind), description
@@ -102,8 +100,7 @@ def set_member(actor: User, org: Organization, email: str, role: str) -> tuple[M
     link to choose one. The last owner cannot be demoted. Raises NotAllowed, ValidationFailed,
     Conflict ``last_owner``.
     """
-    if not permissions.can_manage_org(actor, org):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_org, actor, org)
     if role not in Role.__members__:
         raise ValidationFailed(fields={"role": _l("Choose a role from the list.")})
     email = accounts.normalize_email(email or "")
@@ -149,8 +146,7 @@ def _mail_invitation(user: User, org: Organization, role: str, needs_password: b
 @transactional
 def remove_member(actor: User, org: Organization, membership_id: int) -> None:
     """Remove a membership; never the last owner. Raises NotAllowed, Conflict ``last_owner``."""
-    if not permissions.can_manage_org(actor, org):
-        raise NotAllowed()
+    permissions.require(permissions.can_manage_org, actor, org)
     membership = next((m for m in org.memberships if m.id == membership_id), None)
     if membership is None:
         raise ValidationFailed(fields={"membership": _l("Not a member.")})

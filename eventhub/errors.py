@@ -76,10 +76,6 @@ class DomainError(Exception):
         return body
 
 
-class BadRequest(DomainError):
-    status, code, default_message = 400, "bad_request", HTTP_MESSAGES[400]
-
-
 class NotAuthenticated(DomainError):
     status, code, default_message = 401, "not_authenticated", HTTP_MESSAGES[401]
 

@@ -285,10 +285,6 @@ class RegistrationSchema(ma.Schema):
     ticket = ma.fields.Nested(TicketSchema, allow_none=True)
 
 
-class ConflictSchema(ma.Schema):
-    error = ma.fields.Dict()
-
-
 def registration_body(
     registration: Registration, position: int | None = None, organizer: bool | None = None
 ) -> dict[str, Any]:
@@ -499,11 +495,6 @@ def update_registration(data: dict, registration_id: int) -> dict:
 
 class DecisionSchema(StrictSchema):
     message = Str(max_length=1000, load_default="")
-
-
-class StatusSchema(ma.Schema):
-    id = ma.fields.Integer()
-    status = ma.fields.Enum(RegistrationStatus, required=True)
 
 
 @blp.route("/registrations/<id:registration_id>/cancel", methods=["POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -305,17 +305,6 @@ def public_organizers(now: datetime | None = None) -> list[Organization]:
     )
 
 
-def events_of_orgs_query(org_ids: list[int]) -> sa.Select:
-    """The events of several organizations (an organizer's dashboard), newest start first."""
-    return (
-        sa.select(Event).where(Event.org_id.in_(org_ids)).order_by(Event.starts_at.desc(), Event.id)
-    )
-
-
 def org_events_query(org_id: int) -> sa.Select:
     """All of an organization's events, newest start first."""
     return sa.select(Event).where(Event.org_id == org_id).order_by(Event.starts_at.desc())
-
-
-def local_time(value: datetime, tz: str) -> datetime:
-    return value.astimezone(ZoneInfo(tz))

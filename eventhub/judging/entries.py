@@ -24,7 +24,7 @@ from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import after_commit, db, lock_for_write, transactional, unique_or, utcnow
 from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed, raise_field_errors
 from eventhub.events.models import Event
-from eventhub.judging import attachments, checks, judges
+from eventhub.judging import attachments, checks, judges, rounds
 from eventhub.judging.models import (
     Assignment,
     ContestSettings,
@@ -586,14 +586,15 @@ def attachment_download_name(user: Any, entry: Entry) -> str:
     if permissions.can_manage_event(user, event) or is_leader(user, entry):
         return name
     judge = judges.judge_of(user, entry.event_id)
-    anonymous = judge is not None and db.session.scalar(
-        sa.select(sa.literal(True))
-        .select_from(Assignment)
-        .join(Round, Round.id == Assignment.round_id)
-        .where(Assignment.judge_id == judge.id, Assignment.entry_id == entry.id, Round.anonymous)
-        .limit(1)
+    if judge is None:
+        return str(_l("entry-%(id)d.pdf", id=entry.id))
+    judged_in = db.session.scalars(
+        sa.select(Round)
+        .join(Assignment, Assignment.round_id == Round.id)
+        .where(Assignment.judge_id == judge.id, Assignment.entry_id == entry.id)
     )
-    return str(_l("entry-%(id)d.pdf", id=entry.id)) if anonymous or judge is None else name
+    hidden = any(rounds.hides_team(round_) for round_ in judged_in)
+    return str(_l("entry-%(id)d.pdf", id=entry.id)) if hidden else name
 
 
 def open_attachment(actor: Any, entry: Entry) -> Path:

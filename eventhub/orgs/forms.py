@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 
 from eventhub.accounts.models import EMAIL_MAX, NAME_MAX
-from eventhub.orgs.services import ORG_KIND_LABELS, ROLE_LABELS
+from eventhub.orgs.labels import ORG_KIND_LABELS, ROLE_LABELS
 from eventhub.webforms import Form
 
 

@@ -16,20 +16,6 @@ from eventhub.errors import Conflict, ValidationFailed, raise_field_errors
 from eventhub.orgs.models import Membership, Organization, OrgKind, Role
 from eventhub.text import text_error
 
-ORG_KIND_LABELS = {
-    OrgKind.maker_space: _l("Maker space"),
-    OrgKind.incubator: _l("Incubator"),
-    OrgKind.university_park: _l("University science park"),
-    OrgKind.alliance: _l("Alliance"),
-    OrgKind.other: _l("Other"),
-}
-
-ROLE_LABELS = {
-    Role.owner: _l("Owner"),
-    Role.organizer: _l("Organizer"),
-    Role.staff: _l("Door staff"),
-}
-
 
 def slugify(text: str, limit: int = 60) -> str:
     """Make a URL slug; Chinese is spelled in pinyin (沈阳市众创空间 → shen-yang-shi-...)."""

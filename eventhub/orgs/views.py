@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from eventhub import permissions
 from eventhub.database import db
 from eventhub.errors import Conflict, ValidationFailed
-from eventhub.orgs import services
+from eventhub.orgs import labels, services
 from eventhub.orgs.forms import MemberForm, OrgForm, RoleForm, role_choices
 from eventhub.orgs.models import Membership, Organization
 from eventhub.webforms import domain_errors, flash_domain_error, form_status
@@ -19,14 +19,7 @@ from eventhub.webforms import domain_errors, flash_domain_error, form_status
 bp = Blueprint("orgs", __name__)
 
 
-@bp.app_template_filter("role_label")
-def role_label(role: object) -> str:
-    return str(services.ROLE_LABELS.get(role, role))
-
-
-@bp.app_template_filter("org_kind_label")
-def org_kind_label(kind: object) -> str:
-    return str(services.ORG_KIND_LABELS.get(kind, kind))
+bp.record_once(lambda state: state.app.jinja_env.filters.update(labels.FILTERS))
 
 
 def _load_org(slug: str) -> Organization:
@@ -143,7 +136,7 @@ def change_role(slug: str, membership_id: int) -> Response:
             flash_domain_error(error)
         else:
             flash(_("The role of %(name)s is now: %(role)s.", name=membership.user.name,
-                    role=role_label(membership.role)), "success")
+                    role=labels.role_label(membership.role)), "success")
     return redirect(url_for("orgs.members", slug=org.slug))
 
 

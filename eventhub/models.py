@@ -20,6 +20,7 @@ from eventhub.judging.models import (
     Track,
 )
 from eventhub.mail.models import OutboxMessage
+from eventhub.mentors.models import Mentor, MentorBooking, MentorRule, MentorSlot
 from eventhub.orgs.models import Membership, Organization
 from eventhub.registrations.models import Category, Question, Registration, registration_sessions
 
@@ -28,6 +29,7 @@ __all__ = [
     "ApiToken", "Assignment", "AuditEntry", "Base", "Category", "CheckinList", "ConflictOfInterest",
     "ContestSettings", "Criterion", "Entry", "Event", "EventSession", "Judge", "JudgeLink", "Round",
     "RoundEntry", "Scorecard", "Stage", "Track",
-    "Membership", "Organization", "OutboxMessage", "Question", "Registration", "Scan", "User",
+    "Membership", "Mentor", "MentorBooking", "MentorRule", "MentorSlot",
+    "Organization", "OutboxMessage", "Question", "Registration", "Scan", "User",
     "db", "registration_sessions",
 ]

@@ -1,0 +1,408 @@
+"""The mentor pool's rules: inviting mentors and editing their profiles, the directory, office
+hours (slots) and their bookings.
+
+Every public function that changes something takes the acting user first, checks what they
+may do (`permissions.require` with the predicates of `eventhub.mentors.permissions`) and is one
+unit of work. Times are compared with ``now`` (injectable; the current time by default).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from eventhub import audit, permissions
+from eventhub.accounts import services as accounts
+from eventhub.accounts.models import NAME_MAX, User
+from eventhub.database import db, lock_for_write, transactional, unique_or, utcnow
+from eventhub.errors import Conflict, raise_field_errors
+from eventhub.events.models import Event
+from eventhub.mentors.models import BookingStatus, Mentor, MentorBooking, MentorSlot, SlotMode
+from eventhub.mentors.permissions import can_edit_mentor, can_manage_pool, manages_pool_of
+from eventhub.orgs.models import Organization
+from eventhub.text import text_error
+
+EXPERTISE_MAX = 20
+TEXT_MAX = 10_000
+SLOT_MIN = timedelta(minutes=10)
+SLOT_MAX = timedelta(hours=4)
+CAPACITY_MAX = 500
+#: A rating shows from this many ratings on (API.md).
+RATINGS_SHOWN_FROM = 3
+
+LIVE = (BookingStatus.booked, BookingStatus.no_show)
+
+
+def slot_full() -> Conflict:
+    return Conflict(_l("This office hour is fully booked."), code="slot_full")
+
+
+def already_booked() -> Conflict:
+    return Conflict(_l("You have booked this office hour already."), code="already_booked")
+
+
+def booking_closed() -> Conflict:
+    return Conflict(_l("This office hour has started or was cancelled."), code="booking_closed")
+
+
+def booking_limit() -> Conflict:
+    return Conflict(
+        _l("You already hold an upcoming booking with this mentor."), code="booking_limit"
+    )
+
+
+# Profiles ---------------------------------------------------------------------------------
+
+
+def _check_expertise(tags: Any) -> tuple[list[str], Any]:
+    if tags is None:
+        return [], None
+    if (
+        not isinstance(tags, list)
+        or len(tags) > EXPERTISE_MAX
+        or any(text_error(t, limit=NAME_MAX, required=True) for t in tags)
+    ):
+        return [], _l("List at most %(n)d tags of at most 200 characters.", n=EXPERTISE_MAX)
+    return [t.strip() for t in tags], None
+
+
+@dataclass
+class ProfileInfo:
+    """A mentor's profile fields (None: unchanged when editing)."""
+
+    title: str | None = None
+    affiliation: str | None = None
+    expertise: list[str] | None = None
+    bio: str | None = None
+    public: bool | None = None
+
+
+def _checked(info: ProfileInfo, errors: dict[str, Any]) -> list[str]:
+    tags, tags_error = _check_expertise(info.expertise)
+    errors.update({
+        "title": text_error(info.title, limit=NAME_MAX),
+        "affiliation": text_error(info.affiliation, limit=NAME_MAX),
+        "bio": text_error(info.bio, limit=TEXT_MAX),
+        "expertise": tags_error,
+    })
+    raise_field_errors(errors)
+    return tags
+
+
+def _apply(mentor: Mentor, info: ProfileInfo, tags: list[str]) -> None:
+    for name in ("title", "affiliation", "bio"):
+        value = getattr(info, name)
+        if value is not None:
+            setattr(mentor, name, value.strip())
+    if info.expertise is not None:
+        mentor.expertise = tags
+    if info.public is not None:
+        mentor.public = info.public
+
+
+@transactional
+def add_mentor(
+    actor: User, org: Organization, email: str, name: str | None = None,
+    info: ProfileInfo | None = None,
+) -> Mentor:
+    """Put the person of ``email`` in the organization's mentor pool; a person without an
+    account gets one without a password (they claim it by a reset link). Raises NotAllowed,
+    ValidationFailed, Conflict ``already_mentor``."""
+    permissions.require(can_manage_pool, actor, org)
+    info = info or ProfileInfo()
+    email = accounts.normalize_email(email or "")
+    tags = _checked(info, {"email": accounts.check_email(email),
+                           "name": text_error(name, limit=NAME_MAX)})
+    name = (name or "").strip()
+    user = accounts.ensure_user(email, name or email.split("@")[0])
+    mentor = Mentor(org_id=org.id, user_id=user.id, user=user, expertise=[],
+                    public=True if info.public is None else info.public)
+    _apply(mentor, info, tags)
+    with unique_or("email", _l("This person is in this mentor pool already."),
+                   code="already_mentor"):
+        db.session.add(mentor)
+    audit.record("mentor.added", mentor, actor=actor,
+                 after={"org_id": org.id, "user_id": user.id})
+    return mentor
+
+
+@transactional
+def update_mentor(actor: User, mentor: Mentor, info: ProfileInfo) -> Mentor:
+    """Change a mentor's profile (the mentor, or the pool's organizers). Raises NotAllowed,
+    ValidationFailed."""
+    permissions.require(can_edit_mentor, actor, mentor)
+    tags = _checked(info, {})
+    _apply(mentor, info, tags)
+    db.session.flush()
+    return mentor
+
+
+def directory_query(
+    viewer: Any, org_id: int | None = None, expertise: str | None = None, q: str | None = None
+) -> sa.Select:
+    """Mentors the viewer may see, by name: public ones, and every mentor of the pools the
+    viewer organizes; ``expertise`` keeps those with that tag, ``q`` searches names, titles and
+    affiliations."""
+    query = sa.select(Mentor).join(Mentor.user)
+    managed = [
+        m.org_id for m in getattr(viewer, "memberships", []) or []
+        if manages_pool_of(viewer, m.org_id)
+    ] if getattr(viewer, "is_authenticated", False) else []
+    if not permissions.is_admin(viewer):
+        query = query.where(sa.or_(Mentor.public.is_(True), Mentor.org_id.in_(managed)))
+    if org_id is not None:
+        query = query.where(Mentor.org_id == org_id)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(sa.or_(User.name.ilike(like), Mentor.title.ilike(like),
+                                   Mentor.affiliation.ilike(like)))
+    if expertise:
+        # Tags are a JSON list: match the tag as JSON text, as stored (portable everywhere).
+        tag = expertise.strip()
+        text = sa.cast(Mentor.expertise, sa.Text)
+        query = query.where(sa.or_(text.contains(json.dumps(tag), autoescape=True),
+                                   text.contains(json.dumps(tag, ensure_ascii=False),
+                                                 autoescape=True)))
+    return query.order_by(User.name, Mentor.id)
+
+
+def visible_to(viewer: Any, mentor: Mentor) -> bool:
+    """A public mentor, or one of a pool the viewer organizes, or the mentor themself."""
+    return mentor.public or can_edit_mentor(viewer, mentor)
+
+
+def ratings_of(mentor_ids: list[int]) -> dict[int, tuple[float | None, int]]:
+    """Each mentor's (rating, number of ratings). Coachings and their ratings come later:
+    nobody has a rating yet."""
+    return dict.fromkeys(mentor_ids, (None, 0))
+
+
+# Office hours -----------------------------------------------------------------------------
+
+
+def _lock_mentor(mentor_id: int) -> Mentor:
+    lock_for_write()
+    return db.session.scalars(
+        sa.select(Mentor).where(Mentor.id == mentor_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _lock_slot(slot_id: int) -> MentorSlot:
+    """Serialize the bookings of one slot until the end of the transaction (``SELECT … FOR
+    UPDATE`` on PostgreSQL and MariaDB, SQLite's write lock): counting and booking then
+    decide together."""
+    lock_for_write()
+    return db.session.scalars(
+        sa.select(MentorSlot).where(MentorSlot.id == slot_id).with_for_update(of=MentorSlot)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+@transactional
+def add_slot(
+    actor: User, mentor: Mentor, starts_at: datetime, ends_at: datetime,
+    mode: SlotMode | str, location: str = "", capacity: int = 1, event_id: int | None = None,
+) -> MentorSlot:
+    """Publish an office hour of ``mentor`` (the mentor or the pool's organizers). Raises
+    NotAllowed, ValidationFailed (ends before it starts, under 10 minutes, over 4 hours),
+    Conflict ``slot_overlap``."""
+    permissions.require(can_edit_mentor, actor, mentor)
+    errors: dict[str, Any] = {"location": text_error(location, limit=NAME_MAX)}
+    if ends_at <= starts_at:
+        errors["ends_at"] = _l("The end must be after the start.")
+    elif ends_at - starts_at < SLOT_MIN:
+        errors["ends_at"] = _l("An office hour lasts at least 10 minutes.")
+    elif ends_at - starts_at > SLOT_MAX:
+        errors["ends_at"] = _l("An office hour lasts at most 4 hours.")
+    if not isinstance(capacity, int) or not 1 <= capacity <= CAPACITY_MAX:
+        errors["capacity"] = _l("Enter a number from 1 to %(n)d.", n=CAPACITY_MAX)
+    if event_id is not None:
+        event = db.session.get(Event, event_id)
+        if event is None or event.org_id != mentor.org_id:
+            errors["event_id"] = _l("Choose an event of this organization.")
+    raise_field_errors(errors)
+    _lock_mentor(mentor.id)
+    overlap = db.session.scalar(
+        sa.select(sa.func.count()).select_from(MentorSlot).where(
+            MentorSlot.mentor_id == mentor.id, MentorSlot.cancelled_at.is_(None),
+            MentorSlot.starts_at < ends_at, MentorSlot.ends_at > starts_at,
+        )
+    )
+    if overlap:
+        raise Conflict(_l("This office hour overlaps another of this mentor."),
+                       code="slot_overlap")
+    slot = MentorSlot(mentor_id=mentor.id, mentor=mentor, starts_at=starts_at, ends_at=ends_at,
+                      mode=SlotMode(mode), location=(location or "").strip(),
+                      capacity=capacity, event_id=event_id)
+    db.session.add(slot)
+    db.session.flush()
+    audit.record("mentor_slot.added", slot, actor=actor, event_id=event_id)
+    return slot
+
+
+def booked_counts(slot_ids: list[int]) -> dict[int, int]:
+    """Places taken (booked or no-show) per slot, in one query."""
+    if not slot_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(MentorBooking.slot_id, sa.func.count())
+        .where(MentorBooking.slot_id.in_(slot_ids), MentorBooking.status.in_(LIVE))
+        .group_by(MentorBooking.slot_id)
+    ).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def slots_of(
+    mentor: Mentor, start: datetime | None = None, end: datetime | None = None
+) -> list[tuple[MentorSlot, int]]:
+    """The mentor's live slots starting in ``[start, end)``, by time, each with its booked
+    count (one query)."""
+    taken = (
+        sa.select(sa.func.count()).where(
+            MentorBooking.slot_id == MentorSlot.id, MentorBooking.status.in_(LIVE)
+        ).correlate(MentorSlot).scalar_subquery()
+    )
+    query = sa.select(MentorSlot, taken).where(
+        MentorSlot.mentor_id == mentor.id, MentorSlot.cancelled_at.is_(None)
+    )
+    if start is not None:
+        query = query.where(MentorSlot.starts_at >= start)
+    if end is not None:
+        query = query.where(MentorSlot.starts_at < end)
+    return [(slot, booked) for slot, booked in
+            db.session.execute(query.order_by(MentorSlot.starts_at, MentorSlot.id)).all()]
+
+
+@transactional
+def cancel_slot(
+    actor: User, slot: MentorSlot, message: str = "", now: datetime | None = None
+) -> MentorSlot:
+    """Cancel an office hour and every booking of it (the mentor or the pool's organizers).
+    Raises NotAllowed, ValidationFailed."""
+    permissions.require(can_edit_mentor, actor, slot.mentor)
+    raise_field_errors({"message": text_error(message, limit=TEXT_MAX)})
+    now = now or utcnow()
+    slot = _lock_slot(slot.id)
+    if slot.cancelled_at is None:
+        slot.cancelled_at = now
+        for booking in db.session.scalars(
+            sa.select(MentorBooking).where(MentorBooking.slot_id == slot.id,
+                                           MentorBooking.status == BookingStatus.booked)
+        ):
+            _cancel(booking, now, message)
+        audit.record("mentor_slot.cancelled", slot, actor=actor, event_id=slot.event_id)
+    db.session.flush()
+    return slot
+
+
+# Bookings ---------------------------------------------------------------------------------
+
+
+@transactional
+def book(
+    actor: User, slot: MentorSlot, topic: str, entry_id: int | None = None,
+    now: datetime | None = None,
+) -> MentorBooking:
+    """Book a place in an office hour. The slot's row lock decides between simultaneous
+    bookings, so its capacity holds exactly. Raises ValidationFailed, Conflict
+    ``booking_closed`` (started or cancelled), ``already_booked``, ``booking_limit`` (an
+    upcoming booking with this mentor already), ``slot_full``."""
+    raise_field_errors({"topic": text_error(topic, limit=NAME_MAX, required=True)})
+    now = now or utcnow()
+    slot = _lock_slot(slot.id)
+    if slot.cancelled_at is not None or slot.starts_at <= now:
+        raise booking_closed()
+    mine = sa.and_(MentorBooking.user_id == actor.id, MentorBooking.status.in_(LIVE))
+    if db.session.scalar(sa.select(MentorBooking.id).where(mine,
+                                                           MentorBooking.slot_id == slot.id)):
+        raise already_booked()
+    upcoming = db.session.scalar(
+        sa.select(MentorBooking.id).join(MentorBooking.slot).where(
+            MentorBooking.user_id == actor.id, MentorBooking.status == BookingStatus.booked,
+            MentorSlot.mentor_id == slot.mentor_id, MentorSlot.cancelled_at.is_(None),
+            MentorSlot.starts_at > now,
+        ).limit(1)
+    )
+    if upcoming:
+        raise booking_limit()
+    if booked_counts([slot.id]).get(slot.id, 0) >= slot.capacity:
+        raise slot_full()
+    booking = MentorBooking(slot_id=slot.id, slot=slot, user_id=actor.id, topic=topic.strip(),
+                            entry_id=entry_id, status=BookingStatus.booked, live=True,
+                            created_at=now)
+    with unique_or("slot_id", already_booked().message, code="already_booked"):
+        db.session.add(booking)
+    return booking
+
+
+def _cancel(booking: MentorBooking, now: datetime, message: str = "") -> None:
+    booking.status = BookingStatus.cancelled
+    booking.live = None
+    booking.cancelled_at = now
+    booking.cancel_message = (message or "").strip()
+
+
+def can_cancel_booking(user: Any, booking: MentorBooking) -> bool:
+    """The booker, the mentor, or the pool's organizers."""
+    return booking.user_id == getattr(user, "id", None) or can_edit_mentor(
+        user, booking.slot.mentor
+    )
+
+
+@transactional
+def cancel_booking(
+    actor: User, booking: MentorBooking, message: str = "", now: datetime | None = None
+) -> MentorBooking:
+    """Cancel a booking until its slot starts; the place is free at once. Cancelling a
+    cancelled booking changes nothing. Raises NotAllowed, ValidationFailed, Conflict
+    ``booking_closed`` (started)."""
+    permissions.require(can_cancel_booking, actor, booking)
+    raise_field_errors({"message": text_error(message, limit=TEXT_MAX)})
+    now = now or utcnow()
+    if booking.status == BookingStatus.cancelled:
+        return booking
+    if booking.status != BookingStatus.booked or booking.slot.starts_at <= now:
+        raise booking_closed()
+    _lock_slot(booking.slot_id)
+    _cancel(booking, now, message)
+    audit.record("mentor_booking.cancelled", booking, actor=actor)
+    db.session.flush()
+    return booking
+
+
+@transactional
+def mark_no_show(actor: User, booking: MentorBooking, now: datetime | None = None) -> MentorBooking:
+    """The mentor (or the pool's organizers) marks that the booker did not come, once the slot
+    has started. Raises NotAllowed, Conflict ``not_started``, ``not_booked``."""
+    permissions.require(can_edit_mentor, actor, booking.slot.mentor)
+    now = now or utcnow()
+    if booking.status == BookingStatus.cancelled:
+        raise Conflict(_l("This booking was cancelled."), code="not_booked")
+    if booking.slot.starts_at > now:
+        raise Conflict(_l("A no-show can be marked once the office hour has started."),
+                       code="not_started")
+    if booking.status != BookingStatus.no_show:
+        booking.status = BookingStatus.no_show
+        audit.record("mentor_booking.no_show", booking, actor=actor)
+        db.session.flush()
+    return booking
+
+
+def bookings_of(user: User) -> sa.Select:
+    """The user's own bookings, latest slot first."""
+    return (sa.select(MentorBooking).join(MentorBooking.slot)
+            .where(MentorBooking.user_id == user.id)
+            .order_by(MentorSlot.starts_at.desc(), MentorBooking.id.desc()))
+
+
+def bookings_with(user: User) -> sa.Select:
+    """The bookings of the user's slots as a mentor (in any pool), latest slot first."""
+    return (sa.select(MentorBooking).join(MentorBooking.slot).join(MentorSlot.mentor)
+            .where(Mentor.user_id == user.id)
+            .order_by(MentorSlot.starts_at.desc(), MentorBooking.id.desc()))

@@ -18,6 +18,7 @@ def init_api(app: Flask) -> None:
         entries,
         events,
         judging,
+        mentors,
         orgs,
         registrations,
         roadshow,
@@ -33,7 +34,8 @@ def init_api(app: Flask) -> None:
         api.spec.components.security_scheme(
             "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token."}
         )
-    for module in (accounts, orgs, events, registrations, checkin, judging, entries, roadshow):
+    for module in (accounts, orgs, events, registrations, checkin, judging, entries, roadshow,
+                   mentors):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         app.before_request_funcs.setdefault(module.blp.name, []).append(protect_api)

@@ -241,6 +241,28 @@ ENDPOINTS = [
              {"entries": [{"title": "导入项目", "track": "医疗健康", "team_name": "队",
                            "members": [{"name": "张三", "role": "CEO"}]}]},
              ids=("contest",)),
+    Endpoint("add_mentor", "POST", "/api/v1/orgs/{org}/mentors",
+             {"email": "newmentor@example.com", "name": "新导师", "title": "合伙人",
+              "organization": "某资本", "expertise": ["融资"], "bio": "简介", "public": True},
+             strings=("email", "name", "title", "organization", "bio"), bools=("public",),
+             ids=("org",)),
+    Endpoint("update_mentor", "PATCH", "/api/v1/mentors/{mentor}",
+             {"title": "导师", "organization": "某大学", "expertise": ["医疗"], "bio": "新简介",
+              "public": True},
+             strings=("title", "organization", "bio"), bools=("public",), ids=("mentor",)),
+    Endpoint("add_slot", "POST", "/api/v1/mentors/{mentor}/slots",
+             {"starts_at": "2099-05-18T09:30:00+08:00", "ends_at": "2099-05-18T10:30:00+08:00",
+              "mode": "online", "location": "腾讯会议", "capacity": 2},
+             strings=("mode", "location"), ints=("capacity",), times=("starts_at", "ends_at"),
+             ids=("mentor",)),
+    Endpoint("cancel_slot", "DELETE", "/api/v1/slots/{slot}", ids=("slot",)),
+    Endpoint("book_slot", "POST", "/api/v1/slots/{open_slot}/bookings",
+             {"topic": "融资路演", "entry_id": "@entry"}, strings=("topic",),
+             ints=("entry_id",), ids=("open_slot",), open_to_all=True),
+    Endpoint("cancel_booking", "POST", "/api/v1/bookings/{booking}/cancel",
+             {"message": "临时有事"}, strings=("message",), ids=("booking",)),
+    Endpoint("mark_no_show", "POST", "/api/v1/bookings/{past_booking}/no-show", {},
+             ids=("past_booking",)),
     # Last: its valid body deletes the acting admin.
     Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
              strings=("password",)),
@@ -336,6 +358,7 @@ def world(org, owner, staff, admin, event):
     ticket = guests[1].ticket_code
     contest = _contest_world(org, owner, admin)
     contest.update(_contest_setup_world(contest, owner))
+    contest.update(_mentor_world(org, owner))
     return {**contest,
             "org": org, "event": event, "draft": draft, "session": session, "token": token,
             "membership": membership, "form_event": form_event, "open_event": open_event,
@@ -371,6 +394,27 @@ def _contest_world(org, owner, admin) -> dict:
             "judge2": judge2, "rubric_round": rubric_round, "to_open": to_open,
             "open_round": open_round, "to_close": to_close, "to_publish": to_publish,
             "spare_assignment": spare_assignment}
+
+
+def _mentor_world(org, owner) -> dict:
+    """A public mentor of ``org`` with a slot booked by someone, a free one-place slot, and a
+    booking of a slot that has started (for no-shows)."""
+    from datetime import UTC, datetime, timedelta
+
+    from eventhub.mentors import services as mentors
+
+    mentor = mentors.add_mentor(owner, org, "pool@example.com", "池导师")
+    start = datetime.now(UTC) + timedelta(days=3)
+    slot = mentors.add_slot(owner, mentor, start, start + timedelta(hours=1), "onsite")
+    booking = mentors.book(factories.UserFactory(), slot, "商业计划书")
+    open_slot = mentors.add_slot(owner, mentor, start + timedelta(hours=2),
+                                 start + timedelta(hours=3), "online")
+    past = mentors.add_slot(owner, mentor, start - timedelta(days=10),
+                            start - timedelta(days=10, minutes=-30), "online")
+    past_booking = mentors.book(factories.UserFactory(), past, "复盘",
+                                now=past.starts_at - timedelta(days=1))
+    return {"mentor": mentor, "slot": slot, "booking": booking, "open_slot": open_slot,
+            "past_booking": past_booking}
 
 
 def _snapshot(world) -> dict:

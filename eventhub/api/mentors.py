@@ -1,0 +1,347 @@
+"""The mentor pool (创业导师库): mentors, their office hours and bookings (see API.md)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import marshmallow as ma
+from flask import current_app
+from flask_babel import gettext
+from flask_login import current_user
+
+from eventhub.api.common import (
+    TEXT_MAX,
+    Bool,
+    Email,
+    IdArg,
+    IdField,
+    Int,
+    NoBodySchema,
+    PageArgsSchema,
+    Str,
+    StrictSchema,
+    Time,
+    doc_errors,
+    get_or_404,
+    make_blueprint,
+    optional_auth,
+    page_of,
+    paginate,
+    require_user,
+    signed_in,
+)
+from eventhub.errors import NotFound
+from eventhub.mentors import services
+from eventhub.mentors.models import BookingStatus, Mentor, MentorBooking, MentorSlot, SlotMode
+from eventhub.mentors.services import ProfileInfo
+from eventhub.orgs.models import Organization
+
+blp = make_blueprint("api_mentors", "The mentor pool: mentors, office hours and bookings.")
+
+
+class MentorInSchema(StrictSchema):
+    email = Email(required=True)
+    name = Str()
+    title = Str()
+    organization = Str(metadata={"description": "The mentor's own employer (单位)."})
+    expertise = ma.fields.List(Str(), load_default=list, validate=ma.validate.Length(max=20))
+    bio = Str(max_length=TEXT_MAX)
+    public = Bool()
+
+
+class MentorPatchSchema(StrictSchema):
+    title = Str()
+    organization = Str()
+    expertise = ma.fields.List(Str(), validate=ma.validate.Length(max=20))
+    bio = Str(max_length=TEXT_MAX)
+    public = Bool()
+
+
+class MentorSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    user_id = ma.fields.Integer(required=True)
+    org_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    title = ma.fields.String()
+    organization = ma.fields.String(attribute="affiliation")
+    expertise = ma.fields.List(ma.fields.String())
+    bio = ma.fields.String()
+    public = ma.fields.Boolean()
+
+
+class MentorItemSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    title = ma.fields.String()
+    organization = ma.fields.String()
+    expertise = ma.fields.List(ma.fields.String())
+    org_id = ma.fields.Integer(required=True)
+    public = ma.fields.Boolean()
+    rating = ma.fields.Float(allow_none=True, metadata={
+        "description": "Mean stars, 2 decimals; null below 3 ratings."})
+    ratings = ma.fields.Integer()
+
+
+class MentorListArgsSchema(PageArgsSchema):
+    org = IdArg()
+    expertise = Str()
+    q = Str()
+
+
+def _profile(data: dict) -> ProfileInfo:
+    return ProfileInfo(title=data.get("title"), affiliation=data.get("organization"),
+                       expertise=data.get("expertise"), bio=data.get("bio"),
+                       public=data.get("public"))
+
+
+def visible_mentor(mentor_id: int) -> Mentor:
+    """The mentor, if the caller may see them (404 otherwise)."""
+    mentor = get_or_404(Mentor, mentor_id)
+    if not services.visible_to(current_user, mentor):
+        raise NotFound()
+    return mentor
+
+
+@blp.route("/orgs/<id:org_id>/mentors", methods=["POST"])
+@blp.response(201, MentorSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@signed_in(blp)
+@blp.arguments(MentorInSchema)
+def add_mentor(data: dict, org_id: int) -> Mentor:
+    """Put a person in the organization's mentor pool (owner/organizer); a person without an
+    account gets one without a password. 409 `already_mentor`."""
+    org = get_or_404(Organization, org_id)
+    return services.add_mentor(require_user(), org, data["email"], data.get("name"),
+                               _profile(data))
+
+
+@blp.route("/mentors/<id:mentor_id>", methods=["PATCH"])
+@blp.response(200, MentorSchema)
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@signed_in(blp)
+@blp.arguments(MentorPatchSchema)
+def update_mentor(data: dict, mentor_id: int) -> Mentor:
+    """Change a mentor's profile (the pool's organizers, or the mentor)."""
+    mentor = visible_mentor(mentor_id)
+    return services.update_mentor(require_user(), mentor, _profile(data))
+
+
+@blp.route("/mentors", methods=["GET"])
+@blp.response(200, page_of(MentorItemSchema, "MentorPage"))
+@doc_errors(blp, 400, 422)
+@optional_auth(blp)
+@blp.arguments(MentorListArgsSchema, location="query")
+def list_mentors(args: dict) -> dict:
+    """Public mentors for everyone; organizers also see their pools' other mentors."""
+    query = services.directory_query(current_user, args.get("org"), args.get("expertise"),
+                                     args.get("q"))
+    page = paginate(query, args["page"], args["per_page"])
+    ratings = services.ratings_of([m.id for m in page["items"]])
+    page["items"] = [
+        {"id": m.id, "name": m.name, "title": m.title, "organization": m.affiliation,
+         "expertise": m.expertise, "org_id": m.org_id, "public": m.public,
+         "rating": ratings[m.id][0], "ratings": ratings[m.id][1]}
+        for m in page["items"]
+    ]
+    return page
+
+
+# Office hours -----------------------------------------------------------------------------
+
+
+class SlotInSchema(StrictSchema):
+    starts_at = Time(required=True)
+    ends_at = Time(required=True)
+    mode = ma.fields.Enum(SlotMode, required=True)
+    location = Str(load_default="")
+    capacity = Int(load_default=1)
+    event_id = IdField(allow_none=True)
+
+
+class SlotSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    mentor_id = ma.fields.Integer(required=True)
+    starts_at = Time(required=True)
+    ends_at = Time(required=True)
+    mode = ma.fields.Enum(SlotMode, required=True)
+    location = ma.fields.String()
+    capacity = ma.fields.Integer()
+    event_id = ma.fields.Integer(allow_none=True)
+    booked = ma.fields.Integer()
+
+
+class PeriodBound(ma.fields.String):
+    """A period's bound: an ISO 8601 date-time with offset, or a date (its midnight in the
+    platform's time zone)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            if len(text) == 10:
+                zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+                return datetime.combine(date.fromisoformat(text), time(), zone)
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ma.ValidationError(gettext("Enter a date or a time with its offset.")) from None
+        if moment.tzinfo is None:
+            raise ma.ValidationError(gettext("Enter a date or a time with its offset."))
+        return moment
+
+
+class SlotListArgsSchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    start = PeriodBound(data_key="from")
+    end = PeriodBound(data_key="to")
+
+    @ma.validates_schema
+    def _ordered(self, data: dict, **kwargs: Any) -> None:
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ma.ValidationError(gettext("The start must not be after the end."), "from")
+
+
+class SlotListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(SlotSchema), required=True)
+
+
+def _slot_body(slot: MentorSlot, booked: int) -> dict:
+    return {"id": slot.id, "mentor_id": slot.mentor_id, "starts_at": slot.starts_at,
+            "ends_at": slot.ends_at, "mode": slot.mode, "location": slot.location,
+            "capacity": slot.capacity, "event_id": slot.event_id, "booked": booked}
+
+
+@blp.route("/mentors/<id:mentor_id>/slots", methods=["POST"])
+@blp.response(201, SlotSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@signed_in(blp)
+@blp.arguments(SlotInSchema)
+def add_slot(data: dict, mentor_id: int) -> dict:
+    """Publish an office hour (the mentor or the pool's organizers): 10 minutes to 4 hours;
+    409 `slot_overlap` with another of the mentor's."""
+    mentor = visible_mentor(mentor_id)
+    slot = services.add_slot(require_user(), mentor, data["starts_at"], data["ends_at"],
+                             data["mode"], data["location"], data["capacity"],
+                             data.get("event_id"))
+    return _slot_body(slot, 0)
+
+
+@blp.route("/mentors/<id:mentor_id>/slots", methods=["GET"])
+@blp.response(200, SlotListSchema)
+@doc_errors(blp, 400, 404, 422)
+@optional_auth(blp)
+@blp.arguments(SlotListArgsSchema, location="query")
+def list_slots(args: dict, mentor_id: int) -> dict:
+    """The mentor's office hours starting in `[from, to)`, each with `booked`."""
+    mentor = visible_mentor(mentor_id)
+    return {"items": [_slot_body(s, n) for s, n in
+                      services.slots_of(mentor, args.get("start"), args.get("end"))]}
+
+
+class CancelSlotSchema(StrictSchema):
+    message = Str(max_length=TEXT_MAX, load_default="")
+
+
+@blp.route("/slots/<id:slot_id>", methods=["DELETE"])
+@blp.response(204)
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@signed_in(blp)
+@blp.arguments(CancelSlotSchema)
+def cancel_slot(data: dict, slot_id: int) -> None:
+    """Cancel an office hour and every booking of it."""
+    slot = get_or_404(MentorSlot, slot_id)
+    if slot.cancelled_at is not None:
+        raise NotFound()
+    visible_mentor(slot.mentor_id)
+    services.cancel_slot(require_user(), slot, data["message"])
+
+
+# Bookings ---------------------------------------------------------------------------------
+
+
+class BookSchema(StrictSchema):
+    topic = Str(required=True)
+    entry_id = IdField(allow_none=True)
+
+
+class BookingSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    slot_id = ma.fields.Integer(required=True)
+    status = ma.fields.Enum(BookingStatus, required=True)
+    topic = ma.fields.String()
+    entry_id = ma.fields.Integer(allow_none=True)
+    user_id = ma.fields.Integer()
+    starts_at = Time(attribute="slot.starts_at")
+    ends_at = Time(attribute="slot.ends_at")
+    mentor_id = ma.fields.Integer(attribute="slot.mentor_id")
+    cancel_message = ma.fields.String()
+
+
+class BookingStatusSchema(ma.Schema):
+    status = ma.fields.Enum(BookingStatus, required=True)
+
+
+class CancelBookingSchema(StrictSchema):
+    message = Str(max_length=TEXT_MAX, load_default="")
+
+
+@blp.route("/slots/<id:slot_id>/bookings", methods=["POST"])
+@blp.response(201, BookingSchema)
+@doc_errors(blp, 400, 401, 404, 409, 422)
+@signed_in(blp)
+@blp.arguments(BookSchema)
+def book(data: dict, slot_id: int) -> MentorBooking:
+    """Book a place: 409 `slot_full`, `already_booked`, `booking_closed`, `booking_limit`."""
+    slot = get_or_404(MentorSlot, slot_id)
+    visible_mentor(slot.mentor_id)
+    return services.book(require_user(), slot, data["topic"], data.get("entry_id"))
+
+
+def _visible_booking(booking_id: int) -> MentorBooking:
+    booking = get_or_404(MentorBooking, booking_id)
+    if not services.can_cancel_booking(current_user, booking):
+        raise NotFound()
+    return booking
+
+
+@blp.route("/bookings/<id:booking_id>/cancel", methods=["POST"])
+@blp.response(200, BookingStatusSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@signed_in(blp)
+@blp.arguments(CancelBookingSchema)
+def cancel_booking(data: dict, booking_id: int) -> MentorBooking:
+    """Cancel a booking until the start (the booker, the mentor, the pool's organizers)."""
+    return services.cancel_booking(require_user(), _visible_booking(booking_id),
+                                   data["message"])
+
+
+@blp.route("/bookings/<id:booking_id>/no-show", methods=["POST"])
+@blp.response(200, BookingStatusSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409)
+@signed_in(blp)
+@blp.arguments(NoBodySchema)
+def mark_no_show(_data: dict, booking_id: int) -> MentorBooking:
+    """The mentor marks that the booker did not come (after the start)."""
+    return services.mark_no_show(require_user(), _visible_booking(booking_id))
+
+
+@blp.route("/me/bookings", methods=["GET"])
+@blp.response(200, page_of(BookingSchema, "MyBookingPage"))
+@doc_errors(blp, 400, 401)
+@signed_in(blp)
+@blp.arguments(PageArgsSchema, location="query")
+def my_bookings(args: dict) -> dict:
+    """Your own bookings, latest first."""
+    return paginate(services.bookings_of(require_user()), args["page"], args["per_page"])
+
+
+@blp.route("/me/mentor/bookings", methods=["GET"])
+@blp.response(200, page_of(BookingSchema, "MentorBookingPage"))
+@doc_errors(blp, 400, 401)
+@signed_in(blp)
+@blp.arguments(PageArgsSchema, location="query")
+def mentor_bookings(args: dict) -> dict:
+    """The bookings of your office hours as a mentor, latest first."""
+    return paginate(services.bookings_with(require_user()), args["page"], args["per_page"])

@@ -22,6 +22,8 @@ from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import db, lock_for_write, transactional, unique_or, utcnow
 from eventhub.errors import Conflict, raise_field_errors
 from eventhub.events.models import Event
+from eventhub.formatting import format_range
+from eventhub.mail.services import queue_mail
 from eventhub.mentors.models import BookingStatus, Mentor, MentorBooking, MentorSlot, SlotMode
 from eventhub.mentors.permissions import can_edit_mentor, can_manage_pool, manages_pool_of
 from eventhub.orgs.models import Organization
@@ -296,6 +298,7 @@ def cancel_slot(
                                            MentorBooking.status == BookingStatus.booked)
         ):
             _cancel(booking, now, message)
+            _mail_cancelled(booking)
         audit.record("mentor_slot.cancelled", slot, actor=actor, event_id=slot.event_id)
     db.session.flush()
     return slot
@@ -348,6 +351,15 @@ def _cancel(booking: MentorBooking, now: datetime, message: str = "") -> None:
     booking.cancel_message = (message or "").strip()
 
 
+def _mail_cancelled(booking: MentorBooking) -> None:
+    """Tell the booker, in their language, that someone else cancelled their booking."""
+    user = db.session.get(User, booking.user_id)
+    slot = booking.slot
+    queue_mail(user.email, "mentor_booking_cancelled", user.locale, user=user,
+               mentor_name=slot.mentor.name,
+               when=format_range(slot.starts_at, slot.ends_at), message=booking.cancel_message)
+
+
 def can_cancel_booking(user: Any, booking: MentorBooking) -> bool:
     """The booker, the mentor, or the pool's organizers."""
     return booking.user_id == getattr(user, "id", None) or can_edit_mentor(
@@ -371,6 +383,8 @@ def cancel_booking(
         raise booking_closed()
     _lock_slot(booking.slot_id)
     _cancel(booking, now, message)
+    if actor.id != booking.user_id:
+        _mail_cancelled(booking)
     audit.record("mentor_booking.cancelled", booking, actor=actor)
     db.session.flush()
     return booking

@@ -13,6 +13,7 @@ from eventhub.errors import Conflict, NotAllowed, ValidationFailed
 from eventhub.mentors import services
 from eventhub.mentors.models import BookingStatus, MentorBooking
 from eventhub.mentors.services import ProfileInfo
+from eventhub.models import OutboxMessage
 from tests import factories
 
 
@@ -26,6 +27,11 @@ def mentor(org, owner):
 def slot(mentor, now):
     start = now + timedelta(days=2)
     return services.add_slot(mentor.user, mentor, start, start + timedelta(hours=1), "onsite")
+
+
+def _mails_to(user):
+    return list(db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.to_addr == user.email, OutboxMessage.template == "mentor_booking_cancelled")))
 
 
 def _code(excinfo):
@@ -157,8 +163,11 @@ def test_cancelling_frees_the_place_until_the_start(mentor, slot, participant, n
     with pytest.raises(Conflict) as excinfo:
         services.cancel_booking(participant, again, now=slot.starts_at)
     assert _code(excinfo) == "booking_closed"
+    assert _mails_to(participant) == []  # the booker cancelled: no mail to them
     services.cancel_booking(mentor.user, again, "临时出差", now=now)
     assert again.cancel_message == "临时出差"
+    [mail] = _mails_to(participant)
+    assert "陈导师" in mail.subject and "临时出差" in mail.text_body
 
 
 def test_no_show_only_by_the_mentor_after_the_start(mentor, slot, participant, now):
@@ -177,6 +186,8 @@ def test_cancelling_a_slot_cancels_its_bookings(mentor, slot, participant, now):
     services.cancel_slot(mentor.user, slot, "身体不适", now=now)
     assert slot.cancelled_at is not None
     assert booking.status == BookingStatus.cancelled and booking.cancel_message == "身体不适"
+    [mail] = _mails_to(participant)
+    assert "身体不适" in mail.text_body
     assert services.slots_of(mentor) == []
     with pytest.raises(Conflict) as excinfo:
         services.book(factories.UserFactory(), slot, "话题", now=now)

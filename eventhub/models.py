@@ -20,7 +20,15 @@ from eventhub.judging.models import (
     Track,
 )
 from eventhub.mail.models import OutboxMessage
-from eventhub.mentors.models import Mentor, MentorBooking, MentorRule, MentorSlot
+from eventhub.mentors.models import (
+    Mentor,
+    MentorBooking,
+    MentorCoaching,
+    MentorRating,
+    MentorRule,
+    MentorSlot,
+    coaching_mentees,
+)
 from eventhub.orgs.models import Membership, Organization
 from eventhub.registrations.models import Category, Question, Registration, registration_sessions
 
@@ -29,7 +37,8 @@ __all__ = [
     "ApiToken", "Assignment", "AuditEntry", "Base", "Category", "CheckinList", "ConflictOfInterest",
     "ContestSettings", "Criterion", "Entry", "Event", "EventSession", "Judge", "JudgeLink", "Round",
     "RoundEntry", "Scorecard", "Stage", "Track",
-    "Membership", "Mentor", "MentorBooking", "MentorRule", "MentorSlot",
+    "Membership", "Mentor", "MentorBooking", "MentorCoaching", "MentorRating", "MentorRule",
+    "MentorSlot", "coaching_mentees",
     "Organization", "OutboxMessage", "Question", "Registration", "Scan", "User",
     "db", "registration_sessions",
 ]

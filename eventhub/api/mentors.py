@@ -34,7 +34,18 @@ from eventhub.api.common import (
 )
 from eventhub.errors import NotFound
 from eventhub.mentors import services
-from eventhub.mentors.models import BookingStatus, Mentor, MentorBooking, MentorSlot, SlotMode
+from eventhub.mentors.models import (
+    BookingStatus,
+    CoachingMode,
+    CoachingStatus,
+    Mentor,
+    MentorBooking,
+    MentorCoaching,
+    MentorRating,
+    MentorSlot,
+    SlotMode,
+)
+from eventhub.mentors.permissions import can_edit_mentor, is_mentee
 from eventhub.mentors.services import ProfileInfo
 from eventhub.orgs.models import Organization
 
@@ -345,3 +356,108 @@ def my_bookings(args: dict) -> dict:
 def mentor_bookings(args: dict) -> dict:
     """The bookings of your office hours as a mentor, latest first."""
     return paginate(services.bookings_with(require_user()), args["page"], args["per_page"])
+
+
+# Coaching records (辅导记录) -----------------------------------------------------------------
+
+
+class CoachingInSchema(StrictSchema):
+    mentee_ids = ma.fields.List(IdField(), required=True,
+                                validate=ma.validate.Length(min=1, max=services.MENTEES_MAX))
+    started_at = Time(required=True)
+    minutes = Int(required=True)
+    mode = ma.fields.Enum(CoachingMode, required=True)
+    topic = Str(required=True)
+    notes = Str(max_length=TEXT_MAX, load_default="")
+    booking_id = IdField(allow_none=True)
+    entry_id = IdField(allow_none=True)
+
+
+class CoachingCreatedSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.Enum(CoachingStatus, required=True)
+
+
+class CoachingStatusSchema(ma.Schema):
+    status = ma.fields.Enum(CoachingStatus, required=True)
+
+
+class CoachingSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    mentor_id = ma.fields.Integer(required=True)
+    mentor_name = ma.fields.String(attribute="mentor.name")
+    started_at = Time(required=True)
+    minutes = ma.fields.Integer()
+    mode = ma.fields.Enum(CoachingMode)
+    topic = ma.fields.String()
+    booking_id = ma.fields.Integer(allow_none=True)
+    entry_id = ma.fields.Integer(allow_none=True)
+    status = ma.fields.Enum(CoachingStatus, required=True)
+    confirmed_at = Time(allow_none=True)
+
+
+class RatingInSchema(StrictSchema):
+    stars = Int(required=True)
+    comment = Str(max_length=TEXT_MAX, load_default="")
+
+
+class RatingSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    coaching_id = ma.fields.Integer(required=True)
+    stars = ma.fields.Integer(required=True)
+    comment = ma.fields.String()
+
+
+@blp.route("/mentors/<id:mentor_id>/coachings", methods=["POST"])
+@blp.response(201, CoachingCreatedSchema)
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@signed_in(blp)
+@blp.arguments(CoachingInSchema)
+def log_coaching(data: dict, mentor_id: int) -> MentorCoaching:
+    """Log a coaching (the mentor or the pool's organizers): 1 to 600 minutes."""
+    mentor = visible_mentor(mentor_id)
+    return services.log_coaching(require_user(), mentor, services.CoachingInfo(
+        mentee_ids=data["mentee_ids"], started_at=data["started_at"], minutes=data["minutes"],
+        mode=data["mode"], topic=data["topic"], notes=data["notes"],
+        booking_id=data.get("booking_id"), entry_id=data.get("entry_id")))
+
+
+def _coaching_of_mentee(coaching_id: int) -> MentorCoaching:
+    """The coaching, if the caller may see it: its mentees, the mentor, the pool's organizers
+    (404 otherwise)."""
+    coaching = get_or_404(MentorCoaching, coaching_id)
+    if not (is_mentee(current_user, coaching)
+            or can_edit_mentor(current_user, coaching.mentor)):
+        raise NotFound()
+    return coaching
+
+
+@blp.route("/coachings/<id:coaching_id>/confirm", methods=["POST"])
+@blp.response(200, CoachingStatusSchema)
+@doc_errors(blp, 400, 401, 403, 404)
+@signed_in(blp)
+@blp.arguments(NoBodySchema)
+def confirm_coaching(_data: dict, coaching_id: int) -> MentorCoaching:
+    """One of its mentees confirms the coaching took place."""
+    return services.confirm_coaching(require_user(), _coaching_of_mentee(coaching_id))
+
+
+@blp.route("/coachings/<id:coaching_id>/rating", methods=["POST"])
+@blp.response(201, RatingSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@signed_in(blp)
+@blp.arguments(RatingInSchema)
+def rate_coaching(data: dict, coaching_id: int) -> MentorRating:
+    """A mentee rates the coaching once, 1 to 5 stars: 409 `already_rated`."""
+    return services.rate_coaching(require_user(), _coaching_of_mentee(coaching_id),
+                                  data["stars"], data["comment"])
+
+
+@blp.route("/me/coachings", methods=["GET"])
+@blp.response(200, page_of(CoachingSchema, "MyCoachingPage"))
+@doc_errors(blp, 400, 401)
+@signed_in(blp)
+@blp.arguments(PageArgsSchema, location="query")
+def my_coachings(args: dict) -> dict:
+    """The coachings you received, latest first."""
+    return paginate(services.coachings_of(require_user()), args["page"], args["per_page"])

@@ -120,3 +120,75 @@ class MentorRule(Base):
     )
     min_coachings: Mapped[int] = mapped_column(default=DEFAULT_MIN_COACHINGS)
     min_minutes: Mapped[int] = mapped_column(default=DEFAULT_MIN_MINUTES)
+
+
+class CoachingMode(enum.StrEnum):
+    onsite = "onsite"
+    online = "online"
+    phone = "phone"
+
+
+class CoachingStatus(enum.StrEnum):
+    logged = "logged"
+    confirmed = "confirmed"
+
+
+#: The people a coaching served (辅导对象), each at most once.
+coaching_mentees = sa.Table(
+    "coaching_mentees",
+    Base.metadata,
+    sa.Column("coaching_id", sa.ForeignKey("mentor_coachings.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
+)
+
+
+class MentorCoaching(Base):
+    """A coaching record (辅导记录) the mentor (or an organizer) logged; a mentee confirms it."""
+
+    __tablename__ = "mentor_coachings"
+    __table_args__ = (sa.Index("ix_mentor_coachings_mentor_started", "mentor_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(sa.ForeignKey("mentors.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    minutes: Mapped[int] = mapped_column()
+    mode: Mapped[CoachingMode] = mapped_column(sa.Enum(CoachingMode, native_enum=False,
+                                                       length=16))
+    topic: Mapped[str] = mapped_column(sa.String(NAME_MAX))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    booking_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("mentor_bookings.id", ondelete="SET NULL"), index=True
+    )
+    #: The contest entry coached, if any (a plain id: mentors know no judging).
+    entry_id: Mapped[int | None] = mapped_column(index=True)
+    status: Mapped[CoachingStatus] = mapped_column(
+        sa.Enum(CoachingStatus, native_enum=False, length=16), default=CoachingStatus.logged
+    )
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    mentor: Mapped[Mentor] = relationship(lazy="joined", innerjoin=True)
+    mentees: Mapped[list[User]] = relationship(secondary=coaching_mentees, order_by=User.id)
+
+
+class MentorRating(Base):
+    """A mentee's rating of a coaching (1–5 stars), once; comments are for organizers."""
+
+    __tablename__ = "mentor_ratings"
+    __table_args__ = (sa.UniqueConstraint("coaching_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coaching_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentor_coachings.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    stars: Mapped[int] = mapped_column()
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from eventhub import permissions
-from eventhub.mentors.models import Mentor
+from eventhub.mentors.models import Mentor, MentorCoaching
 
 
 def can_manage_pool(user: Any, org: Any) -> bool:
@@ -30,3 +30,10 @@ def is_mentor(user: Any, mentor: Mentor) -> bool:
 def can_edit_mentor(user: Any, mentor: Mentor) -> bool:
     """Edit a profile and publish its office hours: the mentor, or the pool's organizers."""
     return is_mentor(user, mentor) or manages_pool_of(user, mentor.org_id)
+
+
+def is_mentee(user: Any, coaching: MentorCoaching) -> bool:
+    """One of the people the coaching served (they confirm and rate it)."""
+    return bool(getattr(user, "is_authenticated", False)) and any(
+        m.id == user.id for m in coaching.mentees
+    )

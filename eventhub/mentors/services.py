@@ -24,8 +24,23 @@ from eventhub.errors import Conflict, raise_field_errors
 from eventhub.events.models import Event
 from eventhub.formatting import format_range
 from eventhub.mail.services import queue_mail
-from eventhub.mentors.models import BookingStatus, Mentor, MentorBooking, MentorSlot, SlotMode
-from eventhub.mentors.permissions import can_edit_mentor, can_manage_pool, manages_pool_of
+from eventhub.mentors.models import (
+    BookingStatus,
+    CoachingMode,
+    CoachingStatus,
+    Mentor,
+    MentorBooking,
+    MentorCoaching,
+    MentorRating,
+    MentorSlot,
+    SlotMode,
+)
+from eventhub.mentors.permissions import (
+    can_edit_mentor,
+    can_manage_pool,
+    is_mentee,
+    manages_pool_of,
+)
 from eventhub.orgs.models import Organization
 from eventhub.text import text_error
 
@@ -178,10 +193,35 @@ def visible_to(viewer: Any, mentor: Mentor) -> bool:
     return mentor.public or can_edit_mentor(viewer, mentor)
 
 
+def rating_columns() -> tuple[sa.ColumnElement, sa.ColumnElement]:
+    """(rating, ratings) as aggregate SQL over joined `MentorRating` rows: the mean of the
+    stars rounded to 2 decimals, NULL below `RATINGS_SHOWN_FROM` ratings; and their number."""
+    count = sa.func.count(MentorRating.id)
+    rating = sa.case((count >= RATINGS_SHOWN_FROM,
+                      sa.func.round(sa.func.avg(sa.cast(MentorRating.stars, sa.Numeric(10, 4))),
+                                    2)), else_=None)
+    return rating, count
+
+
+def rating_value(value: Any) -> float | None:
+    """A `rating_columns` rating as the API answers it (a float, or None)."""
+    return None if value is None else round(float(value), 2)
+
+
 def ratings_of(mentor_ids: list[int]) -> dict[int, tuple[float | None, int]]:
-    """Each mentor's (rating, number of ratings). Coachings and their ratings come later:
-    nobody has a rating yet."""
-    return dict.fromkeys(mentor_ids, (None, 0))
+    """Each mentor's (rating, number of ratings) over all their coachings, in one query."""
+    found = dict.fromkeys(mentor_ids, (None, 0))
+    if not mentor_ids:
+        return found
+    rating, count = rating_columns()
+    rows = db.session.execute(
+        sa.select(MentorCoaching.mentor_id, rating, count)
+        .join(MentorRating, MentorRating.coaching_id == MentorCoaching.id)
+        .where(MentorCoaching.mentor_id.in_(mentor_ids))
+        .group_by(MentorCoaching.mentor_id)
+    ).all()
+    found.update({row[0]: (rating_value(row[1]), row[2]) for row in rows})
+    return found
 
 
 # Office hours -----------------------------------------------------------------------------
@@ -420,3 +460,111 @@ def bookings_with(user: User) -> sa.Select:
     return (sa.select(MentorBooking).join(MentorBooking.slot).join(MentorSlot.mentor)
             .where(Mentor.user_id == user.id)
             .order_by(MentorSlot.starts_at.desc(), MentorBooking.id.desc()))
+
+
+# Coaching records (辅导记录) -----------------------------------------------------------------
+
+MINUTES_MAX = 600
+MENTEES_MAX = 50
+
+
+def already_rated() -> Conflict:
+    return Conflict(_l("You have rated this coaching already."), code="already_rated")
+
+
+@dataclass
+class CoachingInfo:
+    """What a mentor logs about one coaching."""
+
+    mentee_ids: list[int]
+    started_at: datetime
+    minutes: int
+    mode: CoachingMode | str
+    topic: str
+    notes: str = ""
+    booking_id: int | None = None
+    entry_id: int | None = None
+
+
+@transactional
+def log_coaching(
+    actor: User, mentor: Mentor, info: CoachingInfo, now: datetime | None = None
+) -> MentorCoaching:
+    """Log a coaching of ``mentor`` (the mentor or the pool's organizers): 1 to 600 minutes,
+    known mentees, not in the future, a booking of one of the mentor's slots if any. Raises
+    NotAllowed, ValidationFailed."""
+    permissions.require(can_edit_mentor, actor, mentor)
+    now = now or utcnow()
+    errors: dict[str, Any] = {
+        "topic": text_error(info.topic, limit=NAME_MAX, required=True),
+        "notes": text_error(info.notes, limit=TEXT_MAX),
+    }
+    if isinstance(info.minutes, bool) or not isinstance(info.minutes, int) or not (
+        1 <= info.minutes <= MINUTES_MAX
+    ):
+        errors["minutes"] = _l("Enter a number from 1 to %(n)d.", n=MINUTES_MAX)
+    if info.started_at > now:
+        errors["started_at"] = _l("Log a coaching once it has taken place.")
+    ids = sorted(set(info.mentee_ids or []))
+    mentees = list(db.session.scalars(sa.select(User).where(User.id.in_(ids)))) if ids else []
+    if not ids or len(ids) > MENTEES_MAX or len(mentees) != len(ids):
+        errors["mentee_ids"] = _l("Choose the people coached among known accounts.")
+    if info.booking_id is not None:
+        booking = db.session.get(MentorBooking, info.booking_id)
+        if booking is None or booking.slot.mentor_id != mentor.id:
+            errors["booking_id"] = _l("Choose a booking of this mentor's office hours.")
+    raise_field_errors(errors)
+    coaching = MentorCoaching(
+        mentor_id=mentor.id, mentor=mentor, started_at=info.started_at, minutes=info.minutes,
+        mode=CoachingMode(info.mode), topic=info.topic.strip(), notes=(info.notes or "").strip(),
+        booking_id=info.booking_id, entry_id=info.entry_id, status=CoachingStatus.logged,
+        created_by=actor.id, mentees=mentees,
+    )
+    db.session.add(coaching)
+    db.session.flush()
+    audit.record("mentor_coaching.logged", coaching, actor=actor,
+                 after={"mentor_id": mentor.id, "minutes": info.minutes, "mentee_ids": ids})
+    return coaching
+
+
+@transactional
+def confirm_coaching(
+    actor: User, coaching: MentorCoaching, now: datetime | None = None
+) -> MentorCoaching:
+    """A mentee confirms the coaching took place (again: no change). Raises NotAllowed."""
+    permissions.require(is_mentee, actor, coaching)
+    if coaching.status != CoachingStatus.confirmed:
+        coaching.status = CoachingStatus.confirmed
+        coaching.confirmed_at = now or utcnow()
+        audit.record("mentor_coaching.confirmed", coaching, actor=actor)
+        db.session.flush()
+    return coaching
+
+
+@transactional
+def rate_coaching(
+    actor: User, coaching: MentorCoaching, stars: int, comment: str = ""
+) -> MentorRating:
+    """A mentee rates the coaching once, 1 to 5 stars. Raises NotAllowed, ValidationFailed,
+    Conflict ``already_rated``."""
+    permissions.require(is_mentee, actor, coaching)
+    errors: dict[str, Any] = {"comment": text_error(comment, limit=TEXT_MAX)}
+    if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
+        errors["stars"] = _l("Give 1 to 5 stars.")
+    raise_field_errors(errors)
+    exists = db.session.scalar(sa.select(MentorRating.id).where(
+        MentorRating.coaching_id == coaching.id, MentorRating.user_id == actor.id))
+    if exists:
+        raise already_rated()
+    rating = MentorRating(coaching_id=coaching.id, user_id=actor.id, stars=stars,
+                          comment=(comment or "").strip())
+    with unique_or("stars", already_rated().message, code="already_rated"):
+        db.session.add(rating)
+    return rating
+
+
+def coachings_of(user: User) -> sa.Select:
+    """The coachings the user received, latest first."""
+    return (sa.select(MentorCoaching)
+            .where(MentorCoaching.mentees.any(User.id == user.id))
+            .order_by(MentorCoaching.started_at.desc(), MentorCoaching.id.desc()))

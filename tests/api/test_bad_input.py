@@ -263,6 +263,17 @@ ENDPOINTS = [
              {"message": "临时有事"}, strings=("message",), ids=("booking",)),
     Endpoint("mark_no_show", "POST", "/api/v1/bookings/{past_booking}/no-show", {},
              ids=("past_booking",)),
+    Endpoint("log_coaching", "POST", "/api/v1/mentors/{mentor}/coachings",
+             {"mentee_ids": ["@mentee"], "started_at": "2026-05-18T09:30:00+08:00",
+              "minutes": 45, "mode": "phone", "topic": "融资", "notes": "备注",
+              "booking_id": None, "entry_id": "@entry"},
+             strings=("mode", "topic", "notes"), ints=("minutes", "booking_id", "entry_id"),
+             times=("started_at",), ids=("mentor",)),
+    Endpoint("confirm_coaching", "POST", "/api/v1/coachings/{coaching}/confirm", {},
+             ids=("coaching",)),
+    Endpoint("rate_coaching", "POST", "/api/v1/coachings/{coaching}/rating",
+             {"stars": 5, "comment": "很有帮助"}, strings=("comment",), ints=("stars",),
+             ids=("coaching",)),
     # Last: its valid body deletes the acting admin.
     Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
              strings=("password",)),
@@ -358,7 +369,7 @@ def world(org, owner, staff, admin, event):
     ticket = guests[1].ticket_code
     contest = _contest_world(org, owner, admin)
     contest.update(_contest_setup_world(contest, owner))
-    contest.update(_mentor_world(org, owner))
+    contest.update(_mentor_world(org, owner, admin))
     return {**contest,
             "org": org, "event": event, "draft": draft, "session": session, "token": token,
             "membership": membership, "form_event": form_event, "open_event": open_event,
@@ -396,9 +407,9 @@ def _contest_world(org, owner, admin) -> dict:
             "spare_assignment": spare_assignment}
 
 
-def _mentor_world(org, owner) -> dict:
-    """A public mentor of ``org`` with a slot booked by someone, a free one-place slot, and a
-    booking of a slot that has started (for no-shows)."""
+def _mentor_world(org, owner, admin) -> dict:
+    """A public mentor of ``org`` with a slot booked by someone, a free one-place slot, a
+    booking of a slot that has started (for no-shows), and a coaching of the admin."""
     from datetime import UTC, datetime, timedelta
 
     from eventhub.mentors import services as mentors
@@ -413,8 +424,11 @@ def _mentor_world(org, owner) -> dict:
                             start - timedelta(days=10, minutes=-30), "online")
     past_booking = mentors.book(factories.UserFactory(), past, "复盘",
                                 now=past.starts_at - timedelta(days=1))
+    coaching = mentors.log_coaching(owner, mentor, mentors.CoachingInfo(
+        [admin.id], start - timedelta(days=20), 60, "onsite", "商业计划书"))
     return {"mentor": mentor, "slot": slot, "booking": booking, "open_slot": open_slot,
-            "past_booking": past_booking}
+            "past_booking": past_booking, "coaching": coaching,
+            "mentee": factories.UserFactory()}
 
 
 def _snapshot(world) -> dict:

@@ -8,7 +8,7 @@ import pytest
 
 from eventhub.database import db
 from eventhub.mentors import services
-from eventhub.models import MentorBooking, MentorSlot
+from eventhub.models import MentorBooking, MentorRating, MentorSlot
 from tests import factories
 from tests.api.conftest import assert_error, db_counts
 
@@ -143,3 +143,51 @@ def test_deleting_a_slot_cancels_its_bookings(api, mentor, participant, outsider
     assert db.session.get(MentorSlot, slot.id).cancelled_at is not None
     assert db.session.get(MentorBooking, booking.id).status == "cancelled"
     assert_error(api(mentor.user).delete(f"/api/v1/slots/{slot.id}"), 404)
+
+
+def _coaching_body(now, mentees, **extra):
+    return {"mentee_ids": [m.id for m in mentees],
+            "started_at": (now - timedelta(hours=1)).isoformat(), "minutes": 45,
+            "mode": "phone", "topic": "融资", **extra}
+
+
+def test_coachings_confirmed_and_rated(api, mentor, participant, organizer, now):
+    client = api(mentor.user)
+    response = client.post(f"/api/v1/mentors/{mentor.id}/coachings",
+                           json=_coaching_body(now, [participant]))
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body == {"id": body["id"], "status": "logged"}
+    for minutes in (0, 601):
+        assert_error(client.post(f"/api/v1/mentors/{mentor.id}/coachings",
+                                 json=_coaching_body(now, [participant], minutes=minutes)), 422)
+    assert_error(client.post(f"/api/v1/mentors/{mentor.id}/coachings",
+                             json=_coaching_body(now, [participant], mentee_ids=[424242])), 422)
+    coaching = f"/api/v1/coachings/{body['id']}"
+    assert_error(api(organizer).post(f"{coaching}/confirm", json={}), 403)
+    assert_error(api(factories.UserFactory()).post(f"{coaching}/confirm", json={}), 404)
+    response = api(participant).post(f"{coaching}/confirm", json={})
+    assert response.status_code == 200 and response.get_json() == {"status": "confirmed"}
+    assert_error(api(participant).post(f"{coaching}/rating", json={"stars": 6}), 422)
+    response = api(participant).post(f"{coaching}/rating", json={"stars": 5, "comment": "好"})
+    assert response.status_code == 201 and response.get_json()["stars"] == 5
+    assert_error(api(participant).post(f"{coaching}/rating", json={"stars": 4}), 409,
+                 "already_rated")
+    mine = api(participant).get("/api/v1/me/coachings").get_json()["items"]
+    assert [(c["id"], c["status"]) for c in mine] == [(body["id"], "confirmed")]
+    assert api(organizer).get("/api/v1/me/coachings").get_json()["items"] == []
+
+
+def test_the_directory_shows_the_rating_from_three_ratings_on(api, mentor, now):
+    people = [factories.UserFactory() for _ in range(3)]
+    coaching = services.log_coaching(mentor.user, mentor, services.CoachingInfo(
+        [p.id for p in people], now - timedelta(hours=1), 60, "online", "路演"))
+
+    def item():
+        items = api(None).get("/api/v1/mentors").get_json()["items"]
+        return next((i["rating"], i["ratings"]) for i in items if i["id"] == mentor.id)
+
+    for person, stars in zip(people, (3, 4, 4), strict=True):
+        assert item() == (None, db.session.query(MentorRating).count())
+        services.rate_coaching(person, coaching, stars)
+    assert item() == (3.67, 3)

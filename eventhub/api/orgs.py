@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import marshmallow as ma
 
 from eventhub import permissions
@@ -9,6 +11,7 @@ from eventhub.api.accounts import UserSchema
 from eventhub.api.common import (
     TEXT_MAX,
     Email,
+    Int,
     PageArgsSchema,
     Str,
     StrictSchema,
@@ -22,7 +25,10 @@ from eventhub.api.common import (
     require_user,
     signed_in,
 )
+from eventhub.database import transactional
 from eventhub.errors import NotAllowed
+from eventhub.mentors import services as mentors
+from eventhub.mentors.permissions import can_manage_pool
 from eventhub.orgs import services
 from eventhub.orgs.models import Membership, Organization, OrgKind, Role
 
@@ -45,6 +51,24 @@ class OrgSchema(ma.Schema):
 
 
 OrgPageSchema = page_of(OrgSchema, "OrgPage")
+
+
+class MentorRuleSchema(StrictSchema):
+    min_coachings = Int(required=True, metadata={
+        "description": "Confirmed coachings a mentor gives in a year (default 10)."})
+    min_minutes = Int(required=True, metadata={
+        "description": "Minutes a coaching lasts at least to count (default 30)."})
+
+
+class OrgPatchSchema(StrictSchema):
+    name = Str()
+    kind = ma.fields.Enum(OrgKind)
+    description = Str(max_length=TEXT_MAX)
+    mentor_rule = ma.fields.Nested(MentorRuleSchema)
+
+
+class OrgWithRuleSchema(OrgSchema):
+    mentor_rule = ma.fields.Nested(MentorRuleSchema, required=True)
 
 
 class MemberRequestSchema(StrictSchema):
@@ -95,6 +119,37 @@ def list_orgs(args: dict) -> dict:
 def get_org(org_id: int) -> object:
     """An organization's public profile."""
     return get_or_404(Organization, org_id)
+
+
+@transactional
+def _patch_org(actor: object, org: Organization, data: dict) -> None:
+    """The organization's fields (its owners) and its mentor rule (its organizers), together
+    or not at all."""
+    if {"name", "kind", "description"} & data.keys():
+        services.update_org(actor, org, data.get("name", org.name),
+                            data.get("kind", org.kind).value,
+                            data.get("description", org.description))
+    if "mentor_rule" in data:
+        rule = data["mentor_rule"]
+        mentors.set_rule(actor, org, rule["min_coachings"], rule["min_minutes"])
+
+
+@blp.route("/orgs/<id:org_id>", methods=["PATCH"])
+@blp.response(200, OrgWithRuleSchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@signed_in(blp)
+@blp.arguments(OrgPatchSchema)
+def update_org(data: dict, org_id: int) -> dict:
+    """Change an organization's name, kind and description (its owners) and its mentor rule
+    `mentor_rule: {min_coachings, min_minutes}` (its owners and organizers)."""
+    org = get_or_404(Organization, org_id)
+    actor = require_user()
+    if not data:
+        permissions.require(can_manage_pool, actor, org)
+    _patch_org(actor, org, data)
+    return {"id": org.id, "slug": org.slug, "name": org.name, "kind": org.kind,
+            "description": org.description, "created_at": org.created_at,
+            "mentor_rule": asdict(mentors.rule_of(org.id))}
 
 
 @blp.route("/orgs/<id:org_id>/members", methods=["POST"])

@@ -9,7 +9,7 @@ unit of work. Times are compared with ``now`` (injectable; the current time by d
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,8 @@ from eventhub.events.models import Event
 from eventhub.formatting import format_range
 from eventhub.mail.services import queue_mail
 from eventhub.mentors.models import (
+    DEFAULT_MIN_COACHINGS,
+    DEFAULT_MIN_MINUTES,
     BookingStatus,
     CoachingMode,
     CoachingStatus,
@@ -32,6 +34,7 @@ from eventhub.mentors.models import (
     MentorBooking,
     MentorCoaching,
     MentorRating,
+    MentorRule,
     MentorSlot,
     SlotMode,
 )
@@ -568,3 +571,49 @@ def coachings_of(user: User) -> sa.Select:
     return (sa.select(MentorCoaching)
             .where(MentorCoaching.mentees.any(User.id == user.id))
             .order_by(MentorCoaching.started_at.desc(), MentorCoaching.id.desc()))
+
+
+# The organization's mentor rule (绩效评估) ----------------------------------------------------
+
+RULE_COACHINGS_MAX = 1000
+
+
+@dataclass(frozen=True)
+class Rule:
+    """At least ``min_coachings`` confirmed coachings (a year) of at least ``min_minutes``."""
+
+    min_coachings: int = DEFAULT_MIN_COACHINGS
+    min_minutes: int = DEFAULT_MIN_MINUTES
+
+
+def rule_of(org_id: int) -> Rule:
+    """The organization's mentor rule (the defaults when it has set none)."""
+    row = db.session.get(MentorRule, org_id)
+    return Rule(row.min_coachings, row.min_minutes) if row else Rule()
+
+
+def _count_error(value: Any, top: int) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+        return _l("Enter a number from 1 to %(n)d.", n=top)
+    return None
+
+
+@transactional
+def set_rule(actor: User, org: Organization, min_coachings: int, min_minutes: int) -> Rule:
+    """Set the organization's mentor rule (its owners and organizers), audited. Raises
+    NotAllowed, ValidationFailed."""
+    permissions.require(can_manage_pool, actor, org)
+    raise_field_errors({"min_coachings": _count_error(min_coachings, RULE_COACHINGS_MAX),
+                        "min_minutes": _count_error(min_minutes, MINUTES_MAX)})
+    before = rule_of(org.id)
+    row = db.session.get(MentorRule, org.id)
+    if row is None:
+        row = MentorRule(org_id=org.id)
+        db.session.add(row)
+    row.min_coachings, row.min_minutes = min_coachings, min_minutes
+    db.session.flush()
+    after = Rule(min_coachings, min_minutes)
+    if after != before:
+        audit.record("mentor_rule.changed", row, actor=actor, before=asdict(before),
+                     after=asdict(after))
+    return after

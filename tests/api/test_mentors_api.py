@@ -191,3 +191,29 @@ def test_the_directory_shows_the_rating_from_three_ratings_on(api, mentor, now):
         assert item() == (None, db.session.query(MentorRating).count())
         services.rate_coaching(person, coaching, stars)
     assert item() == (3.67, 3)
+
+
+def test_the_org_patch_sets_the_mentor_rule(api, org, owner, organizer, staff):
+    path = f"/api/v1/orgs/{org.id}"
+    response = api(organizer).patch(path, json={})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["mentor_rule"] == {"min_coachings": 10, "min_minutes": 30}
+    response = api(organizer).patch(path, json={"mentor_rule": {"min_coachings": 6,
+                                                                "min_minutes": 45}})
+    body = response.get_json()
+    assert response.status_code == 200 and body["name"] == org.name and body["id"] == org.id
+    assert body["mentor_rule"] == {"min_coachings": 6, "min_minutes": 45}
+    assert services.rule_of(org.id) == services.Rule(6, 45)
+    for bad in ({"min_coachings": 0, "min_minutes": 30}, {"min_coachings": 5, "min_minutes": 601},
+                {"min_coachings": 5}):
+        assert_error(api(organizer).patch(path, json={"mentor_rule": bad}), 422)
+    assert_error(api(staff).patch(path, json={"mentor_rule": {"min_coachings": 1,
+                                                              "min_minutes": 1}}), 403)
+    # A refused part changes nothing, the other part included.
+    response = api(owner).patch(path, json={"description": "新简介", "mentor_rule": {
+        "min_coachings": 0, "min_minutes": 30}})
+    assert_error(response, 422)
+    db.session.expire_all()
+    assert org.description != "新简介" and services.rule_of(org.id) == services.Rule(6, 45)
+    response = api(owner).patch(path, json={"description": "新简介"})
+    assert response.status_code == 200 and response.get_json()["description"] == "新简介"

@@ -119,3 +119,17 @@ def test_the_rating_shows_from_three_ratings_on(mentor, now):
     services.rate_coaching(people[2], coaching, 4)
     # (5 + 4 + 4) / 3 = 4.333… → 4.33
     assert services.ratings_of([mentor.id]) == {mentor.id: (4.33, 3)}
+
+
+def test_the_rule_defaults_and_changes_are_audited(org, owner, organizer, staff):
+    assert services.rule_of(org.id) == services.Rule(10, 30)
+    with pytest.raises(NotAllowed):
+        services.set_rule(staff, org, 5, 30)
+    with pytest.raises(ValidationFailed):
+        services.set_rule(organizer, org, 5, 0)
+    services.set_rule(organizer, org, 5, 45)
+    assert services.rule_of(org.id) == services.Rule(5, 45)
+    entry = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.action == "mentor_rule.changed")).one()
+    assert entry.before == {"min_coachings": 10, "min_minutes": 30}
+    assert entry.after == {"min_coachings": 5, "min_minutes": 45}

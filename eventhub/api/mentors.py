@@ -33,7 +33,7 @@ from eventhub.api.common import (
     signed_in,
 )
 from eventhub.errors import NotFound
-from eventhub.mentors import services
+from eventhub.mentors import report, services
 from eventhub.mentors.models import (
     BookingStatus,
     CoachingMode,
@@ -461,3 +461,58 @@ def rate_coaching(data: dict, coaching_id: int) -> MentorRating:
 def my_coachings(args: dict) -> dict:
     """The coachings you received, latest first."""
     return paginate(services.coachings_of(require_user()), args["page"], args["per_page"])
+
+
+# Performance (绩效评估) --------------------------------------------------------------------
+
+
+class ReportArgsSchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    start = PeriodBound(data_key="from", required=True)
+    end = PeriodBound(data_key="to", required=True)
+
+    @ma.validates_schema
+    def _ordered(self, data: dict, **kwargs: Any) -> None:
+        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
+            raise ma.ValidationError(gettext("The start must be before the end."), "from")
+
+
+class RuleSchema(ma.Schema):
+    min_coachings = ma.fields.Integer(required=True)
+    min_minutes = ma.fields.Integer(required=True)
+
+
+class MentorFiguresSchema(ma.Schema):
+    mentor_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    coachings = ma.fields.Integer(required=True)
+    confirmed = ma.fields.Integer(required=True)
+    minutes = ma.fields.Integer(required=True)
+    mentees = ma.fields.Integer(required=True)
+    bookings = ma.fields.Integer(required=True)
+    no_shows = ma.fields.Integer(required=True)
+    rating = ma.fields.Float(allow_none=True, required=True)
+    ratings = ma.fields.Integer(required=True)
+    entries = ma.fields.Integer(required=True)
+    qualifying = ma.fields.Integer(required=True)
+    meets_rule = ma.fields.Boolean(required=True)
+
+
+class MentorReportSchema(ma.Schema):
+    start = Time(data_key="from", attribute="from", required=True)
+    end = Time(data_key="to", attribute="to", required=True)
+    rule = ma.fields.Nested(RuleSchema, required=True)
+    mentors = ma.fields.List(ma.fields.Nested(MentorFiguresSchema), required=True)
+
+
+@blp.route("/orgs/<id:org_id>/mentor-report", methods=["GET"])
+@blp.response(200, MentorReportSchema)
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@signed_in(blp)
+@blp.arguments(ReportArgsSchema, location="query")
+def mentor_report(args: dict, org_id: int) -> dict:
+    """Each mentor's figures for coachings started in `[from, to)` (owner/organizer)."""
+    org = get_or_404(Organization, org_id)
+    return report.mentor_report(require_user(), org, args["start"], args["end"])

@@ -217,3 +217,25 @@ def test_the_org_patch_sets_the_mentor_rule(api, org, owner, organizer, staff):
     assert org.description != "新简介" and services.rule_of(org.id) == services.Rule(6, 45)
     response = api(owner).patch(path, json={"description": "新简介"})
     assert response.status_code == 200 and response.get_json()["description"] == "新简介"
+
+
+def test_the_mentor_report(api, org, mentor, organizer, staff, now):
+    person = factories.UserFactory()
+    coaching = services.log_coaching(mentor.user, mentor, services.CoachingInfo(
+        [person.id], now - timedelta(days=1), 40, "online", "路演"))
+    services.confirm_coaching(person, coaching)
+    path = f"/api/v1/orgs/{org.id}/mentor-report"
+    query = {"from": (now - timedelta(days=7)).isoformat(), "to": now.isoformat()}
+    response = api(organizer).get(path, query_string=query)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert set(body) == {"from", "to", "rule", "mentors"}
+    assert body["rule"] == {"min_coachings": 10, "min_minutes": 30}
+    [row] = body["mentors"]
+    assert row["mentor_id"] == mentor.id and row["coachings"] == 1 and row["qualifying"] == 1
+    assert row["meets_rule"] is False and row["rating"] is None
+    assert_error(api(staff).get(path, query_string=query), 403)
+    assert_error(api(organizer).get(path, query_string={"from": "x", "to": "2026-01-01"}), 422)
+    assert_error(api(organizer).get(path, query_string={"from": query["to"],
+                                                        "to": query["from"]}), 422)
+    assert_error(api(organizer).get(path), 422)

@@ -115,3 +115,21 @@ class Request(FlaskRequest):
         return ImmutableMultiDict(
             [(key, strip_forbidden(value)) for key, value in raw.items(multi=True)]
         )
+
+
+#: The longest tag (an expertise of a judge or a mentor).
+TAG_MAX = 200
+
+
+def check_tags(tags: Any, *, most: int) -> tuple[list[str], Any]:
+    """A list of at most ``most`` short tags, stripped, or the reason it is refused (None: no
+    tags)."""
+    if tags is None:
+        return [], None
+    if (
+        not isinstance(tags, list)
+        or len(tags) > most
+        or any(text_error(t, limit=TAG_MAX, required=True) for t in tags)
+    ):
+        return [], _l("List at most %(n)d tags of at most 200 characters.", n=most)
+    return [t.strip() for t in tags], None

@@ -41,7 +41,7 @@ from eventhub.judging.models import (
     ScorecardStatus,
 )
 from eventhub.judging.signals import announce_rounds
-from eventhub.text import text_error
+from eventhub.text import check_tags, text_error
 
 EXPERTISE_MAX = 20
 #: How long a judge's unused sign-in link may open a device, and how long that device stays
@@ -59,16 +59,6 @@ def conflict_of_interest() -> Conflict:
 # Inviting judges --------------------------------------------------------------------------
 
 
-def _check_expertise(tags: Any) -> tuple[list[str], Any]:
-    if tags is None:
-        return [], None
-    if (
-        not isinstance(tags, list)
-        or len(tags) > EXPERTISE_MAX
-        or any(text_error(t, limit=NAME_MAX, required=True) for t in tags)
-    ):
-        return [], _l("List at most %(n)d tags of at most 200 characters.", n=EXPERTISE_MAX)
-    return [t.strip() for t in tags], None
 
 
 @transactional
@@ -91,7 +81,7 @@ def invite_judge(
     permissions.require(permissions.can_manage_event, actor, event)
     checks.require_contest(event)
     email = accounts.normalize_email(email or "")
-    tags, tags_error = _check_expertise(expertise)
+    tags, tags_error = check_tags(expertise, most=EXPERTISE_MAX)
     raise_field_errors(
         {
             "email": accounts.check_email(email),
@@ -147,7 +137,7 @@ def update_judge(
     institution may make (or end) automatic conflicts. Raises NotAllowed, ValidationFailed."""
     event = db.session.get(Event, judge.event_id)
     permissions.require(permissions.can_manage_event, actor, event)
-    tags, tags_error = _check_expertise(expertise)
+    tags, tags_error = check_tags(expertise, most=EXPERTISE_MAX)
     raise_field_errors(
         {"institution": text_error(institution, limit=NAME_MAX), "expertise": tags_error}
     )

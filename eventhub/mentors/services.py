@@ -45,7 +45,7 @@ from eventhub.mentors.permissions import (
     manages_pool_of,
 )
 from eventhub.orgs.models import Organization
-from eventhub.text import text_error
+from eventhub.text import check_tags, text_error
 
 EXPERTISE_MAX = 20
 TEXT_MAX = 10_000
@@ -79,16 +79,6 @@ def booking_limit() -> Conflict:
 # Profiles ---------------------------------------------------------------------------------
 
 
-def _check_expertise(tags: Any) -> tuple[list[str], Any]:
-    if tags is None:
-        return [], None
-    if (
-        not isinstance(tags, list)
-        or len(tags) > EXPERTISE_MAX
-        or any(text_error(t, limit=NAME_MAX, required=True) for t in tags)
-    ):
-        return [], _l("List at most %(n)d tags of at most 200 characters.", n=EXPERTISE_MAX)
-    return [t.strip() for t in tags], None
 
 
 @dataclass
@@ -103,7 +93,7 @@ class ProfileInfo:
 
 
 def _checked(info: ProfileInfo, errors: dict[str, Any]) -> list[str]:
-    tags, tags_error = _check_expertise(info.expertise)
+    tags, tags_error = check_tags(info.expertise, most=EXPERTISE_MAX)
     errors.update({
         "title": text_error(info.title, limit=NAME_MAX),
         "affiliation": text_error(info.affiliation, limit=NAME_MAX),

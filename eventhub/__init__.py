@@ -108,6 +108,10 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.judging.report_views import bp as judging_reports_bp
     from eventhub.judging.roadshow_views import bp as roadshow_bp
     from eventhub.judging.views import bp as judging_bp
+    from eventhub.mentors.desk_views import bp as mentor_desk_bp
+    from eventhub.mentors.directory_views import bp as mentor_directory_bp
+    from eventhub.mentors.pool_views import bp as mentor_pool_bp
+    from eventhub.mentors.report_views import bp as mentor_report_bp
     from eventhub.orgs.views import bp as orgs_bp
     from eventhub.registrations.privacy_views import bp as privacy_bp
     from eventhub.registrations.views import bp as registrations_bp
@@ -127,6 +131,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(judging_entries_bp)
     app.register_blueprint(judging_reports_bp)
     app.register_blueprint(roadshow_bp)
+    app.register_blueprint(mentor_directory_bp)
+    app.register_blueprint(mentor_pool_bp)
+    app.register_blueprint(mentor_desk_bp)
+    app.register_blueprint(mentor_report_bp)
     init_api(app)
 
 

@@ -31,8 +31,8 @@ PACKAGE = ROOT / "eventhub"
 
 #: Modules (or packages) that know no domain.
 BASE = frozenset({
-    "audit", "database", "downloads", "errors", "extensions", "formatting", "ids", "links",
-    "live", "mail", "markdown", "pdf", "sheets", "text", "webforms",
+    "audit", "calendars", "database", "downloads", "errors", "extensions", "formatting", "ids",
+    "links", "live", "mail", "markdown", "pdf", "sheets", "text", "uploads", "vendor", "webforms",
 })
 
 #: Each domain and the domains it may import directly (DESIGN.md, Layers); the closure is taken.

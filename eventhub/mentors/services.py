@@ -11,19 +11,29 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from eventhub import audit, permissions
+from eventhub import audit, permissions, uploads
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
-from eventhub.database import db, lock_for_write, transactional, unique_or, utcnow
-from eventhub.errors import Conflict, raise_field_errors
+from eventhub.database import (
+    after_commit,
+    db,
+    lock_for_write,
+    transactional,
+    unique_or,
+    utcnow,
+)
+from eventhub.errors import Conflict, NotFound, raise_field_errors
 from eventhub.events.models import Event
-from eventhub.formatting import format_range
+from eventhub.links import external_url
 from eventhub.mail.services import queue_mail
+from eventhub.mentors import mails
 from eventhub.mentors.models import (
     DEFAULT_MIN_COACHINGS,
     DEFAULT_MIN_MINUTES,
@@ -39,6 +49,7 @@ from eventhub.mentors.models import (
     SlotMode,
 )
 from eventhub.mentors.permissions import (
+    can_edit_coaching,
     can_edit_mentor,
     can_manage_pool,
     is_mentee,
@@ -150,6 +161,67 @@ def update_mentor(actor: User, mentor: Mentor, info: ProfileInfo) -> Mentor:
     _apply(mentor, info, tags)
     db.session.flush()
     return mentor
+
+
+# Photos -----------------------------------------------------------------------------------
+
+#: The kind of upload (`eventhub.uploads`) of mentors' photos.
+PHOTO_KIND = "mentors"
+#: The longest side of a stored photo, in pixels.
+PHOTO_SIDE = 512
+
+
+def max_photo_bytes() -> int:
+    """The largest photo one may upload (``MENTOR_PHOTO_MAX_BYTES``, default 2 MB)."""
+    return int(current_app.config.get("MENTOR_PHOTO_MAX_BYTES") or 2 * 1024 * 1024)
+
+
+def save_photo(actor: User, mentor: Mentor, stream: IO[bytes]) -> Mentor:
+    """Set the mentor's photo (the mentor, or the pool's organizers), replacing any earlier
+    one: a JPEG, PNG or WebP image up to `max_photo_bytes`, stored re-encoded without its
+    metadata. Raises NotAllowed, ValidationFailed (``photo``; ``photo_too_large``)."""
+    permissions.require(can_edit_mentor, actor, mentor)
+    key = uploads.store_image(PHOTO_KIND, stream, max_photo_bytes(), PHOTO_SIDE,
+                              code="photo_too_large", field="photo")
+    try:
+        _set_photo(actor, mentor, key)
+    except BaseException:
+        uploads.remove(PHOTO_KIND, key)
+        raise
+    return mentor
+
+
+def remove_photo(actor: User, mentor: Mentor) -> Mentor:
+    """Remove the mentor's photo (as for saving one); no photo: no change."""
+    permissions.require(can_edit_mentor, actor, mentor)
+    if mentor.photo_key:
+        _set_photo(actor, mentor, None)
+    return mentor
+
+
+@transactional
+def _set_photo(actor: User, mentor: Mentor, key: str | None) -> None:
+    permissions.require(can_edit_mentor, actor, mentor)
+    old_key = mentor.photo_key
+    mentor.photo_key = key
+    db.session.flush()
+    audit.record("mentor.photo_changed" if key else "mentor.photo_removed", mentor, actor=actor)
+    if old_key and old_key != key:
+        after_commit(lambda: uploads.remove(PHOTO_KIND, old_key))
+
+
+def photo_file(viewer: Any, mentor: Mentor) -> tuple[Path, str] | None:
+    """The mentor's stored photo and its MIME type for a viewer who may see the mentor
+    (`visible_to`; else NotFound); None when there is none."""
+    if not visible_to(viewer, mentor):
+        raise NotFound()
+    if not mentor.photo_key:
+        return None
+    path = uploads.path_of(PHOTO_KIND, mentor.photo_key)
+    if not path.is_file():
+        return None
+    mimetype = uploads.image_type(path)
+    return (path, mimetype) if mimetype else None
 
 
 def directory_query(
@@ -331,7 +403,7 @@ def cancel_slot(
                                            MentorBooking.status == BookingStatus.booked)
         ):
             _cancel(booking, now, message)
-            _mail_cancelled(booking)
+            mails.mail_cancelled(booking)
         audit.record("mentor_slot.cancelled", slot, actor=actor, event_id=slot.event_id)
     db.session.flush()
     return slot
@@ -374,6 +446,7 @@ def book(
                             created_at=now)
     with unique_or("slot_id", already_booked().message, code="already_booked"):
         db.session.add(booking)
+    mails.mail_booked(booking)
     return booking
 
 
@@ -382,15 +455,6 @@ def _cancel(booking: MentorBooking, now: datetime, message: str = "") -> None:
     booking.live = None
     booking.cancelled_at = now
     booking.cancel_message = (message or "").strip()
-
-
-def _mail_cancelled(booking: MentorBooking) -> None:
-    """Tell the booker, in their language, that someone else cancelled their booking."""
-    user = db.session.get(User, booking.user_id)
-    slot = booking.slot
-    queue_mail(user.email, "mentor_booking_cancelled", user.locale, user=user,
-               mentor_name=slot.mentor.name,
-               when=format_range(slot.starts_at, slot.ends_at), message=booking.cancel_message)
 
 
 def can_cancel_booking(user: Any, booking: MentorBooking) -> bool:
@@ -416,8 +480,10 @@ def cancel_booking(
         raise booking_closed()
     _lock_slot(booking.slot_id)
     _cancel(booking, now, message)
-    if actor.id != booking.user_id:
-        _mail_cancelled(booking)
+    if actor.id == booking.user_id:
+        mails.mail_withdrawn(booking)
+    else:
+        mails.mail_cancelled(booking)
     audit.record("mentor_booking.cancelled", booking, actor=actor)
     db.session.flush()
     return booking
@@ -479,15 +545,10 @@ class CoachingInfo:
     entry_id: int | None = None
 
 
-@transactional
-def log_coaching(
-    actor: User, mentor: Mentor, info: CoachingInfo, now: datetime | None = None
-) -> MentorCoaching:
-    """Log a coaching of ``mentor`` (the mentor or the pool's organizers): 1 to 600 minutes,
-    known mentees, not in the future, a booking of one of the mentor's slots if any. Raises
-    NotAllowed, ValidationFailed."""
-    permissions.require(can_edit_mentor, actor, mentor)
-    now = now or utcnow()
+def _checked_coaching(mentor: Mentor, info: CoachingInfo, now: datetime) -> list[User]:
+    """The coaching's mentees, once ``info`` passes the rules of a coaching record (1 to 600
+    minutes, known mentees, not in the future, a booking of one of the mentor's slots if
+    any). Raises ValidationFailed."""
     errors: dict[str, Any] = {
         "topic": text_error(info.topic, limit=NAME_MAX, required=True),
         "notes": text_error(info.notes, limit=TEXT_MAX),
@@ -507,6 +568,18 @@ def log_coaching(
         if booking is None or booking.slot.mentor_id != mentor.id:
             errors["booking_id"] = _l("Choose a booking of this mentor's office hours.")
     raise_field_errors(errors)
+    return sorted(mentees, key=lambda user: user.id)
+
+
+@transactional
+def log_coaching(
+    actor: User, mentor: Mentor, info: CoachingInfo, now: datetime | None = None
+) -> MentorCoaching:
+    """Log a coaching of ``mentor`` (the mentor or the pool's organizers) as
+    `_checked_coaching` allows; each mentee is asked by mail to confirm it. Raises
+    NotAllowed, ValidationFailed."""
+    permissions.require(can_edit_mentor, actor, mentor)
+    mentees = _checked_coaching(mentor, info, now or utcnow())
     coaching = MentorCoaching(
         mentor_id=mentor.id, mentor=mentor, started_at=info.started_at, minutes=info.minutes,
         mode=CoachingMode(info.mode), topic=info.topic.strip(), notes=(info.notes or "").strip(),
@@ -516,8 +589,94 @@ def log_coaching(
     db.session.add(coaching)
     db.session.flush()
     audit.record("mentor_coaching.logged", coaching, actor=actor,
-                 after={"mentor_id": mentor.id, "minutes": info.minutes, "mentee_ids": ids})
+                 after={"mentor_id": mentor.id, "minutes": info.minutes,
+                        "mentee_ids": [m.id for m in mentees]})
+    _mail_coaching_logged(coaching, mentees)
     return coaching
+
+
+def _mail_coaching_logged(coaching: MentorCoaching, mentees: list[User],
+                          again: bool = False) -> None:
+    """Ask each of ``mentees``, in their language, to confirm the coaching: the mail links to
+    the coaching on their page (sign-in required), where one tap confirms it. ``again``: the
+    mentor changed a coaching they had confirmed."""
+    link = external_url("mentor_desk.my_coaching", coaching_id=coaching.id)
+    for user in mentees:
+        queue_mail(user.email, "mentor_coaching_logged", user.locale, user=user,
+                   coaching=coaching, mentor_name=coaching.mentor.name, link=link, again=again)
+
+
+def coaching_state(coaching: MentorCoaching) -> dict[str, Any]:
+    """A coaching record as the audit log keeps it (before and after a change)."""
+    return {
+        "mentor_id": coaching.mentor_id, "started_at": coaching.started_at.isoformat(),
+        "minutes": coaching.minutes, "mode": str(coaching.mode), "topic": coaching.topic,
+        "notes": coaching.notes, "booking_id": coaching.booking_id,
+        "entry_id": coaching.entry_id, "status": str(coaching.status),
+        "mentee_ids": sorted(m.id for m in coaching.mentees),
+    }
+
+
+@transactional
+def update_coaching(
+    actor: User, coaching: MentorCoaching, info: CoachingInfo, now: datetime | None = None
+) -> MentorCoaching:
+    """Change a coaching record (its mentor or the pool's organizers) under the rules of
+    `log_coaching`, audited with the record before and after.
+
+    What a mentee confirmed is when, how long and who was there: changing the start, the
+    minutes or the mentees of a confirmed coaching never happens silently, it goes back to
+    ``logged`` and every mentee is asked by mail to confirm it again. The topic, mode, notes,
+    booking and entry change without that. A mentee added to a coaching not yet confirmed gets
+    the mail of a new coaching. Ratings stay: editing never removes what a mentee said.
+    Raises NotAllowed, ValidationFailed."""
+    permissions.require(can_edit_coaching, actor, coaching)
+    mentees = _checked_coaching(coaching.mentor, info, now or utcnow())
+    before = coaching_state(coaching)
+    old_ids = set(before["mentee_ids"])
+    facts_changed = (info.started_at != coaching.started_at or info.minutes != coaching.minutes
+                     or {m.id for m in mentees} != old_ids)
+    coaching.started_at, coaching.minutes = info.started_at, info.minutes
+    coaching.mode = CoachingMode(info.mode)
+    coaching.topic, coaching.notes = info.topic.strip(), (info.notes or "").strip()
+    coaching.booking_id, coaching.entry_id = info.booking_id, info.entry_id
+    coaching.mentees = mentees
+    asked = [m for m in mentees if m.id not in old_ids]
+    if facts_changed and coaching.status == CoachingStatus.confirmed:
+        coaching.status, coaching.confirmed_at = CoachingStatus.logged, None
+        asked = mentees
+    db.session.flush()
+    after = coaching_state(coaching)
+    if after != before:
+        audit.record("mentor_coaching.changed", coaching, actor=actor, before=before,
+                     after=after)
+    if asked:
+        _mail_coaching_logged(coaching, asked, again=before["status"] != after["status"])
+    return coaching
+
+
+def coaching_rated() -> Conflict:
+    return Conflict(_l("Mentees have rated this coaching: only the organizers of the mentor "
+                       "pool can delete it."), code="coaching_rated")
+
+
+@transactional
+def delete_coaching(actor: User, coaching: MentorCoaching) -> None:
+    """Delete a coaching record for good (its mentor or the pool's organizers), its ratings
+    with it; the audit log keeps the record and its ratings as ``before``. A mentor cannot
+    delete a coaching that was rated (that would drop a rating they did not like): only the
+    pool's organizers can. Raises NotAllowed, Conflict ``coaching_rated``."""
+    permissions.require(can_edit_coaching, actor, coaching)
+    ratings = [{"user_id": r.user_id, "stars": r.stars} for r in db.session.scalars(
+        sa.select(MentorRating).where(MentorRating.coaching_id == coaching.id)
+        .order_by(MentorRating.id))]
+    if ratings and not manages_pool_of(actor, coaching.mentor.org_id):
+        raise coaching_rated()
+    audit.record("mentor_coaching.deleted", coaching, actor=actor,
+                 before={**coaching_state(coaching), "ratings": ratings})
+    db.session.execute(sa.delete(MentorRating).where(MentorRating.coaching_id == coaching.id))
+    db.session.delete(coaching)
+    db.session.flush()
 
 
 @transactional

@@ -18,7 +18,6 @@ from flask import (
     jsonify,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import lazy_gettext as _l
@@ -33,6 +32,7 @@ from eventhub.events.models import Event, EventStatus
 from eventhub.registrations.labels import status_labels as registration_status_labels
 from eventhub.registrations.models import Category
 from eventhub.registrations.queries import categories_of
+from eventhub.vendor import installed_version, send_vendor_file
 
 bp = Blueprint("checkin", __name__)
 #: A scan's status in words, for every page (checkin/labels.py).
@@ -61,7 +61,6 @@ SHELL_STATIC = (
     "js/scanner-store.js",
     "img/favicon.svg",
 )
-YEAR = 365 * 24 * 3600
 #: Home screens want PNG icons of these sizes (Android: 192 and 512).
 ICON_SIZES = (192, 512)
 
@@ -97,25 +96,9 @@ STRINGS = {
 }
 
 
-def _node_modules() -> Path:
-    configured = current_app.config.get("NODE_MODULES_DIR")
-    return Path(configured) if configured else Path(current_app.root_path).parent / "node_modules"
-
-
-@cache
-def _decoder_version(folder: str) -> str | None:
-    """The installed barcode-detector version, or None when ``npm ci`` was not run."""
-    package = Path(folder) / "barcode-detector" / "package.json"
-    if not all((Path(folder) / path).is_file() for path in VENDOR_FILES.values()):
-        return None
-    try:
-        return str(json.loads(package.read_text())["version"])
-    except (OSError, ValueError, KeyError):
-        return None
-
-
 def decoder_version() -> str | None:
-    return _decoder_version(str(_node_modules()))
+    """The installed barcode-detector version, or None when ``npm ci`` was not run."""
+    return installed_version("barcode-detector", VENDOR_FILES.values())
 
 
 def _door_event(event_id: int) -> Event:
@@ -247,11 +230,8 @@ def vendor(version: str, name: str) -> Response:
     installed = decoder_version()
     if installed is None or version != installed or name not in VENDOR_FILES:
         abort(404)
-    path = _node_modules() / VENDOR_FILES[name]
     mimetype = "application/wasm" if name.endswith(".wasm") else "text/javascript"
-    response = send_file(path, mimetype=mimetype, max_age=YEAR, conditional=True)
-    response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
-    return response
+    return send_vendor_file(VENDOR_FILES[name], mimetype)
 
 
 @bp.route("/door/<int:event_id>/photo", methods=["POST"])

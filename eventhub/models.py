@@ -4,6 +4,7 @@ from eventhub.accounts.models import AccountSession, ApiToken, User
 from eventhub.audit import AuditEntry
 from eventhub.checkin.models import CheckinList, Scan
 from eventhub.database import Base, db
+from eventhub.engagement.models import InvestorConnection, InvestorInterest
 from eventhub.events.models import Event, EventSession
 from eventhub.judging.models import (
     Assignment,
@@ -35,7 +36,8 @@ from eventhub.registrations.models import Category, Question, Registration, regi
 __all__ = [
     "AccountSession",
     "ApiToken", "Assignment", "AuditEntry", "Base", "Category", "CheckinList", "ConflictOfInterest",
-    "ContestSettings", "Criterion", "Entry", "Event", "EventSession", "Judge", "JudgeLink", "Round",
+    "ContestSettings", "Criterion", "Entry", "Event", "EventSession", "InvestorConnection",
+    "InvestorInterest", "Judge", "JudgeLink", "Round",
     "RoundEntry", "Scorecard", "Stage", "Track",
     "Membership", "Mentor", "MentorBooking", "MentorCoaching", "MentorRating", "MentorRule",
     "MentorSlot", "coaching_mentees",

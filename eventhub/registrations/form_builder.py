@@ -40,9 +40,11 @@ def save_category(
     requires_approval: bool = False,
     description: str = "",
     category: Category | None = None,
+    investor: bool | None = None,
 ) -> Category:
-    """Add a category (参会类型) or change one. Raises NotAllowed, ValidationFailed,
-    Conflict ``name_taken``."""
+    """Add a category (参会类型) or change one; ``investor`` flags its registrants as
+    investors (融资对接; None: unchanged, a new category's is off). Raises NotAllowed,
+    ValidationFailed, Conflict ``name_taken``."""
     permissions.require(permissions.can_manage_event, actor, event)
     capacity.lock_event(event.id)
     raise_field_errors(
@@ -61,13 +63,15 @@ def save_category(
         category.name, category.capacity = name.strip(), capacity_
         category.requires_approval = bool(requires_approval)
         category.description = description or ""
+        if investor is not None:
+            category.investor = bool(investor)
         db.session.add(category)
     audit.record(
         "category.saved",
         category,
         actor=actor,
         event_id=event.id,
-        after={"name": category.name, "capacity": capacity_},
+        after={"name": category.name, "capacity": capacity_, "investor": category.investor},
     )
     fill_from_waitlist(event)  # a pool may have grown
     return category

@@ -57,6 +57,9 @@ class Category(Base):
     #: None: no limit of its own (the event's capacity still applies).
     capacity: Mapped[int | None]
     requires_approval: Mapped[bool] = mapped_column(default=False)
+    #: Investors (投资人): its confirmed registrants mark interest in the event's entries
+    #: (融资对接, eventhub.engagement.investors).
+    investor: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
 
     event: Mapped[Event] = relationship()

@@ -29,6 +29,7 @@ from eventhub.judging.assignments import assign
 from eventhub.judging.entries import EntryInfo, create_entry, create_track, set_entry_window
 from eventhub.judging.judges import declare_conflict
 from eventhub.judging.models import Entry
+from eventhub.mentors import services as mentors
 from eventhub.registrations import form_builder
 from eventhub.registrations import services as reg
 from eventhub.registrations.form_builder import QuestionInfo
@@ -92,7 +93,8 @@ def _bodies(names: list[str], texts: list[str], everything: bool) -> list[tuple[
 def world(org, owner, staff, participant, event, now):
     """An event with a form, a session and the participant's registration; a contest with an
     open entry window, the participant's entry, a judge assigned to it in an open round and
-    declared in conflict with a second entry; an API token of the organizer."""
+    declared in conflict with a second entry; an API token of the organizer; a mentor of the
+    org's pool with an office hour the participant booked."""
     category = form_builder.save_category(owner, event, "观众", None)
     questions = [form_builder.save_question(owner, event, QuestionInfo(label, kind, **extra))
                  for label, kind, extra in [("所在城市", "text", {}), ("简介", "textarea", {}),
@@ -112,6 +114,10 @@ def world(org, owner, staff, participant, event, now):
     assignment, _ = assign(owner, round_, judge.id, entry.id)
     conflict, _ = declare_conflict(owner, contest, judge.id, other.id, "同事")
     token, _ = create_token(owner, "fuzz")
+    mentor = mentors.add_mentor(owner, org, "fuzz-mentor@example.com", "模糊导师")
+    slot = mentors.add_slot(owner, mentor, now + timedelta(days=2),
+                            now + timedelta(days=2, hours=1), "onsite", capacity=3)
+    booking = mentors.book(participant, slot, "融资")
     return {
         "users": {"organizer": owner, "leader": participant, "judge": judge_user},
         "event": event, "contest": contest,
@@ -123,6 +129,7 @@ def world(org, owner, staff, participant, event, now):
             "round_id": round_.id, "assignment_id": assignment.id, "conflict_id": conflict.id,
             "criterion_id": round_.criteria[0].id, "token_id": token.id,
             "membership_id": next(m.id for m in org.memberships if m.user_id == staff.id),
+            "mentor_id": mentor.id, "slot_id": slot.id, "booking_id": booking.id,
         },
         "slug": org.slug,
         "answers": [f"q_{q.id}" for q in questions],

@@ -17,6 +17,7 @@ def init_api(app: Flask) -> None:
         checkin,
         entries,
         events,
+        investors,
         judging,
         mentors,
         orgs,
@@ -35,7 +36,7 @@ def init_api(app: Flask) -> None:
             "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token."}
         )
     for module in (accounts, orgs, events, registrations, checkin, judging, entries, roadshow,
-                   mentors):
+                   mentors, investors):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         app.before_request_funcs.setdefault(module.blp.name, []).append(protect_api)

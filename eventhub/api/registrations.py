@@ -61,12 +61,16 @@ class CategoryInSchema(StrictSchema):
     capacity = Int(allow_none=True, metadata={"description": "null: no limit of its own."})
     requires_approval = Bool(load_default=False)
     description = Str(max_length=500, load_default="")
+    investor = Bool(load_default=False, metadata={
+        "description": "Its confirmed registrants are investors: they mark interest in the "
+                       "contest's entries (融资对接)."})
 
 
 class CategoryPatchSchema(CategoryInSchema):
     name = Str()
     requires_approval = Bool()
     description = Str(max_length=500)
+    investor = Bool()
 
 
 class CategorySchema(ma.Schema):
@@ -76,6 +80,7 @@ class CategorySchema(ma.Schema):
     description = ma.fields.String()
     capacity = ma.fields.Integer(allow_none=True)
     requires_approval = ma.fields.Boolean()
+    investor = ma.fields.Boolean()
 
 
 class QuestionInSchema(StrictSchema):
@@ -136,6 +141,7 @@ def create_category(data: dict, event_id: int) -> object:
         data.get("capacity"),
         data["requires_approval"],
         data["description"],
+        investor=data["investor"],
     )
 
 
@@ -156,6 +162,7 @@ def update_category(data: dict, category_id: int) -> object:
         data.get("requires_approval", category.requires_approval),
         data.get("description", category.description),
         category=category,
+        investor=data.get("investor"),
     )
 
 

@@ -160,7 +160,7 @@ ENDPOINTS = [
     Endpoint("invite_judge", "POST", "/api/v1/events/{contest}/judges",
              {"email": "judge-new@example.com", "name": "新评委", "institution": "东北大学",
               "expertise": ["医疗"]},
-             strings=("email", "name", "institution"), ids=("contest",)),
+             strings=("email", "name", "institution"), ints=("mentor_id",), ids=("contest",)),
     Endpoint("declare_conflict", "POST", "/api/v1/events/{contest}/conflicts",
              {"judge_id": "@judge2", "entry_id": "@entry", "reason": "认识团队"},
              strings=("reason",), ints=("judge_id", "entry_id"), ids=("contest",)),
@@ -277,6 +277,18 @@ ENDPOINTS = [
     Endpoint("rate_coaching", "POST", "/api/v1/coachings/{coaching}/rating",
              {"stars": 5, "comment": "很有帮助"}, strings=("comment",), ints=("stars",),
              ids=("coaching",)),
+    Endpoint("update_coaching", "PATCH", "/api/v1/coachings/{coaching}",
+             {"mentee_ids": ["@mentee"], "started_at": "2026-05-18T10:00:00+08:00",
+              "minutes": 50, "mode": "online", "topic": "复盘", "notes": "备注",
+              "booking_id": None, "entry_id": "@entry"},
+             strings=("mode", "topic", "notes"), ints=("minutes", "booking_id", "entry_id"),
+             times=("started_at",), ids=("coaching",)),
+    Endpoint("delete_coaching", "DELETE", "/api/v1/coachings/{coaching}", ids=("coaching",)),
+    Endpoint("mark_interest", "POST", "/api/v1/entries/{entry}/interest",
+             {"level": "meeting", "note": "想约谈", "consent_to_share": True},
+             strings=("level", "note"), bools=("consent_to_share",), ids=("entry",)),
+    Endpoint("accept_interest", "POST", "/api/v1/interest/{mark}/accept",
+             {"consent_to_share": True}, bools=("consent_to_share",), ids=("mark",)),
     # Last: its valid body deletes the acting admin.
     Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
              strings=("password",)),
@@ -373,6 +385,7 @@ def world(org, owner, staff, admin, event):
     contest = _contest_world(org, owner, admin)
     contest.update(_contest_setup_world(contest, owner))
     contest.update(_mentor_world(org, owner, admin))
+    contest.update(_investor_world(contest, owner, admin))
     return {**contest,
             "org": org, "event": event, "draft": draft, "session": session, "token": token,
             "membership": membership, "form_event": form_event, "open_event": open_event,
@@ -432,6 +445,26 @@ def _mentor_world(org, owner, admin) -> dict:
     return {"mentor": mentor, "slot": slot, "booking": booking, "open_slot": open_slot,
             "past_booking": past_booking, "coaching": coaching,
             "mentee": factories.UserFactory()}
+
+
+def _investor_world(contest: dict, owner, admin) -> dict:
+    """Investors at the contest: the admin registered in its investor category (so they may
+    mark its entry), and an entry the admin leads with another investor's consenting mark."""
+    from eventhub.engagement import investors
+    from eventhub.judging.entries import EntryInfo, create_entry
+    from eventhub.registrations import form_builder
+    from eventhub.registrations import services as reg
+
+    event = contest["contest"]
+    category = form_builder.save_category(owner, event, "投资人", investor=True)
+    other = factories.UserFactory()
+    for user, phone in ((admin, "13700000101"), (other, "13700000102")):
+        reg.register(user, event, reg.RegistrationInfo(category_id=category.id, consent=True,
+                                                       phone=phone))
+    led = create_entry(owner, event, EntryInfo(title="路演项目", track_id=contest["track"].id,
+                                               leader_id=admin.id))
+    mark, _ = investors.mark_interest(other, led, "bp", consent=True)
+    return {"led_entry": led, "mark": mark}
 
 
 def _snapshot(world) -> dict:

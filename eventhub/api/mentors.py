@@ -10,6 +10,7 @@ import marshmallow as ma
 from flask import current_app
 from flask_babel import gettext
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from eventhub.api.common import (
     TEXT_MAX,
@@ -32,6 +33,7 @@ from eventhub.api.common import (
     require_user,
     signed_in,
 )
+from eventhub.downloads import private_file
 from eventhub.errors import NotFound
 from eventhub.mentors import report, services
 from eventhub.mentors.models import (
@@ -383,6 +385,9 @@ class CoachingStatusSchema(ma.Schema):
 
 
 class CoachingSchema(ma.Schema):
+    """A coaching record as its mentee, its mentor and the pool's organizers see it (no
+    ratings: their comments are the organizers')."""
+
     id = ma.fields.Integer(required=True)
     mentor_id = ma.fields.Integer(required=True)
     mentor_name = ma.fields.String(attribute="mentor.name")
@@ -453,6 +458,58 @@ def rate_coaching(data: dict, coaching_id: int) -> MentorRating:
                                   data["stars"], data["comment"])
 
 
+class CoachingPatchSchema(StrictSchema):
+    mentee_ids = ma.fields.List(IdField(),
+                                validate=ma.validate.Length(min=1, max=services.MENTEES_MAX))
+    started_at = Time()
+    minutes = Int()
+    mode = ma.fields.Enum(CoachingMode)
+    topic = Str()
+    notes = Str(max_length=TEXT_MAX)
+    booking_id = IdField(allow_none=True)
+    entry_id = IdField(allow_none=True)
+
+
+class CoachingRecordSchema(CoachingSchema):
+    """A coaching record as its mentor and the pool's organizers see it."""
+
+    mentee_ids = ma.fields.Function(lambda c: [m.id for m in c.mentees])
+    notes = ma.fields.String()
+
+
+@blp.route("/coachings/<id:coaching_id>", methods=["PATCH"])
+@blp.response(200, CoachingRecordSchema)
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@signed_in(blp)
+@blp.arguments(CoachingPatchSchema)
+def update_coaching(data: dict, coaching_id: int) -> MentorCoaching:
+    """Change a coaching record (its mentor or the pool's organizers), with the checks of
+    logging one; fields left out keep their value. Changing `started_at`, `minutes` or
+    `mentee_ids` of a confirmed coaching sets it back to `logged`: its mentees are asked by
+    mail to confirm it again. Its mentees get 403, anyone else 404. Audited with the record
+    before and after."""
+    coaching = _coaching_of_mentee(coaching_id)
+    current = {
+        "mentee_ids": [m.id for m in coaching.mentees], "started_at": coaching.started_at,
+        "minutes": coaching.minutes, "mode": coaching.mode, "topic": coaching.topic,
+        "notes": coaching.notes, "booking_id": coaching.booking_id,
+        "entry_id": coaching.entry_id,
+    }
+    return services.update_coaching(require_user(), coaching,
+                                    services.CoachingInfo(**{**current, **data}))
+
+
+@blp.route("/coachings/<id:coaching_id>", methods=["DELETE"])
+@blp.response(204)
+@doc_errors(blp, 400, 401, 403, 404, 409)
+@signed_in(blp)
+def delete_coaching(coaching_id: int) -> None:
+    """Delete a coaching record for good (its mentor or the pool's organizers); the audit log
+    keeps it. 409 `coaching_rated` when the mentor deletes one mentees rated (the pool's
+    organizers may)."""
+    services.delete_coaching(require_user(), _coaching_of_mentee(coaching_id))
+
+
 @blp.route("/me/coachings", methods=["GET"])
 @blp.response(200, page_of(CoachingSchema, "MyCoachingPage"))
 @doc_errors(blp, 400, 401)
@@ -516,3 +573,22 @@ def mentor_report(args: dict, org_id: int) -> dict:
     """Each mentor's figures for coachings started in `[from, to)` (owner/organizer)."""
     org = get_or_404(Organization, org_id)
     return report.mentor_report(require_user(), org, args["start"], args["end"])
+
+
+@blp.route("/orgs/<id:org_id>/mentor-report.xlsx", methods=["GET"])
+@doc_errors(blp, 400, 401, 403, 404, 422)
+@blp.response(
+    200,
+    description="An Excel workbook: the sheet 导师名单 (name, organization / title, expertise, "
+    "coachings, minutes, people served, rating, meets the rule), the period and the rule above "
+    "it; column titles in the caller's language.",
+    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+@signed_in(blp)
+@blp.arguments(ReportArgsSchema, location="query")
+def mentor_report_xlsx(args: dict, org_id: int) -> Response:
+    """The mentor report as a spreadsheet for sponsors (owner/organizer; audited)."""
+    org = get_or_404(Organization, org_id)
+    return private_file(*report.export_report(
+        require_user(), org, args["start"], args["end"],
+        current_app.config["BABEL_DEFAULT_TIMEZONE"]))

@@ -37,3 +37,8 @@ def is_mentee(user: Any, coaching: MentorCoaching) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and any(
         m.id == user.id for m in coaching.mentees
     )
+
+
+def can_edit_coaching(user: Any, coaching: MentorCoaching) -> bool:
+    """Edit or delete a coaching record: its mentor, or the pool's organizers."""
+    return can_edit_mentor(user, coaching.mentor)

@@ -121,6 +121,15 @@ class Request(FlaskRequest):
 TAG_MAX = 200
 
 
+#: What separates tags typed in one field: commas, 、, semicolons (ASCII or full-width), lines.
+TAG_SPLIT = re.compile(r"[,，、;；\n]+")
+
+
+def split_tags(text: str | None) -> list[str]:
+    """Tags typed in one field, separated by commas, semicolons or lines."""
+    return [t.strip() for t in TAG_SPLIT.split(text or "") if t.strip()]
+
+
 def check_tags(tags: Any, *, most: int) -> tuple[list[str], Any]:
     """A list of at most ``most`` short tags, stripped, or the reason it is refused (None: no
     tags)."""

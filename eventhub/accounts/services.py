@@ -281,9 +281,10 @@ def make_reset_token(user: User) -> str:
     return _reset_serializer().dumps({"uid": user.id, "pw": _password_fingerprint(user)})
 
 
-def user_from_reset_token(token: str) -> User:
-    """Return the user a reset link belongs to. Raises ValidationFailed when expired or used."""
-    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+def user_from_reset_token(token: str, max_age: int | None = None) -> User:
+    """Return the user a reset link belongs to. Raises ValidationFailed when expired (older
+    than ``max_age`` seconds, by default PASSWORD_RESET_MAX_AGE) or used."""
+    max_age = max_age or current_app.config["PASSWORD_RESET_MAX_AGE"]
     try:
         data = _reset_serializer().loads(token, max_age=max_age)
     except SignatureExpired:
@@ -312,10 +313,11 @@ def request_password_reset(email: str) -> None:
 
 
 @transactional
-def reset_password(token: str, new_password: str) -> User:
-    """Set a new password from a reset link, signing the account out everywhere (every
-    session and API token is revoked). Raises ValidationFailed."""
-    user = user_from_reset_token(token)
+def reset_password(token: str, new_password: str, max_age: int | None = None) -> User:
+    """Set a new password from a reset link (valid for ``max_age`` seconds as in
+    `user_from_reset_token`), signing the account out everywhere (every session and API token
+    is revoked). Raises ValidationFailed."""
+    user = user_from_reset_token(token, max_age)
     change_password(user, new_password, actor=user)
     return user
 

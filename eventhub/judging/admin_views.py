@@ -20,6 +20,7 @@ from eventhub import permissions
 from eventhub.database import db
 from eventhub.events.access import event_for
 from eventhub.events.models import Event
+from eventhub.formatting import list_separator
 from eventhub.judging import assignments, entries, judges, rounds
 from eventhub.judging.forms import (
     ROUND_FIELDS,
@@ -35,7 +36,6 @@ from eventhub.judging.forms import (
     RoundForm,
     TrackForm,
     lazy_choices,
-    split_tags,
 )
 from eventhub.judging.models import (
     Assignment,
@@ -46,6 +46,8 @@ from eventhub.judging.models import (
     RoundStatus,
 )
 from eventhub.judging.results import take_advanced_entries
+from eventhub.mentors import services as mentor_services
+from eventhub.text import split_tags
 from eventhub.webforms import (
     domain_errors,
     refusal_flashed,
@@ -107,7 +109,20 @@ def _entry_choices(event: Event) -> list[SelectChoice]:
                     for e in entries.entries_of(event))
 
 
+def _mentor_choices(event: Event) -> list[SelectChoice]:
+    """The mentors of the organization's pool to invite as judges: name, title, expertise."""
+    pool = db.session.scalars(mentor_services.directory_query(_me(), org_id=event.org_id))
+    return [SelectChoice(value="", label=_("Not from the pool: type an email below"))] + [
+        SelectChoice(value=m.id, label=" · ".join(
+            part for part in (m.name, m.title, list_separator().join(m.expertise or [])) if part
+        ))
+        for m in pool
+    ]
+
+
 def _hub(event: Event, **forms: FlaskForm) -> tuple[str, int]:
+    judge_form = forms.get("judge_form") or JudgeForm(formdata=None)
+    judge_form.mentor_id.choices = _mentor_choices(event)
     conflict_form = forms.get("conflict_form") or ConflictForm()
     conflict_form.judge_id.choices = _judge_choices(event)
     conflict_form.entry_id.choices = _entry_choices(event)
@@ -129,7 +144,7 @@ def _hub(event: Event, **forms: FlaskForm) -> tuple[str, int]:
         progress=rounds.rounds_progress(event),
         entries_url=url_for("judging_entries.manage", event_id=event.id),
         track_form=forms.get("track_form") or TrackForm(formdata=None),
-        judge_form=forms.get("judge_form") or JudgeForm(formdata=None),
+        judge_form=judge_form,
         conflict_form=conflict_form,
         round_form=forms.get("round_form") or RoundForm(formdata=None, event=event),
     ), status
@@ -167,7 +182,8 @@ def invite_judge(event_id: int) -> Response | tuple[str, int]:
         with domain_errors(form):
             judge, created = judges.invite_judge(
                 _me(), event, form.email.data, form.name.data or None,
-                form.institution.data or None, split_tags(form.expertise.data))
+                form.institution.data or None, split_tags(form.expertise.data),
+                mentor_id=form.mentor_id.data)
             message = (_("%(name)s is invited; the mail with the sign-in link is on its way.",
                          name=judge.display_name) if created
                        else _("%(name)s is a judge already: the details are updated and a "

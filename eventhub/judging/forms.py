@@ -6,7 +6,6 @@ the page; rules stay in the services, which the pages call with what a form read
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_babel import gettext as _
@@ -45,7 +44,6 @@ RULE_FIELDS = {"top_n": "advance_top_n", "top_percent": "advance_top_percent",
                "threshold": "advance_threshold"}
 #: Service field names shown on the round form under another name.
 ROUND_FIELDS = dict.fromkeys(RULE_FIELDS.values(), "rule_value")
-TAG_SPLIT = re.compile(r"[,，、;；\n]+")
 _required = InputRequired(message=REQUIRED_MESSAGE)
 
 
@@ -53,11 +51,6 @@ def lazy_choices(pairs: Any) -> list[SelectChoice]:
     """Choices whose lazy labels stay lazy: class-level forms are built at import, before any
     request has a language."""
     return [SelectChoice(value=value, label=label) for value, label in pairs]
-
-
-def split_tags(text: str | None) -> list[str]:
-    """Tags typed in one field, separated by commas, semicolons or lines."""
-    return [t.strip() for t in TAG_SPLIT.split(text or "") if t.strip()]
 
 
 # The contest pages ------------------------------------------------------------------------
@@ -81,10 +74,20 @@ class TrackForm(PageForm):
                        description=_l("For example: 医疗健康, 先进制造, 互联网+."))
 
 
+def optional_id(value: Any) -> int | None:
+    """An optional select's value as an id: None for its empty choice, else as `coerce_id`."""
+    return None if value in (None, "") else coerce_id(value)
+
+
 class JudgeForm(PageForm):
-    """Invite a judge (email and name), or edit one (institution and expertise only)."""
+    """Invite a judge (a mentor of the pool, or by email and name), or edit one (institution
+    and expertise only)."""
 
     PREFIX = "judge"
+    mentor_id = SelectField(
+        _l("From the mentor pool"), coerce=optional_id, validate_choice=False,
+        description=_l("Choose a mentor to invite with their email, name, affiliation and "
+                       "expertise, or leave this and type an email below."))
     email = StringField(_l("Email"), render_kw={"maxlength": 254, "type": "email",
                                                 "autocomplete": "off"})
     name = StringField(_l("Name"), render_kw={"maxlength": NAME_MAX})

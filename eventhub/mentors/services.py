@@ -29,7 +29,7 @@ from eventhub.database import (
     unique_or,
     utcnow,
 )
-from eventhub.errors import Conflict, NotFound, raise_field_errors
+from eventhub.errors import Conflict, NotFound, ValidationFailed, raise_field_errors
 from eventhub.events.models import Event
 from eventhub.links import external_url
 from eventhub.mail.services import queue_mail
@@ -131,9 +131,10 @@ def add_mentor(
     actor: User, org: Organization, email: str, name: str | None = None,
     info: ProfileInfo | None = None,
 ) -> Mentor:
-    """Put the person of ``email`` in the organization's mentor pool; a person without an
-    account gets one without a password (they claim it by a reset link). Raises NotAllowed,
-    ValidationFailed, Conflict ``already_mentor``."""
+    """Put the person of ``email`` in the organization's mentor pool and mail them about it
+    (`mail_invitation`): a person without an account gets one without a password, which they
+    claim by the mail's link. Raises NotAllowed, ValidationFailed, Conflict
+    ``already_mentor``."""
     permissions.require(can_manage_pool, actor, org)
     info = info or ProfileInfo()
     email = accounts.normalize_email(email or "")
@@ -149,7 +150,73 @@ def add_mentor(
         db.session.add(mentor)
     audit.record("mentor.added", mentor, actor=actor,
                  after={"org_id": org.id, "user_id": user.id})
+    mail_invitation(mentor, org)
     return mentor
+
+
+def pool_query(org_id: int) -> sa.Select:
+    """The organization's mentors, by name."""
+    return (sa.select(Mentor).join(Mentor.user).where(Mentor.org_id == org_id)
+            .order_by(User.name, Mentor.id))
+
+
+def invitation_max_age() -> int:
+    """Seconds an invitation's claim link works (``MENTOR_INVITATION_MAX_AGE``, default
+    7 days: longer than a password reset's, as an invitation may wait in a mailbox)."""
+    return int(current_app.config.get("MENTOR_INVITATION_MAX_AGE") or 7 * 24 * 3600)
+
+
+def needs_claim(mentor: Mentor) -> bool:
+    """The mentor's account has no password yet: the invitation is not claimed."""
+    return not mentor.user.password_hash
+
+
+def mail_invitation(mentor: Mentor, org: Organization) -> None:
+    """Queue the mail telling a person they are in the pool: with a link to claim their
+    account (choose a password, a reset token of accounts valid `invitation_max_age`) while it
+    has none; otherwise with a link to their mentor profile. A password is never reset."""
+    user = mentor.user
+    claim = needs_claim(mentor)
+    if claim:
+        link = external_url("mentor_pool.claim", mentor_id=mentor.id,
+                            token=accounts.make_reset_token(user))
+    else:
+        link = external_url("mentor_pool.edit", mentor_id=mentor.id)
+    queue_mail(user.email, "mentor_invitation", user.locale, user=user, org=org, mentor=mentor,
+               link=link, needs_password=claim, days=invitation_max_age() // (24 * 3600))
+
+
+@transactional
+def resend_invitation(actor: User, mentor: Mentor) -> None:
+    """Mail an unclaimed invitation again (the pool's organizers), with a fresh link.
+    Raises NotAllowed, Conflict ``invitation_claimed``."""
+    org = db.session.get(Organization, mentor.org_id)
+    permissions.require(can_manage_pool, actor, org)
+    if not needs_claim(mentor):
+        raise Conflict(_l("This mentor has already claimed their account."),
+                       code="invitation_claimed")
+    audit.record("mentor.invitation_resent", mentor, actor=actor)
+    mail_invitation(mentor, org)
+
+
+def claiming_user(mentor: Mentor, token: str) -> User:
+    """The account an invitation link of ``mentor`` claims. Raises ValidationFailed when the
+    link has expired, is not this mentor's, or was used (the account has a password now:
+    a password reset link cannot serve as an invitation)."""
+    user = accounts.user_from_reset_token(token, max_age=invitation_max_age())
+    if user.id != mentor.user_id or user.password_hash:
+        raise ValidationFailed(_l("This link has already been used."), code="link_invalid")
+    return user
+
+
+@transactional
+def claim_invitation(mentor: Mentor, token: str, password: str) -> User:
+    """Claim the mentor's account from their invitation link by choosing a password.
+    Raises ValidationFailed (the link as in `claiming_user`, or a weak password)."""
+    user = claiming_user(mentor, token)
+    accounts.reset_password(token, password, max_age=invitation_max_age())
+    audit.record("mentor.invitation_claimed", mentor, actor=user)
+    return user
 
 
 @transactional
@@ -176,19 +243,39 @@ def max_photo_bytes() -> int:
     return int(current_app.config.get("MENTOR_PHOTO_MAX_BYTES") or 2 * 1024 * 1024)
 
 
-def save_photo(actor: User, mentor: Mentor, stream: IO[bytes]) -> Mentor:
-    """Set the mentor's photo (the mentor, or the pool's organizers), replacing any earlier
-    one: a JPEG, PNG or WebP image up to `max_photo_bytes`, stored re-encoded without its
-    metadata. Raises NotAllowed, ValidationFailed (``photo``; ``photo_too_large``)."""
+def save_profile(
+    actor: User, mentor: Mentor, info: ProfileInfo, photo: IO[bytes] | None = None
+) -> Mentor:
+    """Change a mentor's profile and, when ``photo`` is given, their photo (replacing any
+    earlier one) in one unit of work: the mentor, or the pool's organizers. The photo is a
+    JPEG, PNG or WebP image up to `max_photo_bytes`, stored re-encoded without its metadata.
+    Raises NotAllowed, ValidationFailed (profile fields; ``photo``, ``photo_too_large``) and
+    then changes nothing."""
     permissions.require(can_edit_mentor, actor, mentor)
-    key = uploads.store_image(PHOTO_KIND, stream, max_photo_bytes(), PHOTO_SIDE,
-                              code="photo_too_large", field="photo")
+    _checked(info, {})
+    key = None
+    if photo is not None:
+        key = uploads.store_image(PHOTO_KIND, photo, max_photo_bytes(), PHOTO_SIDE,
+                                  code="photo_too_large", field="photo")
     try:
-        _set_photo(actor, mentor, key)
+        _save_profile(actor, mentor, info, key)
     except BaseException:
-        uploads.remove(PHOTO_KIND, key)
+        if key:
+            uploads.remove(PHOTO_KIND, key)
         raise
     return mentor
+
+
+@transactional
+def _save_profile(actor: User, mentor: Mentor, info: ProfileInfo, key: str | None) -> None:
+    update_mentor(actor, mentor, info)
+    if key:
+        _set_photo(actor, mentor, key)
+
+
+def save_photo(actor: User, mentor: Mentor, stream: IO[bytes]) -> Mentor:
+    """Set the mentor's photo only (as `save_profile`)."""
+    return save_profile(actor, mentor, ProfileInfo(), stream)
 
 
 def remove_photo(actor: User, mentor: Mentor) -> Mentor:
@@ -208,6 +295,11 @@ def _set_photo(actor: User, mentor: Mentor, key: str | None) -> None:
     audit.record("mentor.photo_changed" if key else "mentor.photo_removed", mentor, actor=actor)
     if old_key and old_key != key:
         after_commit(lambda: uploads.remove(PHOTO_KIND, old_key))
+
+
+def photo_version(mentor: Mentor) -> str:
+    """A short token that changes with the mentor's photo (for URLs cached for long)."""
+    return (mentor.photo_key or "none")[:12]
 
 
 def photo_file(viewer: Any, mentor: Mentor) -> tuple[Path, str] | None:

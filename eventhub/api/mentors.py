@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -72,6 +72,16 @@ class MentorPatchSchema(StrictSchema):
     public = Bool()
 
 
+def mentor_photo_url(mentor: Mentor) -> str:
+    """The mentor's photo (or default avatar), as the pages show it: versioned by the photo,
+    seen by whoever may see the mentor."""
+    return url_for("mentor_pool.photo", mentor_id=mentor.id, v=services.photo_version(mentor))
+
+
+PHOTO_URL_DOC = {"description": "The photo, or a default avatar with the initial (an image; "
+                                "relative to the site)."}
+
+
 class MentorSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     user_id = ma.fields.Integer(required=True)
@@ -82,6 +92,7 @@ class MentorSchema(ma.Schema):
     expertise = ma.fields.List(ma.fields.String())
     bio = ma.fields.String()
     public = ma.fields.Boolean()
+    photo_url = ma.fields.Function(mentor_photo_url, metadata=PHOTO_URL_DOC)
 
 
 class MentorItemSchema(ma.Schema):
@@ -95,6 +106,7 @@ class MentorItemSchema(ma.Schema):
     rating = ma.fields.Float(allow_none=True, metadata={
         "description": "Mean stars, 2 decimals; null below 3 ratings."})
     ratings = ma.fields.Integer()
+    photo_url = ma.fields.String(metadata=PHOTO_URL_DOC)
 
 
 class MentorListArgsSchema(PageArgsSchema):
@@ -155,7 +167,8 @@ def list_mentors(args: dict) -> dict:
     page["items"] = [
         {"id": m.id, "name": m.name, "title": m.title, "organization": m.affiliation,
          "expertise": m.expertise, "org_id": m.org_id, "public": m.public,
-         "rating": ratings[m.id][0], "ratings": ratings[m.id][1]}
+         "rating": ratings[m.id][0], "ratings": ratings[m.id][1],
+         "photo_url": mentor_photo_url(m)}
         for m in page["items"]
     ]
     return page

@@ -94,7 +94,8 @@ def world(org, owner, staff, participant, event, now):
     """An event with a form, a session and the participant's registration; a contest with an
     open entry window, the participant's entry, a judge assigned to it in an open round and
     declared in conflict with a second entry; an API token of the organizer; a mentor of the
-    org's pool with an office hour the participant booked."""
+    org's pool with an office hour the participant booked; the organizer as a mentor too, with
+    a coaching of the participant."""
     category = form_builder.save_category(owner, event, "观众", None)
     questions = [form_builder.save_question(owner, event, QuestionInfo(label, kind, **extra))
                  for label, kind, extra in [("所在城市", "text", {}), ("简介", "textarea", {}),
@@ -118,6 +119,10 @@ def world(org, owner, staff, participant, event, now):
     slot = mentors.add_slot(owner, mentor, now + timedelta(days=2),
                             now + timedelta(days=2, hours=1), "onsite", capacity=3)
     booking = mentors.book(participant, slot, "融资")
+    # The organizer mentors too (the desk's forms are posted), and coached the participant.
+    desk = mentors.add_mentor(owner, org, owner.email, owner.name)
+    coaching = mentors.log_coaching(owner, desk, mentors.CoachingInfo(
+        [participant.id], now - timedelta(days=1), 45, "online", "融资"))
     return {
         "users": {"organizer": owner, "leader": participant, "judge": judge_user},
         "event": event, "contest": contest,
@@ -130,6 +135,7 @@ def world(org, owner, staff, participant, event, now):
             "criterion_id": round_.criteria[0].id, "token_id": token.id,
             "membership_id": next(m.id for m in org.memberships if m.user_id == staff.id),
             "mentor_id": mentor.id, "slot_id": slot.id, "booking_id": booking.id,
+            "coaching_id": coaching.id,
         },
         "slug": org.slug,
         "answers": [f"q_{q.id}" for q in questions],

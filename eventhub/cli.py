@@ -99,11 +99,13 @@ def mail_send(loop: bool, interval: float) -> None:
 
 @mail_cli.command("remind")
 def mail_remind() -> None:
-    """Queue reminders for confirmed participants of events starting within 24 hours (once
-    each; run daily or hourly from cron)."""
+    """Queue reminders for confirmed participants of events and for bookers of office hours
+    starting within 24 hours (once each; run daily or hourly from cron)."""
+    from eventhub.mentors.mails import send_booking_reminders
     from eventhub.registrations.services import send_reminders
 
     click.echo(f"queued {send_reminders()} reminders")
+    click.echo(f"queued {send_booking_reminders()} office hour reminders")
 
 
 @mail_cli.command("status")

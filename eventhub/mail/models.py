@@ -28,6 +28,9 @@ class OutboxMessage(Base):
     html_body: Mapped[str] = mapped_column(sa.Text)
     #: Which mail this is (the template name), for tests and statistics.
     template: Mapped[str] = mapped_column(sa.String(64))
+    #: Files sent with the mail (`services.Attachment.as_row` each: filename, content type,
+    #: content as text or base64), or None.
+    attachments: Mapped[list[dict] | None] = mapped_column(sa.JSON)
     status: Mapped[MailStatus] = mapped_column(
         sa.Enum(MailStatus, native_enum=False, length=16), default=MailStatus.pending
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import smtplib
+from dataclasses import dataclass
 from datetime import timedelta
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
@@ -30,12 +32,42 @@ def render_mail(template: str, locale: str, **context: Any) -> tuple[str, str, s
     return parts["subject"], parts["text"], parts["html"]
 
 
-def queue_mail(to: str, template: str, locale: str, **context: Any) -> OutboxMessage:
-    """Put one mail in the outbox of the current unit of work; it is handed over for delivery
-    after the commit (`hand_over`)."""
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a mail: its name, its MIME type with any parameters
+    (``text/calendar; method=REQUEST; charset=utf-8``) and its content (text, or bytes)."""
+
+    filename: str
+    content_type: str
+    content: str | bytes
+
+    def as_row(self) -> dict[str, str]:
+        """The attachment as stored in the outbox's JSON (bytes in base64)."""
+        row = {"filename": self.filename, "content_type": self.content_type}
+        if isinstance(self.content, bytes):
+            row["base64"] = base64.b64encode(self.content).decode("ascii")
+        else:
+            row["content"] = self.content
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, str]) -> Attachment:
+        content: str | bytes = (
+            base64.b64decode(row["base64"]) if "base64" in row else row["content"]
+        )
+        return cls(row["filename"], row["content_type"], content)
+
+
+def queue_mail(
+    to: str, template: str, locale: str, attachments: list[Attachment] | None = None,
+    **context: Any,
+) -> OutboxMessage:
+    """Put one mail (with ``attachments``, if any) in the outbox of the current unit of work; it
+    is handed over for delivery after the commit (`hand_over`)."""
     subject, text, html = render_mail(template, locale, **context)
     message = OutboxMessage(
-        to_addr=to, subject=subject[:500], text_body=text, html_body=html, template=template
+        to_addr=to, subject=subject[:500], text_body=text, html_body=html, template=template,
+        attachments=[a.as_row() for a in attachments] if attachments else None,
     )
     db.session.add(message)
     after_commit(hand_over)
@@ -73,6 +105,9 @@ def _enqueue(app: Any) -> bool:
 
 
 def build_message(row: OutboxMessage) -> EmailMessage:
+    """The mail of an outbox row: its text and HTML as alternatives, then its attachments,
+    each with its stored MIME type and parameters (a calendar file keeps its ``method``, which
+    mail clients act on)."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = row.to_addr
@@ -80,7 +115,22 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain="eventhub.local")
     message.set_content(row.text_body)
     message.add_alternative(row.html_body, subtype="html")
+    for attachment in map(Attachment.from_row, row.attachments or []):
+        _attach(message, attachment)
     return message
+
+
+def _attach(message: EmailMessage, attachment: Attachment) -> None:
+    header = Message()
+    header["Content-Type"] = attachment.content_type
+    maintype, subtype = header.get_content_maintype(), header.get_content_subtype()
+    params = {k: v for k, v in header.get_params()[1:] if k != "charset"}
+    if isinstance(attachment.content, str):
+        message.add_attachment(attachment.content, subtype=subtype, filename=attachment.filename,
+                               params=params)
+    else:
+        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
+                               filename=attachment.filename, params=params)
 
 
 def send_message(message: EmailMessage, row_id: int) -> None:

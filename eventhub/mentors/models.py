@@ -105,6 +105,8 @@ class MentorBooking(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: What the mentor or an organizer told the booker when cancelling.
     cancel_message: Mapped[str] = mapped_column(sa.Text, default="")
+    #: When the day-before reminder was queued (once per booking).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     slot: Mapped[MentorSlot] = relationship(lazy="joined", innerjoin=True)
     user: Mapped[User] = relationship()

@@ -6,7 +6,6 @@ The organizers' pages (lists, decisions, exports, badges, the form builder) are 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,11 +21,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
 
 from eventhub import permissions
 from eventhub.accounts.models import User
+from eventhub.calendars import CalendarEntry, calendar_file
 from eventhub.database import db, utcnow
 from eventhub.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from eventhub.events.models import Event
@@ -311,28 +309,19 @@ def ticket_ics(code: str) -> Response:
     registration = _confirmed_ticket(code)
     event = registration.event
     link = external_url("registrations.ticket", code=registration.ticket_code)
-    calendar = Calendar()
-    calendar.add("prodid", "-//eventhub//tickets//ZH")
-    calendar.add("version", "2.0")
-    item = CalendarEvent()
-    item.add("uid", f"registration-{registration.id}@eventhub")
-    item.add("dtstamp", utcnow())
-    item.add("dtstart", _utc(event.starts_at))
-    item.add("dtend", _utc(event.ends_at))
-    item.add("summary", event.title)
-    location = " ".join(part for part in (event.venue, event.address) if part)
-    if location:
-        item.add("location", location)
-    item.add("description", _("Your ticket: %(link)s", link=link))
-    item.add("url", link)
-    calendar.add_component(item)
-    response = Response(calendar.to_ical(), mimetype="text/calendar")
+    entry = CalendarEntry(
+        uid=f"registration-{registration.id}@eventhub",
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        summary=event.title,
+        location=" ".join(part for part in (event.venue, event.address) if part),
+        description=_("Your ticket: %(link)s", link=link),
+        url=link,
+    )
+    response = Response(calendar_file(entry, product="tickets", now=utcnow()),
+                        mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}.ics"'
     return _private(response)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
 
 
 # The organizers' pages are on this blueprint too (endpoints ``registrations.<page>``).

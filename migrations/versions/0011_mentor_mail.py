@@ -17,8 +17,16 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('mail_outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attachments', sa.JSON(), nullable=True))
+
+    with op.batch_alter_table('mentor_bookings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reminded_at', eventhub.database.UTCDateTime(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('mentor_bookings', schema=None) as batch_op:
+        batch_op.drop_column('reminded_at')
+
+    with op.batch_alter_table('mail_outbox', schema=None) as batch_op:
+        batch_op.drop_column('attachments')

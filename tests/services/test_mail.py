@@ -20,7 +20,7 @@ from eventhub.database import db, transactional, utcnow
 from eventhub.mail import courier as courier_module
 from eventhub.mail.courier import Courier
 from eventhub.mail.models import MailStatus, OutboxMessage
-from eventhub.mail.services import deliver_pending, queue_mail, retry_delay
+from eventhub.mail.services import Attachment, deliver_pending, queue_mail, retry_delay
 from tests.conftest import TEST_REDIS_URL
 
 NOTICE = """\
@@ -130,6 +130,29 @@ def test_committed_mail_is_handed_over_after_the_commit_and_sent_by_delivery(mai
     assert parsed["Subject"] == "活动提醒：2026 沈阳创业周"
     assert "张伟，您好！" in parsed.get_body(("plain",)).get_content()
     assert "<strong>2026 沈阳创业周</strong>" in parsed.get_body(("html",)).get_content()
+
+
+def test_attachments_are_kept_in_the_outbox_and_delivered(app, mail_dir):
+    calendar = "BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nSUMMARY:坐诊\r\nEND:VCALENDAR\r\n"
+    files = [Attachment("invite.ics", "text/calendar; method=CANCEL; charset=utf-8", calendar),
+             Attachment("data.bin", "application/octet-stream", b"\x00\xffeventhub")]
+    message = transactional(lambda: queue_mail("zhangwei@example.com", "test_notice",
+                                               "zh_Hans", attachments=files, name="张伟",
+                                               title="路演"))()
+    db.session.expire(message)
+    assert [Attachment.from_row(row) for row in message.attachments] == files
+    assert queue_notice().attachments is None  # a mail without files stays as it was
+
+    assert deliver_pending()["sent"] == 2
+    eml = next(path for path in eml_files(mail_dir) if path.name.endswith(f"-{message.id}.eml"))
+    parsed = message_from_bytes(eml.read_bytes(), policy=default_policy)
+    assert "张伟，您好！" in parsed.get_body(("plain",)).get_content()
+    ics, blob = parsed.iter_attachments()
+    assert ics.get_content_type() == "text/calendar" and ics.get_param("method") == "CANCEL"
+    # Text parts travel with the mail's line ends.
+    assert ics.get_filename() == "invite.ics"
+    assert ics.get_content() == calendar.replace("\r\n", "\n")
+    assert blob.get_filename() == "data.bin" and blob.get_content() == b"\x00\xffeventhub"
 
 
 def test_without_a_courier_mail_waits_for_the_send_command(app, mail_dir, monkeypatch):

@@ -211,3 +211,25 @@ def entries(actor, event, track, count, title="项目", team=False):
                 title=f"{title}{i}", track_id=track.id, institution=f"大学{i}",
                 team_name=f"团队{i}" if team else ""))
             for i in range(count)]
+
+
+def mentor(org, user=None, **profile):
+    """A mentor of ``org``'s pool (a new account unless ``user`` is given), stored directly:
+    no invitation mail."""
+    from eventhub.mentors.models import Mentor
+
+    user = user or UserFactory()
+    return commit(Mentor(org_id=org.id, user_id=user.id, user=user,
+                         **{"expertise": [], **profile}))
+
+
+def coaching(mentor, entry_id=None, started_at=None, minutes=45):
+    """A coaching record of ``mentor`` (about the contest entry ``entry_id``, if any), stored
+    as the mentors' service stores it, without its mail."""
+    from eventhub.database import utcnow
+    from eventhub.mentors.models import CoachingMode, MentorCoaching
+
+    return commit(MentorCoaching(
+        mentor_id=mentor.id, started_at=started_at or utcnow() - timedelta(days=3),
+        minutes=minutes, mode=CoachingMode.onsite, topic="商业计划书", entry_id=entry_id,
+        created_by=mentor.user_id))

@@ -95,15 +95,15 @@ def list_judges(event_id: int) -> dict:
 @signed_in(blp)
 @blp.arguments(JudgeInSchema)
 def invite_judge(data: dict, event_id: int) -> tuple[object, int]:
-    """Invite a judge by email (an account is made when needed); the mail carries a new
-    sign-in link (earlier ones stop working): it opens the judging of this contest, once, on
-    one device, within 14 days (`JUDGE_LINK_MAX_AGE`), never the rest of the account. The
-    answer shows nothing of an existing account (`name`, `user_id` null) until the judge
-    accepts (`status`)."""
+    """Invite a judge by email, or a mentor of the organization's pool by `mentor_id` (an
+    account is made when needed); the mail carries a new sign-in link (earlier ones stop
+    working): it opens the judging of this contest, once, on one device, within 14 days
+    (`JUDGE_LINK_MAX_AGE`), never the rest of the account. The answer shows nothing of an
+    existing account (`name`, `user_id` null) until the judge accepts (`status`)."""
     event = managed_event(event_id)
     judge, created = judges.invite_judge(
-        require_user(), event, data["email"], data.get("name"), data.get("institution"),
-        data.get("expertise"),
+        require_user(), event, data.get("email"), data.get("name"), data.get("institution"),
+        data.get("expertise"), mentor_id=data.get("mentor_id"),
     )
     return judge, 201 if created else 200
 
@@ -113,8 +113,12 @@ def invite_judge(data: dict, event_id: int) -> tuple[object, int]:
 @doc_errors(blp, 401, 403, 404)
 @signed_in(blp)
 def list_conflicts(event_id: int) -> dict:
-    """Declared conflicts of interest (organizers); same-institution ones are automatic."""
-    return {"items": judges.conflicts_of(managed_event(event_id))}
+    """Declared conflicts of interest (organizers), and the automatic ones with their reasons:
+    the same institution, or a judge who coached the entry as a mentor."""
+    event = managed_event(event_id)
+    return {"items": judges.conflicts_of(event),
+            "automatic": judges.automatic_conflicts(judges.judges_of(event),
+                                                    entries.entries_of(event))}
 
 
 @blp.route("/events/<id:event_id>/conflicts", methods=["POST"])

@@ -125,7 +125,12 @@ class EntryListArgsSchema(PageArgsSchema):
 
 
 class JudgeInSchema(StrictSchema):
-    email = Str(required=True, max_length=254)
+    email = Str(max_length=254, metadata={
+        "description": "Required unless `mentor_id` is given (then omitted, or the mentor's)."})
+    mentor_id = IdField(metadata={
+        "description": "Instead of `email`: a mentor of the mentor pool of the contest's "
+                       "organization (422 otherwise). Their email, and unless given their "
+                       "name, affiliation (as `institution`) and expertise are used."})
     name = Str()
     institution = Str()
     expertise = ma.fields.List(Str(), metadata={"description": "Tags; matched to track names."})
@@ -181,7 +186,29 @@ class ConflictOfInterestSchema(ma.Schema):
     declared_by_id = ma.fields.Integer(allow_none=True)
 
 
-ConflictListSchema = list_of(ConflictOfInterestSchema, "ConflictOfInterestList")
+class AutomaticConflictSchema(ma.Schema):
+    """A conflict nobody declared (`judges.automatic_conflicts`)."""
+
+    judge_id = ma.fields.Function(lambda c: c.judge.id, metadata={"type": "integer"})
+    entry_id = ma.fields.Function(lambda c: c.entry.id, metadata={"type": "integer"})
+    reasons = ma.fields.Function(
+        lambda c: [reason for reason, holds in (("institution", c.shared_institution),
+                                                ("coaching", c.coached_at is not None))
+                   if holds],
+        metadata={"type": "array", "items": {"type": "string", "enum": ["institution",
+                                                                       "coaching"]},
+                  "description": "institution: the judge and the entry are of the same "
+                                 "institution; coaching: the judge, as a mentor, logged a "
+                                 "coaching of the entry."},
+    )
+    coached_at = Time(allow_none=True, metadata={
+        "description": "When the judge first coached the entry; null without coaching."})
+
+
+class ConflictListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ConflictOfInterestSchema), required=True,
+                           metadata={"description": "The declared conflicts."})
+    automatic = ma.fields.List(ma.fields.Nested(AutomaticConflictSchema), required=True)
 
 
 class RoundInSchema(StrictSchema):

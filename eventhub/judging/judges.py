@@ -1,7 +1,8 @@
 """Judges of a contest: invitations (an account made when the person has none), the
 judge-scoped sign-in links and the devices they open, acceptance, editing and removing a judge,
 and conflicts of interest: declared (by an organizer, or by the judge) and automatic (the same
-institution, `same_institution`), which keep a judge from scoring an entry (docs/JUDGING.md §1).
+institution, `same_institution`; a mentor who coached the entry, `coaching_conflict`), which keep
+a judge from scoring an entry (docs/JUDGING.md §1).
 
 Every public function that changes something takes the acting user first, checks what they
 may do and audits the change.
@@ -41,6 +42,7 @@ from eventhub.judging.models import (
     ScorecardStatus,
 )
 from eventhub.judging.signals import announce_rounds
+from eventhub.mentors.models import Mentor, MentorCoaching
 from eventhub.text import check_tags, text_error
 
 EXPERTISE_MAX = 20
@@ -59,28 +61,51 @@ def conflict_of_interest() -> Conflict:
 # Inviting judges --------------------------------------------------------------------------
 
 
+def pool_mentor(event: Event, mentor_id: Any) -> Mentor | None:
+    """The mentor ``mentor_id`` when they are of the mentor pool of the contest's organization
+    (organizers may invite them as judges), else None."""
+    if not isinstance(mentor_id, int) or isinstance(mentor_id, bool):
+        return None
+    mentor = db.session.get(Mentor, mentor_id)
+    return mentor if mentor is not None and mentor.org_id == event.org_id else None
 
 
 @transactional
 def invite_judge(
     actor: User,
     event: Event,
-    email: str,
+    email: str | None,
     name: str | None = None,
     institution: str | None = None,
     expertise: list[str] | None = None,
     *,
     notify: bool = True,
+    mentor_id: Any = None,
 ) -> tuple[Judge, bool]:
     """Make the person of ``email`` a judge of the contest (an account is made when they have
     none) and, with ``notify``, mail them a new sign-in link (`issue_judge_link`: earlier
     links stop working); return the judge and whether they are new. Inviting a judge again
     updates the given fields. Nothing of an existing account (its name, its organization)
     reaches the contest before the judge accepts (`Judge.display_name`, `accept_invitation`).
+
+    ``mentor_id`` instead of ``email`` invites a mentor of the organization's pool
+    (`pool_mentor`): their email, and unless given their name, affiliation (as the
+    institution) and expertise, which the organizers see in the pool already.
     Raises NotAllowed, Conflict ``not_a_contest``, ValidationFailed."""
     permissions.require(permissions.can_manage_event, actor, event)
     checks.require_contest(event)
     email = accounts.normalize_email(email or "")
+    if mentor_id is not None:
+        mentor = pool_mentor(event, mentor_id)
+        raise_field_errors({
+            "mentor_id": None if mentor else _l("Choose a mentor of this organization's pool."),
+            "email": None if mentor is None or email in ("", mentor.user.email)
+            else _l("Give an email or choose a mentor of the pool, not both."),
+        })
+        email = mentor.user.email
+        name = name or mentor.user.name
+        institution = institution or mentor.affiliation or None
+        expertise = expertise or list(mentor.expertise or [])[:EXPERTISE_MAX] or None
     tags, tags_error = check_tags(expertise, most=EXPERTISE_MAX)
     raise_field_errors(
         {
@@ -112,7 +137,7 @@ def invite_judge(
         db.session.flush()
     audit.record("judge.invited", judge, actor=actor, event_id=event.id, before=before,
                  after={"user_id": user.id, "institution": judge.institution,
-                        "expertise": judge.expertise})
+                        "expertise": judge.expertise, "mentor_id": mentor_id})
     if notify:
         _mail_invitation(judge, event, issue_judge_link(judge))
     return judge, created
@@ -435,12 +460,49 @@ def declared_pairs(event_id: int) -> set[tuple[int, int]]:
     return {(j, e) for j, e in rows}
 
 
+def _coached(user_id: Any, entry_id: Any) -> tuple[sa.ColumnElement[bool], ...]:
+    """The rule of the mentor conflict as SQL conditions on ``Mentor`` and ``MentorCoaching``:
+    a mentor of the account ``user_id`` (in any organization's pool) logged a coaching of the
+    entry ``entry_id``. Coachings are deleted outright, so every stored one counts."""
+    return (
+        Mentor.user_id == user_id,
+        MentorCoaching.mentor_id == Mentor.id,
+        MentorCoaching.entry_id == entry_id,
+    )
+
+
+def coaching_conflict(user_id: Any, entry_id: Any) -> sa.Exists:
+    """SQL: the judge of the account ``user_id`` is in conflict with the entry ``entry_id``
+    automatically because, as a mentor, they coached it (API.md "Mentors": like a shared
+    institution, in every round of the contest). Columns or values; for a query that already
+    reads the judge (scorecards), so the check costs no statement of its own."""
+    return sa.exists().where(*_coached(user_id, entry_id))
+
+
+def coached_pairs(judge_ids: Iterable[int]) -> dict[tuple[int, int], datetime]:
+    """(judge_id, entry_id) -> when the judge, as a mentor, first coached the entry, for these
+    judges and the entries of their own contests (the mentor conflict, `coaching_conflict`).
+    One statement."""
+    ids = set(judge_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Judge.id, Entry.id, sa.func.min(MentorCoaching.started_at))
+        .where(Judge.id.in_(ids), Entry.event_id == Judge.event_id,
+               *_coached(Judge.user_id, Entry.id))
+        .group_by(Judge.id, Entry.id)
+    )
+    return {(judge_id, entry_id): first for judge_id, entry_id, first in rows}
+
+
 def conflicted_pairs(
     event_id: int, judges: Iterable[Judge], entries: Iterable[Entry]
 ) -> set[tuple[int, int]]:
-    """Every conflicted (judge_id, entry_id) among ``judges`` × ``entries``: declared, or the
-    same institution."""
+    """Every conflicted (judge_id, entry_id) among ``judges`` × ``entries``: declared, the
+    same institution, or coached by the judge as a mentor (three statements at most)."""
+    judges = list(judges)
     pairs = declared_pairs(event_id)
+    pairs.update(coached_pairs(judge.id for judge in judges))
     by_key: dict[str, list[int]] = defaultdict(list)
     for entry in entries:
         key = institution_key(entry.institution)
@@ -453,14 +515,16 @@ def conflicted_pairs(
 
 
 def is_conflicted(judge: Judge, entry: Entry) -> bool:
-    """Tell whether the judge may not score the entry (declared or automatic conflict)."""
+    """Tell whether the judge may not score the entry (a declared or an automatic conflict;
+    one statement at most)."""
     if same_institution(judge, entry):
         return True
-    return db.session.scalar(
-        sa.select(sa.literal(True)).where(
-            ConflictOfInterest.judge_id == judge.id, ConflictOfInterest.entry_id == entry.id
-        )
-    ) is not None
+    declared = sa.exists().where(
+        ConflictOfInterest.judge_id == judge.id, ConflictOfInterest.entry_id == entry.id
+    )
+    return bool(db.session.scalar(
+        sa.select(sa.or_(declared, coaching_conflict(judge.user_id, entry.id)))
+    ))
 
 
 def pair_rounds(judge_id: int, entry_id: int) -> list[int]:
@@ -547,19 +611,28 @@ def conflicts_of(event: Event) -> list[ConflictOfInterest]:
 
 @dataclass
 class AutomaticConflict:
+    """A conflict nobody has to declare, with its reasons (one or both)."""
+
     judge: Judge
     entry: Entry
+    #: The judge and the entry are of the same institution.
+    shared_institution: bool = False
+    #: When the judge, as a mentor, first coached the entry (None: they did not).
+    coached_at: datetime | None = None
 
 
 def automatic_conflicts(
     judges: Iterable[Judge], entries: Iterable[Entry]
 ) -> list[AutomaticConflict]:
-    """The pairs of ``judges`` × ``entries`` of the same institution (conflicts nobody has to
-    declare), judge by judge."""
-    entries = list(entries)
-    return [
-        AutomaticConflict(judge, entry)
-        for judge in judges
-        for entry in entries
-        if same_institution(judge, entry)
-    ]
+    """The automatic conflicts among ``judges`` × ``entries`` (the same institution, or
+    coached by the judge as a mentor), judge by judge, for organizers to see why."""
+    judges, entries = list(judges), list(entries)
+    coached = coached_pairs(judge.id for judge in judges)
+    found = []
+    for judge in judges:
+        for entry in entries:
+            shared = same_institution(judge, entry)
+            coached_at = coached.get((judge.id, entry.id))
+            if shared or coached_at is not None:
+                found.append(AutomaticConflict(judge, entry, shared, coached_at))
+    return found

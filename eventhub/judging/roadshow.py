@@ -57,6 +57,7 @@ from eventhub.judging.results import round_results, valid_scorecard_rows
 from eventhub.judging.rounds import entry_as_seen, round_closed, round_entries, round_entry_ids
 from eventhub.judging.signals import round_changed, scorecard_saved
 from eventhub.live import LiveVersion
+from eventhub.mentors.models import MentorCoaching
 
 #: Shortest and longest pitch or Q&A time an organizer may set (seconds).
 MIN_SECONDS, MAX_SECONDS = 10, 3 * 3600
@@ -77,14 +78,19 @@ def stage_state() -> Conflict:
 
 
 def _db_state(round_id: int) -> tuple[Any, ...]:
-    """What changes whenever the stage, a submission, an assignment, a conflict or the entries
-    of the round do (one statement). Drafts are left out: screens show only submissions, and
-    judges' autosaves (about one a second each while scoring) would make every poll a 200."""
+    """What changes whenever the stage, a submission, an assignment, a conflict (declared, or a
+    coaching of one of the contest's entries, which the mentors' pages log without telling
+    judging) or the entries of the round do (one statement). Drafts are left out: screens show
+    only submissions, and judges' autosaves (about one a second each while scoring) would make
+    every poll a 200."""
     event_id = sa.select(Round.event_id).where(Round.id == round_id).scalar_subquery()
     of_cards = Scorecard.round_id == round_id
     of_assignments = Assignment.round_id == round_id
     of_conflicts = ConflictOfInterest.judge_id.in_(
         sa.select(Judge.id).where(Judge.event_id == event_id)
+    )
+    of_coachings = MentorCoaching.entry_id.in_(
+        sa.select(Entry.id).where(Entry.event_id == event_id)
     )
     parts = [
         sa.select(Stage.version).where(Stage.round_id == round_id),
@@ -95,6 +101,8 @@ def _db_state(round_id: int) -> tuple[Any, ...]:
         sa.select(sa.func.max(Assignment.id)).where(of_assignments),
         sa.select(sa.func.count(ConflictOfInterest.id)).where(of_conflicts),
         sa.select(sa.func.max(ConflictOfInterest.id)).where(of_conflicts),
+        sa.select(sa.func.count(MentorCoaching.id)).where(of_coachings),
+        sa.select(sa.func.max(MentorCoaching.updated_at)).where(of_coachings),
         sa.select(sa.func.count()).select_from(RoundEntry).where(RoundEntry.round_id == round_id),
     ]
     return tuple(db.session.execute(sa.select(*(p.scalar_subquery() for p in parts))).one())

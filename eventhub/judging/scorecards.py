@@ -22,7 +22,7 @@ from eventhub.accounts.models import User
 from eventhub.database import db, transactional, utcnow
 from eventhub.errors import Conflict, NotAllowed, raise_field_errors
 from eventhub.judging import checks, rounds, scoring
-from eventhub.judging.judges import JudgeDevice, same_institution
+from eventhub.judging.judges import JudgeDevice, coaching_conflict, same_institution
 from eventhub.judging.models import (
     Assignment,
     ConflictOfInterest,
@@ -48,7 +48,8 @@ def can_score(user: Any, round_: Round, entry: Entry) -> bool:
 
 def _may_score(round_id: Any, entry_id: Any) -> tuple[sa.ColumnElement[bool], ...]:
     """A judge (``Judge``) may score the entry in the round: assigned to it, with no declared
-    conflict (same-institution ones are checked in Python: `same_institution`)."""
+    conflict and not its mentor (`coaching_conflict`); same-institution conflicts are checked
+    in Python: `same_institution`."""
     return (
         sa.exists().where(
             Assignment.round_id == round_id,
@@ -58,6 +59,7 @@ def _may_score(round_id: Any, entry_id: Any) -> tuple[sa.ColumnElement[bool], ..
         ~sa.exists().where(
             ConflictOfInterest.judge_id == Judge.id, ConflictOfInterest.entry_id == entry_id
         ),
+        ~coaching_conflict(Judge.user_id, entry_id),
     )
 
 
@@ -165,7 +167,7 @@ def scoring_target(
 
 def _scoring(user: Any, round_: Round, entry: Entry) -> sa.Row | None:
     """The user's standing when they may read and score ``entry`` in ``round_`` (a judge of
-    the contest assigned to it, with no declared or same-institution conflict): ``(judge_id,
+    the contest assigned to it, with no declared or automatic conflict): ``(judge_id,
     institution, Scorecard | None)``; else None. One statement."""
     if entry.event_id != round_.event_id or not getattr(user, "is_authenticated", False):
         return None
@@ -397,7 +399,7 @@ def my_assignments(actor: Any, round_id: int | None = None) -> list[QueueItem]:
         sa.select(Assignment, Round)
         .join(Judge, Judge.id == Assignment.judge_id)
         .join(Round, Round.id == Assignment.round_id)
-        .where(Judge.user_id == actor.id)
+        .where(Judge.user_id == actor.id, ~coaching_conflict(Judge.user_id, Assignment.entry_id))
         .order_by(Round.position, Assignment.entry_id)
     )
     if round_id is not None:

@@ -7,11 +7,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from eventhub import permissions
 from eventhub.api.common import (
     TEXT_MAX,
     Bool,
@@ -34,7 +35,7 @@ from eventhub.api.common import (
     signed_in,
 )
 from eventhub.downloads import private_file
-from eventhub.errors import NotFound
+from eventhub.errors import NotFound, ValidationFailed
 from eventhub.mentors import report, services
 from eventhub.mentors.models import (
     BookingStatus,
@@ -151,6 +152,41 @@ def update_mentor(data: dict, mentor_id: int) -> Mentor:
     """Change a mentor's profile (the pool's organizers, or the mentor)."""
     mentor = visible_mentor(mentor_id)
     return services.update_mentor(require_user(), mentor, _profile(data))
+
+
+@blp.route("/mentors/<id:mentor_id>/photo", methods=["PUT"])
+@blp.response(200, MentorSchema)
+@doc_errors(blp, 401, 403, 404, 422)
+@blp.doc(requestBody={
+    "required": True,
+    "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["photo"],
+        "properties": {"photo": {"type": "string", "format": "binary",
+                                 "description": "A JPEG, PNG or WebP image (checked by its "
+                                                "content), at most 2 MB."}},
+    }}},
+})
+@signed_in(blp)
+def put_photo(mentor_id: int) -> Mentor:
+    """Set the mentor's photo (multipart/form-data, field `photo`), replacing any earlier one:
+    the mentor or the pool's organizers. 422 when it is not a JPEG, PNG or WebP image, or
+    `photo_too_large`."""
+    mentor = visible_mentor(mentor_id)
+    user = require_user()
+    permissions.require(can_edit_mentor, user, mentor)  # 403 before reading the upload
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(fields={"photo": gettext("Choose a file.")})
+    return services.save_photo(user, mentor, upload.stream)
+
+
+@blp.route("/mentors/<id:mentor_id>/photo", methods=["DELETE"])
+@blp.response(204)
+@doc_errors(blp, 401, 403, 404)
+@signed_in(blp)
+def delete_photo(mentor_id: int) -> None:
+    """Remove the mentor's photo (the default avatar shows again); no photo: no change."""
+    services.remove_photo(require_user(), visible_mentor(mentor_id))
 
 
 @blp.route("/mentors", methods=["GET"])

@@ -250,6 +250,10 @@ ENDPOINTS = [
              {"title": "导师", "organization": "某大学", "expertise": ["医疗"], "bio": "新简介",
               "public": True},
              strings=("title", "organization", "bio"), bools=("public",), ids=("mentor",)),
+    # Multipart (field ``photo``): only its ids here; its files in test_mentor_pool_api.py.
+    Endpoint("put_mentor_photo", "PUT", "/api/v1/mentors/{mentor}/photo", ids=("mentor",)),
+    Endpoint("delete_mentor_photo", "DELETE", "/api/v1/mentors/{mentor}/photo",
+             ids=("mentor",)),
     Endpoint("add_slot", "POST", "/api/v1/mentors/{mentor}/slots",
              {"starts_at": "2099-05-18T09:30:00+08:00", "ends_at": "2099-05-18T10:30:00+08:00",
               "mode": "online", "location": "腾讯会议", "capacity": 2},

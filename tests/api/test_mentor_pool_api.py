@@ -13,6 +13,7 @@ from eventhub.database import db
 from eventhub.mail.models import OutboxMessage
 from eventhub.mentors import services
 from eventhub.models import Mentor
+from tests.api.conftest import assert_error
 
 
 def _mails() -> list[OutboxMessage]:
@@ -63,3 +64,38 @@ def test_mentor_answers_carry_the_photo_url(app, api, org, organizer, tmp_path, 
     patched = client.patch(f"/api/v1/mentors/{mentor.id}", json={"public": False}).get_json()
     assert patched["photo_url"] == item["photo_url"]
     assert app.test_client().get(item["photo_url"]).status_code == 404
+
+
+def _png(size=(20, 20)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, "green").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_the_photo_through_the_api(app, api, org, owner, participant, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+    mentor = services.add_mentor(owner, org, "m@example.com", "陈导师")
+    url = f"/api/v1/mentors/{mentor.id}/photo"
+    response = api(mentor.user).put(url, data={"photo": (io.BytesIO(_png()), "me.png")},
+                                    content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()
+    key = db.session.get(Mentor, mentor.id).photo_key
+    assert key and response.get_json()["photo_url"].endswith(f"v={key[:12]}")
+    assert_error(api(participant).put(url, data={"photo": (io.BytesIO(_png()), "x.png")},
+                                      content_type="multipart/form-data"), 403)
+    assert_error(api(participant).delete(url), 403)
+    monkeypatch.setitem(app.config, "MENTOR_PHOTO_MAX_BYTES", 100)
+    assert_error(api(owner).put(url, data={"photo": (io.BytesIO(_png((60, 60))), "x.png")},
+                                content_type="multipart/form-data"), 422, "photo_too_large")
+    monkeypatch.delitem(app.config, "MENTOR_PHOTO_MAX_BYTES")
+    refused = api(owner).put(url, data={"photo": (io.BytesIO(b"GIF89a....."), "x.gif")},
+                             content_type="multipart/form-data")
+    assert_error(refused, 422)
+    assert "photo" in refused.get_json()["error"]["fields"]
+    assert_error(api(owner).put(url, data={}, content_type="multipart/form-data"), 422)
+    db.session.expire_all()
+    assert db.session.get(Mentor, mentor.id).photo_key == key
+    assert api(owner).delete(url).status_code == 204
+    db.session.expire_all()
+    assert db.session.get(Mentor, mentor.id).photo_key is None

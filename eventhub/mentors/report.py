@@ -1,17 +1,23 @@
 """The mentor report (绩效评估) of an organization's pool over a period, as API.md defines it,
-computed in the database with aggregate queries (one per kind of figure, grouped by mentor)."""
+computed in the database with aggregate queries (one per kind of figure, grouped by mentor);
+what the report page and the sponsors' spreadsheet (导师名单) make of it: periods, the table's
+order, the mentors who fall short of the rule and the league table (排行榜)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
-from eventhub import permissions
+from eventhub import audit, permissions
 from eventhub.accounts.models import User
-from eventhub.database import db
+from eventhub.database import db, transactional
+from eventhub.formatting import format_zone, list_separator
 from eventhub.mentors.models import (
     BookingStatus,
     CoachingStatus,
@@ -25,6 +31,7 @@ from eventhub.mentors.models import (
 from eventhub.mentors.permissions import can_manage_pool
 from eventhub.mentors.services import rating_columns, rating_value, rule_of
 from eventhub.orgs.models import Organization
+from eventhub.sheets import MIMETYPES, xlsx_bytes
 
 
 def _grouped(query: sa.Select) -> dict[int, tuple]:
@@ -92,3 +99,160 @@ def mentor_report(actor: User, org: Organization, from_: datetime, to: datetime)
             "meets_rule": qualifying >= rule.min_coachings,
         })
     return {"from": from_, "to": to, "rule": asdict(rule), "mentors": rows}
+
+
+# Periods ------------------------------------------------------------------------------------
+
+
+def period_of(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
+    """The report's ``[from, to)`` for the days ``first`` to ``last`` (both included) in the
+    zone ``tz``: from the midnight starting ``first`` to the one ending ``last``."""
+    zone = ZoneInfo(tz)
+    return (datetime.combine(first, time(), zone),
+            datetime.combine(last + timedelta(days=1), time(), zone))
+
+
+def _year_ago(day: date) -> date:
+    """The same day a year earlier (28 February for 29 February)."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
+
+
+#: The periods the report page offers in one tap: their first and last days for ``today``.
+PRESETS: dict[str, Callable[[date], tuple[date, date]]] = {
+    "this_year": lambda today: (date(today.year, 1, 1), date(today.year, 12, 31)),
+    "last_year": lambda today: (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
+    "last_12_months": lambda today: (_year_ago(today) + timedelta(days=1), today),
+}
+
+
+def period_text(from_: datetime, to: datetime, tz: str) -> str:
+    """The period in words for the spreadsheet: its days when both bounds are midnights in
+    ``tz`` ("2026-01-01 至 2026-12-31", the end day included), else its exact times."""
+    zone = ZoneInfo(tz)
+    start, end = from_.astimezone(zone), to.astimezone(zone)
+    where = format_zone(tz, start)
+    if start.time() == time() and end.time() == time():
+        return _("Period: %(first)s to %(last)s, in %(zone)s.", first=start.date().isoformat(),
+                 last=(end.date() - timedelta(days=1)).isoformat(), zone=where)
+    return _("Period: from %(start)s until before %(end)s, in %(zone)s.",
+             start=start.strftime("%Y-%m-%d %H:%M"), end=end.strftime("%Y-%m-%d %H:%M"),
+             zone=where)
+
+
+def rule_text(rule: dict) -> str:
+    """The rule in words: what a mentor must reach in the period to meet it."""
+    return _("Rule: at least %(coachings)d coachings in the period, each confirmed by a mentee "
+             "and of at least %(minutes)d minutes.", coachings=rule["min_coachings"],
+             minutes=rule["min_minutes"])
+
+
+# The page's views of the report --------------------------------------------------------------
+
+#: The columns the report's table may be sorted by, and whether a first click sorts them
+#: from the top (largest first) or from the bottom.
+SORTABLE = {
+    "name": False, "coachings": True, "confirmed": True, "qualifying": True, "minutes": True,
+    "mentees": True, "bookings": True, "no_shows": True, "rating": True, "entries": True,
+    "meets_rule": True,
+}
+
+
+def sorted_rows(rows: list[dict], column: str, descending: bool) -> list[dict]:
+    """The report's rows by ``column`` (a `SORTABLE` key), mentors without a value (no rating
+    yet) last either way; equal values keep the report's order (by name). By name, the report's
+    own order (the database's collation) or its reverse."""
+    if column == "name":
+        return list(reversed(rows)) if descending else list(rows)
+    valued = [row for row in rows if row[column] is not None]
+    valued.sort(key=lambda row: row[column], reverse=descending)  # stable: ties stay by name
+    return valued + [row for row in rows if row[column] is None]
+
+
+def falling_short(report: dict) -> list[tuple[dict, int]]:
+    """The mentors who do not meet the rule, each with how many qualifying coachings they
+    lack, those lacking most first (then by name)."""
+    need = report["rule"]["min_coachings"]
+    short = [(row, need - row["qualifying"]) for row in report["mentors"] if not row["meets_rule"]]
+    return sorted(short, key=lambda pair: -pair[1])
+
+
+#: Places the league table (排行榜) shows; mentors tied on the last one all show.
+LEAGUE_SIZE = 10
+
+
+def league_table(report: dict, size: int = LEAGUE_SIZE) -> list[tuple[int, dict]]:
+    """The league table for recognition: mentors with at least one qualifying coaching ranked
+    by qualifying coachings, then minutes, then rating (a rating beats none), highest first.
+    Mentors equal on all three share a rank and the next rank skips (1, 2, 2, 4), listed by name;
+    every mentor ranked ``size`` or better is in."""
+    def merit(row: dict) -> tuple:
+        rating = row["rating"]
+        return (row["qualifying"], row["minutes"], rating is not None, rating or 0)
+
+    ranked = sorted((row for row in report["mentors"] if row["qualifying"] > 0), key=merit,
+                    reverse=True)  # stable: ties stay by name
+    table: list[tuple[int, dict]] = []
+    for index, row in enumerate(ranked):
+        rank = table[-1][0] if table and merit(table[-1][1]) == merit(row) else index + 1
+        if rank > size:
+            break
+        table.append((rank, row))
+    return table
+
+
+# The sponsors' spreadsheet (导师名单) ---------------------------------------------------------
+
+
+def _profiles(org_id: int) -> dict[int, tuple[str, str, list[str]]]:
+    """{mentor_id: (title, organization, expertise)} of the pool's mentors."""
+    rows = db.session.execute(
+        sa.select(Mentor.id, Mentor.title, Mentor.affiliation, Mentor.expertise)
+        .where(Mentor.org_id == org_id)
+    ).all()
+    return {row[0]: (row[1] or "", row[2] or "", list(row[3] or [])) for row in rows}
+
+
+def sheet_table(report: dict, org_id: int) -> tuple[list[str], list[list[Any]]]:
+    """The header and rows of the 导师名单 as sponsors ask for it: 姓名、单位/职务、专长、
+    辅导次数、时长（分钟）、服务对象数、评分、是否达标. The counts are the period's logged
+    coachings (as the report's ``coachings``, ``minutes``, ``mentees``); a rating below 3
+    ratings is an empty cell."""
+    header = [_("Name"), _("Organization / title"), _("Specialties"), _("Number of coachings"),
+              _("Duration (minutes)"), _("People served"), _("Rating"), _("Meets the rule")]
+    profiles = _profiles(org_id)
+    separator = list_separator()
+    yes, no = _("Yes"), _("No")
+    rows = []
+    for row in report["mentors"]:
+        title, affiliation, expertise = profiles.get(row["mentor_id"], ("", "", []))
+        rows.append([
+            row["name"], " / ".join(part for part in (affiliation, title) if part),
+            separator.join(expertise), row["coachings"], row["minutes"], row["mentees"],
+            row["rating"], yes if row["meets_rule"] else no,
+        ])
+    return header, rows
+
+
+@transactional
+def export_report(
+    actor: User, org: Organization, from_: datetime, to: datetime, tz: str
+) -> tuple[bytes, str, str]:
+    """The mentor report for ``[from_, to)`` as an Excel workbook (the sheet 导师名单, with the
+    organization, the period in ``tz`` and the rule above the table); return (data, mimetype,
+    filename). It names people: owners and organizers only, and each export is audited.
+    Raises NotAllowed."""
+    report = mentor_report(actor, org, from_, to)
+    header, rows = sheet_table(report, org.id)
+    lines = [
+        f"{org.name} · {_('Mentor list')}",
+        period_text(from_, to, tz),
+        rule_text(report["rule"]),
+        _("Coachings, duration and people served count every coaching logged in the period; "
+          "meeting the rule counts the confirmed ones of at least the minimum length."),
+    ]
+    data = xlsx_bytes(_("Mentor list"), header, rows, lines, number_format="0.00")
+    audit.record("mentor_report.exported", org, actor=actor, after={
+        "format": "xlsx", "rows": len(rows), "from": from_.isoformat(), "to": to.isoformat()})
+    zone = ZoneInfo(tz)
+    first, last = from_.astimezone(zone), (to - timedelta(microseconds=1)).astimezone(zone)
+    return data, MIMETYPES["xlsx"], f"mentor-report-{org.id}-{first:%Y%m%d}-{last:%Y%m%d}.xlsx"

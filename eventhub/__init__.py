@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.api import init_api
     from eventhub.checkin.dashboard_views import bp as checkin_dashboard_bp
     from eventhub.checkin.views import bp as checkin_bp
+    from eventhub.engagement.investor_views import bp as investors_bp
     from eventhub.events.views import bp as events_bp
     from eventhub.ids import IdConverter
     from eventhub.judging.admin_views import bp as contest_admin_bp
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mentor_pool_bp)
     app.register_blueprint(mentor_desk_bp)
     app.register_blueprint(mentor_report_bp)
+    app.register_blueprint(investors_bp)
     init_api(app)
 
 

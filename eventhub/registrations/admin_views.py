@@ -323,7 +323,8 @@ def add_category(event_id: int) -> Any:
         with domain_errors(form):
             form_builder.save_category(me(), event, form.name.data or "", form.capacity.data,
                                    bool(form.requires_approval.data),
-                                   form.description.data or "")
+                                   form.description.data or "",
+                                   investor=bool(form.investor.data))
             flash(_("Category added."), "success")
             return _to_builder(event, "#categories")
     return _builder(event, category_form=form)
@@ -353,7 +354,8 @@ def edit_category(event_id: int, category_id: int) -> Any:
         with domain_errors(form):
             form_builder.save_category(me(), event, form.name.data or "", form.capacity.data,
                                    bool(form.requires_approval.data),
-                                   form.description.data or "", category=category)
+                                   form.description.data or "", category=category,
+                                   investor=bool(form.investor.data))
             flash(_("Saved."), "success")
             return _to_builder(event, "#categories")
     return render_template(

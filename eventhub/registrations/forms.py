@@ -250,6 +250,11 @@ class CategoryForm(Form):
                             render_kw={"inputmode": "numeric", "min": 0},
                             description=_l("Leave empty for no limit of its own."))
     requires_approval = BooleanField(_l("Registrations in this category need our approval"))
+    investor = BooleanField(
+        _l("People in this category are investors"),
+        description=_l("They may mark interest in the contest's entries during the roadshow; "
+                       "a team sees an investor's contact details only after accepting."),
+    )
     description = StringField(_l("Description"), render_kw={"maxlength": 500})
 
 

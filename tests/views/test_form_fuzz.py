@@ -25,6 +25,7 @@ from wtforms.fields.core import UnboundField
 
 from eventhub.accounts.services import create_token
 from eventhub.database import db
+from eventhub.engagement import investors
 from eventhub.judging.assignments import assign
 from eventhub.judging.entries import EntryInfo, create_entry, create_track, set_entry_window
 from eventhub.judging.judges import declare_conflict
@@ -45,7 +46,7 @@ UNKNOWN_IDS = ("424242", "99999999999999999999")
 POSTED_DIRECTLY = ("action", "entry_id", "version", "pitch_minutes", "qa_minutes", "next",
                    "status", "category", "q", "page")
 #: Blueprints whose ``event_id`` is a contest's.
-CONTEST_BLUEPRINTS = ("contest_admin", "judging_entries", "judging", "roadshow")
+CONTEST_BLUEPRINTS = ("contest_admin", "judging_entries", "judging", "roadshow", "investors")
 
 
 def _subclasses(cls):
@@ -123,6 +124,13 @@ def world(org, owner, staff, participant, event, now):
     desk = mentors.add_mentor(owner, org, owner.email, owner.name)
     coaching = mentors.log_coaching(owner, desk, mentors.CoachingInfo(
         [participant.id], now - timedelta(days=1), 45, "online", "融资"))
+    # The organizer is an investor of the contest too (marks are posted); another investor
+    # consented on the participant's entry (the leader's accept is posted).
+    investor_category = form_builder.save_category(owner, contest, "投资人", investor=True)
+    for person in (owner, factories.UserFactory()):
+        reg.register(person, contest, reg.RegistrationInfo(
+            consent=True, category_id=investor_category.id, phone="13900000009"))
+    interest, _ = investors.mark_interest(person, entry, "bp", consent=True)
     return {
         "users": {"organizer": owner, "leader": participant, "judge": judge_user},
         "event": event, "contest": contest,
@@ -135,7 +143,7 @@ def world(org, owner, staff, participant, event, now):
             "criterion_id": round_.criteria[0].id, "token_id": token.id,
             "membership_id": next(m.id for m in org.memberships if m.user_id == staff.id),
             "mentor_id": mentor.id, "slot_id": slot.id, "booking_id": booking.id,
-            "coaching_id": coaching.id,
+            "coaching_id": coaching.id, "interest_id": interest.id,
         },
         "slug": org.slug,
         "answers": [f"q_{q.id}" for q in questions],

@@ -32,6 +32,8 @@ ALLOWED_WORDS = {
     # Statistics' names (Kendall's W, a z-score), the N of "the top N", the logo's mark.
     "Kendall's", "W", "z", "N", "e",
     "UTC", "GMT", "iCalendar", "Chrome", "Safari", "EN", "English",
+    # 要BP: an investor asks a team for its business plan (融资对接).
+    "BP",
 }
 #: Addresses, mail addresses, file names and codes: not words at all.
 NOT_WORDS = re.compile(
@@ -168,6 +170,10 @@ TYPED_COLUMNS = {
     "rounds": ("name",),
     "criteria": ("name", "description"),
     "scorecards": ("comment",),
+    "mentors": ("title", "affiliation", "expertise", "bio"),
+    "mentor_slots": ("location",),
+    "mentor_bookings": ("topic", "cancel_message"),
+    "mentor_coachings": ("topic", "notes"),
 }
 
 

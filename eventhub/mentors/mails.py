@@ -52,6 +52,13 @@ def place_of(slot: MentorSlot) -> str:
     return _("Online") if slot.mode == SlotMode.online else ""
 
 
+def link_for(booking: MentorBooking, reader: User) -> str:
+    """Where ``reader`` sees the booking: the booker's booking page, the mentor's desk."""
+    if reader.id == booking.user_id:
+        return external_url("mentor_directory.booking", booking_id=booking.id)
+    return external_url("mentor_desk.desk")
+
+
 def calendar_attachment(booking: MentorBooking, reader: User, method: Method) -> Attachment:
     """The booking's calendar file for ``reader`` (the booker or the mentor), in their language:
     REQUEST with SEQUENCE 0, CANCEL with SEQUENCE 1 and STATUS:CANCELLED."""
@@ -69,6 +76,7 @@ def calendar_attachment(booking: MentorBooking, reader: User, method: Method) ->
             summary=summary,
             location=place_of(slot),
             description=_("Topic: %(topic)s", topic=booking.topic),
+            url=link_for(booking, reader),
             sequence=1 if method == Method.cancel else 0,
             attendees=(reader.email,),
         )
@@ -90,6 +98,7 @@ def _queue(booking: MentorBooking, reader: User, template: str, method: Method,
         attachments=[calendar_attachment(booking, reader, method)],
         user=reader, slot=slot, mentor_name=slot.mentor.name, booker_name=_booker(booking).name,
         topic=booking.topic, place=place, message=message,
+        for_mentor=reader.id != booking.user_id, link=link_for(booking, reader),
         my_data_link=external_url("privacy.my_data"),
     )
 

@@ -86,6 +86,11 @@ def test_booking_sends_the_booker_and_the_mentor_an_invitation(mentor, slot, par
     # Times in Beijing time, as in the other mails.
     assert slot.starts_at.astimezone(BEIJING).strftime("%H:%M") in to_booker.text_body
     assert "/me/data" in to_booker.text_body
+    # Each reads where they see the booking: the booker's page, the mentor's desk.
+    for message, path in ((to_booker, f"/me/bookings/{booking.id}"), (to_mentor, "/mentor")):
+        assert str(vevent(message)["URL"]).endswith(path)
+        assert str(vevent(message)["URL"]) in message.text_body
+        assert f'href="{vevent(message)["URL"]}"' in message.html_body
 
 
 def test_a_refused_booking_sends_nothing(mentor, slot, participant, now):

@@ -15,7 +15,7 @@ class BookingForm(Form):
     """Booking a place in an office hour: what the booker wants to talk about."""
 
     topic = TextAreaField(
-        _l("What would you like to talk about?"),
+        _l("What you would like to talk about"),
         description=_l("A line or two, so the mentor can prepare: your project, your question."),
         render_kw={"maxlength": NAME_MAX, "rows": 3},
     )

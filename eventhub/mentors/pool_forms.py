@@ -54,9 +54,7 @@ class ProfileForm(Form):
 class InviteForm(ProfileForm):
     """Putting a person in the pool by their email (invited by mail)."""
 
-    email = EmailField(_l("Email"), render_kw={"maxlength": EMAIL_MAX, "autocomplete": "off"},
-                       description=_l("We mail them an invitation; someone without an account "
-                                      "chooses a password from it."))
+    email = EmailField(_l("Email"), render_kw={"maxlength": EMAIL_MAX, "autocomplete": "off"})
     name = StringField(_l("Name"), render_kw={"maxlength": NAME_MAX},
                        description=_l("Used when they have no account yet."))
 

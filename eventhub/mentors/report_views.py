@@ -73,11 +73,14 @@ def _today() -> date:
 
 def _sort() -> tuple[str, bool]:
     """The table's column and direction from ``?sort=&dir=``: by name by default; a column's
-    first direction is the one `report.SORTABLE` says."""
+    first direction is the one `report.SORTABLE` says. The phones' sort form also sends the
+    column it was showing (``sorted``): a new column starts in its first direction."""
     column = request.args.get("sort", "name")
     if column not in report.SORTABLE:
         column = "name"
     direction = request.args.get("dir")
+    if request.args.get("sorted", column) != column:
+        direction = None
     descending = direction == "desc" if direction in ("asc", "desc") else report.SORTABLE[column]
     return column, descending
 

@@ -111,6 +111,11 @@ def test_any_column_sorts_the_table(login, org, owner, pool):  # noqa: F811
         n for n in by_name if n != "陈导师"]
     assert _table(_get(client, org, sort="meets_rule"))[1][0] == "陈导师"
     assert _table(_get(client, org, sort="nonsense", dir="sideways"))[1] == by_name
+    # The phones' form sends the column shown before: a new column starts from its top.
+    assert _table(_get(client, org, sort="minutes", dir="asc", sorted="name"))[1] == [
+        "陈导师", "王导师", "赵导师"]
+    assert _table(_get(client, org, sort="minutes", dir="asc", sorted="minutes"))[1] == [
+        "赵导师", "王导师", "陈导师"]
     html = _get(client, org, sort="qualifying")
     assert _table(html)[1] == ["陈导师", "王导师", "赵导师"]
     # The sorted column says so and its title link turns the order round; the others sort

@@ -59,7 +59,7 @@ function options(data) {
         silent: true,
         data: [{ xAxis: data.rule }],
         lineStyle: { color: line, type: "dashed", width: 2 },
-        label: { formatter: data.ruleLabel, position: "end", color: line, fontWeight: "bold" },
+        label: { formatter: data.ruleLabel, position: "start", color: line, fontWeight: "bold" },
       },
     }],
   };

@@ -108,6 +108,8 @@ def test_demo_is_idempotent(run):
     run("demo")
     first = row_counts()
     assert first["scorecards"] > 200 and first["assignments"] > 300
+    assert first["mentors"] == 12 and first["mentor_coachings"] > 100
+    assert first["mentor_ratings"] > 30 and first["investor_interests"] > 5
     result = run("demo")
     assert result.exit_code == 0, result.output
     assert row_counts() == first
@@ -255,3 +257,105 @@ def test_demo_contest_has_judging(run):
     assert {"todo", "draft", "submitted"} <= set(queue)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Judge)) == 9
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry)) == 40
+
+
+def test_demo_has_a_mentor_pool_with_a_year_of_coaching(run, now):
+    from datetime import timedelta
+
+    from eventhub.judging.judges import is_conflicted, judges_of
+    from eventhub.judging.models import Entry, Judge
+    from eventhub.mentors.models import (
+        BookingStatus,
+        CoachingStatus,
+        Mentor,
+        MentorBooking,
+        MentorCoaching,
+        MentorSlot,
+    )
+    from eventhub.mentors.report import mentor_report
+    from eventhub.mentors.services import ratings_of, slots_of
+
+    result = run("demo")
+    for login in ("liuzhiyuan@example.com", "zhangwei@example.com"):
+        assert login in result.output
+    mentors = list(db.session.scalars(sa.select(Mentor).order_by(Mentor.id)))
+    assert len(mentors) == 12
+    assert len({m.org_id for m in mentors}) == 4
+    assert all(m.title and m.affiliation and m.bio and len(m.expertise) >= 2 for m in mentors)
+    assert 1 <= sum(not m.public for m in mentors) <= 2
+    assert all(accounts.authenticate(m.user.email, DEMO_PASSWORD) for m in mentors)
+
+    # The last year's report: mentors who meet the rule and mentors who don't, in every pool
+    # that has several.
+    admin = accounts.find_user_by_email("admin@example.com")
+    rows = []
+    for org in db.session.scalars(sa.select(Organization).where(
+            Organization.id.in_({m.org_id for m in mentors}))):
+        rows += mentor_report(admin, org, now - timedelta(days=365), now)["mentors"]
+    assert len(rows) == 12
+    assert any(r["meets_rule"] for r in rows) and any(not r["meets_rule"] for r in rows)
+    # Some fall short with many coachings: not confirmed, or too short to count.
+    assert any(not r["meets_rule"] and r["coachings"] >= 10 for r in rows)
+    assert all(r["coachings"] > 0 and r["mentees"] > 0 for r in rows)
+    assert any(r["no_shows"] for r in rows) and sum(r["entries"] for r in rows) >= 7
+    statuses = set(db.session.scalars(sa.select(MentorCoaching.status).distinct()))
+    assert statuses == {CoachingStatus.logged, CoachingStatus.confirmed}
+    assert db.session.scalar(sa.select(sa.func.min(MentorCoaching.minutes))) < 30
+    oldest = db.session.scalar(sa.select(sa.func.min(MentorCoaching.started_at)))
+    assert db.session.scalar(sa.select(sa.func.max(MentorCoaching.started_at))) < now
+    assert (now - oldest).days > 300
+    assert set(db.session.scalars(sa.select(MentorBooking.status).distinct())) == set(
+        BookingStatus)
+
+    # A rating shows from 3 ratings on: mentors with fewer have none.
+    ratings = ratings_of([m.id for m in mentors])
+    assert any(0 < count < 3 and rating is None for rating, count in ratings.values())
+    assert any(count >= 3 and rating is not None for rating, count in ratings.values())
+
+    # Office hours to book: public mentors' upcoming ones with free places, some at the week.
+    free = [slot for m in mentors if m.public for slot, booked in slots_of(m, start=now)
+            if booked < slot.capacity]
+    assert len(free) >= 10
+    week = db.session.scalar(sa.select(Event).where(Event.kind == EventKind.week))
+    at_week = list(db.session.scalars(sa.select(MentorSlot).where(
+        MentorSlot.event_id == week.id)))
+    assert any(s.starts_at < now for s in at_week) and any(s.starts_at > now for s in at_week)
+    zhangwei = accounts.find_user_by_email("zhangwei@example.com")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MentorBooking).join(
+        MentorBooking.slot).where(MentorBooking.user_id == zhangwei.id,
+                                  MentorSlot.starts_at > now)) >= 1
+
+    # A mentor who judges the contest coached entries of it: the automatic conflict.
+    contest = db.session.scalar(sa.select(Event).where(Event.kind == EventKind.contest))
+    coached = db.session.execute(
+        sa.select(Judge, Entry)
+        .join(Mentor, Mentor.user_id == Judge.user_id)
+        .join(MentorCoaching, MentorCoaching.mentor_id == Mentor.id)
+        .join(Entry, Entry.id == MentorCoaching.entry_id)
+        .where(Judge.event_id == contest.id, Entry.event_id == contest.id)
+    ).all()
+    assert coached and {j.id for j, _ in coached} == {
+        j.id for j in judges_of(contest) if j.user.email == "judge2@example.com"}
+    assert all(is_conflicted(judge, entry) for judge, entry in coached)
+
+
+def test_demo_investors_marked_the_live_final(run):
+    from eventhub.engagement import investors
+    from eventhub.engagement.models import InvestorConnection, InvestorInterest
+    from eventhub.judging.rounds import round_entry_ids, rounds_of
+
+    result = run("demo")
+    assert "investor1@example.com" in result.output
+    contest = db.session.scalar(sa.select(Event).where(Event.kind == EventKind.contest))
+    final = rounds_of(contest)[-1]
+    marks = list(db.session.scalars(sa.select(InvestorInterest)))
+    assert {m.level.value for m in marks} == {"interested", "meeting", "bp"}
+    assert {m.entry_id for m in marks} <= round_entry_ids(final)
+    people = {m.investor for m in marks}
+    assert 2 <= len(people) <= 3
+    assert all(investors.is_investor_at(user, contest) for user in people)
+    assert all(accounts.authenticate(user.email, DEMO_PASSWORD) for user in people)
+    [connection] = db.session.scalars(sa.select(InvestorConnection))
+    leader = accounts.find_user_by_email("zhangwei@example.com")
+    assert connection.leader_id == leader.id
+    assert [c["entry_id"] for c in investors.connections_of(leader)] == [connection.entry_id]

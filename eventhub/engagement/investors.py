@@ -52,7 +52,7 @@ from eventhub.judging.models import Entry, Round, Stage, StagePhase
 from eventhub.registrations.models import Category, Registration, RegistrationStatus
 from eventhub.text import text_error
 
-#: The version of the consent text both sides agree to (templates/engagement/_consent.html);
+#: The version of the consent texts both sides agree to (`investor_forms`' consent labels);
 #: change it whenever that text changes, so each record names the text that was shown.
 SHARE_CONSENT_VERSION = "contacts-1"
 

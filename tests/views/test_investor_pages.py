@@ -68,7 +68,7 @@ def test_an_investor_taps_a_level(login, investor, entries, contest):
     mark = db.session.scalar(db.select(InvestorInterest))
     assert (mark.level, mark.note) == ("meeting", "下周见") and mark.share_consent_at
     page = text(client.get(url))
-    assert "你的标记：想约谈" in page
+    assert "您的标记：想约谈" in page
     again = client.submit(f"{url}/{entries[0].id}", {f"{prefix}-level": "bp"}, form_url=url,
                           follow_redirects=True)
     assert "要BP" in text(again)

@@ -14,6 +14,7 @@ from eventhub.judging.models import Judge
 from tests import factories
 from tests.views.conftest import count, text
 
+
 def _hub(contest):
     return f"/events/{contest.id}/contest"
 

@@ -22,6 +22,7 @@ from eventhub.api.common import (
     StrictSchema,
     Time,
     doc_errors,
+    get_in_or_404,
     get_or_404,
     list_of,
     make_blueprint,
@@ -71,6 +72,10 @@ class CategoryPatchSchema(CategoryInSchema):
     requires_approval = Bool()
     description = Str(max_length=500)
     investor = Bool()
+
+
+class EventCategoryPatchSchema(CategoryPatchSchema):
+    id = IdField(required=True, metadata={"description": "The category to change."})
 
 
 class CategorySchema(ma.Schema):
@@ -152,7 +157,22 @@ def create_category(data: dict, event_id: int) -> object:
 @blp.arguments(CategoryPatchSchema)
 def update_category(data: dict, category_id: int) -> object:
     """Change a category; a larger capacity lets the waitlist move up at once."""
-    category = get_or_404(Category, category_id)
+    return _patch_category(get_or_404(Category, category_id), data)
+
+
+@blp.route("/events/<id:event_id>/categories", methods=["PATCH"])
+@blp.response(200, CategorySchema)
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@signed_in(blp)
+@blp.arguments(EventCategoryPatchSchema)
+def update_event_category(data: dict, event_id: int) -> object:
+    """Change the event's category ``id`` (the same as ``PATCH /categories/{id}``, by the path
+    API.md names for flagging an investor category)."""
+    load_event(event_id)
+    return _patch_category(get_in_or_404(Category, data.pop("id"), event_id=event_id), data)
+
+
+def _patch_category(category: Category, data: dict) -> object:
     event = managed_event(category.event_id)
     return form_builder.save_category(
         require_user(),

@@ -73,6 +73,25 @@ def test_a_category_may_be_flagged_investor(api, organizer, contest):
                  400)
 
 
+
+def test_the_event_s_categories_path_flags_one_of_its_categories(api, organizer, contest, org):
+    """API.md names PATCH /events/{id}/categories: the body's ``id`` picks the category, which
+    must be the event's own (another event's is 404 and stays as it was)."""
+    client = api(organizer)
+    category_id = client.post(f"/api/v1/events/{contest.id}/categories",
+                              json={"name": "投资人"}).get_json()["id"]
+    flagged = client.patch(f"/api/v1/events/{contest.id}/categories",
+                           json={"id": category_id, "investor": True})
+    assert flagged.status_code == 200, flagged.get_json()
+    assert flagged.get_json()["investor"] is True and flagged.get_json()["name"] == "投资人"
+    other = factories.EventFactory(organization=org)
+    assert_error(client.patch(f"/api/v1/events/{other.id}/categories",
+                              json={"id": category_id, "investor": False}), 404)
+    assert_error(client.patch(f"/api/v1/events/{contest.id}/categories",
+                              json={"investor": False}), 422)
+    listed = api().get(f"/api/v1/events/{contest.id}/categories").get_json()["items"]
+    assert [c["investor"] for c in listed] == [True]
+
 # Marking ----------------------------------------------------------------------------------
 
 

@@ -1,8 +1,11 @@
 """The demo data set: organizations, people in every role and upcoming events, in Chinese,
-with the contest's judging (entries, judges, a published online round and an open final).
+with the contest's judging (entries, judges, a published online round and an open final), the
+mentor pools' last year (office hours, bookings, coachings, ratings) and investors' marks on
+the final.
 
 `load_demo()` is idempotent: whatever exists already (users by email, organizations by name,
-events by organization and title) is left alone, so running it twice changes nothing.
+events by organization and title; the mentor pool, the contest's judging and the investors'
+marks each as a whole) is left alone, so running it twice changes nothing.
 ``reset=True`` empties every table first and loads the set anew. Event dates are relative to
 today, so the home page always has upcoming events.
 """
@@ -1099,7 +1102,7 @@ def _week_office_hours(pool: dict[str, Mentor], week_: Event, year: _Year) -> No
                 sa.select(MentorSlot.starts_at).where(MentorSlot.mentor_id == mentor.id,
                                                       MentorSlot.starts_at < start)
                 .order_by(MentorSlot.starts_at.desc()).limit(1))
-            _hold(slot, year.rng.sample(year.mentees, 3), "no_show",
+            _hold(slot, year.rng.sample(year.mentees, min(places, 3)), "no_show",
                   Outcome(confirmed=False), previous, year)
         elif places > 1:
             _book_ahead(slot, year.rng.sample(year.bookers, places // 2), year)
@@ -1303,8 +1306,9 @@ ONLINE_ROUND, FINAL_ROUND = "网评", "决赛路演"
 
 
 def load_judging(organizer: User, contest_: Event, today: date) -> None:
-    """The contest's judging, unless it has tracks already: two tracks of 20 entries, nine
-    judges (conflicts declared and by institution), the online round scored, closed and
+    """The contest's judging, unless it has tracks already: two tracks of 20 entries (some
+    led by demo participants), nine judges (conflicts declared, by institution, and judge2's
+    as the mentor who coached two teams, `coach_entries`), the online round scored, closed and
     published, and the final round open and partly scored. Everything goes through the
     judging services, so their rules (conflicts, the scoring window, versions) hold."""
     if tracks_of(contest_):
@@ -1554,8 +1558,9 @@ def load_investors(organizer: User, contest_: Event) -> None:
             when = now - timedelta(minutes=15 * (ON_STAGE - place) + 3)
             investors.mark_interest(people[email], order[place], level, consent=consent,
                                     now=when)
-        entry = next(e for e in order if e.title == CONNECTED_ENTRY)
-        for email, level, consent, note in CONNECTED_MARKS:
+        led = [e for e in order if e.leader_id is not None]
+        entry = next((e for e in led if e.title == CONNECTED_ENTRY), led[0] if led else None)
+        for email, level, consent, note in CONNECTED_MARKS if entry else ():
             mark, _ = investors.mark_interest(people[email], entry, level, note=note,
                                               consent=consent, now=now - timedelta(hours=2))
             if email == "investor1@example.com" and entry.leader is not None:

@@ -35,7 +35,6 @@ from eventhub.vendor import installed_version, send_vendor_file
 from eventhub.webforms import domain_errors, form_status
 
 bp = Blueprint("mentor_report", __name__)
-bp.add_app_template_global(can_manage_pool, "can_manage_pool")
 
 #: The chart library (npm ``echarts``), by the name the page asks for: the build with the
 #: common charts and components (bars, the rule's mark line, tooltips).

@@ -101,7 +101,12 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.api import init_api
     from eventhub.checkin.dashboard_views import bp as checkin_dashboard_bp
     from eventhub.checkin.views import bp as checkin_bp
+    from eventhub.engagement.certificates_views import bp as certificates_bp
+    from eventhub.engagement.draws_views import bp as draws_bp
     from eventhub.engagement.investor_views import bp as investors_bp
+    from eventhub.engagement.polls_views import bp as polls_bp
+    from eventhub.engagement.surveys_views import bp as surveys_bp
+    from eventhub.engagement.wall_views import bp as wall_bp
     from eventhub.events.views import bp as events_bp
     from eventhub.ids import IdConverter
     from eventhub.judging.admin_views import bp as contest_admin_bp
@@ -137,6 +142,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mentor_desk_bp)
     app.register_blueprint(mentor_report_bp)
     app.register_blueprint(investors_bp)
+    app.register_blueprint(wall_bp)
+    app.register_blueprint(draws_bp)
+    app.register_blueprint(polls_bp)
+    app.register_blueprint(surveys_bp)
+    app.register_blueprint(certificates_bp)
     init_api(app)
 
 

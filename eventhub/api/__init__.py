@@ -14,15 +14,20 @@ api.ERROR_SCHEMA = ErrorSchema
 def init_api(app: Flask) -> None:
     from eventhub.api import (
         accounts,
+        certificates,
         checkin,
+        draws,
         entries,
         events,
         investors,
         judging,
         mentors,
         orgs,
+        polls,
         registrations,
         roadshow,
+        surveys,
+        wall,
     )
     from eventhub.api.common import IdConverter, protect_api
     from eventhub.extensions import csrf
@@ -36,7 +41,7 @@ def init_api(app: Flask) -> None:
             "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token."}
         )
     for module in (accounts, orgs, events, registrations, checkin, judging, entries, roadshow,
-                   mentors, investors):
+                   mentors, investors, wall, draws, polls, surveys, certificates):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         app.before_request_funcs.setdefault(module.blp.name, []).append(protect_api)

@@ -310,6 +310,7 @@ def load_events(admin: User, organizations: dict[str, Organization], today: date
     load_mentors(organizations, the_week, the_contest, today)
     load_judging(organizer, the_contest, today)
     load_investors(organizer, the_contest)
+    load_big_screen(organizer, the_week, the_contest, the_past)
 
 
 WEEK_DESCRIPTION = """\
@@ -1565,3 +1566,43 @@ def load_investors(organizer: User, contest_: Event) -> None:
                                               consent=consent, now=now - timedelta(hours=2))
             if email == "investor1@example.com" and entry.leader is not None:
                 investors.accept_interest(entry.leader, mark, now=now - timedelta(hours=1))
+
+
+# Big screen and after the event (签到墙、抽奖、投票、满意度、证书) ----------------------------
+
+
+def load_big_screen(organizer: User, week_: Event, contest_: Event, past: Event) -> None:
+    """The big-screen suite at the demo's events, each part through its service and loaded
+    once (each part is skipped when it exists, so a demo loaded earlier gets only what it
+    lacks): the 创业周 opening's welcome wall and lucky draws, the live final's 人气奖 poll,
+    and last month's salon's door, satisfaction survey and certificates."""
+    load_past_checkins(past)
+
+
+#: Last month's salon: who came, of its 40 registrations, between 13:30 and 14:20.
+PAST_ATTENDANCE = 34
+
+
+def load_past_checkins(past: Event) -> None:
+    """Last month's salon's door, unless it was scanned already: most of its registrants
+    arrived in the half hour before it began, a few late, through the check-in service."""
+    if db.session.scalar(sa.select(Scan.id).where(Scan.nonce == "demo-salon-0000")) is not None:
+        return
+    confirmed = list(db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == past.id,
+               Registration.status == RegistrationStatus.confirmed)
+        .order_by(Registration.id)
+    ))
+    rng = random.Random(2031)
+    opens = past.starts_at - timedelta(minutes=30)
+    arrivals = sorted((
+        (opens + timedelta(minutes=min(max(rng.gauss(24, 10), 0), 50), seconds=rng.randint(0, 59)),
+         registration)
+        for registration in rng.sample(confirmed, min(PAST_ATTENDANCE, len(confirmed)))
+    ), key=lambda arrival: arrival[0])
+    organizer = accounts.find_user_by_email("organizer@example.com")
+    main = checkin.lists_of(past)[0]
+    for n, (when, registration) in enumerate(arrivals):
+        checkin.scan(organizer, main, registration.ticket_code, f"demo-salon-{n:04d}",
+                     device="前台", now=when)

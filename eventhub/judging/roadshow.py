@@ -29,9 +29,7 @@ from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from eventhub import audit, permissions
 from eventhub.database import db, is_unique_violation, lock_for_write, transactional, utcnow
@@ -56,6 +54,7 @@ from eventhub.judging.models import (
 from eventhub.judging.results import round_results, valid_scorecard_rows
 from eventhub.judging.rounds import entry_as_seen, round_closed, round_entries, round_entry_ids
 from eventhub.judging.signals import round_changed, scorecard_saved
+from eventhub.links import SignedLink
 from eventhub.live import LiveVersion
 from eventhub.mentors.models import MentorCoaching
 
@@ -499,24 +498,18 @@ def move_in_order(actor: Any, round_: Round, entry_id: int, offset: int) -> list
 # The big screen's signed link ---------------------------------------------------------------
 
 
-def _screen_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="roadshow-screen")
+#: Keys of the big screen's read-only link (see `links.SignedLink`).
+screen_link = SignedLink("roadshow-screen", "round", SCREEN_LINK_MAX_AGE)
 
 
 def make_screen_key(round_: Round) -> str:
     """A read-only key to the round's big screen (for a projector without an account)."""
-    return _screen_serializer().dumps({"round": round_.id})
+    return screen_link.make(round_.id)
 
 
 def screen_key_valid(key: str | None, round_: Round) -> bool:
     """Tell whether ``key`` opens this round's big screen (signed for it, not expired)."""
-    if not key:
-        return False
-    try:
-        data = _screen_serializer().loads(key, max_age=SCREEN_LINK_MAX_AGE)
-    except (SignatureExpired, BadSignature):
-        return False
-    return isinstance(data, dict) and data.get("round") == round_.id
+    return screen_link.valid(key, round_.id)
 
 
 # What the screens show ----------------------------------------------------------------------

@@ -22,7 +22,6 @@ from typing import Any
 
 from flask import Response, current_app, make_response, request
 from flask_babel import get_locale
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from eventhub.database import after_commit
 
@@ -35,9 +34,6 @@ REFRESH_SECONDS = 60
 KEY_TTL_SECONDS = 14 * 24 * 3600
 #: Give up on Redis quickly: the database can always answer.
 REDIS_TIMEOUT_SECONDS = 0.5
-#: How long a big screen's signed link works by default (seconds): from the rehearsal to the
-#: day itself.
-SCREEN_LINK_MAX_AGE = 7 * 24 * 3600
 
 _clients: dict[str, Any] = {}
 
@@ -135,30 +131,3 @@ def not_modified(etag: str) -> Response | None:
 def live_page(html: str, etag: str) -> Response:
     """The rendered page or fragment with its ETag, to be asked again every time."""
     return _uncached(make_response(html), etag)
-
-
-# Big screens' signed links ----------------------------------------------------------------------
-
-
-def _screen_serializer(screen: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"{screen}-screen")
-
-
-def make_screen_key(screen: str, object_id: int) -> str:
-    """A signed read-only key to one object's big screen (``screen`` names its kind, e.g.
-    ``"poll"``), for a projector laptop without an account; the roadshow's screen link, made
-    public for every screen."""
-    return _screen_serializer(screen).dumps({"id": object_id})
-
-
-def screen_key_valid(
-    key: str | None, screen: str, object_id: int, max_age: int = SCREEN_LINK_MAX_AGE
-) -> bool:
-    """Tell whether ``key`` opens this object's ``screen`` (signed for it, not expired)."""
-    if not key:
-        return False
-    try:
-        data = _screen_serializer(screen).loads(key, max_age=max_age)
-    except (SignatureExpired, BadSignature):
-        return False
-    return isinstance(data, dict) and data.get("id") == object_id

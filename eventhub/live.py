@@ -24,6 +24,7 @@ from flask import Response, current_app, make_response, request
 from flask_babel import get_locale
 
 from eventhub.database import after_commit
+from eventhub.links import SignedLink
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,9 @@ REFRESH_SECONDS = 60
 KEY_TTL_SECONDS = 14 * 24 * 3600
 #: Give up on Redis quickly: the database can always answer.
 REDIS_TIMEOUT_SECONDS = 0.5
+#: How long a big screen's signed link works by default (seconds): from the rehearsal to the
+#: day itself.
+SCREEN_LINK_MAX_AGE = 7 * 24 * 3600
 
 _clients: dict[str, Any] = {}
 
@@ -131,3 +135,19 @@ def not_modified(etag: str) -> Response | None:
 def live_page(html: str, etag: str) -> Response:
     """The rendered page or fragment with its ETag, to be asked again every time."""
     return _uncached(make_response(html), etag)
+
+
+# Big screens' signed links ----------------------------------------------------------------------
+
+
+def make_screen_key(screen: str, object_id: int) -> str:
+    """A signed read-only key to one object's big screen (``screen`` names its kind, e.g.
+    ``"wall"``), for a projector laptop without an account (`links.SignedLink`)."""
+    return SignedLink(f"{screen}-screen", "id", SCREEN_LINK_MAX_AGE).make(object_id)
+
+
+def screen_key_valid(
+    key: str | None, screen: str, object_id: int, max_age: int = SCREEN_LINK_MAX_AGE
+) -> bool:
+    """Tell whether ``key`` opens this object's ``screen`` (signed for it, not expired)."""
+    return SignedLink(f"{screen}-screen", "id", max_age).valid(key, object_id)

@@ -4,7 +4,22 @@ from eventhub.accounts.models import AccountSession, ApiToken, User
 from eventhub.audit import AuditEntry
 from eventhub.checkin.models import CheckinList, Scan
 from eventhub.database import Base, db
-from eventhub.engagement.models import InvestorConnection, InvestorInterest
+from eventhub.engagement.models import (
+    Certificate,
+    Draw,
+    DrawWinner,
+    InvestorConnection,
+    InvestorInterest,
+    Poll,
+    PollChoice,
+    PollOption,
+    PollVote,
+    SurveyAnswer,
+    SurveyParticipant,
+    SurveyQuestion,
+    SurveyResponse,
+    WallHiddenName,
+)
 from eventhub.events.models import Event, EventSession
 from eventhub.judging.models import (
     Assignment,
@@ -35,9 +50,14 @@ from eventhub.registrations.models import Category, Question, Registration, regi
 
 __all__ = [
     "AccountSession",
+    "SurveyAnswer", "SurveyParticipant", "SurveyQuestion", "SurveyResponse",
+    "WallHiddenName",
+    "Certificate",
     "ApiToken", "Assignment", "AuditEntry", "Base", "Category", "CheckinList", "ConflictOfInterest",
-    "ContestSettings", "Criterion", "Entry", "Event", "EventSession", "InvestorConnection",
-    "InvestorInterest", "Judge", "JudgeLink", "Round",
+    "ContestSettings", "Criterion", "Draw", "DrawWinner", "Entry", "Event", "EventSession",
+    "InvestorConnection",
+    "InvestorInterest", "Poll", "PollChoice", "PollOption", "PollVote", "Judge", "JudgeLink",
+    "Round",
     "RoundEntry", "Scorecard", "Stage", "Track",
     "Membership", "Mentor", "MentorBooking", "MentorCoaching", "MentorRating", "MentorRule",
     "MentorSlot", "coaching_mentees",

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from eventhub.checkin import services as checkin_services
 from eventhub.checkin.models import Scan
 from eventhub.database import db
+from eventhub.engagement.models import Certificate
 from tests import factories
 from tests.api.conftest import assert_error, db_counts
 
@@ -125,6 +126,9 @@ ENDPOINTS = [
              {"name": "赵参与", "phone": "13812345678", "organization": "东北大学",
               "job_title": "学生", "notes": "VIP", "answers": {}},
              strings=(*PERSON_STRINGS, "notes"), ids=("registration",)),
+    Endpoint("update_wall_choice", "PATCH", "/api/v1/registrations/{own_registration}",
+             {"show_on_wall": True, "wall_name": "管理员"}, strings=("wall_name",),
+             bools=("show_on_wall",), ids=("own_registration",)),
     Endpoint("cancel_registration", "POST", "/api/v1/registrations/{to_cancel}/cancel",
              {"message": "有事"}, strings=("message",), ids=("to_cancel",)),
     Endpoint("approve_registration", "POST", "/api/v1/registrations/{pending}/approve",
@@ -296,6 +300,30 @@ ENDPOINTS = [
              strings=("level", "note"), bools=("consent_to_share",), ids=("entry",)),
     Endpoint("accept_interest", "POST", "/api/v1/interest/{mark}/accept",
              {"consent_to_share": True}, bools=("consent_to_share",), ids=("mark",)),
+    Endpoint("issue_certificates", "POST", "/api/v1/events/{contest}/certificates",
+             {"kind": "award", "entry_id": "@led_entry", "award": "一等奖"},
+             strings=("kind", "award"), ints=("entry_id",), ids=("contest",)),
+    Endpoint("revoke_certificate", "POST", "/api/v1/certificates/{certificate_code}/revoke",
+             {"reason": "冒名签到"}, strings=("reason",), ids=("certificate_code",)),
+    Endpoint("create_draw", "POST", "/api/v1/events/{draw_event}/draws",
+             {"name": "幸运抽奖", "prizes": [{"name": "一等奖", "count": 1}],
+              "eligible": "checked_in", "list_id": "@draw_door", "exclude_winners_of": []},
+             strings=("name", "eligible"), ints=("list_id",), ids=("draw_event",)),
+    Endpoint("commit_draw", "POST", "/api/v1/draws/{draw}/commit", {}, ids=("draw",)),
+    Endpoint("run_draw", "POST", "/api/v1/draws/{committed_draw}/run", {},
+             ids=("committed_draw",)),
+    Endpoint("redraw", "POST", "/api/v1/draws/{drawn_draw}/redraw",
+             {"registration_id": "@draw_winner", "reason": "三次唱名未到场"},
+             strings=("reason",), ints=("registration_id",), ids=("drawn_draw",)),
+    Endpoint("create_poll", "POST", "/api/v1/events/{poll_event}/polls",
+             {"question": "最受欢迎的项目", "options": ["项目一", "项目二"], "max_choices": 1,
+              "eligible": "checked_in"},
+             strings=("question", "eligible"), ints=("max_choices",), ids=("poll_event",)),
+    Endpoint("open_poll", "POST", "/api/v1/polls/{draft_poll}/open", {}, ids=("draft_poll",)),
+    Endpoint("vote", "POST", "/api/v1/polls/{open_poll}/votes",
+             {"option_ids": ["@poll_option"]}, ids=("open_poll",), open_to_all=True),
+    Endpoint("close_poll", "POST", "/api/v1/polls/{poll_to_close}/close", {},
+             ids=("poll_to_close",)),
     # Last: its valid body deletes the acting admin.
     Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
              strings=("password",)),
@@ -388,17 +416,23 @@ def world(org, owner, staff, admin, event):
     guests = [register(factories.UserFactory(phone=f"1370000000{i}"), open_event)
               for i in range(2)]
     checkin = checkin_services.scan(admin, door, guests[0].ticket_code, "seed-scan-1")
+    # The admin's own registration: only its registrant opts in to the welcome wall.
+    own_registration = register(admin, event, phone="13700000301")
     ticket = guests[1].ticket_code
     contest = _contest_world(org, owner, admin)
     contest.update(_contest_setup_world(contest, owner))
     contest.update(_mentor_world(org, owner, admin))
     contest.update(_investor_world(contest, owner, admin))
+    contest.update(_draw_world(org, owner))
+    contest.update(_certificate_world(open_event, owner))
+    contest.update(_poll_world(org, owner, admin))
     return {**contest,
             "org": org, "event": event, "draft": draft, "session": session, "token": token,
             "membership": membership, "form_event": form_event, "open_event": open_event,
             "category": category,
             "spare_category": spare_category, "question": question,
             "spare_question": spare_question, "registration": registration,
+            "own_registration": own_registration,
             "to_cancel": to_cancel, "pending": pending, "pending2": pending2, "door": door,
             "checkin": db.session.get(Scan, checkin["checkin_id"]), "ticket": ticket}
 
@@ -474,6 +508,64 @@ def _investor_world(contest: dict, owner, admin) -> dict:
     return {"led_entry": led, "mark": mark}
 
 
+def _certificate_world(open_event, owner) -> dict:
+    """A certificate of attendance of a guest checked in at ``open_event``'s door."""
+    from eventhub.engagement import certificates
+
+    return {"certificate": certificates.issue_certificates(owner, open_event, "attendance")[0]}
+
+
+def _draw_world(org, owner) -> dict:
+    """Draws of an event of ``org`` with two guests checked in: a draft to commit, a
+    committed one to run, and a drawn one with its winner (to redraw: someone is left)."""
+    from eventhub.engagement import draws
+    from eventhub.registrations import services as reg
+    from eventhub.registrations.models import Registration
+
+    open_event = factories.EventFactory(organization=org)
+    door = factories.main_list_of(open_event)
+    for i in range(2):
+        guest = reg.register(factories.UserFactory(phone=f"1370000040{i}"), open_event,
+                             reg.RegistrationInfo(consent=True))
+        checkin_services.scan(owner, door, guest.ticket_code, f"draw-scan-{i}")
+
+    def new(name):
+        return draws.create_draw(owner, open_event, name, [{"name": "奖", "count": 1}],
+                                 "checked_in")
+
+    draft, committed, drawn = new("草稿"), new("已封存"), new("已开奖")
+    draws.commit_draw(owner, committed)
+    draws.commit_draw(owner, drawn)
+    draws.run_draw(owner, drawn)
+    winner, _ = draws.winners_of(drawn)
+    return {"draw_event": open_event, "draw_door": door, "draw": draft,
+            "committed_draw": committed, "drawn_draw": drawn,
+            "draw_winner": db.session.get(Registration, winner[0]["registration_id"])}
+
+
+def _poll_world(org, owner, admin) -> dict:
+    """Polls of an event of ``org`` where the admin checked in: a draft to open, an open one
+    to vote in (its first option) and an open one to close."""
+    from eventhub.engagement import polls
+    from eventhub.registrations import services as reg
+
+    poll_event = factories.EventFactory(organization=org)
+    door = factories.main_list_of(poll_event)
+    mine = reg.register(admin, poll_event, reg.RegistrationInfo(consent=True,
+                                                                phone="13700000501"))
+    checkin_services.scan(owner, door, mine.ticket_code, "poll-scan")
+
+    def new(question):
+        return polls.create_poll(owner, poll_event, question, "checked_in",
+                                 options=["项目一", "项目二"])
+
+    draft, open_, to_close = new("草稿"), new("投票中"), new("待结束")
+    polls.open_poll(owner, open_)
+    polls.open_poll(owner, to_close)
+    return {"poll_event": poll_event, "draft_poll": draft, "open_poll": open_,
+            "poll_option": open_.options[0], "poll_to_close": to_close}
+
+
 def _snapshot(world) -> dict:
     """Every table's count and the world's rows as the database holds them (a statement a
     table, not one an object)."""
@@ -492,6 +584,9 @@ def _snapshot(world) -> dict:
 
 def _send(client, ep: Endpoint, world, raw, overrides):
     ids = {name: str(obj.id) for name, obj in world.items() if not isinstance(obj, str)}
+    # A certificate is named by its code in paths: "{certificate_code}".
+    ids.update({f"{name}_code": obj.code for name, obj in world.items()
+                if isinstance(obj, Certificate)})
     ids.update(overrides)
     path = ep.path.format(**ids)
     kwargs = {}

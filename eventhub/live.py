@@ -22,9 +22,9 @@ from typing import Any
 
 from flask import Response, current_app, make_response, request
 from flask_babel import get_locale
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from eventhub.database import after_commit
-from eventhub.links import SignedLink
 
 log = logging.getLogger(__name__)
 
@@ -140,14 +140,25 @@ def live_page(html: str, etag: str) -> Response:
 # Big screens' signed links ----------------------------------------------------------------------
 
 
+def _screen_serializer(screen: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"{screen}-screen")
+
+
 def make_screen_key(screen: str, object_id: int) -> str:
     """A signed read-only key to one object's big screen (``screen`` names its kind, e.g.
-    ``"wall"``), for a projector laptop without an account (`links.SignedLink`)."""
-    return SignedLink(f"{screen}-screen", "id", SCREEN_LINK_MAX_AGE).make(object_id)
+    ``"poll"``), for a projector laptop without an account; the roadshow's screen link, made
+    public for every screen."""
+    return _screen_serializer(screen).dumps({"id": object_id})
 
 
 def screen_key_valid(
     key: str | None, screen: str, object_id: int, max_age: int = SCREEN_LINK_MAX_AGE
 ) -> bool:
     """Tell whether ``key`` opens this object's ``screen`` (signed for it, not expired)."""
-    return SignedLink(f"{screen}-screen", "id", max_age).valid(key, object_id)
+    if not key:
+        return False
+    try:
+        data = _screen_serializer(screen).loads(key, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return False
+    return isinstance(data, dict) and data.get("id") == object_id

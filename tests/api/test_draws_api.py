@@ -286,3 +286,32 @@ def test_commit_run_and_redraw_are_audited(api, organizer, event, people):
     assert entries["draw.committed"].after["commitment"] == committed["commitment"]
     assert entries["draw.drawn"].after["seed"] == ran["seed"]
     assert entries["draw.drawn"].event_id == event.id
+
+
+def test_the_docs_script_verifies_a_draw_and_catches_a_forgery(api, organizer, event, people,
+                                                                tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "docs" / "verify_draw.py"
+    client = api(organizer)
+    draw_id, _, ran = _drawn(client, event)
+    client.post(f"/api/v1/draws/{draw_id}/redraw",
+                json={"registration_id": ran["winners"][0]["registration_id"], "reason": "缺席"})
+    record = api().get(f"/api/v1/draws/{draw_id}").get_json()
+
+    def verify(data):
+        path = tmp_path / "draw.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        return subprocess.run([sys.executable, str(script), str(path)], capture_output=True,
+                              text=True, check=False)
+
+    good = verify(record)
+    assert good.returncode == 0 and good.stdout.count("OK") == 4, good.stdout + good.stderr
+    forged = dict(record, winners=[dict(record["winners"][0], registration_id=-1),
+                                   *record["winners"][1:]])
+    bad = verify(forged)
+    assert bad.returncode == 1 and "winners: MISMATCH" in bad.stdout
+    assert "commitment: MISMATCH" in verify(dict(record, seed="0" * 64)).stdout

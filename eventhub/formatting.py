@@ -108,6 +108,42 @@ def mask_phone(phone: str | None) -> str:
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
+#: Chinese compound surnames (复姓) common enough to meet at an event: 欧阳娜娜 is 欧阳**.
+COMPOUND_SURNAMES = frozenset({
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "公孙", "慕容", "尉迟", "长孙", "宇文",
+    "司徒", "司空", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "百里", "呼延", "钟离", "澹台",
+    "公冶", "太史", "申屠", "闻人", "赫连", "万俟", "第五", "濮阳", "单于", "拓跋", "谷梁", "宰父",
+    "东郭", "仲孙", "颛孙", "巫马", "漆雕", "乐正", "壤驷", "公良", "梁丘", "左丘", "南门", "东门",
+})
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
+def mask_surname(name: str | None) -> str:
+    """张三 -> 张**: the surname followed by ``**``, what a public screen or page shows of a
+    person who chose no name of their own.
+
+    A Chinese name keeps its first character, or its compound surname (欧阳娜娜 -> 欧阳**,
+    from `COMPOUND_SURNAMES`, when more follows it). A name in a script written with spaces
+    keeps its first word (Zhang Wei -> Zhang **, as pinyin puts the surname first; John Smith
+    -> John **, the name a welcome uses anyway); a single such word keeps its first letter
+    (Madonna -> M**). Empty names stay empty.
+    """
+    name = " ".join((name or "").split())
+    if not name:
+        return ""
+    if _is_cjk(name[0]):
+        if len(name) > 2 and name[:2] in COMPOUND_SURNAMES:
+            return name[:2] + "**"
+        return name[0] + "**"
+    first, _, rest = name.partition(" ")
+    if rest:
+        return first + " **"
+    return name[0] + "**"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         when=format_when,
@@ -118,5 +154,6 @@ def register(app: Flask) -> None:
         fixed=format_fixed,
         markdown=render_markdown,
         mask_phone=mask_phone,
+        mask_surname=mask_surname,
     )
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()))

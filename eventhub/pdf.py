@@ -1,4 +1,4 @@
-"""What every PDF the app writes shares: the Chinese font and the paragraph styles.
+"""What every PDF the app writes shares: the Chinese font, the paragraph styles and QR codes.
 
 The font is registered with reportlab here, once, when this module is imported (the only
 ``registerFont`` call in the project); a PDF writer imports `FONT` (and `styles`) from here, so
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
@@ -68,3 +70,50 @@ def numbered_canvas(label: Callable[[int, int], str]) -> type[Canvas]:
             super().save()
 
     return NumberedCanvas
+
+
+def qr_matrix(data: str) -> list[list[bool]]:
+    """``data`` (a link, a code) as a QR code's rows of dark (True) and light modules, without
+    the quiet zone: the smallest version that holds it, error correction M."""
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+    qr.add_data(data)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
+def draw_qr(canvas: Canvas, modules: list[list[bool]], x: float, y: float, size: float) -> None:
+    """Draw a QR code's ``modules`` (`qr_matrix`, `tickets.qr_modules`) as filled squares
+    (sharp at any print resolution), ``size`` wide with its lower-left corner at (x, y). Leave
+    white around it: the quiet zone is not drawn."""
+    cell = size / len(modules)
+    canvas.setFillColor(colors.black)
+    path = canvas.beginPath()
+    for row, line in enumerate(modules):
+        for column, dark in enumerate(line):
+            if dark:
+                path.rect(x + column * cell, y + size - (row + 1) * cell, cell, cell)
+    canvas.drawPath(path, stroke=0, fill=1)
+
+
+def fit_line(
+    canvas: Canvas, text: str, x: float, y: float, width: float, size: float,
+    min_size: float = 7, centred: bool = False,
+) -> float:
+    """Draw ``text`` in `FONT` on one line (from ``x``, or centred on ``x``), shrinking the
+    font down to ``min_size`` and then cutting the text with an ellipsis so it fits
+    ``width``. Returns the font size used."""
+    while size > min_size and pdfmetrics.stringWidth(text, FONT, size) > width:
+        size -= 0.5
+    canvas.setFont(FONT, size)
+    draw = canvas.drawCentredString if centred else canvas.drawString
+    draw(x, y, cut_to_width(text, width, size))
+    return size
+
+
+def cut_to_width(text: str, width: float, size: float) -> str:
+    """``text`` cut with an ellipsis so that, in `FONT` at ``size``, it fits ``width``."""
+    if pdfmetrics.stringWidth(text, FONT, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", FONT, size) > width:
+        text = text[:-1]
+    return text + "…"

@@ -393,6 +393,28 @@ def expected_query(checkin_list: CheckinList) -> sa.Select:
     return query
 
 
+def checked_in_query(event: Event) -> sa.Select:
+    """The ids of the event's confirmed registrations checked in at its main list at least
+    once (an ok entry scan, not reverted): who "was there" (the stats' ``checked_in``,
+    certificates of attendance)."""
+    scanned = (
+        sa.select(Scan.registration_id)
+        .join(CheckinList, CheckinList.id == Scan.list_id)
+        .where(
+            CheckinList.event_id == event.id,
+            CheckinList.is_main.is_(True),
+            Scan.status == ScanStatus.ok,
+            Scan.type == ScanType.entry,
+            Scan.reverted_at.is_(None),
+        )
+    )
+    return sa.select(Registration.id).where(
+        Registration.event_id == event.id,
+        Registration.status == RegistrationStatus.confirmed,
+        Registration.id.in_(scanned),
+    )
+
+
 def stats(checkin_list: CheckinList) -> dict[str, int]:
     """``expected`` on the list, ``checked_in`` (entered at least once), ``inside`` now."""
     expected = db.session.scalar(

@@ -17,7 +17,7 @@ from eventhub import audit, permissions
 from eventhub.accounts.models import User
 from eventhub.database import transactional
 from eventhub.events.models import Event
-from eventhub.pdf import CODE_FONT, FONT
+from eventhub.pdf import CODE_FONT, FONT, cut_to_width, draw_qr, fit_line
 from eventhub.registrations.models import Registration, RegistrationStatus
 from eventhub.registrations.tickets import code_groups, qr_modules
 
@@ -103,12 +103,12 @@ def _draw(canvas: Canvas, title: str, badge: Badge, x: float, y: float, cut_mark
     canvas.setFillColor(ACCENT)
     canvas.rect(x, y + BADGE_H - band, BADGE_W, band, stroke=0, fill=1)
     canvas.setFillColor(white)
-    _fit_line(canvas, title, x + MARGIN, y + BADGE_H - band + 3 * mm, BADGE_W - 2 * MARGIN, 10)
+    fit_line(canvas, title, x + MARGIN, y + BADGE_H - band + 3 * mm, BADGE_W - 2 * MARGIN, 10)
 
     text_w = BADGE_W - 3 * MARGIN - QR_SIZE
     top = y + BADGE_H - band - MARGIN
     canvas.setFillColor(black)
-    size = _fit_line(canvas, badge.name, x + MARGIN, top - 9 * mm, text_w, 24, min_size=12)
+    size = fit_line(canvas, badge.name, x + MARGIN, top - 9 * mm, text_w, 24, min_size=12)
     line = top - 9 * mm - size * 0.6
     canvas.setFillColor(GREY)
     for part in _wrap(badge.organization, text_w, 10, lines=2):
@@ -117,46 +117,13 @@ def _draw(canvas: Canvas, title: str, badge: Badge, x: float, y: float, cut_mark
         canvas.drawString(x + MARGIN, line, part)
     if badge.category:
         canvas.setFillColor(ACCENT)
-        _fit_line(canvas, badge.category, x + MARGIN, y + MARGIN + 5 * mm, text_w, 12)
+        fit_line(canvas, badge.category, x + MARGIN, y + MARGIN + 5 * mm, text_w, 12)
     canvas.setFillColor(GREY)
     canvas.setFont(CODE_FONT, 6.5)
     canvas.drawString(x + MARGIN, y + MARGIN, code_groups(badge.code))
-    _draw_qr(canvas, badge.code, x + BADGE_W - MARGIN - QR_SIZE, y + MARGIN + 2 * mm)
-
-
-def _draw_qr(canvas: Canvas, code: str, x: float, y: float) -> None:
-    """The ticket's QR code as filled squares (sharp at any print resolution); the white
-    badge around it is the quiet zone."""
-    modules = qr_modules(code)
-    cell = QR_SIZE / len(modules)
-    canvas.setFillColor(black)
-    path = canvas.beginPath()
-    for row, line in enumerate(modules):
-        for column, dark in enumerate(line):
-            if dark:
-                path.rect(x + column * cell, y + QR_SIZE - (row + 1) * cell, cell, cell)
-    canvas.drawPath(path, stroke=0, fill=1)
-
-
-def _fit_line(
-    canvas: Canvas, text: str, x: float, y: float, width: float, size: float,
-    min_size: float = 7,
-) -> float:
-    """Draw ``text`` on one line, shrinking the font down to ``min_size`` and then cutting
-    the text with an ellipsis so it fits ``width``. Returns the font size used."""
-    while size > min_size and pdfmetrics.stringWidth(text, FONT, size) > width:
-        size -= 0.5
-    canvas.setFont(FONT, size)
-    canvas.drawString(x, y, _cut(text, width, size))
-    return size
-
-
-def _cut(text: str, width: float, size: float) -> str:
-    if pdfmetrics.stringWidth(text, FONT, size) <= width:
-        return text
-    while text and pdfmetrics.stringWidth(text + "…", FONT, size) > width:
-        text = text[:-1]
-    return text + "…"
+    # The white badge around the code is its quiet zone.
+    draw_qr(canvas, qr_modules(badge.code), x + BADGE_W - MARGIN - QR_SIZE, y + MARGIN + 2 * mm,
+            QR_SIZE)
 
 
 def _wrap(text: str, width: float, size: float, lines: int) -> Iterator[str]:
@@ -166,7 +133,7 @@ def _wrap(text: str, width: float, size: float, lines: int) -> Iterator[str]:
         if not rest:
             return
         if number == lines - 1:
-            yield _cut(rest, width, size)
+            yield cut_to_width(rest, width, size)
             return
         cut = len(rest)
         while cut > 1 and pdfmetrics.stringWidth(rest[:cut], FONT, size) > width:

@@ -44,6 +44,7 @@ from eventhub.registrations import (
     tickets,
 )
 from eventhub.registrations.models import (
+    WALL_NAME_MAX,
     Category,
     Question,
     QuestionKind,
@@ -279,6 +280,12 @@ class RegistrationPatchSchema(StrictSchema):
     organization = Str()
     job_title = Str()
     notes = Str(max_length=1000, metadata={"description": "Organizers only: notes for the door."})
+    show_on_wall = Bool(metadata={
+        "description": "The registrant only: appear on the event's welcome wall (签到墙) once "
+                       "checked in (default false)."})
+    wall_name = Str(max_length=WALL_NAME_MAX, metadata={
+        "description": "The registrant only: the name on the welcome wall; empty for the "
+                       "default, the surname followed by ** (张**)."})
 
 
 class ListArgsSchema(PageArgsSchema):
@@ -308,6 +315,8 @@ class RegistrationSchema(ma.Schema):
     answers = ma.fields.Dict()
     notes = ma.fields.String()
     decision_message = ma.fields.String()
+    show_on_wall = ma.fields.Boolean()
+    wall_name = ma.fields.String()
     created_at = Time()
     ticket = ma.fields.Nested(TicketSchema, allow_none=True)
 
@@ -335,6 +344,8 @@ def registration_body(
         "job_title": registration.job_title,
         "answers": registration.answers,
         "decision_message": registration.decision_message,
+        "show_on_wall": registration.show_on_wall,
+        "wall_name": registration.wall_name,
         "created_at": registration.created_at,
         "ticket": None,
     }
@@ -502,9 +513,13 @@ def get_registration(registration_id: int) -> dict:
 @blp.arguments(RegistrationPatchSchema)
 def update_registration(data: dict, registration_id: int) -> dict:
     """Change answers and contact fields (until registration closes; organizers always), or,
-    as an organizer, the notes door staff see."""
+    as an organizer, the notes door staff see, or, as the registrant, the welcome wall's
+    opt-in and name (first: refused, it changes nothing else)."""
     registration = visible_registration(registration_id)
     user = require_user()
+    if "show_on_wall" in data or "wall_name" in data:
+        services.set_wall_choice(user, registration, show_on_wall=data.pop("show_on_wall", None),
+                                 wall_name=data.pop("wall_name", None))
     notes = data.pop("notes", None)
     if notes is not None:
         services.set_notes(user, registration, notes)

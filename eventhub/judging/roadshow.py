@@ -54,8 +54,9 @@ from eventhub.judging.models import (
 from eventhub.judging.results import round_results, valid_scorecard_rows
 from eventhub.judging.rounds import entry_as_seen, round_closed, round_entries, round_entry_ids
 from eventhub.judging.signals import round_changed, scorecard_saved
-from eventhub.links import SignedLink
 from eventhub.live import LiveVersion
+from eventhub.live import make_screen_key as make_screen_key_of
+from eventhub.live import screen_key_valid as screen_key_valid_of
 from eventhub.mentors.models import MentorCoaching
 
 #: Shortest and longest pitch or Q&A time an organizer may set (seconds).
@@ -498,18 +499,14 @@ def move_in_order(actor: Any, round_: Round, entry_id: int, offset: int) -> list
 # The big screen's signed link ---------------------------------------------------------------
 
 
-#: Keys of the big screen's read-only link (see `links.SignedLink`).
-screen_link = SignedLink("roadshow-screen", "round", SCREEN_LINK_MAX_AGE)
-
-
 def make_screen_key(round_: Round) -> str:
     """A read-only key to the round's big screen (for a projector without an account)."""
-    return screen_link.make(round_.id)
+    return make_screen_key_of("roadshow", round_.id)
 
 
 def screen_key_valid(key: str | None, round_: Round) -> bool:
     """Tell whether ``key`` opens this round's big screen (signed for it, not expired)."""
-    return screen_link.valid(key, round_.id)
+    return screen_key_valid_of(key, "roadshow", round_.id, max_age=SCREEN_LINK_MAX_AGE)
 
 
 # What the screens show ----------------------------------------------------------------------

@@ -13,6 +13,9 @@ from eventhub.accounts.models import EMAIL_MAX, NAME_MAX, User
 from eventhub.database import Base, UTCDateTime, utcnow
 from eventhub.events.models import Event, EventSession
 
+#: The longest name on the welcome wall: it must fit a tile of the screen.
+WALL_NAME_MAX = 20
+
 
 class QuestionKind(enum.StrEnum):
     text = "text"
@@ -120,6 +123,11 @@ class Registration(Base):
     #: Which privacy notice was accepted, and when.
     consent_version: Mapped[str] = mapped_column(sa.String(32), default="")
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The registrant's consent to appear on the event's welcome wall (签到墙) once checked in
+    #: (never pre-ticked; only they may change it), and the name shown there ("": the default,
+    #: the surname followed by ``**``).
+    show_on_wall: Mapped[bool] = mapped_column(default=False)
+    wall_name: Mapped[str] = mapped_column(sa.String(WALL_NAME_MAX), default="")
     #: Arrival order on the waitlist.
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: For door staff: VIP, dietary needs, "needs an interpreter".

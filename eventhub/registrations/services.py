@@ -19,7 +19,7 @@ from eventhub import audit, permissions
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
 from eventhub.database import db, is_unique_violation, transactional, utcnow
-from eventhub.errors import Conflict, NotFound, ValidationFailed, raise_field_errors
+from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed, raise_field_errors
 from eventhub.events.models import Event, EventSession, EventStatus
 from eventhub.events.signals import capacity_changed
 from eventhub.links import external_url
@@ -27,6 +27,7 @@ from eventhub.mail.services import queue_mail
 from eventhub.registrations import capacity, queries, tickets
 from eventhub.registrations.answers import clean_answers
 from eventhub.registrations.models import (
+    WALL_NAME_MAX,
     Category,
     Registration,
     RegistrationSource,
@@ -72,6 +73,9 @@ class RegistrationInfo:
     phone: str | None = None
     organization: str | None = None
     job_title: str | None = None
+    #: The welcome wall's opt-in and name (`set_wall_choice`); never ticked for anyone.
+    show_on_wall: bool = False
+    wall_name: str = ""
 
 
 def _standard_fields(
@@ -206,6 +210,9 @@ def register(
         errors, lambda: _standard_fields(user, info, require_phone=not on_behalf), {})
     if not on_behalf and info.consent is not True:
         errors["consent"] = _l("Please accept the privacy notice.")
+    # Only the registrant opts in to the wall: an organizer registering them cannot.
+    show_on_wall = info.show_on_wall is True and not on_behalf
+    wall_name, errors["wall_name"] = check_text(info.wall_name or None, limit=WALL_NAME_MAX)
     raise_field_errors(errors)
 
     event = capacity.lock_event(event.id)
@@ -219,6 +226,8 @@ def register(
     registration.sessions = sessions
     registration.answers = answers
     registration.source = source
+    registration.show_on_wall = show_on_wall
+    registration.wall_name = (wall_name or "") if show_on_wall else ""
     registration.consent_version = (
         str(event.privacy_version) if not on_behalf else f"{event.privacy_version}/organizer"
     )
@@ -518,6 +527,38 @@ def set_notes(actor: User, registration: Registration, notes: str) -> Registrati
     cleaned, error = check_text(notes, limit=NOTES_MAX)
     raise_field_errors({"notes": error})
     registration.notes = cleaned or ""
+    return registration
+
+
+@transactional
+def set_wall_choice(
+    actor: User,
+    registration: Registration,
+    *,
+    show_on_wall: bool | None = None,
+    wall_name: str | None = None,
+) -> Registration:
+    """Opt in to (or out of) the event's welcome wall, and choose the name shown there ("":
+    the default, the surname followed by ``**``). None leaves a value as it is.
+
+    Consent is the registrant's own: only they may change it (an organizer of the event gets
+    NotAllowed, anyone else NotFound), at any time, even after the event, so it can always be
+    withdrawn. Raises NotFound, NotAllowed, ValidationFailed (``show_on_wall`` not a boolean,
+    ``wall_name`` not text, longer than `WALL_NAME_MAX` or holding a forbidden character).
+    """
+    if registration.user_id is None or registration.user_id != actor.id:
+        if permissions.can_manage_event(actor, registration.event):
+            raise NotAllowed(_l("Only the registrant may choose to appear on the welcome wall."))
+        raise NotFound()
+    errors: dict[str, Any] = {}
+    if show_on_wall is not None and not isinstance(show_on_wall, bool):
+        errors["show_on_wall"] = _l("Choose yes or no.")
+    name, errors["wall_name"] = check_text(wall_name, limit=WALL_NAME_MAX)
+    raise_field_errors(errors)
+    if show_on_wall is not None:
+        registration.show_on_wall = show_on_wall
+    if name is not None:
+        registration.wall_name = name
     return registration
 
 

@@ -100,12 +100,15 @@ def mail_send(loop: bool, interval: float) -> None:
 @mail_cli.command("remind")
 def mail_remind() -> None:
     """Queue reminders for confirmed participants of events and for bookers of office hours
-    starting within 24 hours (once each; run daily or hourly from cron)."""
+    starting within 24 hours, and the satisfaction survey's mail to checked-in attendees of
+    events that ended within 7 days (once each; run daily or hourly from cron)."""
+    from eventhub.engagement.surveys import send_survey_invitations
     from eventhub.mentors.mails import send_booking_reminders
     from eventhub.registrations.services import send_reminders
 
     click.echo(f"queued {send_reminders()} reminders")
     click.echo(f"queued {send_booking_reminders()} office hour reminders")
+    click.echo(f"queued {send_survey_invitations()} survey invitations")
 
 
 @mail_cli.command("status")

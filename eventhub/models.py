@@ -20,6 +20,12 @@ from eventhub.engagement.models import (
     SurveyResponse,
     WallHiddenName,
 )
+from eventhub.engagement.models import (  # the satisfaction survey
+    SurveyAnswer,
+    SurveyParticipant,
+    SurveyQuestion,
+    SurveyResponse,
+)
 from eventhub.events.models import Event, EventSession
 from eventhub.judging.models import (
     Assignment,
@@ -50,6 +56,7 @@ from eventhub.registrations.models import Category, Question, Registration, regi
 
 __all__ = [
     "AccountSession",
+    "SurveyAnswer", "SurveyParticipant", "SurveyQuestion", "SurveyResponse",
     "SurveyAnswer", "SurveyParticipant", "SurveyQuestion", "SurveyResponse",
     "WallHiddenName",
     "Certificate",

@@ -460,3 +460,92 @@ class WallHiddenName(Base):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     hidden_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Satisfaction survey (满意度) ----------------------------------------------------------------
+#
+# Anonymous to organizers by construction: the person and what they answered live in separate
+# tables with no column joining them. `SurveyParticipant` says who was invited and who has
+# answered (the once-check); `SurveyResponse` and `SurveyAnswer` hold what was answered, with
+# the event and nothing else (no registration, no user, no time). See `engagement.surveys`.
+
+#: Longest question label, choice option and free-text answer of a survey.
+SURVEY_LABEL_MAX = 200
+SURVEY_TEXT_MAX = 2000
+
+
+class SurveyQuestionKind(enum.StrEnum):
+    """Rating 1–5 stars, one choice among options, free text."""
+
+    rating = "rating"
+    text = "text"
+    choice = "choice"
+
+
+class SurveyQuestion(Base):
+    """A question of an event's satisfaction survey, in ``position`` order."""
+
+    __tablename__ = "survey_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    label: Mapped[str] = mapped_column(sa.String(SURVEY_LABEL_MAX))
+    kind: Mapped[SurveyQuestionKind] = mapped_column(
+        sa.Enum(SurveyQuestionKind, native_enum=False, length=16)
+    )
+    #: A choice question's options, in order (empty for the other kinds).
+    options: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    required: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SurveyParticipant(Base):
+    """A registration's part in its event's survey: invited (the mail went out) and answered
+    (the once-check). Never what it answered: no column leads to a `SurveyResponse`."""
+
+    __tablename__ = "survey_participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    #: One row per registration (the database decides), claimed by guarded UPDATEs.
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), unique=True
+    )
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SurveyResponse(Base):
+    """One anonymous response to an event's survey: the event only, on purpose (no person,
+    no registration, no time)."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+
+
+class SurveyAnswer(Base):
+    """A response's answer to one question: ``rating`` (1–5), ``choice`` (the option's text)
+    or ``text``, as the question's kind says."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (sa.UniqueConstraint("response_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_responses.id", ondelete="CASCADE")
+    )
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_questions.id", ondelete="CASCADE"), index=True
+    )
+    rating: Mapped[int | None]
+    choice: Mapped[str | None] = mapped_column(sa.String(SURVEY_LABEL_MAX))
+    text: Mapped[str | None] = mapped_column(sa.String(SURVEY_TEXT_MAX))

@@ -324,6 +324,12 @@ ENDPOINTS = [
              {"option_ids": ["@poll_option"]}, ids=("open_poll",), open_to_all=True),
     Endpoint("close_poll", "POST", "/api/v1/polls/{poll_to_close}/close", {},
              ids=("poll_to_close",)),
+    Endpoint("put_survey", "PUT", "/api/v1/events/{survey_event}/survey",
+             {"questions": [{"id": "@survey_question", "label": "总体满意度", "kind": "rating",
+                             "required": True}]}, ids=("survey_event",)),
+    # "#name": the id as a JSON string (an object key).
+    Endpoint("answer_survey", "POST", "/api/v1/events/{survey_event}/survey/responses",
+             {"answers": {"#survey_question": 5}}, ids=("survey_event",)),
     # Last: its valid body deletes the acting admin.
     Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
              strings=("password",)),
@@ -426,6 +432,7 @@ def world(org, owner, staff, admin, event):
     contest.update(_draw_world(org, owner))
     contest.update(_certificate_world(open_event, owner))
     contest.update(_poll_world(org, owner, admin))
+    contest.update(_survey_world(org, owner, admin))
     return {**contest,
             "org": org, "event": event, "draft": draft, "session": session, "token": token,
             "membership": membership, "form_event": form_event, "open_event": open_event,
@@ -566,6 +573,24 @@ def _poll_world(org, owner, admin) -> dict:
             "poll_option": open_.options[0], "poll_to_close": to_close}
 
 
+def _survey_world(org, owner, admin) -> dict:
+    """A started event of ``org`` with a one-question survey, where the admin checked in."""
+    from datetime import UTC, datetime, timedelta
+
+    from eventhub.engagement import surveys
+    from eventhub.registrations import services as reg
+
+    survey_event = factories.EventFactory(organization=org)
+    mine = reg.register(admin, survey_event, reg.RegistrationInfo(consent=True,
+                                                                  phone="13700000601"))
+    checkin_services.scan(owner, factories.main_list_of(survey_event), mine.ticket_code,
+                          "survey-scan")
+    survey_event.starts_at = datetime.now(UTC) - timedelta(hours=1)
+    question, = surveys.save_survey(owner, survey_event, [
+        {"label": "总体满意度", "kind": "rating", "required": True}])
+    return {"survey_event": survey_event, "survey_question": question}
+
+
 def _snapshot(world) -> dict:
     """Every table's count and the world's rows as the database holds them (a statement a
     table, not one an object)."""
@@ -595,6 +620,9 @@ def _send(client, ep: Endpoint, world, raw, overrides):
             raw = raw.replace("{ticket}", world["ticket"])
             # "@name" in a body stands for the id (a JSON number) of world's object ``name``.
             raw = re.sub(r'"@(\w+)"', lambda m: ids.get(m.group(1), m.group(0)), raw)
+            # "#name": the same id as a JSON string (a key of an object).
+            raw = re.sub(r'"#(\w+)"', lambda m: f'"{ids[m.group(1)]}"' if m.group(1) in ids
+                         else m.group(0), raw)
         kwargs["data"] = raw
         kwargs["content_type"] = "application/json"
     return client.open(path, method=ep.method, **kwargs)

@@ -27,7 +27,7 @@ from eventhub.accounts.models import User
 from eventhub.checkin import services as checkin
 from eventhub.checkin.models import CheckinList, Scan
 from eventhub.database import db, transactional
-from eventhub.engagement import investors
+from eventhub.engagement import certificates, draws, investors, polls, surveys, wall
 from eventhub.engagement.models import InvestorInterest
 from eventhub.events import services as events
 from eventhub.events.models import Event, EventStatus
@@ -41,7 +41,7 @@ from eventhub.judging.judges import (
     is_conflicted,
     judges_of,
 )
-from eventhub.judging.models import Entry, Judge, Round
+from eventhub.judging.models import Entry, Judge, Round, RoundStatus
 from eventhub.judging.results import round_results
 from eventhub.judging.rounds import (
     RoundInfo,
@@ -1577,6 +1577,11 @@ def load_big_screen(organizer: User, week_: Event, contest_: Event, past: Event)
     lacks): the 创业周 opening's welcome wall and lucky draws, the live final's 人气奖 poll,
     and last month's salon's door, satisfaction survey and certificates."""
     load_past_checkins(past)
+    load_wall(week_)
+    load_draws(organizer, week_)
+    load_poll(organizer, contest_)
+    load_survey(organizer, past)
+    load_certificates(organizer, past, contest_)
 
 
 #: Last month's salon: who came, of its 40 registrations, between 13:30 and 14:20.
@@ -1606,3 +1611,207 @@ def load_past_checkins(past: Event) -> None:
     for n, (when, registration) in enumerate(arrivals):
         checkin.scan(organizer, main, registration.ticket_code, f"demo-salon-{n:04d}",
                      device="前台", now=when)
+
+
+def _arrivals(event: Event) -> list[Registration]:
+    """The event's confirmed registrations checked in at its main door, in order of id."""
+    return list(db.session.scalars(
+        sa.select(Registration).where(Registration.id.in_(checkin.checked_in_query(event)))
+        .order_by(Registration.id)))
+
+
+#: Names some of the week's arrivals chose for the wall (the others show 张** by default):
+#: {email local part or n-th arrival: name}.
+WALL_NAMES = ["云机联 张伟", "东大创业社 小王", "来自大连的李同学", "硬科技老兵", "沈航 刘老师",
+              "辽大创新创业学院", "盛京天使 周杰"]
+
+
+def load_wall(week_: Event) -> None:
+    """The 创业周's welcome wall, unless someone opted in already: about half of its first
+    day's arrivals chose to appear on it (a few with a name of their own, zhangwei with his
+    team's), each through the registrations service as the registrant; an organizer hid one
+    name that should not be on a screen."""
+    of_week = sa.select(Registration.id).where(Registration.event_id == week_.id,
+                                               Registration.show_on_wall.is_(True))
+    if db.session.scalar(of_week.limit(1)) is not None:
+        return
+    arrivals = _arrivals(week_)
+    if not arrivals:
+        return
+    rng = random.Random(2032)
+    zhangwei = next((r for r in arrivals if r.user.email == "zhangwei@example.com"), None)
+    opted = [r for r in arrivals if r is not zhangwei and rng.random() < 0.5]
+    custom = dict(zip(rng.sample(opted, len(WALL_NAMES) - 1), WALL_NAMES[1:], strict=True))
+    if zhangwei is not None:
+        opted.append(zhangwei)
+        custom[zhangwei] = WALL_NAMES[0]
+    for registration in opted:
+        registrations.set_wall_choice(registration.user, registration, show_on_wall=True,
+                                      wall_name=custom.get(registration, ""))
+    organizer = accounts.find_user_by_email("organizer@example.com")
+    hidden = next(r for r in opted if r not in custom)
+    wall.hide(organizer, week_, hidden.id)
+
+
+#: The opening's draw among people in the hall: prizes in the order they take winners.
+OPENING_DRAW = ("开幕式幸运抽奖", [
+    {"name": "一等奖 · 华为 MatePad 平板电脑", "count": 1},
+    {"name": "二等奖 · 小米智能手环", "count": 3},
+    {"name": "三等奖 · 创业周纪念文创礼盒", "count": 10},
+])
+#: Committed on the first day, run at the closing ceremony: everyone checked in on the first
+#: day except the opening's winners.
+CLOSING_DRAW = ("首日签到有礼 · 闭幕式开奖", [
+    {"name": "特等奖 · 大疆 Mini 4 Pro 无人机", "count": 1},
+    {"name": "一等奖 · 机械键盘", "count": 2},
+    {"name": "纪念奖 · 创业周定制保温杯", "count": 20},
+])
+ABSENT_REASON = "现场三次唱名无人应答，已离场，按抽奖规则顺延给抽奖顺序中的下一位。"
+
+
+def load_draws(organizer: User, week_: Event) -> None:
+    """The 创业周 opening's lucky draws, unless the week has draws: one among the people
+    checked in at the opening's hall, committed before the ceremony ended and run at its
+    close (a third-prize winner had left: redrawn with the reason), and one among everyone
+    checked in on the first day except those winners, committed that day and to be run at the
+    closing ceremony. Through the draw service: the seeds are secret and random, so anyone can
+    check the winners from the public record."""
+    if draws.draws_of(week_):
+        return
+    day = week_.starts_at.astimezone(TZ).date()
+    hall = next((lst for lst in checkin.lists_of(week_) if not lst.is_main), None)
+    if hall is None:
+        return
+    name, prizes = OPENING_DRAW
+    opening = draws.create_draw(organizer, week_, name, prizes, "checked_in", list_id=hall.id)
+    opening.created_at = at(day, 8)
+    draws.commit_draw(organizer, opening, now=at(day, 11, 5))
+    draws.run_draw(organizer, opening, now=at(day, 11, 20))
+    winners, _ = draws.winners_of(opening)
+    absent = next(w for w in winners if w["prize_index"] == len(prizes) - 1)
+    draws.redraw(organizer, opening, absent["registration_id"], ABSENT_REASON,
+                 now=at(day, 11, 24))
+    name, prizes = CLOSING_DRAW
+    closing = draws.create_draw(organizer, week_, name, prizes, "checked_in",
+                                exclude_winners_of=[opening.id])
+    closing.created_at = at(day, 8)
+    draws.commit_draw(organizer, closing, now=at(day, 12))
+
+
+POLL_QUESTION = "决赛路演 · 最佳人气奖：您最喜欢哪个项目？"
+
+
+def load_poll(organizer: User, contest_: Event) -> None:
+    """The live final's 人气奖 vote, unless the contest has polls: its options are the final
+    round's entries, it opened as the final began and the audience (confirmed registrants) has
+    been voting from their phones since, more for the entries that have pitched. Through the
+    poll service, one vote per registration, from different phones at a human pace."""
+    if polls.polls_of(contest_, drafts=True):
+        return
+    final = next((r for r in rounds_of(contest_) if r.name == FINAL_ROUND), None)
+    if final is None:
+        return
+    rng = random.Random(2033)
+    now = datetime.now(UTC)
+    poll = polls.create_poll(organizer, contest_, POLL_QUESTION, "confirmed", round_id=final.id,
+                             now=now - timedelta(hours=2))
+    polls.open_poll(organizer, poll, now=now - timedelta(minutes=70))
+    pitched = {entry.id for entry in roadshow.stage_order(final)[: ON_STAGE + 1]}
+    weights = [rng.uniform(3, 8) if option.entry_id in pitched else rng.uniform(0.3, 1.5)
+               for option in poll.options]
+    audience = list(db.session.scalars(
+        sa.select(Registration).where(Registration.event_id == contest_.id,
+                                      Registration.status == RegistrationStatus.confirmed)
+        .order_by(Registration.id)))
+    voters = rng.sample(audience, len(audience) * 2 // 3)
+    times = sorted(now - timedelta(minutes=rng.uniform(1, 65)) for _ in voters)
+    for n, (registration, when) in enumerate(zip(voters, times, strict=True)):
+        option = rng.choices(poll.options, weights)[0]
+        phone = polls.device_key(f"10.45.{n // 200}.{n % 200 + 20}", "Mozilla/5.0 (iPhone)")
+        polls.vote(registration, poll, [option.id], device=phone, now=when)
+
+
+#: Last month's salon's survey: (label, kind, options, required).
+SURVEY = [
+    ("本次沙龙的总体满意度", "rating", [], True),
+    ("嘉宾分享的内容对您有帮助吗", "rating", [], True),
+    ("现场组织（场地、签到、茶歇）", "rating", [], False),
+    ("您是从哪里得知本次活动的", "choice",
+     ["微信公众号", "朋友推荐", "创业社群", "园区通知", "其他"], False),
+    ("下期沙龙您最想听的主题", "choice",
+     ["股权融资", "政府补贴申报", "知识产权", "市场营销"], False),
+    ("其他意见和建议", "text", [], False),
+]
+#: Stars and how often they are given, per rating question.
+STAR_WEIGHTS = [
+    [1, 3, 12, 38, 46],
+    [1, 4, 15, 40, 40],
+    [3, 7, 22, 40, 28],
+]
+SUGGESTIONS = [
+    "干货很多，尤其是估值和条款的部分，希望能拿到嘉宾的课件。",
+    "希望多留一些时间给现场提问。",
+    "场地有点挤，空调偏冷。",
+    "建议下次请已经拿到融资的创业者来分享真实经历。",
+    "签到很快，扫码就进了，点赞。",
+    "茶歇可以再丰富一点。",
+    "希望能按行业分组交流，硬科技和消费类项目关心的问题不一样。",
+    "投资人讲得很实在，尽调清单非常有用。",
+    "时间安排在周六下午挺好，希望保持。",
+]
+
+
+def load_survey(organizer: User, past: Event) -> None:
+    """Last month's salon's satisfaction survey, unless it has one: ratings, choices and a
+    free-text question, answered once by about three in four of those who came (mostly four
+    and five stars, a few lower; a third left a comment) in the days after it, through the
+    survey service, so the answers stay anonymous."""
+    if surveys.questions_of(past):
+        return
+    questions = surveys.save_survey(organizer, past, [
+        {"label": label, "kind": kind, "options": options, "required": required}
+        for label, kind, options, required in SURVEY])
+    rng = random.Random(2034)
+    came = _arrivals(past)
+    answering = rng.sample(came, round(len(came) * 0.75))
+    ratings = [q for q in questions if q.kind.value == "rating"]
+    for registration in answering:
+        answers: dict[str, object] = {}
+        for question, weights in zip(ratings, STAR_WEIGHTS, strict=True):
+            if question.required or rng.random() < 0.9:
+                answers[str(question.id)] = rng.choices(range(1, 6), weights)[0]
+        for question in questions:
+            if question.kind.value == "choice" and rng.random() < 0.85:
+                answers[str(question.id)] = rng.choices(
+                    question.options, range(len(question.options) + 1, 1, -1))[0]
+            elif question.kind.value == "text" and rng.random() < 0.35:
+                answers[str(question.id)] = rng.choice(SUGGESTIONS)
+        when = past.ends_at + timedelta(hours=rng.uniform(0.5, 72))
+        surveys.submit_response(registration.user, past, answers, now=when)
+
+
+#: Awards of the contest's published online round, by rank in its track (网评).
+ONLINE_AWARDS = [(1, "网评一等奖"), (3, "网评二等奖"), (8, "网评三等奖")]
+
+
+def load_certificates(organizer: User, past: Event, contest_: Event) -> None:
+    """Certificates, through the certificate service: 参会证明 for everyone who came to last
+    month's salon (issued the day after it), unless it has certificates; and, once the
+    contest's online round has published results and unless the contest has certificates,
+    获奖证书 for the entries at the top of each track (一、二、三等奖 of the 网评 by rank),
+    to the teams' members with an account (their leaders: entries without one get none)."""
+    if not certificates.event_certificates(organizer, past):
+        certificates.issue_certificates(organizer, past, "attendance",
+                                        now=past.ends_at + timedelta(hours=19))
+    online = next((r for r in rounds_of(contest_) if r.name == ONLINE_ROUND), None)
+    if online is None or online.status != RoundStatus.published:
+        return
+    if certificates.event_certificates(organizer, contest_):
+        return
+    for track in round_results(online, online.aggregation.value)["tracks"]:
+        for line in track["entries"]:
+            award = next((name for last, name in ONLINE_AWARDS if line["rank"] <= last), None)
+            entry = db.session.get(Entry, line["entry_id"])
+            if award is not None and entry.leader_id is not None:
+                certificates.issue_certificates(organizer, contest_, "award",
+                                                entry_id=entry.id, award=award)

@@ -110,6 +110,8 @@ def test_demo_is_idempotent(run):
     assert first["scorecards"] > 200 and first["assignments"] > 300
     assert first["mentors"] == 12 and first["mentor_coachings"] > 100
     assert first["mentor_ratings"] > 30 and first["investor_interests"] > 5
+    assert first["draws"] == 2 and first["poll_votes"] > 20 and first["survey_responses"] > 20
+    assert first["certificates"] > 30 and first["wall_hidden_names"] == 1
     result = run("demo")
     assert result.exit_code == 0, result.output
     assert row_counts() == first
@@ -359,3 +361,83 @@ def test_demo_investors_marked_the_live_final(run):
     leader = accounts.find_user_by_email("zhangwei@example.com")
     assert connection.leader_id == leader.id
     assert [c["entry_id"] for c in investors.connections_of(leader)] == [connection.entry_id]
+
+
+def test_demo_big_screen_suite(run, now):
+    """The 创业周 opening's wall and draws, the live final's 人气奖 poll, last month's salon's
+    survey and certificates, all as their services and API.md define them."""
+    import hashlib
+
+    from eventhub.checkin.services import checked_in_query
+    from eventhub.engagement import certificates, draws, polls, surveys, wall
+    from eventhub.engagement.models import Certificate, Draw
+    from eventhub.judging.rounds import round_entry_ids, rounds_of
+    from eventhub.registrations.models import Registration
+
+    run("demo")
+    events = {e.kind: e for e in db.session.scalars(sa.select(Event))
+              if e.kind != EventKind.salon or e.ends_at < now}
+    week, contest, past = events[EventKind.week], events[EventKind.contest], events[
+        EventKind.salon]
+    organizer = accounts.find_user_by_email("organizer@example.com")
+
+    # The wall: opted-in arrivals (some with names of their own), one name hidden.
+    shown = wall.wall(week)
+    assert 40 <= len(shown.items) < shown.checked_in
+    names = [item.wall_name for item in shown.items]
+    assert "云机联 张伟" in names and sum(not n.endswith("**") for n in names) >= 5
+    assert all(db.session.get(Registration, i.registration_id).show_on_wall for i in shown.items)
+    assert sum(row.hidden for row in wall.admin_rows(week)) == 1
+
+    # The draws: one finished (a winner redrawn with the reason), anyone recomputes its
+    # winners from the public record; one committed, its seed still secret.
+    by_status = {d.status.value: d for d in draws.draws_of(week)}
+    assert set(by_status) == {"committed", "drawn"}
+    record = draws.public_record(by_status["drawn"])
+    seed, pool = record["seed"], record["pool"]
+    sha = lambda text: hashlib.sha256(text.encode("ascii")).hexdigest()  # noqa: E731
+    assert len(seed) == 64 and record["commitment"] == sha(seed)
+    assert record["pool_digest"] == sha(",".join(str(i) for i in sorted(pool)))
+    order = sorted(pool, key=lambda i: sha(f"{seed}:{i}"))
+    drawn = sum(p["count"] for p in record["prizes"])
+    [redrawn] = record["redraws"]
+    assert redrawn["reason"] and redrawn["registration_id"] in order[:drawn]
+    assert [w["registration_id"] for w in record["winners"]] == [
+        i for i in order[: drawn + 1] if i != redrawn["registration_id"]]
+    expected = [p["name"] for p in record["prizes"] for _ in range(p["count"])]
+    assert sorted(w["prize"] for w in record["winners"]) == sorted(expected)
+    committed = draws.public_record(by_status["committed"])
+    assert "seed" not in committed and committed["pool_size"] > 50
+    row = db.session.get(Draw, committed["id"])
+    assert not set(row.pool) & {w["registration_id"] for w in record["winners"]}
+
+    # The 人气奖 poll of the live final: open, its options the final's entries, votes from
+    # confirmed registrants at a human pace.
+    [poll] = polls.polls_of(contest)
+    final = rounds_of(contest)[-1]
+    assert poll.status.value == "open" and poll.round_id == final.id
+    assert {o.entry_id for o in poll.options} == round_entry_ids(final)
+    tally = polls.tally(poll)
+    assert tally["voters"] > 20 and sum(o["votes"] for o in tally["options"]) == tally["voters"]
+    assert not polls.alarm(poll).raised
+
+    # Last month's salon: its survey's answers (mostly 4 and 5 stars, some lower, comments)
+    # and a certificate of attendance for each person who came.
+    results = surveys.results(organizer, past)
+    came = len(db.session.scalars(checked_in_query(past)).all())
+    assert came >= 30 and came // 2 <= results["responses"] <= came
+    assert 3.5 < results["average"] < 4.8
+    ratings = [q for q in results["questions"] if q["kind"] == "rating"]
+    assert all(sum(1 for n in q["counts"].values() if n) >= 3 for q in ratings)
+    assert any(q["kind"] == "text" and q["texts"] for q in results["questions"])
+    issued = certificates.event_certificates(organizer, past)
+    assert len(issued) == came and {c.kind.value for c in issued} == {"attendance"}
+
+    # The contest's published online round: award certificates for the led entries at the
+    # top of each track; zhangwei's team's is on his page.
+    awards = certificates.event_certificates(organizer, contest)
+    assert awards and all(c.kind.value == "award" and c.award.startswith("网评") for c in awards)
+    zhangwei = accounts.find_user_by_email("zhangwei@example.com")
+    assert any(c.kind.value == "award" for c in certificates.certificates_of(zhangwei))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == len(
+        issued) + len(awards)

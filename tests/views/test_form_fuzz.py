@@ -24,8 +24,9 @@ from wtforms import StringField
 from wtforms.fields.core import UnboundField
 
 from eventhub.accounts.services import create_token
+from eventhub.checkin import services as checkin
 from eventhub.database import db
-from eventhub.engagement import investors
+from eventhub.engagement import certificates, draws, investors
 from eventhub.judging.assignments import assign
 from eventhub.judging.entries import EntryInfo, create_entry, create_track, set_entry_window
 from eventhub.judging.judges import declare_conflict
@@ -131,6 +132,13 @@ def world(org, owner, staff, participant, event, now):
         reg.register(person, contest, reg.RegistrationInfo(
             consent=True, category_id=investor_category.id, phone="13900000009"))
     interest, _ = investors.mark_interest(person, entry, "bp", consent=True)
+    # The participant checked in, so the event has a certificate to revoke.
+    checkin.scan(owner, factories.main_list_of(event), registration.ticket_code, "fuzz-scan")
+    (certificate,) = certificates.issue_certificates(owner, event, "attendance")
+    # A committed draw of the event (the participant checked in): commit, run and redraw
+    # are posted.
+    draw = draws.create_draw(owner, event, "抽奖", [{"name": "纪念品", "count": 1}], "checked_in")
+    draws.commit_draw(owner, draw)
     return {
         "users": {"organizer": owner, "leader": participant, "judge": judge_user},
         "event": event, "contest": contest,
@@ -144,6 +152,8 @@ def world(org, owner, staff, participant, event, now):
             "membership_id": next(m.id for m in org.memberships if m.user_id == staff.id),
             "mentor_id": mentor.id, "slot_id": slot.id, "booking_id": booking.id,
             "coaching_id": coaching.id, "interest_id": interest.id,
+            "code": certificate.code,
+            "draw_id": draw.id,
         },
         "slug": org.slug,
         "answers": [f"q_{q.id}" for q in questions],

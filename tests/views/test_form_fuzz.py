@@ -26,7 +26,7 @@ from wtforms.fields.core import UnboundField
 from eventhub.accounts.services import create_token
 from eventhub.checkin import services as checkin
 from eventhub.database import db
-from eventhub.engagement import certificates, draws, investors
+from eventhub.engagement import certificates, draws, investors, polls
 from eventhub.judging.assignments import assign
 from eventhub.judging.entries import EntryInfo, create_entry, create_track, set_entry_window
 from eventhub.judging.judges import declare_conflict
@@ -139,6 +139,9 @@ def world(org, owner, staff, participant, event, now):
     # are posted.
     draw = draws.create_draw(owner, event, "抽奖", [{"name": "纪念品", "count": 1}], "checked_in")
     draws.commit_draw(owner, draw)
+    # An open poll of the event (the participant checked in, so votes are posted).
+    poll = polls.open_poll(owner, polls.create_poll(owner, event, "人气奖", "checked_in",
+                                                    options=["一号", "二号"]))
     return {
         "users": {"organizer": owner, "leader": participant, "judge": judge_user},
         "event": event, "contest": contest,
@@ -154,6 +157,7 @@ def world(org, owner, staff, participant, event, now):
             "coaching_id": coaching.id, "interest_id": interest.id,
             "code": certificate.code,
             "draw_id": draw.id,
+            "poll_id": poll.id,
         },
         "slug": org.slug,
         "answers": [f"q_{q.id}" for q in questions],

@@ -203,6 +203,7 @@ def screen(draw_id: int) -> Any:
     etag = page_etag(draws.live.version(draw.id), "screen")
     html = render_template(
         "engagement/draw_screen.html", draw=draw, event=draw.event, etag=etag,
+        checkin_list=draws.checkin_list_of(draw),
         poll_ms=POLL_MS, state_url=url_for("engagement_draws.screen_state", draw_id=draw.id))
     return live_page(html, etag)
 

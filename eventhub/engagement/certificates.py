@@ -53,6 +53,7 @@ from eventhub.engagement.models import Certificate, CertificateKind
 from eventhub.errors import Conflict, NotFound, raise_field_errors
 from eventhub.events.models import Event
 from eventhub.formatting import mask_surname
+from eventhub.ids import ID_MAX
 from eventhub.judging.models import Entry
 from eventhub.pdf import CODE_FONT, FONT, draw_qr, fit_line, qr_matrix
 from eventhub.registrations.models import Registration
@@ -94,6 +95,11 @@ def masked_name(name: str | None) -> str:
     """张三丰 -> 张**: what anyone but the owner and the organizers sees of the name (the
     surname followed by ``**``, as the welcome wall shows it: `formatting.mask_surname`)."""
     return mask_surname(name)
+
+
+def is_id(value: Any) -> bool:
+    """A value that can name a row (an int a database id can hold; not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= ID_MAX
 
 
 # Who may -----------------------------------------------------------------------------------
@@ -165,6 +171,8 @@ def _issue_attendance(
     query = _attendance_candidates(event)
     if registration_ids is not None:
         wanted = set(registration_ids)
+        if not wanted or not all(is_id(i) for i in wanted):
+            raise_field_errors({"registration_ids": _l("Choose registrations of this event.")})
         known = set(db.session.scalars(sa.select(Registration.id).where(
             Registration.event_id == event.id, Registration.id.in_(wanted))))
         if wanted - known:
@@ -193,7 +201,7 @@ def _issue_attendance(
 def _issue_award(
     actor: User, event: Event, entry_id: Any, award: Any, now: datetime
 ) -> list[Certificate]:
-    entry = db.session.get(Entry, entry_id) if isinstance(entry_id, int) else None
+    entry = db.session.get(Entry, entry_id) if is_id(entry_id) else None
     award_text, award_error = check_text(award, limit=AWARD_MAX, required=True)
     raise_field_errors({
         "entry_id": None if entry is not None and entry.event_id == event.id

@@ -171,7 +171,8 @@ def issue_award(event_id: int) -> Any:
     event = event_for(event_id, certs.can_issue)
     form = _award_form(event)
     if form.validate_on_submit():
-        entry_id = int(form.entry_id.data) if (form.entry_id.data or "").isdigit() else None
+        entry_id = form.entry_id.data or ""
+        entry_id = int(entry_id) if entry_id.isdigit() and len(entry_id) < 20 else None
         with domain_errors(form):
             issued = certs.issue_certificates(me(), event, "award", entry_id=entry_id,
                                               award=form.award.data or "")

@@ -107,6 +107,13 @@ def test_named_registrations_not_checked_in_are_refused(organizer, event, people
     assert issued_ids(issued) == [people[0].id]
 
 
+@pytest.mark.parametrize("ids", [[], [10**30], [True], [0]])
+def test_named_registrations_must_be_ids(organizer, event, people, ids):
+    with pytest.raises(ValidationFailed) as refused:
+        certs.issue_certificates(organizer, event, "attendance", registration_ids=ids)
+    assert set(refused.value.fields) == {"registration_ids"}
+
+
 def test_named_registrations_of_another_event_are_refused(organizer, org, event, people, now):
     other = factories.EventFactory(organization=org, status="published")
     stranger = register(other, "外人", "13700000000")
@@ -182,6 +189,8 @@ def test_award_without_a_leader_is_refused(organizer, contest, track):
     (None, "一等奖", {"entry_id"}),
     ("1", "一等奖", {"entry_id"}),
     (10**9, "一等奖", {"entry_id"}),
+    (10**30, "一等奖", {"entry_id"}),
+    (True, "一等奖", {"entry_id"}),
     ("mine", None, {"award"}),
     (None, None, {"entry_id", "award"}),
     ("mine", "", {"award"}),

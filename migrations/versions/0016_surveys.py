@@ -72,15 +72,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('survey_answers', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_survey_answers_question_id'))
+    # Dropping a table drops its indexes; dropping them first fails on MariaDB, where the
+    # foreign keys need them.
     op.drop_table('survey_answers')
-    with op.batch_alter_table('survey_responses', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_survey_responses_event_id'))
     op.drop_table('survey_responses')
-    with op.batch_alter_table('survey_participants', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_survey_participants_event_id'))
     op.drop_table('survey_participants')
-    with op.batch_alter_table('survey_questions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_survey_questions_event_id'))
     op.drop_table('survey_questions')

@@ -26,7 +26,13 @@ from eventhub.accounts.models import NAME_MAX, User
 from eventhub.events.models import Event, EventSession
 from eventhub.registrations.answers import TEXT_MAX, TEXTAREA_MAX, answer_key
 from eventhub.registrations.form_builder import QuestionInfo
-from eventhub.registrations.models import Category, Question, QuestionKind, Registration
+from eventhub.registrations.models import (
+    WALL_NAME_MAX,
+    Category,
+    Question,
+    QuestionKind,
+    Registration,
+)
 from eventhub.registrations.services import NOTES_MAX, RegistrationInfo
 from eventhub.webforms import Form
 
@@ -144,20 +150,43 @@ def _with_questions(base: type[AnswersForm], questions: list[Question]) -> type[
     return type("EventAnswersForm", (base,), attrs)
 
 
+def _show_on_wall_field() -> BooleanField:
+    return BooleanField(_l("Show me on the welcome wall"), description=_l(
+        "When you check in, the big screen in the hall greets you by name. Off unless you "
+        "turn it on; you may change it at any time."))
+
+
+def _wall_name_field() -> StringField:
+    return StringField(_l("Name on the wall"), render_kw={"maxlength": WALL_NAME_MAX},
+                       description=_l("Leave it empty to show your surname followed by ** "
+                                      "(for example 张**)."))
+
+
 class RegisterForm(AnswersForm):
     category_id = RadioField(_l("How you take part"), coerce=int, validate_choice=False,
                              validators=[Optional()])
     session_ids = MultiCheckboxField(_l("Sessions"), coerce=int, validate_choice=False)
     consent = BooleanField(_l("I have read the privacy notice and agree to it."))
-    AFTER_QUESTIONS = ("consent",)
+    show_on_wall = _show_on_wall_field()
+    wall_name = _wall_name_field()
+    AFTER_QUESTIONS = ("consent", "show_on_wall", "wall_name")
 
     def info(self, **extra: Any) -> RegistrationInfo:
         return super().info(
             category_id=self.category_id.data if self.category_id.data else None,
             session_ids=list(self.session_ids.data or []),
             consent=bool(self.consent.data),
+            show_on_wall=bool(self.show_on_wall.data),
+            wall_name=self.wall_name.data or "",
             **extra,
         )
+
+
+class WallChoiceForm(Form):
+    """The registrant's choice for the welcome wall (签到墙), on their registration and ticket."""
+
+    show_on_wall = _show_on_wall_field()
+    wall_name = _wall_name_field()
 
 
 def registration_form(

@@ -32,7 +32,12 @@ from eventhub.formatting import list_separator
 from eventhub.links import external_url
 from eventhub.registrations import capacity, labels, queries, services, tickets
 from eventhub.registrations.answers import format_answer
-from eventhub.registrations.forms import CancelForm, answers_form, registration_form
+from eventhub.registrations.forms import (
+    CancelForm,
+    WallChoiceForm,
+    answers_form,
+    registration_form,
+)
 from eventhub.registrations.models import Question, Registration, RegistrationStatus
 from eventhub.webforms import flash_domain_error, form_status, populate_errors
 
@@ -191,6 +196,7 @@ def registration(registration_id: int) -> str:
         position=services.waitlist_position(registration),
         can_edit=registration.status in services.ACTIVE and now < closes,
         can_cancel=registration.status in services.ACTIVE and now < event.starts_at,
+        wall_form=wall_choice_form(registration),
         qr=tickets.qr_svg(registration.ticket_code)
         if registration.status == S.confirmed and registration.ticket_code
         else None,
@@ -242,6 +248,38 @@ def cancel(registration_id: int) -> Any:
     )
 
 
+@bp.route("/registrations/<int:registration_id>/wall", methods=["POST"])
+@login_required
+def wall_choice(registration_id: int) -> Any:
+    registration = _own_registration(registration_id)
+    form = WallChoiceForm()
+    if form.validate_on_submit():
+        try:
+            services.set_wall_choice(me(), registration,
+                                     show_on_wall=bool(form.show_on_wall.data),
+                                     wall_name=form.wall_name.data or "")
+        except ValidationFailed as error:
+            for reason in error.fields.values():
+                flash(str(reason), "error")
+        else:
+            flash(_("Your choice for the welcome wall is saved."), "success")
+    else:
+        flash(_("The form expired. Please try again."), "error")
+    if request.form.get("back") == "ticket" and registration.ticket_code:
+        return redirect(url_for("registrations.ticket", code=registration.ticket_code))
+    return redirect(url_for("registrations.registration", registration_id=registration.id))
+
+
+def wall_choice_form(registration: Registration) -> WallChoiceForm | None:
+    """The welcome wall's form for the signed-in registrant (None for anyone else)."""
+    if not current_user.is_authenticated or current_user.id != registration.user_id:
+        return None
+    if registration.status not in services.ACTIVE:
+        return None
+    return WallChoiceForm(formdata=None, data={"show_on_wall": registration.show_on_wall,
+                                               "wall_name": registration.wall_name})
+
+
 @bp.route("/me/registrations")
 @login_required
 def my_registrations() -> str:
@@ -283,6 +321,7 @@ def _render_ticket(template: str, registration: Registration) -> str:
         code=registration.ticket_code,
         qr=tickets.qr_svg(registration.ticket_code) if confirmed else None,
         position=services.waitlist_position(registration),
+        wall_form=wall_choice_form(registration),
     )
 
 

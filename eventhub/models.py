@@ -20,12 +20,6 @@ from eventhub.engagement.models import (
     SurveyResponse,
     WallHiddenName,
 )
-from eventhub.engagement.models import (  # the satisfaction survey
-    SurveyAnswer,
-    SurveyParticipant,
-    SurveyQuestion,
-    SurveyResponse,
-)
 from eventhub.events.models import Event, EventSession
 from eventhub.judging.models import (
     Assignment,
@@ -55,19 +49,13 @@ from eventhub.orgs.models import Membership, Organization
 from eventhub.registrations.models import Category, Question, Registration, registration_sessions
 
 __all__ = [
-    "AccountSession",
-    "SurveyAnswer", "SurveyParticipant", "SurveyQuestion", "SurveyResponse",
-    "SurveyAnswer", "SurveyParticipant", "SurveyQuestion", "SurveyResponse",
-    "WallHiddenName",
-    "Certificate",
-    "ApiToken", "Assignment", "AuditEntry", "Base", "Category", "CheckinList", "ConflictOfInterest",
-    "ContestSettings", "Criterion", "Draw", "DrawWinner", "Entry", "Event", "EventSession",
-    "InvestorConnection",
-    "InvestorInterest", "Poll", "PollChoice", "PollOption", "PollVote", "Judge", "JudgeLink",
-    "Round",
-    "RoundEntry", "Scorecard", "Stage", "Track",
-    "Membership", "Mentor", "MentorBooking", "MentorCoaching", "MentorRating", "MentorRule",
-    "MentorSlot", "coaching_mentees",
-    "Organization", "OutboxMessage", "Question", "Registration", "Scan", "User",
-    "db", "registration_sessions",
+    "AccountSession", "ApiToken", "Assignment", "AuditEntry", "Base", "Category", "Certificate",
+    "CheckinList", "ConflictOfInterest", "ContestSettings", "Criterion", "Draw", "DrawWinner",
+    "Entry", "Event", "EventSession", "InvestorConnection", "InvestorInterest", "Judge",
+    "JudgeLink", "Membership", "Mentor", "MentorBooking", "MentorCoaching", "MentorRating",
+    "MentorRule", "MentorSlot", "Organization", "OutboxMessage", "Poll", "PollChoice",
+    "PollOption", "PollVote", "Question", "Registration", "Round", "RoundEntry", "Scan",
+    "Scorecard", "Stage", "SurveyAnswer", "SurveyParticipant", "SurveyQuestion",
+    "SurveyResponse", "Track", "User", "WallHiddenName", "coaching_mentees", "db",
+    "registration_sessions",
 ]

@@ -159,7 +159,7 @@ TYPED_COLUMNS = {
     "categories": ("name", "description"),
     "questions": ("label", "options", "help_text"),
     "registrations": ("name", "organization", "job_title", "answers", "notes",
-                      "decision_message"),
+                      "decision_message", "wall_name"),
     "api_tokens": ("name",),
     "checkin_lists": ("name",),
     "scans": ("device",),
@@ -174,6 +174,13 @@ TYPED_COLUMNS = {
     "mentor_slots": ("location",),
     "mentor_bookings": ("topic", "cancel_message"),
     "mentor_coachings": ("topic", "notes"),
+    "draws": ("name", "prizes"),
+    "draw_winners": ("redraw_reason",),
+    "polls": ("question",),
+    "poll_options": ("label",),
+    "survey_questions": ("label", "options"),
+    "survey_answers": ("choice", "text"),
+    "certificates": ("name", "award", "revoke_reason"),
 }
 
 

@@ -1679,10 +1679,11 @@ def load_draws(organizer: User, week_: Event) -> None:
     if draws.draws_of(week_):
         return
     day = week_.starts_at.astimezone(TZ).date()
-    hall = next((lst for lst in checkin.lists_of(week_) if not lst.is_main), None)
-    if hall is None:
-        return
     name, prizes = OPENING_DRAW
+    hall = next((lst for lst in checkin.lists_of(week_) if not lst.is_main), None)
+    room = checkin.stats(hall) if hall is not None else {"expected": 0, "checked_in": 0}
+    if min(room["expected"], room["checked_in"]) <= sum(p["count"] for p in prizes):
+        return  # too few to draw from (the draw service refuses an empty pool)
     opening = draws.create_draw(organizer, week_, name, prizes, "checked_in", list_id=hall.id)
     opening.created_at = at(day, 8)
     draws.commit_draw(organizer, opening, now=at(day, 11, 5))

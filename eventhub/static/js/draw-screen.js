@@ -15,8 +15,11 @@ let rolling = false;
 const slotsOf = (index) =>
   [...document.querySelectorAll(`[data-prize-index="${index}"] [data-slot]`)];
 
+// A registration's number in the page's language ("No. 12" / "12 号").
+const numbered = (id) => screen.dataset.textNo.replace("{id}", id);
+
 function label(winner) {
-  return `${winner.display_name} · ${screen.dataset.textNo} ${winner.registration_id}`;
+  return `${winner.display_name} · ${numbered(winner.registration_id)}`;
 }
 
 function keyOf(state) {
@@ -78,10 +81,10 @@ function land(state, animate) {
         slot.classList.remove("draw-screen__slot--rolling");
         slot.classList.toggle("draw-screen__slot--won", Boolean(winner));
       } else {
-        slot.textContent = `${screen.dataset.textNo} ${pick()}`;
+        slot.textContent = numbered(pick());
       }
     });
-    roller.textContent = `${screen.dataset.textNo} ${pick()}`;
+    roller.textContent = numbered(pick());
     if (settled >= steps.length) {
       clearInterval(timer);
       rolling = false;

@@ -37,14 +37,35 @@ def run_migrations_online() -> None:
 
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        _migrate(connection, conf_args)
         return
     with db.engine.connect() as connection:
+        _migrate(connection, conf_args)
+
+
+def _migrate(connection, conf_args: dict) -> None:  # noqa: ANN001
+    """Run the migrations on ``connection``. On SQLite, foreign keys are off meanwhile: batch
+    mode rebuilds a table to alter it (copy, drop, rename), and with them on, dropping the old
+    table would cascade to every row that refers to it (a registration's sessions, its scans).
+    The pragma only takes effect outside a transaction."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
+    try:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+    finally:
+        if sqlite:
+            _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _sqlite_pragma(connection, statement: str) -> None:  # noqa: ANN001
+    """Run a pragma on the driver's connection itself, outside any transaction (the app's
+    engine begins every SQLAlchemy transaction with BEGIN, where this pragma does nothing)."""
+    if connection.in_transaction():
+        connection.commit()
+    connection.connection.driver_connection.execute(statement)
 
 
 if context.is_offline_mode():

@@ -21,7 +21,15 @@ from flask_migrate import downgrade, upgrade
 
 from eventhub import create_app
 from eventhub.database import db
-from eventhub.models import CheckinList, Event, Organization, Scan, User
+from eventhub.models import (
+    CheckinList,
+    Event,
+    EventSession,
+    Organization,
+    Registration,
+    Scan,
+    User,
+)
 from tests.conftest import postgres_server_url
 
 PG_SERVER = os.environ.get("MIGRATE_TEST_PG_URL")
@@ -166,5 +174,48 @@ def test_downgrading_the_nonce_scope_keeps_every_scan(backend, request, tmp_path
             assert first == "4f2c0a4e-5d1b-4c55-9d1c-0b7e3c1f2a9d"
             assert second.startswith(first[:40]) and second != first and len(second) <= 64
             downgrade(revision="base")
+        finally:
+            engine.dispose()
+
+
+def test_altering_a_table_on_sqlite_keeps_the_rows_that_refer_to_it(sqlite_url, tmp_path):
+    """SQLite alters a table by rebuilding it (copy, drop, rename): with foreign keys on,
+    dropping the old registrations table would cascade to every registration's sessions and
+    null its scans. The migrations run with them off (migrations/env.py), both ways."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=sqlite_url)
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        engine = db.engine
+        try:
+            upgrade()
+            starts = datetime(2026, 5, 18, 1, tzinfo=UTC)
+            with sa.orm.Session(engine) as session:
+                org = Organization(name="众创空间", slug="org", kind="maker_space",
+                                   description="")
+                event = Event(organization=org, title="创业周", kind="week", status="published",
+                              description="", venue="", address="", starts_at=starts,
+                              ends_at=starts + timedelta(days=1))
+                talk = EventSession(event=event, title="路演", starts_at=starts,
+                                    ends_at=starts + timedelta(hours=1))
+                person = Registration(event=event, name="张伟", status="confirmed",
+                                      source="online", ticket_code="T1", sessions=[talk])
+                door = CheckinList(event=event, name="主入口", is_main=True)
+                session.add_all([person, door])
+                session.flush()
+                session.add(Scan(list_id=door.id, registration_id=person.id, nonce="n-1",
+                                 code="T1", type="entry", status="ok", response={}))
+                session.commit()
+
+            def kept() -> tuple[int, int]:
+                with engine.connect() as conn:
+                    return (conn.scalar(sa.text("SELECT count(*) FROM registration_sessions")),
+                            conn.scalar(sa.text(
+                                "SELECT count(*) FROM scans WHERE registration_id IS NOT NULL")))
+
+            assert kept() == (1, 1)
+            downgrade(revision="0012_investors")  # drops the wall's columns: a rebuild
+            assert kept() == (1, 1)
+            upgrade()  # adds them again: another rebuild
+            assert kept() == (1, 1)
         finally:
             engine.dispose()

@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.engagement.polls_views import bp as polls_bp
     from eventhub.engagement.surveys_views import bp as surveys_bp
     from eventhub.engagement.wall_views import bp as wall_bp
+    from eventhub.events.series_views import bp as series_bp
     from eventhub.events.views import bp as events_bp
     from eventhub.ids import IdConverter
     from eventhub.judging.admin_views import bp as contest_admin_bp
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.orgs.views import bp as orgs_bp
     from eventhub.registrations.privacy_views import bp as privacy_bp
     from eventhub.registrations.views import bp as registrations_bp
+    from eventhub.reports.views import bp as reports_bp
 
     # Before any blueprint: their rules are compiled against the map's converters. An id in a
     # URL beyond the ids' range names no row (404), on pages (``<int:>``) as in the API.
@@ -147,6 +149,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(polls_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(series_bp)
+    app.register_blueprint(reports_bp)
     init_api(app)
 
 

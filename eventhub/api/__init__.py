@@ -19,13 +19,16 @@ def init_api(app: Flask) -> None:
         draws,
         entries,
         events,
+        evidence,
         investors,
         judging,
         mentors,
         orgs,
         polls,
         registrations,
+        reports,
         roadshow,
+        series,
         surveys,
         wall,
     )
@@ -41,7 +44,8 @@ def init_api(app: Flask) -> None:
             "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token."}
         )
     for module in (accounts, orgs, events, registrations, checkin, judging, entries, roadshow,
-                   mentors, investors, wall, draws, polls, surveys, certificates):
+                   mentors, investors, wall, draws, polls, surveys, certificates, reports,
+                   evidence, series):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         app.before_request_funcs.setdefault(module.blp.name, []).append(protect_api)

@@ -20,7 +20,7 @@ from eventhub.engagement.models import (
     SurveyResponse,
     WallHiddenName,
 )
-from eventhub.events.models import Event, EventSession
+from eventhub.events.models import Event, EventPartner, EventSession
 from eventhub.judging.models import (
     Assignment,
     ConflictOfInterest,
@@ -45,17 +45,17 @@ from eventhub.mentors.models import (
     MentorSlot,
     coaching_mentees,
 )
-from eventhub.orgs.models import Membership, Organization
+from eventhub.orgs.models import AllianceMember, Membership, Organization
 from eventhub.registrations.models import Category, Question, Registration, registration_sessions
 
 __all__ = [
-    "AccountSession", "ApiToken", "Assignment", "AuditEntry", "Base", "Category", "Certificate",
-    "CheckinList", "ConflictOfInterest", "ContestSettings", "Criterion", "Draw", "DrawWinner",
-    "Entry", "Event", "EventSession", "InvestorConnection", "InvestorInterest", "Judge",
-    "JudgeLink", "Membership", "Mentor", "MentorBooking", "MentorCoaching", "MentorRating",
-    "MentorRule", "MentorSlot", "Organization", "OutboxMessage", "Poll", "PollChoice",
-    "PollOption", "PollVote", "Question", "Registration", "Round", "RoundEntry", "Scan",
-    "Scorecard", "Stage", "SurveyAnswer", "SurveyParticipant", "SurveyQuestion",
-    "SurveyResponse", "Track", "User", "WallHiddenName", "coaching_mentees", "db",
+    "AccountSession", "AllianceMember", "ApiToken", "Assignment", "AuditEntry", "Base", "Category",
+    "Certificate", "CheckinList", "ConflictOfInterest", "ContestSettings", "Criterion", "Draw",
+    "DrawWinner", "Entry", "Event", "EventPartner", "EventSession", "InvestorConnection",
+    "InvestorInterest", "Judge", "JudgeLink", "Membership", "Mentor", "MentorBooking",
+    "MentorCoaching", "MentorRating", "MentorRule", "MentorSlot", "Organization", "OutboxMessage",
+    "Poll", "PollChoice", "PollOption", "PollVote", "Question", "Registration", "Round",
+    "RoundEntry", "Scan", "Scorecard", "Stage", "SurveyAnswer", "SurveyParticipant",
+    "SurveyQuestion", "SurveyResponse", "Track", "User", "WallHiddenName", "coaching_mentees", "db",
     "registration_sessions",
 ]

@@ -2,7 +2,9 @@
 
 Roles: a platform admin may do everything. In an organization, an **owner** manages the
 organization and its members, an **organizer** builds and runs its events, and **staff**
-work the door (check-in) and see what that needs.
+work the door (check-in) and see what that needs. A **viewer** (a sponsor: 科技局, 团委, a
+university) reads the organization's figures, reports and dashboards and never personal data,
+so no predicate below but :func:`can_read_event_figures` lets a viewer in.
 """
 
 from __future__ import annotations
@@ -89,6 +91,16 @@ def can_view_event(user: Any, event: Event) -> bool:
     return can_check_in(user, event)
 
 
+def can_read_event_figures(user: Any, event: Event) -> bool:
+    """Read an event's figures (stats, reports, dashboards; never personal data): admins, the
+    host's owners, organizers and viewers, and the owners and organizers of its partners."""
+    if is_admin(user):
+        return True
+    if org_role(user, event.org_id) in MANAGE_ROLES | {Role.viewer}:
+        return True
+    return any(org_role(user, partner.org_id) in MANAGE_ROLES for partner in event.partners)
+
+
 def sees_full_phone(user: Any, event: Event) -> bool:
     """Door staff see masked phones; organizers see them whole."""
     return can_manage_event(user, event)
@@ -105,4 +117,5 @@ def template_predicates() -> dict[str, Any]:
         "can_manage_event": can_manage_event,
         "can_check_in": can_check_in,
         "can_view_event": can_view_event,
+        "can_read_event_figures": can_read_event_figures,
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from eventhub.events.models import EventKind, EventStatus
+from eventhub.events.models import EventKind, EventStatus, PartnerRole
 
 EVENT_STATUS_LABELS = {
     EventStatus.draft: _l("draft"),
@@ -29,6 +29,20 @@ EVENT_KIND_LABELS = {
     EventKind.roadshow: _l("Roadshow"),
     EventKind.other: _l("Other"),
 }
+
+
+#: An organization's part in an event: the host (the event's own organization) and its partners.
+PARTNER_ROLE_LABELS = {
+    "host": _l("Host"),
+    PartnerRole.co_host: _l("Co-host"),
+    PartnerRole.undertaker: _l("Undertaker"),
+    PartnerRole.supporter: _l("Supporter"),
+}
+
+
+def partner_role_label(role: PartnerRole | str) -> str:
+    """An organization's part in an event in the reader's language ("联合主办")."""
+    return str(PARTNER_ROLE_LABELS.get(role, role))
 
 
 def event_status_label(status: EventStatus | str) -> str:

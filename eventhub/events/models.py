@@ -108,6 +108,40 @@ Organization.events = relationship(
 )
 
 
+class PartnerRole(enum.StrEnum):
+    """A partner organization's part in an event; the event's own organization is its host
+    (主办)."""
+
+    co_host = "co_host"
+    undertaker = "undertaker"
+    supporter = "supporter"
+
+
+class EventPartner(Base):
+    """An organization that co-hosts (联合主办), undertakes (承办) or supports (协办) an event."""
+
+    __tablename__ = "event_partners"
+
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[PartnerRole] = mapped_column(sa.Enum(PartnerRole, native_enum=False, length=16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
+
+
+#: An event's partners, by when they were added.
+Event.partners = relationship(
+    EventPartner,
+    cascade="all, delete-orphan",
+    order_by=(EventPartner.created_at, EventPartner.org_id),
+)
+
+
 class EventSession(Base):
     __tablename__ = "event_sessions"
     __table_args__ = (

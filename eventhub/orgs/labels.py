@@ -24,6 +24,7 @@ ROLE_LABELS = {
     Role.owner: _l("Owner"),
     Role.organizer: _l("Organizer"),
     Role.staff: _l("Door staff"),
+    Role.viewer: _l("Read-only (sponsor)"),
 }
 
 

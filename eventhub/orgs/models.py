@@ -24,6 +24,9 @@ class Role(enum.StrEnum):
     owner = "owner"
     organizer = "organizer"
     staff = "staff"
+    #: A sponsor (科技局, 团委, a university) who reads the organization's figures, reports and
+    #: dashboards and never personal data: no registration lists, names, phones or answers.
+    viewer = "viewer"
 
 
 class Organization(Base):
@@ -64,3 +67,19 @@ class Membership(Base):
 User.memberships = relationship(
     Membership, back_populates="user", cascade="all, delete-orphan"
 )
+
+
+class AllianceMember(Base):
+    """A member organization of an alliance (an organization of kind ``alliance``)."""
+
+    __tablename__ = "alliance_members"
+
+    alliance_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Organization] = relationship(foreign_keys=[member_id])

@@ -81,7 +81,7 @@ def get_event_stats(event_id: int) -> dict:
     but whose figures they may not read."""
     event = get_or_404(Event, event_id)
     user = require_user()
-    if not permissions.can_manage_event(user, event):
+    if not permissions.can_read_event_figures(user, event):
         if permissions.can_view_event(current_user, event):
             raise NotAllowed()
         raise NotFound()

@@ -21,7 +21,8 @@ bp = Blueprint("reports", __name__)
 @bp.app_template_global("event_figures")
 def event_figures(event: Event) -> dict[str, Any] | None:
     """The event page's figures panel: the event's stats (counts only, as the API serves them)
-    for those who may read them, else None."""
-    if not permissions.can_manage_event(current_user, event):
+    for those who may read them (organizers of the host and partners, the host's viewers),
+    else None."""
+    if not permissions.can_read_event_figures(current_user, event):
         return None
     return figures.event_stats(event)

@@ -11,6 +11,7 @@ import pytest
 
 from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
 from eventhub.database import db, utcnow
+from eventhub.events.models import EventPartner
 from eventhub.judging.models import Entry, Track
 from eventhub.mentors.models import MentorBooking, MentorSlot, SlotMode
 from eventhub.models import SurveyAnswer, SurveyQuestion, SurveyResponse
@@ -204,15 +205,30 @@ def test_the_figures_functions_agree_with_the_answer(ended, now):
     assert figures.event_stats(ended, now=ended.ends_at - timedelta(seconds=1))["no_shows"] is None
 
 
-def test_who_reads_the_figures(api, ended, owner, organizer, staff, participant,
+def member(org, role):
+    user = factories.UserFactory()
+    factories.MembershipFactory(organization=org, user=user, role=role)
+    return user
+
+
+def test_who_reads_the_figures(api, ended, org, other_org, owner, organizer, staff, participant,
                                outsider_organizer, admin):
+    """Organizers of the host and of its partners, the host's viewers (and admins); not door
+    staff, a partner's viewer, a stranger's organizer; 404 for a draft they cannot see."""
     url = f"/api/v1/events/{ended.id}/stats"
-    for user in (owner, organizer, admin):
-        assert api(user).get(url).status_code == 200
-    for user in (staff, participant, outsider_organizer):
+    factories.commit(EventPartner(event_id=ended.id, org_id=other_org.id, role="co_host"))
+    viewer = member(org, "viewer")
+    partner_viewer = member(other_org, "viewer")
+    stranger = member(factories.OrganizationFactory(), "organizer")
+    for user in (owner, organizer, admin, viewer, outsider_organizer):
+        response = api(user).get(url)
+        assert response.status_code == 200, user
+        assert response.get_json()["checked_in"] == 2
+    for user in (staff, participant, partner_viewer, stranger):
         assert_error(api(user).get(url), 403, "forbidden")
     assert_error(api().get(url), 401)
     ended.status = "draft"
     db.session.commit()
-    assert_error(api(outsider_organizer).get(url), 404)
+    assert api(viewer).get(url).status_code == 200
+    assert_error(api(stranger).get(url), 404)
     assert_error(api(organizer).get("/api/v1/events/999999/stats"), 404)

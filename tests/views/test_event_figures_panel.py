@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from eventhub.database import db
+from tests import factories
 from tests.api.test_event_stats import ended  # noqa: F401 (fixture)
 
 
@@ -35,6 +36,13 @@ def test_before_the_end_the_panel_shows_the_waitlist(login, organizer, event):
     assert "data-figures" in html
     assert stat(html, "waitlisted") == "0"
     assert 'data-stat="no_shows"' not in html
+
+
+def test_the_hosts_viewer_sees_the_figures_panel(login, org, ended):  # noqa: F811
+    viewer = factories.UserFactory()
+    factories.MembershipFactory(organization=org, user=viewer, role="viewer")
+    html = login(viewer).get(f"/events/{ended.id}").get_data(as_text=True)
+    assert stat(html, "checked_in") == "2"
 
 
 def test_others_see_no_figures(login, client, staff, participant, ended):  # noqa: F811

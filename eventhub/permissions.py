@@ -69,6 +69,11 @@ def can_view_org_dashboard(user: Any, org: Organization) -> bool:
     return is_admin(user) or org_role(user, org.id) is not None
 
 
+def can_view_org_members(user: Any, org: Organization) -> bool:
+    """See who belongs to the organization (names, emails): admins and members but viewers."""
+    return is_admin(user) or org_role(user, org.id) in DOOR_ROLES
+
+
 def can_create_event(user: Any, org: Organization) -> bool:
     """Create events for the organization: admins, owners, organizers."""
     return is_admin(user) or org_role(user, org.id) in MANAGE_ROLES

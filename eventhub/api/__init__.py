@@ -24,6 +24,7 @@ def init_api(app: Flask) -> None:
         judging,
         mentors,
         orgs,
+        partners,
         polls,
         registrations,
         reports,
@@ -45,7 +46,7 @@ def init_api(app: Flask) -> None:
         )
     for module in (accounts, orgs, events, registrations, checkin, judging, entries, roadshow,
                    mentors, investors, wall, draws, polls, surveys, certificates, reports,
-                   evidence, series):
+                   evidence, series, partners):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         app.before_request_funcs.setdefault(module.blp.name, []).append(protect_api)

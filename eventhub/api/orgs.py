@@ -11,6 +11,7 @@ from eventhub.api.accounts import UserSchema
 from eventhub.api.common import (
     TEXT_MAX,
     Email,
+    IdField,
     Int,
     PageArgsSchema,
     Str,
@@ -29,7 +30,7 @@ from eventhub.database import transactional
 from eventhub.errors import NotAllowed
 from eventhub.mentors import services as mentors
 from eventhub.mentors.permissions import can_manage_pool
-from eventhub.orgs import services
+from eventhub.orgs import alliances, services
 from eventhub.orgs.models import Membership, Organization, OrgKind, Role
 
 blp = make_blueprint("api_orgs", "Organizations and their members.")
@@ -173,9 +174,9 @@ def set_member(data: dict, org_id: int) -> object:
 @signed_in(blp)
 @blp.arguments(PageArgsSchema, location="query")
 def list_members(args: dict, org_id: int) -> dict:
-    """The organization's members (any member may look)."""
+    """The organization's members (any member but a viewer may look)."""
     org = get_or_404(Organization, org_id)
-    if not permissions.can_view_org_dashboard(require_user(), org):
+    if not permissions.can_view_org_members(require_user(), org):
         raise NotAllowed()
     members = sorted(org.memberships, key=lambda m: (m.role != Role.owner, m.user.name, m.id))
     return paginate_list(members, args["page"], args["per_page"])
@@ -190,3 +191,49 @@ def remove_member(org_id: int, membership_id: int) -> None:
     org = get_or_404(Organization, org_id)
     get_in_or_404(Membership, membership_id, org_id=org.id)
     services.remove_member(require_user(), org, membership_id)
+
+
+# Alliances ---------------------------------------------------------------------------------
+
+
+class MemberOrgRequestSchema(StrictSchema):
+    org_id = IdField(required=True, metadata={
+        "description": "The organization joining the alliance."})
+
+
+@blp.route("/orgs/<id:alliance_id>/member-orgs", methods=["POST"])
+@blp.response(201, OrgSchema, description="The organization is now a member of the alliance.")
+@blp.alt_response(200, schema=OrgSchema, description="It was a member already; nothing changed.")
+@doc_errors(blp, 400, 401, 403, 404, 409, 422)
+@signed_in(blp)
+@blp.arguments(MemberOrgRequestSchema)
+def add_member_org(data: dict, alliance_id: int) -> object:
+    """Add a member organization to an alliance (its owners and platform admins): 409
+    `not_an_alliance` unless the organization's kind is `alliance`; 422 for an unknown
+    organization or the alliance itself; adding a member again answers 200 and changes
+    nothing."""
+    alliance = get_or_404(Organization, alliance_id)
+    member, created = alliances.add_member(require_user(), alliance, data["org_id"])
+    return member, 201 if created else 200
+
+
+@blp.route("/orgs/<id:alliance_id>/member-orgs", methods=["GET"])
+@blp.response(200, OrgPageSchema)
+@doc_errors(blp, 400, 404, 422)
+@blp.arguments(PageArgsSchema, location="query")
+def list_member_orgs(args: dict, alliance_id: int) -> dict:
+    """An alliance's member organizations, by name (public, like the organizations'
+    profiles; none for another kind of organization)."""
+    alliance = get_or_404(Organization, alliance_id)
+    return paginate_list(alliances.member_orgs(alliance), args["page"], args["per_page"])
+
+
+@blp.route("/orgs/<id:alliance_id>/member-orgs/<id:org_id>", methods=["DELETE"])
+@blp.response(204)
+@doc_errors(blp, 401, 403, 404, 409)
+@signed_in(blp)
+def remove_member_org(alliance_id: int, org_id: int) -> None:
+    """Take a member organization out of an alliance (its owners and platform admins); 404
+    when it is not a member."""
+    alliance = get_or_404(Organization, alliance_id)
+    alliances.remove_member(require_user(), alliance, org_id)

@@ -330,6 +330,15 @@ ENDPOINTS = [
     # "#name": the id as a JSON string (an object key).
     Endpoint("answer_survey", "POST", "/api/v1/events/{survey_event}/survey/responses",
              {"answers": {"#survey_question": 5}}, ids=("survey_event",)),
+    Endpoint("add_member_org", "POST", "/api/v1/orgs/{alliance}/member-orgs",
+             {"org_id": "@new_member_org"}, ints=("org_id",), ids=("alliance",)),
+    Endpoint("remove_member_org", "DELETE", "/api/v1/orgs/{alliance}/member-orgs/{member_org}",
+             ids=("alliance", "member_org")),
+    Endpoint("set_partner", "POST", "/api/v1/events/{partner_event}/partners",
+             {"org_id": "@partner_org", "role": "undertaker"}, strings=("role",),
+             ints=("org_id",), ids=("partner_event",)),
+    Endpoint("remove_partner", "DELETE", "/api/v1/events/{partner_event}/partners/{partner_org}",
+             ids=("partner_event", "partner_org")),
     # Last: its valid body deletes the acting admin.
     Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
              strings=("password",)),
@@ -433,6 +442,7 @@ def world(org, owner, staff, admin, event):
     contest.update(_certificate_world(open_event, owner))
     contest.update(_poll_world(org, owner, admin))
     contest.update(_survey_world(org, owner, admin))
+    contest.update(_partner_world(org, owner, admin))
     return {**contest,
             "org": org, "event": event, "draft": draft, "session": session, "token": token,
             "membership": membership, "form_event": form_event, "open_event": open_event,
@@ -589,6 +599,22 @@ def _survey_world(org, owner, admin) -> dict:
     question, = surveys.save_survey(owner, survey_event, [
         {"label": "总体满意度", "kind": "rating", "required": True}])
     return {"survey_event": survey_event, "survey_question": question}
+
+
+def _partner_world(org, owner, admin) -> dict:
+    """An alliance with a member (and an organization to add), and an event of ``org`` with a
+    co-hosting partner."""
+    from eventhub.events import partners
+    from eventhub.orgs import alliances
+
+    alliance = factories.OrganizationFactory(name="联盟", kind="alliance")
+    member_org, new_member_org, partner_org = (
+        factories.OrganizationFactory(name=name) for name in ("成员空间", "新成员", "合作方"))
+    alliances.add_member(admin, alliance, member_org.id)
+    partner_event = factories.EventFactory(organization=org)
+    partners.set_partner(owner, partner_event, partner_org.id, "co_host")
+    return {"alliance": alliance, "member_org": member_org, "new_member_org": new_member_org,
+            "partner_org": partner_org, "partner_event": partner_event}
 
 
 def _snapshot(world) -> dict:

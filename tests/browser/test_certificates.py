@@ -35,7 +35,7 @@ SHOTS = Path("/tmp/shots_certs") if os.environ.get("SHOTS") else None
 def seeded(live_server) -> dict:
     """A salon about to start, where 张三丰 checked in and 李四 did not."""
     with live_server.app_context():
-        admin, org = admin_and_org("cert-admin@example.com", PASSWORD, "沈阳浑南众创空间")
+        admin, org = admin_and_org("cert-admin@example.com", PASSWORD, "沈阳证书众创空间")
         add_member(admin, org, "organizer", "cert-org@example.com", PASSWORD, "李组织")
         start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
         event = publish_event(admin, org, "创业沙龙：早期融资实战", "salon", start,

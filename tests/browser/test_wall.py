@@ -34,7 +34,7 @@ def hall(live_server):
     """An event with its door's API token, a guest already on the wall, one opted in and one
     not (both still outside)."""
     with live_server.app_context():
-        admin, org = admin_and_org("wall-admin@example.com", PASSWORD, "沈阳创业孵化基地")
+        admin, org = admin_and_org("wall-admin@example.com", PASSWORD, "沈阳签到墙众创空间")
         organizer = accounts.sign_up(
             accounts.SignUpInfo("wall-organizer@example.com", PASSWORD, "李组织"))
         staff = accounts.sign_up(accounts.SignUpInfo("wall-staff@example.com", PASSWORD, "张门口"))
@@ -86,7 +86,7 @@ def test_a_scan_shows_on_the_open_wall_within_two_seconds(live_server, hall, new
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{live_server.url}/events/{hall['event_id']}/wall?key={hall['key']}")
     expect(page.locator(".wall-title")).to_have_text("2026 沈阳创业周开幕式")
-    expect(page.locator(".wall-org__name")).to_have_text("沈阳创业孵化基地")
+    expect(page.locator(".wall-org__name")).to_have_text("沈阳签到墙众创空间")
     expect(page.locator("[data-wall-count]")).to_have_text("1")
     expect(page.locator(".wall-name")).to_have_text(["欧阳**"])
     page.evaluate("window.__same_page = true")

@@ -232,3 +232,15 @@ def test_who_reads_the_figures(api, ended, org, other_org, owner, organizer, sta
     assert api(viewer).get(url).status_code == 200
     assert_error(api(stranger).get(url), 404)
     assert_error(api(organizer).get("/api/v1/events/999999/stats"), 404)
+
+
+def test_the_figures_take_a_fixed_number_of_statements(ended, event, count_statements):
+    """Aggregate queries only: the stats of the hand-built event (three categories, two
+    sessions, seven registrations, scans, entries, coachings, a survey) take as many statements
+    as an empty event's."""
+    count_statements.clear()
+    figures.event_stats(event)
+    empty = len(count_statements)
+    count_statements.clear()
+    figures.event_stats(ended)
+    assert len(count_statements) == empty <= 10, count_statements

@@ -56,4 +56,5 @@ def event_kind_label(kind: EventKind | str) -> str:
 
 
 #: The Jinja filters of this module, by name: the events blueprint registers them.
-FILTERS = {"event_status": event_status_label, "event_kind": event_kind_label}
+FILTERS = {"event_status": event_status_label, "event_kind": event_kind_label,
+           "partner_role": partner_role_label}

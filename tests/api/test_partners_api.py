@@ -192,3 +192,22 @@ def test_other_peoples_events(api, outsider_organizer, staff, participant, event
 def test_removing_a_non_partner_is_404(api, organizer, event, other_org):
     assert_error(api(organizer).delete(f"/api/v1/events/{event.id}/partners/{other_org.id}"),
                  404)
+
+
+def test_the_event_page_names_the_host_and_the_partners(api, client, organizer, event,
+                                                        other_org):
+    """主办 the owner organization, then 联合主办/承办/协办 the partners."""
+    third = factories.OrganizationFactory(name="东北大学团委")
+    assert "data-partners" not in client.get(f"/events/{event.id}").get_data(as_text=True)
+    url = f"/api/v1/events/{event.id}/partners"
+    api(organizer).post(url, json={"org_id": other_org.id, "role": "co_host"})
+    api(organizer).post(url, json={"org_id": third.id, "role": "supporter"})
+    html = client.get(f"/events/{event.id}").get_data(as_text=True)
+    partners = html[html.index("data-partners"):]
+    partners = partners[:partners.index("</dl>")]
+    assert "<dt>主办</dt>" in partners and event.organization.name in partners
+    assert "<dt>联合主办</dt>" in partners and other_org.name in partners
+    assert "<dt>协办</dt>" in partners and third.name in partners
+    assert partners.index("主办") < partners.index(other_org.name) < partners.index(third.name)
+    english = client.get(f"/events/{event.id}?lang=en").get_data(as_text=True)
+    assert "Co-host" in english and "Supporter" in english

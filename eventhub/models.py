@@ -47,15 +47,16 @@ from eventhub.mentors.models import (
 )
 from eventhub.orgs.models import AllianceMember, Membership, Organization
 from eventhub.registrations.models import Category, Question, Registration, registration_sessions
+from eventhub.reports.models import EventPhoto
 
 __all__ = [
-    "AccountSession", "AllianceMember", "ApiToken", "Assignment", "AuditEntry", "Base", "Category",
-    "Certificate", "CheckinList", "ConflictOfInterest", "ContestSettings", "Criterion", "Draw",
-    "DrawWinner", "Entry", "Event", "EventPartner", "EventSession", "InvestorConnection",
-    "InvestorInterest", "Judge", "JudgeLink", "Membership", "Mentor", "MentorBooking",
-    "MentorCoaching", "MentorRating", "MentorRule", "MentorSlot", "Organization", "OutboxMessage",
-    "Poll", "PollChoice", "PollOption", "PollVote", "Question", "Registration", "Round",
-    "RoundEntry", "Scan", "Scorecard", "Stage", "SurveyAnswer", "SurveyParticipant",
-    "SurveyQuestion", "SurveyResponse", "Track", "User", "WallHiddenName", "coaching_mentees", "db",
-    "registration_sessions",
+    "AccountSession", "AllianceMember", "ApiToken", "Assignment", "AuditEntry", "Base",
+    "Category", "Certificate", "CheckinList", "ConflictOfInterest", "ContestSettings",
+    "Criterion", "Draw", "DrawWinner", "Entry", "Event", "EventPartner", "EventPhoto",
+    "EventSession", "InvestorConnection", "InvestorInterest", "Judge", "JudgeLink",
+    "Membership", "Mentor", "MentorBooking", "MentorCoaching", "MentorRating", "MentorRule",
+    "MentorSlot", "Organization", "OutboxMessage", "Poll", "PollChoice", "PollOption",
+    "PollVote", "Question", "Registration", "Round", "RoundEntry", "Scan", "Scorecard", "Stage",
+    "SurveyAnswer", "SurveyParticipant", "SurveyQuestion", "SurveyResponse", "Track", "User",
+    "WallHiddenName", "coaching_mentees", "db", "registration_sessions",
 ]

@@ -118,14 +118,18 @@ def image_type(path: Path) -> str | None:
 
 def store_image(
     kind: str, stream: IO[bytes], limit: int, largest: int,
-    code: str = "file_too_large", field: str = "file",
+    code: str = "file_too_large", field: str = "file", formats: tuple[str, ...] = (),
 ) -> str:
-    """Store an uploaded JPEG, PNG or WebP image (as `store`) and return its key. The file
-    must really be one (its magic bytes, then Pillow reads it whole); it is re-encoded in its
-    own format, turned upright, at most ``largest`` pixels a side and without its metadata
-    (EXIF, GPS position, comments), so what is served is what Pillow wrote."""
-    not_image = _l("Upload a JPEG, PNG or WebP image.")
-    key, _ = store(kind, stream, limit, lambda head: None if image_format(head) else not_image,
+    """Store an uploaded JPEG, PNG or WebP image (as `store`) and return its key; ``formats``
+    (`IMAGE_TYPES` names) narrows the formats accepted. The file must really be one (its
+    magic bytes, then Pillow reads it whole); it is re-encoded in its own format, turned
+    upright, at most ``largest`` pixels a side and without its metadata (EXIF, GPS position,
+    comments), so what is served is what Pillow wrote."""
+    allowed = formats or tuple(IMAGE_TYPES)
+    not_image = (_l("Upload a JPEG or PNG image.") if set(allowed) == {"JPEG", "PNG"}
+                 else _l("Upload a JPEG, PNG or WebP image."))
+    key, _ = store(kind, stream, limit,
+                   lambda head: None if image_format(head) in allowed else not_image,
                    code=code, field=field)
     path = path_of(kind, key)
     try:
@@ -133,7 +137,7 @@ def store_image(
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 found = image.format
-                if found not in IMAGE_TYPES or image.width * image.height > IMAGE_MAX_PIXELS:
+                if found not in allowed or image.width * image.height > IMAGE_MAX_PIXELS:
                     raise ValueError(found)
                 image.load()
                 image = ImageOps.exif_transpose(image)

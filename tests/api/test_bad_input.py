@@ -339,6 +339,10 @@ ENDPOINTS = [
              ints=("org_id",), ids=("partner_event",)),
     Endpoint("remove_partner", "DELETE", "/api/v1/events/{partner_event}/partners/{partner_org}",
              ids=("partner_event", "partner_org")),
+    # Multipart (field ``photo``): only its ids here; its files in test_evidence_api.py.
+    Endpoint("add_event_photo", "POST", "/api/v1/events/{event}/photos", ids=("event",)),
+    Endpoint("delete_event_photo", "DELETE", "/api/v1/events/{event}/photos/{event_photo}",
+             ids=("event", "event_photo")),
     # Last: its valid body deletes the acting admin.
     Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
              strings=("password",)),
@@ -442,6 +446,7 @@ def world(org, owner, staff, admin, event):
     contest.update(_certificate_world(open_event, owner))
     contest.update(_poll_world(org, owner, admin))
     contest.update(_survey_world(org, owner, admin))
+    contest.update(_evidence_world(event))
     contest.update(_partner_world(org, owner, admin))
     return {**contest,
             "org": org, "event": event, "draft": draft, "session": session, "token": token,
@@ -615,6 +620,16 @@ def _partner_world(org, owner, admin) -> dict:
     partners.set_partner(owner, partner_event, partner_org.id, "co_host")
     return {"alliance": alliance, "member_org": member_org, "new_member_org": new_member_org,
             "partner_org": partner_org, "partner_event": partner_event}
+
+
+def _evidence_world(event) -> dict:
+    """An evidence photo of ``event`` (its row only: no case deletes it)."""
+    from eventhub.reports.models import EventPhoto
+
+    photo = EventPhoto(event_id=event.id, key="0" * 32, format="JPEG", size=1)
+    db.session.add(photo)
+    db.session.flush()
+    return {"event_photo": photo}
 
 
 def _snapshot(world) -> dict:

@@ -210,4 +210,5 @@ def test_the_event_page_names_the_host_and_the_partners(api, client, organizer, 
     assert "<dt>协办</dt>" in partners and third.name in partners
     assert partners.index("主办") < partners.index(other_org.name) < partners.index(third.name)
     english = client.get(f"/events/{event.id}?lang=en").get_data(as_text=True)
+    assert "<dt>Host</dt>" in english
     assert "Co-host" in english and "Supporter" in english

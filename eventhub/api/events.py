@@ -60,6 +60,16 @@ class EventFieldsSchema(StrictSchema):
     is_listed = Bool(metadata={"description": "Unlisted events are reachable by link only."})
 
 
+class EventPatchSchema(EventFieldsSchema):
+    """What a PATCH may change: the event's fields and its series."""
+
+    series_id = Int(
+        allow_none=True,
+        metadata={"description": "A series of the event's organization (422 otherwise); "
+                  "null takes the event out of its series."},
+    )
+
+
 class EventCreateSchema(EventFieldsSchema):
     title = Str(required=True)
     kind = ma.fields.Enum(EventKind, required=True)
@@ -93,6 +103,7 @@ class EventSchema(ma.Schema):
     requires_approval = ma.fields.Boolean()
     is_listed = ma.fields.Boolean()
     published_at = Time(allow_none=True, tz_of=event_tz)
+    series_id = ma.fields.Integer(allow_none=True)
     created_at = Time(tz_of=event_tz)
     updated_at = Time(tz_of=event_tz)
     page_url = ma.fields.Function(
@@ -224,7 +235,7 @@ def get_event(event_id: int) -> object:
 @blp.response(200, EventSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
 @signed_in(blp)
-@blp.arguments(EventFieldsSchema)
+@blp.arguments(EventPatchSchema)
 def update_event(data: dict, event_id: int) -> object:
     """Change some fields of an event; the others stay as they are."""
     event = load_event(event_id)

@@ -75,8 +75,13 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The series (系列活动) the event is a date of, if any; a series of the same organization.
+    series_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
 
     organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
+    series: Mapped[Series | None] = relationship()
     sessions: Mapped[list[EventSession]] = relationship(
         back_populates="event",
         cascade="all, delete-orphan",
@@ -161,3 +166,50 @@ class EventSession(Base):
     capacity: Mapped[int | None]
 
     event: Mapped[Event] = relationship(back_populates="sessions")
+
+
+class Series(Base):
+    """A series (系列活动) of an organization's recurring salons or camps: its events are its
+    dates, people subscribe to hear of each new one."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(NAME_MAX))
+    #: Markdown as the organizer wrote it; rendered and sanitized on display.
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
+
+
+class SeriesSubscription(Base):
+    """Someone who wants a mail when a new date of the series is published."""
+
+    __tablename__ = "series_subscriptions"
+    __table_args__ = (sa.UniqueConstraint("series_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("series.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SeriesNotice(Base):
+    """The mail that told a subscriber of an event of the series: at most one per person per
+    event (the unique pair), so publishing again after a close mails nobody twice."""
+
+    __tablename__ = "series_notices"
+    __table_args__ = (sa.UniqueConstraint("event_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,6 +16,7 @@ from eventhub.database import db, transactional, utcnow
 from eventhub.errors import Conflict, ValidationFailed, raise_field_errors
 from eventhub.events.labels import event_status_label
 from eventhub.events.models import Event, EventKind, EventSession, EventStatus
+from eventhub.events.series import check_series_of, notify_subscribers
 from eventhub.orgs.models import Organization
 from eventhub.text import check_text, text_error
 
@@ -121,22 +122,28 @@ def _values(info: EventInfo) -> dict[str, Any]:
 
 @transactional
 def update_event(actor: User, event: Event, **changes: Any) -> Event:
-    """Change some fields of an event (the others stay). Raises NotAllowed, ValidationFailed,
-    Conflict ``event_finished`` for archived and cancelled events."""
+    """Change some fields of an event (the others stay); ``series_id`` puts it in a series of
+    its organization (None takes it out). Raises NotAllowed, ValidationFailed, Conflict
+    ``event_finished`` for archived and cancelled events."""
     permissions.require(permissions.can_manage_event, actor, event)
     if event.status in (EventStatus.archived, EventStatus.cancelled):
         raise Conflict(_l("This event can no longer be changed."), code="event_finished")
-    unknown = set(changes) - set(EDITABLE)
+    unknown = set(changes) - set(EDITABLE) - {"series_id"}
     if unknown:
         raise ValidationFailed(fields={name: _l("Unknown field.") for name in unknown})
     info = EventInfo.of(event)
     for name, value in changes.items():
-        setattr(info, name, value)
+        if name != "series_id":
+            setattr(info, name, value)
     info.title = info.title.strip()
     check_event_info(info)
+    if "series_id" in changes:
+        series = check_series_of(event, changes["series_id"])
     before = {k: _jsonable(getattr(event, k)) for k in changes}
     for name, value in _values(info).items():
         setattr(event, name, value)
+    if "series_id" in changes:
+        event.series_id = series.id if series else None
     if "capacity" in changes and before["capacity"] != event.capacity:
         from eventhub.events.signals import capacity_changed
 
@@ -198,6 +205,8 @@ def change_status(actor: User, event: Event, action: str) -> Event:
     event.status = target
     if target == EventStatus.published and event.published_at is None:
         event.published_at = utcnow()
+    if target == EventStatus.published:
+        notify_subscribers(event)
     audit.record(f"event.{action}", event, actor=actor, event_id=event.id,
                  before={"status": before}, after={"status": target.value})
     return event

@@ -27,6 +27,7 @@ from eventhub.accounts.services import create_token
 from eventhub.checkin import services as checkin
 from eventhub.database import db
 from eventhub.engagement import certificates, draws, investors, polls
+from eventhub.events import series
 from eventhub.judging.assignments import assign
 from eventhub.judging.entries import EntryInfo, create_entry, create_track, set_entry_window
 from eventhub.judging.judges import declare_conflict
@@ -158,6 +159,7 @@ def world(org, owner, staff, participant, event, now):
             "code": certificate.code,
             "draw_id": draw.id,
             "poll_id": poll.id,
+            "series_id": series.create_series(owner, event.organization, "创业沙龙").id,
         },
         "slug": org.slug,
         "answers": [f"q_{q.id}" for q in questions],

@@ -20,7 +20,14 @@ from eventhub.engagement.models import (
     SurveyResponse,
     WallHiddenName,
 )
-from eventhub.events.models import Event, EventPartner, EventSession
+from eventhub.events.models import (
+    Event,
+    EventPartner,
+    EventSession,
+    Series,
+    SeriesNotice,
+    SeriesSubscription,
+)
 from eventhub.judging.models import (
     Assignment,
     ConflictOfInterest,
@@ -50,13 +57,13 @@ from eventhub.registrations.models import Category, Question, Registration, regi
 from eventhub.reports.models import EventPhoto
 
 __all__ = [
-    "AccountSession", "AllianceMember", "ApiToken", "Assignment", "AuditEntry", "Base",
-    "Category", "Certificate", "CheckinList", "ConflictOfInterest", "ContestSettings",
-    "Criterion", "Draw", "DrawWinner", "Entry", "Event", "EventPartner", "EventPhoto",
-    "EventSession", "InvestorConnection", "InvestorInterest", "Judge", "JudgeLink",
-    "Membership", "Mentor", "MentorBooking", "MentorCoaching", "MentorRating", "MentorRule",
-    "MentorSlot", "Organization", "OutboxMessage", "Poll", "PollChoice", "PollOption",
-    "PollVote", "Question", "Registration", "Round", "RoundEntry", "Scan", "Scorecard", "Stage",
-    "SurveyAnswer", "SurveyParticipant", "SurveyQuestion", "SurveyResponse", "Track", "User",
-    "WallHiddenName", "coaching_mentees", "db", "registration_sessions",
+    "AccountSession", "AllianceMember", "ApiToken", "Assignment", "AuditEntry", "Base", "Category",
+    "Certificate", "CheckinList", "ConflictOfInterest", "ContestSettings", "Criterion", "Draw",
+    "DrawWinner", "Entry", "Event", "EventPartner", "EventPhoto", "EventSession",
+    "InvestorConnection", "InvestorInterest", "Judge", "JudgeLink", "Membership", "Mentor",
+    "MentorBooking", "MentorCoaching", "MentorRating", "MentorRule", "MentorSlot", "Organization",
+    "OutboxMessage", "Poll", "PollChoice", "PollOption", "PollVote", "Question", "Registration",
+    "Round", "RoundEntry", "Scan", "Scorecard", "Series", "SeriesNotice", "SeriesSubscription",
+    "Stage", "SurveyAnswer", "SurveyParticipant", "SurveyQuestion", "SurveyResponse", "Track",
+    "User", "WallHiddenName", "coaching_mentees", "db", "registration_sessions",
 ]

@@ -87,8 +87,9 @@ ENDPOINTS = [
     Endpoint("create_event", "POST", "/api/v1/orgs/{org}/events", EVENT_BODY,
              strings=EVENT_STRINGS, ints=("capacity",), bools=EVENT_BOOLS, times=EVENT_TIMES,
              ids=("org",)),
-    Endpoint("update_event", "PATCH", "/api/v1/events/{event}", EVENT_BODY,
-             strings=EVENT_STRINGS, ints=("capacity",), bools=EVENT_BOOLS, times=EVENT_TIMES,
+    Endpoint("update_event", "PATCH", "/api/v1/events/{event}",
+             {**EVENT_BODY, "series_id": "@series"}, strings=EVENT_STRINGS,
+             ints=("capacity", "series_id"), bools=EVENT_BOOLS, times=EVENT_TIMES,
              ids=("event",)),
     Endpoint("publish_event", "POST", "/api/v1/events/{draft}/publish", {}, ids=("draft",)),
     Endpoint("close_event", "POST", "/api/v1/events/{event}/close", {}, ids=("event",)),
@@ -343,6 +344,13 @@ ENDPOINTS = [
     Endpoint("add_event_photo", "POST", "/api/v1/events/{event}/photos", ids=("event",)),
     Endpoint("delete_event_photo", "DELETE", "/api/v1/events/{event}/photos/{event_photo}",
              ids=("event", "event_photo")),
+    Endpoint("create_series", "POST", "/api/v1/orgs/{org}/series",
+             {"title": "创业沙龙", "description": "每月一期"}, strings=("title", "description"),
+             ids=("org",)),
+    Endpoint("subscribe_series", "POST", "/api/v1/series/{series}/subscription", {},
+             ids=("series",), open_to_all=True),
+    Endpoint("unsubscribe_series", "DELETE", "/api/v1/series/{series}/subscription",
+             ids=("series",), open_to_all=True),
     # Last: its valid body deletes the acting admin.
     Endpoint("delete_account", "POST", "/api/v1/me/delete", {"password": "correct-horse-42"},
              strings=("password",)),
@@ -446,6 +454,7 @@ def world(org, owner, staff, admin, event):
     contest.update(_certificate_world(open_event, owner))
     contest.update(_poll_world(org, owner, admin))
     contest.update(_survey_world(org, owner, admin))
+    contest.update(_series_world(org, owner))
     contest.update(_evidence_world(event))
     contest.update(_partner_world(org, owner, admin))
     return {**contest,
@@ -630,6 +639,13 @@ def _evidence_world(event) -> dict:
     db.session.add(photo)
     db.session.flush()
     return {"event_photo": photo}
+
+
+def _series_world(org, owner) -> dict:
+    """A series of ``org`` for events to join and people to subscribe to."""
+    from eventhub.events.series import create_series
+
+    return {"series": create_series(owner, org, "创业沙龙", "每月一期")}
 
 
 def _snapshot(world) -> dict:

@@ -306,6 +306,9 @@ def evidence_pack(actor: User, event: Event) -> bytes:
                                              indent=2))
         pack.writestr(zipfile.ZipInfo(PHOTO_FOLDER), b"")
         for number, photo in enumerate(photos, start=1):
+            if not photo_path(photo).is_file():  # lost from the disk: the pack goes without
+                current_app.logger.warning("Evidence photo %s has no file", photo.id)
+                continue
             pack.write(photo_path(photo),
                        f"{PHOTO_FOLDER}{number:03d}.{EXTENSIONS.get(photo.format, 'jpg')}",
                        compress_type=zipfile.ZIP_STORED)

@@ -92,6 +92,16 @@ def _bodies(names: list[str], texts: list[str], everything: bool) -> list[tuple[
     return cases
 
 
+def _evidence_photo(event):
+    """An evidence photo of the event (its row only: deleting it removes no file)."""
+    from eventhub.reports.models import EventPhoto
+
+    photo = EventPhoto(event_id=event.id, key="0" * 32, format="JPEG", size=1)
+    db.session.add(photo)
+    db.session.flush()
+    return photo
+
+
 @pytest.fixture
 def world(org, owner, staff, participant, event, now):
     """An event with a form, a session and the participant's registration; a contest with an
@@ -159,6 +169,7 @@ def world(org, owner, staff, participant, event, now):
             "code": certificate.code,
             "draw_id": draw.id,
             "poll_id": poll.id,
+            "photo_id": _evidence_photo(event).id,
             "series_id": series.create_series(owner, event.organization, "创业沙龙").id,
         },
         "slug": org.slug,

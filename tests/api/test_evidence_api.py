@@ -325,3 +325,11 @@ def test_a_draft_is_404_to_outsiders(api, org, outsider_organizer, now):
     assert_error(api(outsider_organizer).get(f"/api/v1/events/{draft.id}/evidence.zip"), 404)
     assert_error(upload(api(outsider_organizer), draft, image()), 404)
     assert_error(api(outsider_organizer).get("/api/v1/events/999999/evidence.zip"), 404)
+
+
+def test_a_photo_whose_file_is_gone_is_left_out_of_the_pack(api, organizer, event):
+    first = upload(api(organizer), event, image()).get_json()["id"]
+    upload(api(organizer), event, image("PNG"), "b.png")
+    evidence.photo_path(db.session.get(EventPhoto, first)).unlink()
+    pack = open_pack(api(organizer).get(f"/api/v1/events/{event.id}/evidence.zip"))
+    assert set(pack.namelist()) == PACK_FILES | {"照片/002.png"}

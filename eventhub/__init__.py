@@ -119,9 +119,12 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.mentors.directory_views import bp as mentor_directory_bp
     from eventhub.mentors.pool_views import bp as mentor_pool_bp
     from eventhub.mentors.report_views import bp as mentor_report_bp
+    from eventhub.orgs.alliance_views import bp as alliances_bp
     from eventhub.orgs.views import bp as orgs_bp
     from eventhub.registrations.privacy_views import bp as privacy_bp
     from eventhub.registrations.views import bp as registrations_bp
+    from eventhub.reports.dashboards import bp as dashboards_bp
+    from eventhub.reports.series_views import bp as series_reports_bp
     from eventhub.reports.views import bp as reports_bp
 
     # Before any blueprint: their rules are compiled against the map's converters. An id in a
@@ -151,6 +154,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(series_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(dashboards_bp)
+    app.register_blueprint(series_reports_bp)
+    app.register_blueprint(alliances_bp)
     init_api(app)
 
 

@@ -27,6 +27,7 @@ def init_api(app: Flask) -> None:
         partners,
         polls,
         registrations,
+        report_exports,
         reports,
         roadshow,
         series,
@@ -46,7 +47,7 @@ def init_api(app: Flask) -> None:
         )
     for module in (accounts, orgs, events, registrations, checkin, judging, entries, roadshow,
                    mentors, investors, wall, draws, polls, surveys, certificates, reports,
-                   evidence, series, partners):
+                   evidence, series, partners, report_exports):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         app.before_request_funcs.setdefault(module.blp.name, []).append(protect_api)

@@ -1,0 +1,23 @@
+"""indexes for the organization and alliance reports
+
+Revision ID: 0021_report_indexes
+Revises: 0020_series
+Create Date: 2026-12-07 08:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0021_report_indexes'
+down_revision = '0020_series'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

@@ -55,6 +55,8 @@ class Event(Base):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     venue: Mapped[str] = mapped_column(sa.String(NAME_MAX), default="")
     address: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: The person answerable for the event (负责人), as the reports and evidence name them.
+    lead_name: Mapped[str] = mapped_column(sa.String(NAME_MAX), default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: IANA name; times are stored in UTC and shown in this zone.

@@ -1,4 +1,4 @@
-"""indexes for the organization and alliance reports
+"""the event's 负责人 and indexes for the organization and alliance reports
 
 Revision ID: 0021_report_indexes
 Revises: 0020_series
@@ -16,8 +16,11 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('lead_name', sa.String(length=200), nullable=False,
+                                      server_default=''))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_column('lead_name')

@@ -393,26 +393,31 @@ def expected_query(checkin_list: CheckinList) -> sa.Select:
     return query
 
 
-def checked_in_query(event: Event) -> sa.Select:
-    """The ids of the event's confirmed registrations checked in at its main list at least
-    once (an ok entry scan, not reverted): who "was there" (the stats' ``checked_in``,
-    certificates of attendance)."""
+def is_checked_in() -> sa.ColumnElement[bool]:
+    """True for a registration (a row of ``Registration`` in the query) that is confirmed and
+    checked in at its event's main list at least once (an ok entry scan, not reverted): THE
+    definition of "was there", for one event (`checked_in_query`) or many at once (the
+    organizations' and alliances' reports)."""
     scanned = (
-        sa.select(Scan.registration_id)
+        sa.select(Scan.id)
         .join(CheckinList, CheckinList.id == Scan.list_id)
         .where(
-            CheckinList.event_id == event.id,
+            Scan.registration_id == Registration.id,
+            CheckinList.event_id == Registration.event_id,
             CheckinList.is_main.is_(True),
             Scan.status == ScanStatus.ok,
             Scan.type == ScanType.entry,
             Scan.reverted_at.is_(None),
         )
     )
-    return sa.select(Registration.id).where(
-        Registration.event_id == event.id,
-        Registration.status == RegistrationStatus.confirmed,
-        Registration.id.in_(scanned),
-    )
+    return sa.and_(Registration.status == RegistrationStatus.confirmed, scanned.exists())
+
+
+def checked_in_query(event: Event) -> sa.Select:
+    """The ids of the event's confirmed registrations checked in at its main list at least
+    once (`is_checked_in`): who "was there" (the stats' ``checked_in``, certificates of
+    attendance)."""
+    return sa.select(Registration.id).where(Registration.event_id == event.id, is_checked_in())
 
 
 def stats(checkin_list: CheckinList) -> dict[str, int]:

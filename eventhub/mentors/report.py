@@ -5,9 +5,8 @@ order, the mentors who fall short of the rule and the league table (排行榜)."
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +16,7 @@ from flask_babel import gettext as _
 from eventhub import audit, permissions
 from eventhub.accounts.models import User
 from eventhub.database import db, transactional
-from eventhub.formatting import format_zone, list_separator
+from eventhub.formatting import list_separator
 from eventhub.mentors.models import (
     BookingStatus,
     CoachingStatus,
@@ -31,6 +30,9 @@ from eventhub.mentors.models import (
 from eventhub.mentors.permissions import can_manage_pool
 from eventhub.mentors.services import rating_columns, rating_value, rule_of
 from eventhub.orgs.models import Organization
+from eventhub.periods import PRESETS as PRESETS
+from eventhub.periods import period_of as period_of
+from eventhub.periods import period_text
 from eventhub.sheets import MIMETYPES, xlsx_bytes
 
 
@@ -101,42 +103,7 @@ def mentor_report(actor: User, org: Organization, from_: datetime, to: datetime)
     return {"from": from_, "to": to, "rule": asdict(rule), "mentors": rows}
 
 
-# Periods ------------------------------------------------------------------------------------
-
-
-def period_of(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
-    """The report's ``[from, to)`` for the days ``first`` to ``last`` (both included) in the
-    zone ``tz``: from the midnight starting ``first`` to the one ending ``last``."""
-    zone = ZoneInfo(tz)
-    return (datetime.combine(first, time(), zone),
-            datetime.combine(last + timedelta(days=1), time(), zone))
-
-
-def _year_ago(day: date) -> date:
-    """The same day a year earlier (28 February for 29 February)."""
-    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
-
-
-#: The periods the report page offers in one tap: their first and last days for ``today``.
-PRESETS: dict[str, Callable[[date], tuple[date, date]]] = {
-    "this_year": lambda today: (date(today.year, 1, 1), date(today.year, 12, 31)),
-    "last_year": lambda today: (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
-    "last_12_months": lambda today: (_year_ago(today) + timedelta(days=1), today),
-}
-
-
-def period_text(from_: datetime, to: datetime, tz: str) -> str:
-    """The period in words for the spreadsheet: its days when both bounds are midnights in
-    ``tz`` ("2026-01-01 至 2026-12-31", the end day included), else its exact times."""
-    zone = ZoneInfo(tz)
-    start, end = from_.astimezone(zone), to.astimezone(zone)
-    where = format_zone(tz, start)
-    if start.time() == time() and end.time() == time():
-        return _("Period: %(first)s to %(last)s, in %(zone)s.", first=start.date().isoformat(),
-                 last=(end.date() - timedelta(days=1)).isoformat(), zone=where)
-    return _("Period: from %(start)s until before %(end)s, in %(zone)s.",
-             start=start.strftime("%Y-%m-%d %H:%M"), end=end.strftime("%Y-%m-%d %H:%M"),
-             zone=where)
+# Periods: eventhub.periods (re-exported for the report's page and spreadsheet) ------------
 
 
 def rule_text(rule: dict) -> str:

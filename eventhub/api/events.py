@@ -49,6 +49,9 @@ class EventFieldsSchema(StrictSchema):
     timezone = Str(max_length=64, metadata={"example": "Asia/Shanghai"})
     venue = Str()
     address = Str(max_length=500)
+    lead_name = Str(metadata={
+        "description": "The person in charge (负责人) the organization's reports name; "
+                       "empty: not given (the reports' checks warn)."})
     description = Str(max_length=TEXT_MAX, metadata={"description": "Markdown."})
     capacity = Int(allow_none=True, metadata={"description": "null: no limit."})
     registration_opens_at = Time(allow_none=True)
@@ -93,6 +96,9 @@ class EventSchema(ma.Schema):
     description = ma.fields.String()
     venue = ma.fields.String()
     address = ma.fields.String()
+    lead_name = ma.fields.Method("_lead_name", metadata={
+        "description": "The person in charge (负责人): only to the event's organizers "
+                       "(absent for others).", "type": "string"})
     starts_at = Time(required=True, tz_of=event_tz)
     ends_at = Time(required=True, tz_of=event_tz)
     timezone = ma.fields.String(required=True)
@@ -109,6 +115,11 @@ class EventSchema(ma.Schema):
     page_url = ma.fields.Function(
         lambda event: f"/events/{event.id}", metadata={"description": "The public HTML page."}
     )
+
+    def _lead_name(self, event: Event) -> Any:
+        if not permissions.can_manage_event(current_user, event):
+            return ma.missing
+        return event.lead_name or ""
 
 
 EventPageSchema = page_of(EventSchema, "EventPage")

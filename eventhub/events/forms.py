@@ -58,6 +58,8 @@ class EventForm(Form):
     venue = StringField(_l("Venue"), render_kw={"maxlength": NAME_MAX},
                         description=_l("Building and room, or “online”."))
     address = StringField(_l("Address"), render_kw={"maxlength": 500})
+    lead_name = StringField(_l("Lead (person in charge)"), render_kw={"maxlength": NAME_MAX},
+                            description=_l("Who answers for the event; the reports name them."))
     description = TextAreaField(
         _l("Description"), render_kw={"rows": 10, "maxlength": TEXT_MAX},
         description=_l("Markdown: **bold**, ## headings, lists, links. Up to 10,000 characters."),
@@ -95,6 +97,7 @@ class EventForm(Form):
             timezone=tz,
             venue=(self.venue.data or "").strip(),
             address=(self.address.data or "").strip(),
+            lead_name=(self.lead_name.data or "").strip(),
             description=self.description.data or "",
             capacity=self.capacity.data,
             registration_opens_at=self.registration_opens_at.aware(tz),

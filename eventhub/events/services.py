@@ -33,6 +33,8 @@ class EventInfo:
     timezone: str = "Asia/Shanghai"
     venue: str = ""
     address: str = ""
+    #: The person answerable for the event (负责人), as the reports name them.
+    lead_name: str = ""
     description: str = ""
     capacity: int | None = None
     registration_opens_at: datetime | None = None
@@ -70,6 +72,7 @@ def check_event_info(info: EventInfo) -> None:
         "kind": None if info.kind in EventKind.__members__ else _l("Choose a kind from the list."),
         "venue": text_error(info.venue, limit=NAME_MAX),
         "address": text_error(info.address, limit=500),
+        "lead_name": text_error(info.lead_name, limit=NAME_MAX),
         "description": text_error(info.description, limit=TEXT_MAX),
         "capacity": _check_capacity(info.capacity),
         "timezone": None if info.timezone in _timezones() else _l("Unknown time zone."),

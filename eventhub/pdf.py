@@ -7,10 +7,12 @@ drawing Chinese never depends on another writer having been imported first.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
 import qrcode
+from flask_babel import gettext as _
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -19,6 +21,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import SimpleDocTemplate
+from reportlab.platypus.flowables import Flowable
 
 #: Simplified Chinese, built into every PDF reader (nothing to embed, any glyph of GB 18030).
 FONT = "STSong-Light"
@@ -42,7 +46,6 @@ def styles() -> dict[str, ParagraphStyle]:
         "body": body,
         "cell": ParagraphStyle("cell", parent=body, fontSize=9, leading=12),
     }
-
 
 
 def numbered_canvas(label: Callable[[int, int], str]) -> type[Canvas]:
@@ -70,6 +73,35 @@ def numbered_canvas(label: Callable[[int, int], str]) -> type[Canvas]:
             super().save()
 
     return NumberedCanvas
+
+
+def page_number(page: int, pages: int) -> str:
+    """"Page 2 of 5" in the reader's language, for the foot of a page."""
+    return _("Page %(page)d of %(pages)d", page=page, pages=pages)
+
+
+def document(
+    story: list[Flowable], title: str, pagesize: tuple[float, float], header: str = "",
+    page_label: Callable[[int, int], str] = page_number,
+) -> bytes:
+    """A PDF of ``story`` (15 mm side margins): ``header`` in grey at the top of every page
+    when given, ``page_label(page, pages)`` at the foot (`numbered_canvas`)."""
+
+    def draw_header(canvas: Any, doc: Any) -> None:
+        if header:
+            canvas.saveState()
+            canvas.setFont(FONT, 9)
+            canvas.setFillColor(colors.grey)
+            canvas.drawString(doc.leftMargin, pagesize[1] - 10 * mm, header)
+            canvas.restoreState()
+
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out, pagesize=pagesize, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=16 * mm,
+        bottomMargin=18 * mm, title=title, creator="eventhub")
+    doc.build(story, onFirstPage=draw_header, onLaterPages=draw_header,
+              canvasmaker=numbered_canvas(page_label))
+    return out.getvalue()
 
 
 def qr_matrix(data: str) -> list[list[bool]]:

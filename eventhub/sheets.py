@@ -7,6 +7,7 @@ import csv
 import io
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
@@ -56,6 +57,82 @@ def csv_bytes(
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+@dataclass(frozen=True)
+class Number:
+    """A number cell shown with its own Excel format (``0.00%`` for a rate kept as a
+    fraction), whatever the sheet's ``number_format``."""
+
+    value: int | float
+    format: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of a sheet: an optional bold ``heading`` line, the bold ``header`` and the
+    ``rows``."""
+
+    header: Sequence[Any]
+    rows: Sequence[Sequence[Any]]
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet of a workbook: ``title_lines`` (bold) on top, then its ``tables`` one below the
+    other, a blank row between them; float cells shown with ``number_format`` when given."""
+
+    title: str
+    tables: Sequence[Table]
+    title_lines: Sequence[str] = ()
+    number_format: str | None = None
+
+
+def _append(sheet: Any, values: Sequence[Any], bold: bool = False,
+            number_format: str | None = None) -> None:
+    sheet.append([value.value if isinstance(value, Number) else safe_cell(value)
+                  for value in values])
+    for value, cell in zip(values, sheet[sheet.max_row], strict=False):
+        if bold:
+            cell.font = Font(bold=True)
+        if isinstance(value, Number):
+            cell.number_format = value.format
+        elif number_format and isinstance(cell.value, float):
+            cell.number_format = number_format
+
+
+def _fill(sheet: Any, spec: Sheet) -> None:
+    sheet.title = text.strip_forbidden(spec.title)[:31] or "Sheet"
+    for line in spec.title_lines:
+        _append(sheet, [line], bold=True)
+    header_row = 0
+    widths: dict[int, int] = {}
+    for number, table in enumerate(spec.tables):
+        if number:
+            sheet.append([])
+        if table.heading:
+            _append(sheet, [table.heading], bold=True)
+        _append(sheet, table.header, bold=True)
+        header_row = sheet.max_row
+        for row in table.rows:
+            _append(sheet, row, number_format=spec.number_format)
+        for index, name in enumerate(table.header, start=1):
+            widths[index] = max(widths.get(index, 0), min(max(len(str(name)) * 2, 10), 40))
+    for index, width in widths.items():
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    if len(spec.tables) == 1:
+        sheet.freeze_panes = f"A{header_row + 1}"
+
+
+def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """An Excel workbook of ``sheets``, in order; every cell through `safe_cell`."""
+    workbook = Workbook(write_only=False)
+    for number, spec in enumerate(sheets):
+        _fill(workbook.active if number == 0 else workbook.create_sheet(), spec)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
 def xlsx_bytes(
     title: str,
     header: Sequence[Any],
@@ -66,27 +143,4 @@ def xlsx_bytes(
     """An Excel workbook of one sheet named ``title``: ``title_lines`` on top, then the bold
     header, frozen; every cell through `safe_cell`; float cells shown with ``number_format``
     (e.g. ``0.0000``) when given."""
-    workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    sheet.title = text.strip_forbidden(title)[:31] or "Sheet"
-    for line in title_lines:
-        sheet.append([safe_cell(line)])
-        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
-    sheet.append([safe_cell(v) for v in header])
-    header_row = sheet.max_row
-    for cell in sheet[header_row]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([safe_cell(v) for v in row])
-        if number_format:
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, float):
-                    cell.number_format = number_format
-    for index, name in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(
-            max(len(str(name)) * 2, 10), 40
-        )
-    sheet.freeze_panes = f"A{header_row + 1}"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook_bytes([Sheet(title, [Table(header, rows)], title_lines, number_format)])

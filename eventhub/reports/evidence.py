@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from eventhub import audit, permissions, uploads
@@ -33,7 +33,7 @@ from eventhub.database import after_commit, db, transactional
 from eventhub.errors import NotFound
 from eventhub.events.models import Event
 from eventhub.formatting import format_range, format_when, mask_phone
-from eventhub.pdf import FONT, numbered_canvas, styles
+from eventhub.pdf import FONT, document, styles
 from eventhub.registrations.models import Category, Registration, RegistrationStatus
 from eventhub.reports import figures
 from eventhub.reports.models import EventPhoto
@@ -192,23 +192,7 @@ def sheet_xlsx(event: Event, rows: list[SheetRow]) -> bytes:
 def _pdf(story: list[Flowable], title: str, header: str, pagesize: tuple[float, float]) -> bytes:
     """A PDF of ``story`` with ``header`` at the top and "page x of y" at the foot of every
     page."""
-
-    def draw_header(canvas: Any, document: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(FONT, 9)
-        canvas.setFillColor(colors.grey)
-        canvas.drawString(document.leftMargin, pagesize[1] - 10 * mm, header)
-        canvas.restoreState()
-
-    out = io.BytesIO()
-    document = SimpleDocTemplate(
-        out, pagesize=pagesize, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=16 * mm,
-        bottomMargin=18 * mm, title=title, creator="eventhub")
-    document.build(story, onFirstPage=draw_header, onLaterPages=draw_header,
-                   canvasmaker=numbered_canvas(
-                       lambda page, pages: _("Page %(page)d of %(pages)d",
-                                             page=page, pages=pages)))
-    return out.getvalue()
+    return document(story, title, pagesize, header)
 
 
 def sheet_pdf(event: Event, rows: list[SheetRow]) -> bytes:

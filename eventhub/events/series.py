@@ -107,12 +107,18 @@ def subscriber_count(series: Series) -> int:
     ) or 0
 
 
+def shown_dates(series_id: int) -> sa.ColumnElement[bool]:
+    """Which events are dates of the series people may see (published, closed or archived;
+    listed): the page's dates and the figures' (drafts and cancelled events are neither)."""
+    return sa.and_(
+        Event.series_id == series_id, Event.status.in_(SHOWN), Event.is_listed.is_(True)
+    )
+
+
 def series_events(series: Series) -> list[Event]:
-    """The series' dates people may see (published, closed or archived; listed), by start."""
+    """The series' dates people may see (`shown_dates`), by start."""
     return list(db.session.scalars(
-        sa.select(Event).where(
-            Event.series_id == series.id, Event.status.in_(SHOWN), Event.is_listed.is_(True)
-        ).order_by(Event.starts_at, Event.id)
+        sa.select(Event).where(shown_dates(series.id)).order_by(Event.starts_at, Event.id)
     ))
 
 

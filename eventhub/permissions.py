@@ -4,7 +4,8 @@ Roles: a platform admin may do everything. In an organization, an **owner** mana
 organization and its members, an **organizer** builds and runs its events, and **staff**
 work the door (check-in) and see what that needs. A **viewer** (a sponsor: 科技局, 团委, a
 university) reads the organization's figures, reports and dashboards and never personal data,
-so no predicate below but :func:`can_read_event_figures` lets a viewer in.
+so no predicate below but :func:`can_read_event_figures` and :func:`can_read_org_figures` lets a
+viewer in.
 """
 
 from __future__ import annotations
@@ -106,6 +107,13 @@ def can_read_event_figures(user: Any, event: Event) -> bool:
     return any(org_role(user, partner.org_id) in MANAGE_ROLES for partner in event.partners)
 
 
+def can_read_org_figures(user: Any, org: Organization) -> bool:
+    """Read an organization's (or an alliance's) report, its figures and dashboards for a
+    period (counts only, never personal data): admins and the organization's owners,
+    organizers and viewers."""
+    return is_admin(user) or org_role(user, org.id) in MANAGE_ROLES | {Role.viewer}
+
+
 def sees_full_phone(user: Any, event: Event) -> bool:
     """Door staff see masked phones; organizers see them whole."""
     return can_manage_event(user, event)
@@ -123,4 +131,5 @@ def template_predicates() -> dict[str, Any]:
         "can_check_in": can_check_in,
         "can_view_event": can_view_event,
         "can_read_event_figures": can_read_event_figures,
+        "can_read_org_figures": can_read_org_figures,
     }

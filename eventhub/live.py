@@ -144,21 +144,31 @@ def _screen_serializer(screen: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"{screen}-screen")
 
 
-def make_screen_key(screen: str, object_id: int) -> str:
+def make_screen_key(screen: str, object_id: int, **claims: int | str) -> str:
     """A signed read-only key to one object's big screen (``screen`` names its kind, e.g.
     ``"poll"``), for a projector laptop without an account; the roadshow's screen link, made
-    public for every screen."""
-    return _screen_serializer(screen).dumps({"id": object_id})
+    public for every screen. ``claims`` are signed into the key beside the object's id (e.g.
+    the row of a link that can be revoked); `screen_key_claims` reads them back."""
+    return _screen_serializer(screen).dumps({**claims, "id": object_id})
+
+
+def screen_key_claims(
+    key: str | None, screen: str, max_age: int = SCREEN_LINK_MAX_AGE
+) -> dict[str, Any] | None:
+    """What ``key`` was signed with for ``screen`` (``id`` and the claims), or None when it is
+    missing, not signed for it, or older than ``max_age`` seconds."""
+    if not key:
+        return None
+    try:
+        data = _screen_serializer(screen).loads(key, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def screen_key_valid(
     key: str | None, screen: str, object_id: int, max_age: int = SCREEN_LINK_MAX_AGE
 ) -> bool:
     """Tell whether ``key`` opens this object's ``screen`` (signed for it, not expired)."""
-    if not key:
-        return False
-    try:
-        data = _screen_serializer(screen).loads(key, max_age=max_age)
-    except (SignatureExpired, BadSignature):
-        return False
-    return isinstance(data, dict) and data.get("id") == object_id
+    data = screen_key_claims(key, screen, max_age)
+    return data is not None and data.get("id") == object_id

@@ -54,11 +54,12 @@ from eventhub.mentors.models import (
 )
 from eventhub.orgs.models import AllianceMember, Membership, Organization
 from eventhub.registrations.models import Category, Question, Registration, registration_sessions
-from eventhub.reports.models import EventPhoto
+from eventhub.reports.models import DashboardLink, EventPhoto
 
 __all__ = [
     "AccountSession", "AllianceMember", "ApiToken", "Assignment", "AuditEntry", "Base", "Category",
-    "Certificate", "CheckinList", "ConflictOfInterest", "ContestSettings", "Criterion", "Draw",
+    "Certificate", "CheckinList", "ConflictOfInterest", "ContestSettings", "Criterion",
+    "DashboardLink", "Draw",
     "DrawWinner", "Entry", "Event", "EventPartner", "EventPhoto", "EventSession",
     "InvestorConnection", "InvestorInterest", "Judge", "JudgeLink", "Membership", "Mentor",
     "MentorBooking", "MentorCoaching", "MentorRating", "MentorRule", "MentorSlot", "Organization",

@@ -153,6 +153,11 @@ def world(org, owner, staff, participant, event, now):
     # An open poll of the event (the participant checked in, so votes are posted).
     poll = polls.open_poll(owner, polls.create_poll(owner, event, "人气奖", "checked_in",
                                                     options=["一号", "二号"]))
+    # The org is an alliance with a member organization (its members page's forms are posted).
+    from eventhub.orgs.models import AllianceMember
+    org.kind = "alliance"
+    member_org = factories.OrganizationFactory(name="模糊成员单位")
+    factories.commit(AllianceMember(alliance_id=org.id, member_id=member_org.id))
     return {
         "users": {"organizer": owner, "leader": participant, "judge": judge_user},
         "event": event, "contest": contest,
@@ -171,6 +176,7 @@ def world(org, owner, staff, participant, event, now):
             "poll_id": poll.id,
             "photo_id": _evidence_photo(event).id,
             "series_id": series.create_series(owner, event.organization, "创业沙龙").id,
+            "member_id": member_org.id,
         },
         "slug": org.slug,
         "answers": [f"q_{q.id}" for q in questions],

@@ -186,5 +186,5 @@ def test_the_page_in_english(login, people):
     people["owner"].locale = "en"
     db.session.commit()
     body = text(login(people["owner"]).get(URL, headers=EN))
-    assert "Member organizations" in body and "Add a member organization" in body
+    assert "Alliance members" in body and "Add a member organization" in body
     assert "Incubator" in body and "member since" in body

@@ -10,7 +10,7 @@ by default. The page shows counts only: never a participant's name, phone, email
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -26,7 +26,7 @@ from eventhub import periods, permissions
 from eventhub.database import db
 from eventhub.errors import DomainError, NotFound
 from eventhub.events.labels import event_kind_label, partner_role_label
-from eventhub.formatting import format_when
+from eventhub.formatting import format_when, format_zone
 from eventhub.mentors.report_views import ECHARTS_FILES
 from eventhub.orgs.models import Organization, OrgKind
 from eventhub.reports import dashboard_links, organizations
@@ -137,7 +137,7 @@ def _tiles(report: dict[str, Any]) -> list[tuple[str, str, Any]]:
     """The figure tiles: (key, label, value shown)."""
     mentors = report.get("mentors") or {}
     return [
-        ("events", _("Events"), report["events"]["count"]),
+        ("events", _("Number of events"), report["events"]["count"]),
         ("credited", _("Credited events"), _number(report["events"]["credited"])),
         ("registrations", _("Registrations (confirmed)"), report["registrations"]),
         ("checked_in", _("Checked in"), report["checked_in"]),
@@ -146,6 +146,15 @@ def _tiles(report: dict[str, Any]) -> list[tuple[str, str, Any]]:
         ("entries", _("Contest entries"), report["entries"]),
         ("coachings", _("Mentor coachings"), mentors.get("coachings", 0)),
     ]
+
+
+def _period_days(start: datetime, end: datetime, tz: str) -> str:
+    """The period's first and last days and its time zone: "2026-04-01 – 2026-06-30，北京时间
+    （UTC+8）"."""
+    zone = ZoneInfo(tz)
+    return _("%(first)s to %(last)s, %(zone)s", first=start.astimezone(zone).date().isoformat(),
+             last=(end.astimezone(zone) - timedelta(days=1)).date().isoformat(),
+             zone=format_zone(tz, start))
 
 
 def _number(value: float) -> str:
@@ -189,7 +198,7 @@ def _render(org: Organization, *, shared_key: str | None = None,
     report = organizations.org_report(org, start, end)
     rows = organizations.event_rows(org, start, end)
     context.update(
-        period_name=name, period_label=label, period_text=periods.period_text(start, end, tz),
+        period_name=name, period_label=label, period_text=_period_days(start, end, tz),
         picker=_picker(name), report=report, tiles=_tiles(report),
         charts=_charts(report, rows, tz),
         members=None if report.get("members") is None else [

@@ -34,13 +34,14 @@ function palette() {
   };
 }
 
-function base(c) {
+/** What every chart shares; on a narrow screen the legend may wrap, so the plot starts lower. */
+function base(c, width) {
   return {
     animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
     textStyle: { fontFamily: token("--font", "sans-serif"), color: c.text },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true },
     legend: { top: 0, textStyle: { color: c.text } },
-    grid: { left: 8, right: 8, top: 40, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 8, top: width < 480 ? 64 : 40, bottom: 8, containLabel: true },
   };
 }
 
@@ -48,11 +49,11 @@ const axisLabel = (c) => ({ color: c.muted, hideOverlap: true });
 const splitLine = (c) => ({ lineStyle: { color: c.border, type: "dashed" } });
 
 const charts = {
-  months(data, c) {
+  months(data, c, width) {
     const m = data.months;
     if (!m.names.length) return null;
     return {
-      ...base(c),
+      ...base(c, width),
       xAxis: { type: "category", data: m.names, axisLabel: axisLabel(c) },
       yAxis: [
         { type: "value", minInterval: 1, name: data.labels.events, axisLabel: axisLabel(c),
@@ -71,11 +72,11 @@ const charts = {
     };
   },
 
-  rates(data, c) {
+  rates(data, c, width) {
     const r = data.rates;
     if (!r.names.length) return null;
     return {
-      ...base(c),
+      ...base(c, width),
       legend: { show: false },
       grid: { left: 8, right: 8, top: 16, bottom: 8, containLabel: true },
       tooltip: {
@@ -98,13 +99,17 @@ const charts = {
     };
   },
 
-  members(data, c) {
+  members(data, c, width) {
     const m = data.members;
     if (!m || !m.names.length) return null;
+    // Each member's name under its bars, on two lines if need be; slanted when they are many.
+    const slot = (width - 80) / m.names.length;
+    const names = slot >= 56
+      ? { interval: 0, width: slot - 8, overflow: "break", lineHeight: 16 }
+      : { interval: 0, rotate: 40, width: 96, overflow: "truncate" };
     return {
-      ...base(c),
-      xAxis: { type: "category", data: m.names,
-               axisLabel: { ...axisLabel(c), interval: 0, width: 96, overflow: "truncate" } },
+      ...base(c, width),
+      xAxis: { type: "category", data: m.names, axisLabel: { ...axisLabel(c), ...names } },
       yAxis: [
         { type: "value", minInterval: 1, name: data.labels.events, axisLabel: axisLabel(c),
           splitLine: splitLine(c), nameTextStyle: { color: c.muted } },
@@ -122,16 +127,21 @@ const charts = {
     };
   },
 
-  kinds(data, c) {
+  kinds(data, c, width) {
     if (!data.kinds.length) return null;
+    // Labels beside the slices where they fit; on a phone the legend and the list say it
+    // (the pie leaves the legend room when it wraps).
+    const roomy = width >= 480;
     return {
-      ...base(c),
+      ...base(c, width),
       tooltip: { trigger: "item", confine: true },
       legend: { bottom: 0, textStyle: { color: c.text } },
       color: [c.brand, c.info, c.success, c.warning, c.muted, "#6b3fa0", "#00777a"],
       series: [{
-        type: "pie", name: data.labels.events, radius: ["38%", "68%"], center: ["50%", "45%"],
-        data: data.kinds, label: { color: c.text, formatter: "{b}: {c}" },
+        type: "pie", name: data.labels.events, radius: roomy ? ["38%", "68%"] : ["32%", "60%"],
+        center: ["50%", roomy ? "45%" : "40%"],
+        data: data.kinds, label: { show: roomy, color: c.text, formatter: "{b}: {c}" },
+        labelLine: { show: roomy },
         itemStyle: { borderColor: token("--c-surface", "#ffffff"), borderWidth: 2 },
       }],
     };
@@ -152,9 +162,14 @@ async function draw() {
   const drawn = [];
   for (const box of root.querySelectorAll("[data-chart]")) {
     const make = charts[box.dataset.chart];
-    const option = make && make(data, c);
-    if (!option) continue;
-    box.closest("[data-chart-section]").hidden = false;
+    const section = box.closest("[data-chart-section]");
+    // Shown first, so the chart knows its width.
+    section.hidden = false;
+    const option = make && make(data, c, box.clientWidth);
+    if (!option) {
+      section.hidden = true;
+      continue;
+    }
     const chart = echarts.init(box, null, { renderer: "canvas" });
     chart.setOption(option);
     box.dataset.drawn = "";

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -29,7 +28,7 @@ from eventhub.events.labels import event_kind_label, partner_role_label
 from eventhub.formatting import format_when, format_zone
 from eventhub.mentors.report_views import ECHARTS_FILES
 from eventhub.orgs.models import Organization, OrgKind
-from eventhub.reports import dashboard_links, organizations
+from eventhub.reports import dashboard_links, exports, organizations
 from eventhub.reports.dashboard_forms import DashboardLinkForm, RevokeLinkForm
 from eventhub.reports.dashboard_links import LINK_DAYS, can_share_dashboard
 from eventhub.vendor import installed_version
@@ -37,6 +36,9 @@ from eventhub.webforms import flash_domain_error
 
 bp = Blueprint("dashboards", __name__)
 
+#: The API's report files (API.md, Reporting), by endpoint.
+WORKBOOK = "api_report_exports.report_workbook"
+PDF = "api_report_exports.report_pdf"
 #: How many years back the period picker offers (besides the years events happened in).
 YEARS_BACK = 5
 
@@ -162,18 +164,14 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def _api_file(org: Organization, suffix: str, start: datetime, end: datetime,
+def _api_file(org: Organization, endpoint: str, start: datetime, end: datetime,
               **extra: str) -> str:
-    """The API's file of the organization's report for the period (API.md, Reporting)."""
+    """The API's file of the organization's report for the period (API.md, Reporting), its
+    bounds as the days they are midnights of."""
     tz = ZoneInfo(periods.platform_tz())
-    query = {"from": start.astimezone(tz).date().isoformat(),
-             "to": end.astimezone(tz).date().isoformat(), **extra}
-    return f"{request.script_root}/api/v1/orgs/{org.id}/{suffix}?{urlencode(query)}"
-
-
-def _warnings(org: Organization, report: dict[str, Any]) -> list[str]:
-    """The report's consistency warnings (the exports' checks)."""
-    return []
+    return url_for(endpoint, org_id=org.id, **{
+        "from": start.astimezone(tz).date().isoformat(),
+        "to": end.astimezone(tz).date().isoformat()}, **extra)
 
 
 def _render(org: Organization, *, shared_key: str | None = None,
@@ -207,15 +205,15 @@ def _render(org: Organization, *, shared_key: str | None = None,
                "role_label": partner_role_label(row["role"]),
                "rate": f"{_percent(row['checkin_rate']):.1f}%"}
               for row in sorted(rows, key=lambda row: row["starts_at"])],
-        warnings=_warnings(org, report),
+        warnings=exports.consistency_checks(report, rows),
     )
     if not shared_key:
         context.update(
             downloads=[
-                (_("Workbook"), _api_file(org, "report.xlsx", start, end), "xlsx"),
-                (_("Torch statistics"), _api_file(org, "report.xlsx", start, end,
-                                                  format="torch"), "torch"),
-                ("PDF", _api_file(org, "report.pdf", start, end), "pdf"),
+                (_("Workbook"), _api_file(org, WORKBOOK, start, end), "xlsx"),
+                (_("Torch statistics"), _api_file(org, WORKBOOK, start, end, format="torch"),
+                 "torch"),
+                ("PDF", _api_file(org, PDF, start, end), "pdf"),
             ],
             can_share=can_share_dashboard(current_user, org),
         )

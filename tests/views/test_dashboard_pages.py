@@ -135,8 +135,9 @@ def test_the_figures_are_the_reports(login, world):
     assert re.search(r'data-col="events">1<', b_row) and re.search(r'data-col="checked_in">1<',
                                                                     b_row)
     # The events table, by date, with the 负责人; the draft is left out.
-    assert html.index("仪表盘沙龙") < html.index("仪表盘大赛")
-    assert "周负责" in html and "仪表盘草稿" not in html
+    table = html[html.index('id="od-events"'):]
+    assert table.index("仪表盘沙龙") < table.index("仪表盘大赛")
+    assert "周负责" in table and "仪表盘草稿" not in html
     # The charts' data: per month, the rate per event, the kinds, the members.
     data = _chart_data(html)
     assert data["months"]["names"][4] == "2025-05" and data["months"]["events"][4] == 1
@@ -145,6 +146,17 @@ def test_the_figures_are_the_reports(login, world):
     assert sorted(k["value"] for k in data["kinds"]) == [1, 1]
     assert data["members"]["names"] == [m["name"] for m in report["members"]]
     assert data["members"]["credited"] == [1.5, 1.0]
+
+
+def test_the_consistency_warnings_show(login, world):
+    """The contest has no 负责人: the exports' check names it; the salon has one."""
+    html = page(login(world["users"]["viewer"]), world)
+    box = re.search(r"data-warnings>(.*?)</section>", html, re.S).group(1)
+    lead = re.search(r'data-warning="lead_missing">(.*?)</li>\s*</ul>', box, re.S).group(1)
+    assert "仪表盘大赛" in lead and "2025-08-20" in lead and "仪表盘沙龙" not in lead
+    world["contest"].lead_name = "吴负责"
+    db.session.commit()
+    assert "data-warnings" not in page(login(world["users"]["viewer"]), world)
 
 
 def _chart_data(html):

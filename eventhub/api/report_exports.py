@@ -66,12 +66,16 @@ def _reader_org(org_id: int) -> Organization:
     return org
 
 
+#: A file's body in the OpenAPI document.
+BINARY = {"type": "string", "format": "binary"}
+
+
 def _period(args: dict) -> tuple:
     return periods.parse_period(args.get("start"), args.get("end"), periods.platform_tz())
 
 
 @blp.route("/orgs/<id:org_id>/report.xlsx", methods=["GET"])
-@blp.response(200, content_type=MIMETYPES["xlsx"], description=(
+@blp.response(200, BINARY, content_type=MIMETYPES["xlsx"], description=(
     "A workbook: `汇总` (the organization, the period, the figures with their units, the "
     "events by kind and by month, an alliance's members one row each, the checks' warnings), "
     "`活动明细` (时间、主题、地点、类型、角色、报名、签到、签到率、负责人: one row per event, by "
@@ -91,7 +95,7 @@ def report_workbook(args: dict, org_id: int) -> Response:
 
 
 @blp.route("/orgs/<id:org_id>/report.pdf", methods=["GET"])
-@blp.response(200, content_type="application/pdf", description=(
+@blp.response(200, BINARY, content_type="application/pdf", description=(
     "A printable A4 summary: title, organization, period, the figures, the months, an "
     "alliance's members, the checks' warnings and the block to sign and seal (填报人、审核人、"
     "单位（盖章）、日期); page numbers at the foot."))

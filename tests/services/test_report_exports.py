@@ -79,6 +79,10 @@ def partner(event, org, role):
 
 @pytest.fixture
 def dataset(org, owner, organizer):
+    return build_dataset(org, owner, organizer)
+
+
+def build_dataset(org, owner, organizer):
     """``org`` (沈阳市众创空间, S) with its owner and organizer; 导出合作单位 (X) hosts events S
     partners; the alliance 导出联盟 (A) has S and 导出空间二 (S2). Period 2026 Q2, Shanghai.
 

@@ -213,6 +213,14 @@ def test_the_downloads_carry_the_period(login, world):
     assert f'href="{base}/report.xlsx?from=2025-04-01&amp;to=2025-07-01"' in html
     assert f'href="{base}/report.xlsx?from=2025-04-01&amp;to=2025-07-01&amp;format=torch"' in html
     assert f'href="{base}/report.pdf?from=2025-04-01&amp;to=2025-07-01"' in html
+    # The buttons work in a signed-in browser, a viewer's too.
+    viewer = login(world["users"]["viewer"])
+    period = "from=2025-04-01&to=2025-07-01"
+    for url in (f"{base}/report.xlsx?{period}", f"{base}/report.xlsx?{period}&format=torch",
+                f"{base}/report.pdf?{period}"):
+        response = viewer.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        assert len(response.data) > 1000
 
 
 def test_a_viewer_sees_no_personal_data(login, world):

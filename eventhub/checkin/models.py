@@ -30,6 +30,10 @@ class ScanStatus(enum.StrEnum):
     cancelled = "cancelled"
 
 
+#: The scans that are check-ins: ok entries, not reverted (the partial index's condition).
+CHECKED_IN = "status = 'ok' AND type = 'entry' AND reverted_at IS NULL"
+
+
 class CheckinList(Base):
     """A door to check people in at: the whole event (the main list) or one session."""
 
@@ -63,6 +67,10 @@ class Scan(Base):
         #: The current state of a person at a list: their latest ok, unreverted scan.
         sa.Index("ix_scans_state", "list_id", "registration_id", "status"),
         sa.Index("ix_scans_list_at", "list_id", "at"),
+        #: Check-ins (ok entry scans, not reverted) by registration: the reports match many
+        #: events' registrations with them from this index alone (is_checked_in).
+        sa.Index("ix_scans_checked_in", "registration_id", "list_id",
+                 postgresql_where=sa.text(CHECKED_IN), sqlite_where=sa.text(CHECKED_IN)),
         #: A nonce is the device's name for one scan at one list: a retried upload of it
         #: records nothing new. Scoped to the list, so a nonce sent at another list (another
         #: event, another organization) is a scan of its own and never sees this answer.

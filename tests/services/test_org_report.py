@@ -337,14 +337,14 @@ def test_an_alliance_without_members(_db):
 
 
 def test_the_report_takes_a_fixed_number_of_statements(dataset, count_statements):
-    """Grouped queries only: seven statements for the alliance's figures, one for its
-    members, seven for all the members' figures, whatever the data holds."""
+    """Grouped queries only: one for the alliance's members, then five for the figures of
+    the alliance and all its members together, whatever the data holds."""
     count_statements.clear()
     organizations.org_report(dataset.alliance, FROM, TO)
-    assert len(count_statements) == 15, count_statements
+    assert len(count_statements) == 6, count_statements
     count_statements.clear()
     organizations.org_report(dataset.s1, FROM, TO)
-    assert len(count_statements) == 7
+    assert len(count_statements) == 5
     count_statements.clear()
     organizations.event_rows(dataset.alliance, FROM, TO)
     assert len(count_statements) == 1

@@ -100,6 +100,12 @@ def _append(sheet: Any, values: Sequence[Any], bold: bool = False,
             cell.number_format = number_format
 
 
+def _width(value: Any) -> int:
+    """About how many character widths ``value`` takes: Chinese characters count two."""
+    shown = str(value.value if isinstance(value, Number) else value if value is not None else "")
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in shown) + 2
+
+
 def _fill(sheet: Any, spec: Sheet) -> None:
     sheet.title = text.strip_forbidden(spec.title)[:31] or "Sheet"
     for line in spec.title_lines:
@@ -115,8 +121,9 @@ def _fill(sheet: Any, spec: Sheet) -> None:
         header_row = sheet.max_row
         for row in table.rows:
             _append(sheet, row, number_format=spec.number_format)
-        for index, name in enumerate(table.header, start=1):
-            widths[index] = max(widths.get(index, 0), min(max(len(str(name)) * 2, 10), 40))
+        for line in (table.header, *table.rows):
+            for index, value in enumerate(line, start=1):
+                widths[index] = max(widths.get(index, 10), min(_width(value), 40))
     for index, width in widths.items():
         sheet.column_dimensions[get_column_letter(index)].width = width
     if len(spec.tables) == 1:

@@ -33,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
@@ -401,9 +402,9 @@ def signature_block() -> Flowable:
 
     block = Table([[line(_("Prepared by")), line(_("Reviewed by"))],
                    [line(_("Organization (seal)")), line(_("Date"))]],
-                  colWidths=[90 * mm, 90 * mm], rowHeights=[16 * mm, 28 * mm])
+                  colWidths=[90 * mm, 90 * mm], rowHeights=[14 * mm, 22 * mm])
     block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
-    return KeepTogether([Spacer(1, 8 * mm), block])
+    return KeepTogether([Spacer(1, 4 * mm), block])
 
 
 def summary_pdf(org: Organization, report: dict, warnings: list[dict]) -> bytes:
@@ -437,10 +438,13 @@ def summary_pdf(org: Organization, report: dict, warnings: list[dict]) -> bytes:
         ]
     if warnings:
         story.append(Paragraph(escape(_("Checks before export")), style["heading"]))
+        events = ParagraphStyle("events", parent=style["cell"], leftIndent=6 * mm)
         for warning in warnings:
-            lines = warning_lines(warning)
-            story.append(Paragraph("• " + "<br/>".join(escape(line) for line in lines),
-                                   style["body"]))
+            message, *concerned = warning_lines(warning)
+            story.append(Paragraph("• " + escape(message), style["body"]))
+            if concerned:
+                story.append(Paragraph("<br/>".join(escape(line) for line in concerned),
+                                       events))
     story.append(signature_block())
     return document(story, title, A4, f"{title}  {when}")
 

@@ -29,8 +29,10 @@ from eventhub.checkin.models import CheckinList, Scan
 from eventhub.database import db, transactional
 from eventhub.engagement import certificates, draws, investors, polls, surveys, wall
 from eventhub.engagement.models import InvestorInterest
+from eventhub.events import partners as event_partners
+from eventhub.events import series as event_series
 from eventhub.events import services as events
-from eventhub.events.models import Event, EventStatus
+from eventhub.events.models import Event, EventStatus, Series
 from eventhub.judging import roadshow
 from eventhub.judging.assignments import assign, assignments_of, auto_assign
 from eventhub.judging.entries import EntryInfo, create_entry, create_track, entries_of, tracks_of
@@ -66,8 +68,9 @@ from eventhub.mentors.models import (
     MentorSlot,
     SlotMode,
 )
+from eventhub.orgs import alliances
 from eventhub.orgs import services as orgs
-from eventhub.orgs.models import Membership, Organization, Role
+from eventhub.orgs.models import AllianceMember, Membership, Organization, Role
 from eventhub.registrations import form_builder, queries
 from eventhub.registrations import services as registrations
 from eventhub.registrations.models import Registration, RegistrationStatus
@@ -136,6 +139,11 @@ STAFF = [
            [(INCUBATOR, "owner")], label="浑南孵化器负责人 owner"),
     Person("xinghai@example.com", "陈海波", "13998005679", XINGHAI, "空间主任",
            [(XINGHAI, "owner")], label="星海众创空间负责人 owner"),
+    # A sponsor (资助方): reads the alliance's and the 沈阳市众创空间's figures and dashboards,
+    # never a participant's name or phone.
+    Person("sponsor@example.com", "赵文华", "13804006789", "沈阳市科学技术局",
+           "高新技术发展处 科员", [(ALLIANCE, "viewer"), (MAKER_SPACE, "viewer")],
+           label="资助方（只读） sponsor viewer"),
 ]
 
 JUDGES = [
@@ -276,12 +284,20 @@ def ensure_event(
     info: events.EventInfo,
     sessions: Sequence[events.SessionInfo] = (),
     status: EventStatus = EventStatus.published,
+    lead: str = "",
+    series: Series | None = None,
 ) -> Event:
-    """Create the event with its sessions and bring it to ``status``, unless it exists."""
+    """Create the event with its sessions (a date of ``series``) and bring it to ``status``,
+    unless it exists; its 负责人 is ``lead`` unless it has one (a demo loaded before events
+    had one gets it)."""
     event = find_event(org, info.title)
     if event is not None:
+        if lead and not event.lead_name:
+            event.lead_name = lead
         return event
     event = events.create_event(actor, org, info)
+    event.lead_name = lead
+    event.series_id = series.id if series is not None else None
     for session in sessions:
         events.add_session(actor, event, session)
     if status != EventStatus.draft:
@@ -311,6 +327,7 @@ def load_events(admin: User, organizations: dict[str, Organization], today: date
     load_judging(organizer, the_contest, today)
     load_investors(organizer, the_contest)
     load_big_screen(organizer, the_week, the_contest, the_past)
+    load_alliance_year(admin, organizations, today)
 
 
 WEEK_DESCRIPTION = """\
@@ -367,7 +384,7 @@ def week(actor: User, org: Organization, first_day: date) -> Event:
                            room="主会场 A 馆", capacity=500,
                            description="公布路演专场优胜项目，颁发“最具投资价值项目”奖。"),
     ]
-    return ensure_event(actor, org, info, sessions)
+    return ensure_event(actor, org, info, sessions, lead="李晓燕")
 
 
 CONTEST_DESCRIPTION = """\
@@ -407,7 +424,7 @@ def contest(actor: User, org: Organization, today: date) -> Event:
         registration_opens_at=at(today - timedelta(days=3), 9),
         registration_closes_at=at(today + timedelta(days=30), 18),
     )
-    return ensure_event(actor, org, info)
+    return ensure_event(actor, org, info, lead="王建国")
 
 
 SALON_DESCRIPTION = """\
@@ -433,7 +450,7 @@ def salon(actor: User, org: Organization, day: date) -> Event:
         description=SALON_DESCRIPTION,
         capacity=30,  # small, so it fills up and has a waitlist
     )
-    return ensure_event(actor, org, info)
+    return ensure_event(actor, org, info, lead="李晓燕")
 
 
 CAMP_DESCRIPTION = """\
@@ -461,7 +478,7 @@ def camp(actor: User, org: Organization, first_day: date) -> Event:
         capacity=120,
         requires_approval=True,
     )
-    return ensure_event(actor, org, info)
+    return ensure_event(actor, org, info, lead="孙丽")
 
 
 def draft_science_week(actor: User, org: Organization, first_day: date) -> Event:
@@ -475,7 +492,7 @@ def draft_science_week(actor: User, org: Organization, first_day: date) -> Event
         description="科技活动周方案正在筹备中，活动安排确定后发布。",
         capacity=300,
     )
-    return ensure_event(actor, org, info, status=EventStatus.draft)
+    return ensure_event(actor, org, info, status=EventStatus.draft, lead="高峰")
 
 
 def past_salon(actor: User, org: Organization, day: date) -> Event:
@@ -489,7 +506,7 @@ def past_salon(actor: User, org: Organization, day: date) -> Event:
         description="投资人讲解硬科技项目的估值、条款和尽职调查要点。",
         capacity=50,
     )
-    return ensure_event(actor, org, info, status=EventStatus.closed)
+    return ensure_event(actor, org, info, status=EventStatus.closed, lead="李晓燕")
 
 
 # Registration forms and registrations ---------------------------------------------------
@@ -1816,3 +1833,203 @@ def load_certificates(organizer: User, past: Event, contest_: Event) -> None:
             if award is not None and entry.leader_id is not None:
                 certificates.issue_certificates(organizer, contest_, "award",
                                                 entry_id=entry.id, award=award)
+
+
+# The alliance's year (联盟、合作单位、系列活动) ------------------------------------------------
+
+#: The alliance's members: the demo's four spaces, in the alliance since before the year shown.
+ALLIANCE_MEMBERS = [MAKER_SPACE, UNIVERSITY_PARK, INCUBATOR, XINGHAI]
+#: Who runs each member's events (its owner, or the 沈阳市众创空间's organizer).
+HOSTS = {
+    MAKER_SPACE: "organizer@example.com",
+    UNIVERSITY_PARK: "dlut@example.com",
+    INCUBATOR: "hunnan@example.com",
+    XINGHAI: "xinghai@example.com",
+}
+
+
+@dataclass(frozen=True)
+class YearEvent:
+    """One of the members' events over the last year or still to come: ``months`` ago (0 or
+    less: to come, ``day`` days from today), on the ``day`` of that month, with partners
+    (组织, role) and ``people`` registered of whom ``came`` (a share) checked in."""
+
+    months: int
+    day: int
+    host: str
+    title: str
+    kind: str
+    venue: str
+    lead: str
+    partners: tuple[tuple[str, str], ...] = ()
+    people: int = 30
+    came: float = 0.8
+    days: int = 1
+
+
+#: A year of the members' events, at least one each month, with 联合主办 (co_host) between two
+#: members, 承办 (undertaker) and 协办 (supporter); one has no 负责人 yet (the dashboard warns).
+YEAR = [
+    YearEvent(12, 18, INCUBATOR, "浑南智能制造创业训练营（第一期）", "camp",
+              "沈阳浑南科技孵化器 2 楼培训室", "高峰", ((MAKER_SPACE, "supporter"),), 34, 0.85,
+              days=2),
+    YearEvent(11, 15, UNIVERSITY_PARK, "大工科技园 硬科技项目路演日", "roadshow",
+              "大连理工大学 创新园大厦 B 座报告厅", "孙丽", ((XINGHAI, "co_host"),), 38, 0.79),
+    YearEvent(10, 20, MAKER_SPACE, "辽宁省众创空间联盟 年度工作交流会", "forum",
+              "沈阳市众创空间 3 楼共享大厅", "王建国",
+              ((UNIVERSITY_PARK, "undertaker"), (INCUBATOR, "supporter"),
+               (XINGHAI, "supporter")), 42, 0.9),
+    YearEvent(9, 12, XINGHAI, "海洋经济创新创业论坛", "forum", "大连星海众创空间 路演厅",
+              "陈海波", ((UNIVERSITY_PARK, "co_host"),), 40, 0.75),
+    YearEvent(8, 16, MAKER_SPACE, "高校科技成果转化对接会", "other",
+              "沈阳市众创空间 3 楼共享大厅", "李晓燕",
+              ((UNIVERSITY_PARK, "co_host"), (INCUBATOR, "supporter")), 36, 0.81),
+    YearEvent(7, 22, INCUBATOR, "浑南孵化器 开放日", "other", "沈阳浑南科技孵化器 1 楼大厅",
+              "", ((MAKER_SPACE, "supporter"),), 28, 0.71),
+    YearEvent(6, 14, UNIVERSITY_PARK, "大学生创业训练营（暑期班）", "camp",
+              "大连理工大学 创新园大厦 B 座", "孙丽", ((XINGHAI, "supporter"),), 40, 0.88,
+              days=2),
+    YearEvent(5, 19, MAKER_SPACE, "政策解读会：研发费用加计扣除与科技型中小企业评价", "forum",
+              "沈阳市众创空间 3 楼共享大厅", "王建国", ((INCUBATOR, "undertaker"),), 45, 0.84),
+    YearEvent(4, 17, XINGHAI, "消费品牌创业营", "camp", "大连星海众创空间 2 楼培训室",
+              "苏婉清", ((MAKER_SPACE, "supporter"),), 30, 0.8, days=2),
+    YearEvent(3, 21, INCUBATOR, "智能制造项目路演（浑南站）", "roadshow",
+              "沈阳浑南科技孵化器 路演厅", "高峰", ((MAKER_SPACE, "co_host"),), 38, 0.76),
+    YearEvent(2, 13, UNIVERSITY_PARK, "知识产权与专利布局工作坊", "other",
+              "大连理工大学科技园 创新园大厦 B 座 302 室", "何婧",
+              ((INCUBATOR, "supporter"),), 26, 0.85),
+    YearEvent(1, 16, MAKER_SPACE, "投融资对接会·冬季场", "roadshow",
+              "沈阳市众创空间 3 楼共享大厅", "李晓燕",
+              ((XINGHAI, "co_host"), (UNIVERSITY_PARK, "undertaker")), 44, 0.82),
+    # To come (``months`` 0 or less: ``day`` days from today).
+    YearEvent(0, 20, INCUBATOR, "浑南科技成果展示周", "other", "沈阳浑南科技孵化器 1 楼展厅",
+              "高峰", ((MAKER_SPACE, "supporter"),), 0, days=3),
+    YearEvent(0, 33, UNIVERSITY_PARK, "创新创业大讲堂：从实验室到市场", "forum",
+              "大连理工大学 伯川图书馆报告厅", "杜文斌", ((XINGHAI, "co_host"),), 0),
+]
+
+#: The salon series of the 大连星海众创空间: a date each month, six behind us, one to come.
+SERIES_TITLE = "星海创业沙龙"
+SERIES_DESCRIPTION = (
+    "**星海创业沙龙**每月一期，在大连星海众创空间举办：一位嘉宾分享，一场圆桌，一小时自由交流。"
+    "面向大连地区的创业者、高校师生和投资人，免费参加，报名后凭电子票入场。\n\n"
+    "订阅本系列，新一期发布时会收到一封邮件。\n"
+)
+#: (months ago, or -1 for next month; topic; lead)
+SERIES_DATES = [
+    (6, "海洋牧场的数字化机会", "陈海波"),
+    (5, "冷链物流创业的坑与路", "陈海波"),
+    (4, "消费品牌的冷启动", "苏婉清"),
+    (3, "智能物联硬件的量产", "林海峰"),
+    (2, "高校团队怎样找到第一个客户", "陈海波"),
+    (1, "天使轮融资复盘", "林海峰"),
+    (-1, "跨境电商与大连港", "陈海波"),
+]
+SERIES_ORDINALS = "一二三四五六七八九十"
+#: The series' regulars (come to most dates) and how many others come to each date.
+REGULARS, DROP_INS = 12, 14
+
+
+def month_day(today: date, months: int, day: int) -> date:
+    """The ``day`` of the month ``months`` before today's (after it, for negative months)."""
+    index = today.year * 12 + today.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1) + timedelta(days=day - 1)
+
+
+def load_alliance_year(admin: User, organizations: dict[str, Organization], today: date) -> None:
+    """The 辽宁省众创空间联盟 with the demo's spaces as members, their year of events with
+    partners, registrations and check-ins (so the alliance's dashboard has every month), the
+    星海创业沙龙 series with returning people and subscribers. Each part is made once: members
+    and partners by the services' own "again changes nothing", events by title, people at an
+    event only while it has none."""
+    alliance = organizations[ALLIANCE]
+    joined = datetime.combine(month_day(today, 14, 1), time(9), tzinfo=TZ).astimezone(UTC)
+    for name in ALLIANCE_MEMBERS:
+        _, added = alliances.add_member(admin, alliance, organizations[name].id)
+        if added:
+            link = db.session.get(AllianceMember, (alliance.id, organizations[name].id))
+            link.created_at = joined
+    rng = random.Random(2035)
+    people = [accounts.find_user_by_email(f"{p[1]}@example.com") for p in PARTICIPANTS] + crowd()
+    hosts = {name: accounts.find_user_by_email(email) for name, email in HOSTS.items()}
+    with no_mail():
+        for plan in YEAR:
+            _year_event(plan, hosts, organizations, people, today, rng)
+        _salon_series(hosts[XINGHAI], organizations[XINGHAI], people, today, rng)
+
+
+def _year_event(plan: YearEvent, hosts: dict[str, User], organizations: dict[str, Organization],
+                people: list[User], today: date, rng: random.Random) -> Event:
+    first = (month_day(today, plan.months, plan.day) if plan.months > 0
+             else today + timedelta(days=plan.day))
+    actor, org = hosts[plan.host], organizations[plan.host]
+    past = plan.months > 0
+    event = find_event(org, plan.title)
+    if event is None:
+        event = ensure_event(actor, org, events.EventInfo(
+            title=plan.title, kind=plan.kind,
+            starts_at=at(first, 9 if plan.days > 1 else 14),
+            ends_at=at(first + timedelta(days=plan.days - 1), 17),
+            venue=plan.venue, description=f"{plan.title}，由{plan.host}主办。",
+            capacity=plan.people + 20 if past else 120,
+        ), lead=plan.lead)
+        for partner, role in plan.partners:
+            event_partners.set_partner(actor, event, organizations[partner].id, role)
+    if past:
+        _attend(actor, event, rng.sample(people, plan.people), plan.came, rng)
+    return event
+
+
+def _attend(actor: User, event: Event, people: Sequence[User], came: float,
+            rng: random.Random) -> None:
+    """People registered for a past event in the three weeks before it (through the
+    registration service, at those times), of whom the share ``came`` checked in at the main
+    door in the half hour around its start; then it is closed. Unless it has registrations."""
+    if db.session.scalar(sa.select(Registration.id).where(
+            Registration.event_id == event.id).limit(1)) is not None:
+        return
+    opened = event.starts_at - timedelta(days=21)
+    event.published_at = opened
+    done = []
+    for n, user in enumerate(people):
+        when = opened + timedelta(minutes=rng.randint(0, 20 * 24 * 60), seconds=n)
+        done.append(registrations.register(
+            user, event, registrations.RegistrationInfo(consent=True), notify=False, now=when))
+    main = checkin.lists_of(event)[0]
+    arrived = [r for r in done if r.ticket_code and rng.random() < came]
+    for n, registration in enumerate(arrived):
+        when = event.starts_at + timedelta(minutes=rng.uniform(-30, 20))
+        checkin.scan(actor, main, registration.ticket_code, f"demo-year-{event.id}-{n:03d}",
+                     device="前台", now=when)
+    if event.status == EventStatus.published:
+        events.change_status(actor, event, "close")
+
+
+def _salon_series(actor: User, org: Organization, people: list[User], today: date,
+                  rng: random.Random) -> Series:
+    """星海创业沙龙: six monthly dates behind us (regulars come to most of them, others drop
+    in), the next one published, and subscribers (regulars and a few more) who heard of it."""
+    series = db.session.scalar(sa.select(Series).where(Series.org_id == org.id,
+                                                       Series.title == SERIES_TITLE))
+    if series is None:
+        series = event_series.create_series(actor, org, SERIES_TITLE, SERIES_DESCRIPTION)
+    regulars, others = people[:REGULARS], people[REGULARS:]
+    upcoming = None
+    for n, (months, topic, lead) in enumerate(SERIES_DATES):
+        day = month_day(today, months, 26)
+        title = f"{SERIES_TITLE} 第{SERIES_ORDINALS[n]}期·{topic}"
+        if months < 0 and not event_series.subscriber_count(series):
+            for user in regulars + rng.sample(others, 8):  # before the next date is published
+                event_series.subscribe(user, series)
+        event = ensure_event(actor, org, events.EventInfo(
+            title=title, kind="salon", starts_at=at(day, 19), ends_at=at(day, 21),
+            venue="大连星海众创空间 路演厅", address="辽宁省大连市高新园区黄浦路 537 号",
+            description=f"{SERIES_DESCRIPTION}\n本期主题：**{topic}**。", capacity=60,
+        ), lead=lead, series=series)
+        if months > 0:
+            coming = [u for u in regulars if rng.random() < 0.7] + rng.sample(others, DROP_INS)
+            _attend(actor, event, coming, 0.85, rng)
+        else:
+            upcoming = event
+    assert upcoming is not None
+    return series

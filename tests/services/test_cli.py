@@ -112,6 +112,8 @@ def test_demo_is_idempotent(run):
     assert first["mentor_ratings"] > 30 and first["investor_interests"] > 5
     assert first["draws"] == 2 and first["poll_votes"] > 20 and first["survey_responses"] > 20
     assert first["certificates"] > 30 and first["wall_hidden_names"] == 1
+    assert first["alliance_members"] == 4 and first["event_partners"] >= 15
+    assert first["series"] == 1 and first["series_subscriptions"] >= 10
     result = run("demo")
     assert result.exit_code == 0, result.output
     assert row_counts() == first
@@ -148,7 +150,8 @@ def test_demo_has_registrations_in_every_status(run):
     }
     events = {e.kind: e for e in db.session.scalars(
         sa.select(Event).where(Event.status == EventStatus.published))}
-    week, salon = events[EventKind.week], events[EventKind.salon]
+    week = events[EventKind.week]
+    salon = db.session.scalar(sa.select(Event).where(Event.title == "创业沙龙·AI 大模型与智能制造"))
     for event in (week, salon):
         assert [c.name for c in queries.categories_of(event)] == [
             "观众", "创业者", "投资人", "媒体", "嘉宾"
@@ -375,10 +378,9 @@ def test_demo_big_screen_suite(run, now):
     from eventhub.registrations.models import Registration
 
     run("demo")
-    events = {e.kind: e for e in db.session.scalars(sa.select(Event))
-              if e.kind != EventKind.salon or e.ends_at < now}
-    week, contest, past = events[EventKind.week], events[EventKind.contest], events[
-        EventKind.salon]
+    events = {e.kind: e for e in db.session.scalars(sa.select(Event))}
+    week, contest = events[EventKind.week], events[EventKind.contest]
+    past = db.session.scalar(sa.select(Event).where(Event.title == "创业沙龙·硬科技项目融资实务"))
     organizer = accounts.find_user_by_email("organizer@example.com")
 
     # The wall: opted-in arrivals (some with names of their own), one name hidden.
@@ -441,3 +443,61 @@ def test_demo_big_screen_suite(run, now):
     assert any(c.kind.value == "award" for c in certificates.certificates_of(zhangwei))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == len(
         issued) + len(awards)
+
+
+def test_demo_alliance_year_series_and_sponsor(run, now):
+    """The 辽宁省众创空间联盟 with the four spaces as members, their year of events with
+    partners (every month has people checked in), one event without a 负责人, the 星海创业沙龙
+    series with returning people and subscribers, and the sponsor viewer among the logins."""
+    from datetime import timedelta
+
+    from eventhub.events import series as series_services
+    from eventhub.events.models import EventPartner, Series, SeriesNotice
+    from eventhub.orgs import alliances
+    from eventhub.orgs.models import Membership, Role
+    from eventhub.permissions import org_role
+    from eventhub.reports import organizations, series_figures
+
+    result = run("demo")
+    assert "sponsor@example.com" in result.output
+    orgs = {o.name: o for o in db.session.scalars(sa.select(Organization))}
+    alliance = orgs["辽宁省众创空间联盟"]
+    assert {o.name for o in alliances.member_orgs(alliance)} == {
+        "沈阳市众创空间", "大连理工大学科技园", "沈阳浑南科技孵化器", "大连星海众创空间"}
+
+    # The sponsor reads the alliance and one space, and is nobody's organizer.
+    sponsor = accounts.authenticate("sponsor@example.com", DEMO_PASSWORD)
+    assert org_role(sponsor, alliance.id) == Role.viewer
+    assert org_role(sponsor, orgs["沈阳市众创空间"].id) == Role.viewer
+    assert set(db.session.scalars(sa.select(Membership.role).where(
+        Membership.user_id == sponsor.id))) == {Role.viewer}
+
+    # Partners: 联合主办 between two members, 承办 and 协办.
+    partners = db.session.execute(sa.select(EventPartner, Event).join(
+        Event, Event.id == EventPartner.event_id)).all()
+    members = {o.id for o in alliances.member_orgs(alliance)}
+    assert {p.role.value for p, _ in partners} == {"co_host", "undertaker", "supporter"}
+    assert any(p.role.value == "co_host" and p.org_id in members and e.org_id in members
+               for p, e in partners)
+
+    # The alliance's last year: every month (but the first, cut by the period) has people
+    # checked in; each event of several members counts once.
+    report = organizations.org_report(alliance, now - timedelta(days=365), now)
+    assert sum(1 for m in report["months"] if m["checked_in"] > 0) >= 11
+    assert report["events"]["count"] >= 15 and report["checked_in"] > 300
+    # Every event has its 负责人 but one (the dashboard's warning).
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(
+        Event.lead_name == "")) == 1
+
+    # The salon series: six past dates with people checked in, regulars who came back, one
+    # date to come whose publication was announced to each subscriber once.
+    [series] = db.session.scalars(sa.select(Series).where(Series.title == "星海创业沙龙"))
+    dates = series_services.dates_of(series, now)
+    assert len(dates.past) == 6 and len(dates.upcoming) == 1
+    figures = series_figures.series_figures(series)
+    assert all(d["checked_in"] >= 10 for d in figures["dates"] if d["starts_at"] < now)
+    assert figures["returning"] >= 8 and figures["participants"] > figures["returning"]
+    subscribers = series_services.subscriber_count(series)
+    assert subscribers >= 10
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SeriesNotice).where(
+        SeriesNotice.event_id == dates.upcoming[0].id)) == subscribers

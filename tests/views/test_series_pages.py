@@ -98,7 +98,7 @@ def test_attendance_comes_from_the_reporting_layers_global(app, client, salon):
                   for name in ("series_attendance", "series_figures")}
     try:  # without the reporting layer's globals, the page shows dates alone
         assert "data-attendance" not in text(client.get(f"/series/{salon.id}"))
-        app.jinja_env.globals["series_attendance"] = lambda series: {past.id: 17}
+        app.jinja_env.globals["series_attendance"] = lambda series: {past.id: 17}  # alone
         body = text(client.get(f"/series/{salon.id}", headers=ZH))
     finally:
         app.jinja_env.globals.update(registered)

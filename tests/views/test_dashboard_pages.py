@@ -367,3 +367,24 @@ def test_a_link_works_until_it_expires(world):
     with pytest.raises(dashboard_links.LinkExpired):
         dashboard_links.open_link(dashboard_links.key_of(link),
                                   now=utcnow() + timedelta(days=31))
+
+
+def test_the_page_costs_the_same_statements_however_many_events(login, world, count_statements):
+    """Every figure is an aggregate query: more events, members and registrations add no
+    statement."""
+    owner = login(world["users"]["owner"])
+
+    def cost():
+        count_statements.clear()
+        page(owner, world)
+        return len(count_statements)
+
+    before = cost()
+    third = factories.OrganizationFactory(name="仪表盘第三成员", slug="dash-c")
+    factories.commit(AllianceMember(alliance_id=world["alliance"].id, member_id=third.id))
+    for month in (2, 7, 11):
+        event = factories.EventFactory(organization=third, title=f"仪表盘加场{month}",
+                                       starts_at=at(2025, month, 3), ends_at=at(2025, month, 4))
+        for n in range(3):
+            scan(factories.main_list_of(event), person(event, 100 * month + n, "confirmed"))
+    assert cost() == before

@@ -164,6 +164,8 @@ def test_a_read_only_link_opens_without_signing_in(live_server, new_page, allian
     share.get_by_role("button", name="生成链接").click()
     expect(organizer.locator(".flash--success")).to_contain_text("链接已生成")
     url = organizer.locator(".od-link__url").first.input_value()
+    SHOTS.mkdir(exist_ok=True)
+    share.screenshot(path=str(SHOTS / "share-zh-CN-1920.png"))
     assert "/dashboards/" in url
     stranger, more = _open(live_server, new_page, url + f"?period={YEAR}", PHONE, "zh-CN", None)
     expect(stranger.locator("[data-shared]")).to_be_visible()

@@ -9,8 +9,9 @@ Definitions (one of each, here):
   is in it, drafts and cancelled events left out (published, closed and archived count), that
   the organization hosts (the event's own organization, 主办) or partners
   (`events.models.EventPartner`: 联合主办 co_host, 承办 undertaker, 协办 supporter).
-- **An alliance's events**: those of its member organizations and its own, each event ONCE
-  however many members host or partner it; the alliance's **role** for an event is the best
+- **An alliance's events**: those of its member organizations (its members now: a space that
+  left takes its events with it) and its own, each event ONCE however many members host or
+  partner it; the alliance's **role** for an event is the best
   role any of them has (host > co_host > undertaker > supporter). Each member's own figures
   (``members``) count the event again, with the member's own role.
 - ``events``: ``count``; ``credited`` weighs each event by the role, 主办 1, 联合主办 0.5,

@@ -348,3 +348,21 @@ def test_the_report_takes_a_fixed_number_of_statements(dataset, count_statements
     count_statements.clear()
     organizations.event_rows(dataset.alliance, FROM, TO)
     assert len(count_statements) == 1
+
+
+def test_archived_counts_and_a_check_in_scanned_again_after_its_undo_counts(_db):
+    """Closed and archived events count (only drafts and cancelled ones are left out); a
+    check-in reverted and then scanned again counts, once."""
+    b = Builder()
+    space = factories.OrganizationFactory(name="报表归档空间")
+    archived = event_of(space, at(2026, 5, 3, 9), status="archived")
+    again = b.person(archived)
+    b.scan(archived, again, reverted=True)
+    b.scan(archived, again)
+    b.scan(archived, again)
+    b.scan(archived, b.person(archived), reverted=True)
+    report = organizations.org_report(space, FROM, TO)
+    assert report["events"]["count"] == 1
+    assert (report["registrations"], report["checked_in"], report["participants"]) == (2, 1, 1)
+    assert report["checkin_rate"] == 0.5
+    assert organizations.checked_in(space, FROM, TO) == 1

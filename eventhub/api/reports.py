@@ -120,8 +120,8 @@ class OrgEventFiguresSchema(ma.Schema):
     count = ma.fields.Integer(required=True, metadata={
         "description": "The organization's events whose starts_at is in [from, to), drafts "
                        "and cancelled events left out, that it hosts (主办) or partners "
-                       "(联合主办, 承办, 协办). For an alliance: its members' events and its "
-                       "own, each event once."})
+                       "(联合主办, 承办, 协办). For an alliance: its current members' events and "
+                       "its own, each event once."})
     credited = ma.fields.Float(required=True, metadata={
         "description": "The events weighed by the role: 主办 host 1, 联合主办 co_host 0.5, "
                        "承办 undertaker 0.5, 协办 supporter 0 (an alliance takes the best role "

@@ -46,12 +46,13 @@ class Endpoint:
 EVENT_BODY = {
     "title": "创业周", "kind": "week", "starts_at": "2026-05-18T09:30:00+08:00",
     "ends_at": "2026-05-19T17:00:00+08:00", "timezone": "Asia/Shanghai", "venue": "A",
-    "address": "B", "description": "C", "capacity": 10, "requires_approval": False,
+    "address": "B", "lead_name": "D", "description": "C", "capacity": 10,
+    "requires_approval": False,
     "registration_paused": False, "is_listed": True,
     "registration_opens_at": "2026-05-01T09:00:00+08:00",
     "registration_closes_at": "2026-05-17T09:00:00+08:00",
 }
-EVENT_STRINGS = ("title", "kind", "timezone", "venue", "address", "description")
+EVENT_STRINGS = ("title", "kind", "timezone", "venue", "address", "lead_name", "description")
 EVENT_TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 EVENT_BOOLS = ("requires_approval", "registration_paused", "is_listed")
 SESSION_BODY = {

@@ -102,6 +102,8 @@ def test_who_reads_the_report(api, dataset, admin):
     ("from=1969-12-31&to=2026-07-01", "from"),
     ("from=2000-01-01&to=2030-01-01", "to"),
     ("to=2000-01-01", "to"),
+    ("from=2026-04-01T00:00:00%2B25:00&to=2027-01-01", "from"),
+    ("from=2026-04-01%00&to=2027-01-01", "from"),
 ])
 def test_a_bad_period_is_422_and_changes_nothing(api, dataset, query, field):
     client = api(member(dataset.alliance, "viewer"))

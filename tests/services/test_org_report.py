@@ -366,3 +366,13 @@ def test_archived_counts_and_a_check_in_scanned_again_after_its_undo_counts(_db)
     assert (report["registrations"], report["checked_in"], report["participants"]) == (2, 1, 1)
     assert report["checkin_rate"] == 0.5
     assert organizations.checked_in(space, FROM, TO) == 1
+
+
+def test_months_are_the_zones_months(dataset):
+    """E1 starts at 2026-04-01 00:00 in Shanghai, still 31 March in UTC; E3 at 23:30 on
+    30 June in Shanghai, 15:30 in UTC: the months follow the zone asked for."""
+    shanghai = organizations.months(dataset.s1, FROM, TO)
+    assert [m["month"] for m in shanghai] == ["2026-04", "2026-05", "2026-06"]
+    utc = organizations.months(dataset.s1, FROM, TO, tz="UTC")
+    assert [(m["month"], m["events"], m["confirmed"], m["checked_in"]) for m in utc] == [
+        ("2026-03", 1, 3, 2), ("2026-04", 0, 0, 0), ("2026-05", 2, 5, 4), ("2026-06", 0, 0, 0)]

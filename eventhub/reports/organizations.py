@@ -145,6 +145,25 @@ def person_key() -> sa.ColumnElement[str]:
     )
 
 
+def count_people() -> sa.ColumnElement[int]:
+    """``count(DISTINCT person_key())`` computed without building the keys: the distinct
+    accounts, plus the distinct emails, phones and registrations of the registrations that
+    `person_key` names by them (its prefixes keep the four kinds apart, so the sum is the same
+    number). Comparing integers, not strings, halves the cost of an alliance's year."""
+    no_user = Registration.user_id.is_(None)
+    has_email = sa.func.coalesce(Registration.email, "") != ""
+    has_phone = sa.func.coalesce(Registration.phone, "") != ""
+    return (
+        sa.func.count(sa.distinct(Registration.user_id))
+        + sa.func.count(sa.distinct(sa.case(
+            (sa.and_(no_user, has_email), sa.func.lower(sa.func.trim(Registration.email))))))
+        + sa.func.count(sa.distinct(sa.case(
+            (sa.and_(no_user, ~has_email, has_phone), sa.func.trim(Registration.phone)))))
+        + sa.func.count(sa.distinct(sa.case(
+            (sa.and_(no_user, ~has_email, ~has_phone), Registration.id))))
+    )
+
+
 def _per_unit(scope: Scope, query: sa.Select, zero: Any) -> dict[int, Any]:
     """{unit_id: the row's other column (or columns)} for every unit of the scope, ``zero``
     for a unit the grouped query has no row for."""
@@ -197,10 +216,10 @@ def checked_in_by_unit(scope: Scope) -> dict[int, int]:
 
 
 def participants_by_unit(scope: Scope) -> dict[int, int]:
-    """``{unit: distinct people (`person_key`) checked in at one of its events}``."""
+    """``{unit: distinct people (`person_key`, counted by `count_people`) checked in at one
+    of its events}``."""
     r = roles(scope)
-    return _per_unit(scope, _registrations_of(r)
-                     .add_columns(sa.func.count(sa.distinct(person_key())))
+    return _per_unit(scope, _registrations_of(r).add_columns(count_people())
                      .where(is_checked_in()).group_by(r.c.unit_id), 0)
 
 

@@ -504,25 +504,45 @@ class Statements:
             self.recording = False
 
 
+def backend_cpu(pid: int | None) -> float:
+    """CPU seconds the PostgreSQL backend ``pid`` has used (0 when it is not on this machine)."""
+    if pid is None:
+        return 0.0
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = text[text.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(operation: Callable[[], Any], repeat: int, statements: Statements,
-            ) -> tuple[Any, list[float], list[tuple[float, str, Any]]]:
-    """Run once to warm up, then ``repeat`` times; the result, the times (ms) and the
-    statements of the slowest run."""
+            ) -> tuple[Any, list[float], list[float], list[tuple[float, str, Any]]]:
+    """Run once to warm up, then ``repeat`` times; the result, the wall times (ms), the CPU
+    times (ms: this process and its PostgreSQL backend, parallel workers not counted; a busy
+    machine stretches the wall time, not the CPU time) and the statements of the slowest
+    run."""
     from eventhub.database import db
 
     operation()
     db.session.rollback()
-    times, slowest = [], []
+    times, cpus, slowest = [], [], []
     for _ in range(repeat):
+        pid = None
+        if db.engine.dialect.name == "postgresql":
+            pid = db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
         with statements.record() as seen:
+            cpu = time.process_time() + backend_cpu(pid)
             started = time.perf_counter()
             result = operation()
             took = (time.perf_counter() - started) * 1000
+            cpu = time.process_time() + backend_cpu(pid) - cpu
         db.session.rollback()
         if not times or took > max(times):
             slowest = list(seen)
         times.append(took)
-    return result, times, slowest
+        cpus.append(cpu * 1000)
+    return result, times, cpus, slowest
 
 
 def explain(statement: str, parameters: Any) -> str:
@@ -612,15 +632,18 @@ def main(argv: list[str] | None = None) -> int:
     with app.app_context():
         statements = Statements(db.engine)
         for name, operation in operations(ids):
-            result, times, seen = measure(operation, args.repeat, statements)
+            result, times, cpus, seen = measure(operation, args.repeat, statements)
             best, median = min(times), statistics.median(times)
             met = median < TARGET_MS
             rows.append([name, size_of(result), len(seen), f"{best:.1f}", f"{median:.1f}",
-                         f"< {TARGET_MS:.0f}", "yes" if met else "NO"])
+                         f"{statistics.median(cpus):.0f}", f"< {TARGET_MS:.0f}",
+                         "yes" if met else "NO"])
             if not met:
                 slow.append((name, seen))
-        print_table(["operation", "rows", "SQL", "best ms", "median ms", "target ms", "met"],
-                    rows)
+        load = " ".join(f"{n:.1f}" for n in os.getloadavg())
+        print(f"warm runs: {args.repeat} each; load average {load} on {os.cpu_count()} CPUs")
+        print_table(["operation", "rows", "SQL", "best ms", "median ms", "CPU ms", "target ms",
+                     "met"], rows)
         if args.explain:
             for name, seen in slow:
                 took, statement, parameters = max(seen, key=lambda s: s[0])

@@ -42,7 +42,7 @@ def test_the_reports_benchmark_builds_its_data_and_prints_its_table():
     assert "events 20, registrations 2,000" in out, out
     header = next(line for line in out.splitlines() if "operation" in line)
     assert [cell.strip() for cell in header.split("|")] == [
-        "operation", "rows", "SQL", "best ms", "median ms", "target ms", "met"]
+        "operation", "rows", "SQL", "best ms", "median ms", "CPU ms", "target ms", "met"]
     rows = {line.split("|")[0].strip(): [cell.strip() for cell in line.split("|")]
             for line in out.splitlines() if "|" in line}
     for operation in OPERATIONS:

@@ -2014,7 +2014,6 @@ def _salon_series(actor: User, org: Organization, people: list[User], today: dat
     if series is None:
         series = event_series.create_series(actor, org, SERIES_TITLE, SERIES_DESCRIPTION)
     regulars, others = people[:REGULARS], people[REGULARS:]
-    upcoming = None
     for n, (months, topic, lead) in enumerate(SERIES_DATES):
         day = month_day(today, months, 26)
         title = f"{SERIES_TITLE} 第{SERIES_ORDINALS[n]}期·{topic}"
@@ -2029,7 +2028,4 @@ def _salon_series(actor: User, org: Organization, people: list[User], today: dat
         if months > 0:
             coming = [u for u in regulars if rng.random() < 0.7] + rng.sample(others, DROP_INS)
             _attend(actor, event, coming, 0.85, rng)
-        else:
-            upcoming = event
-    assert upcoming is not None
     return series

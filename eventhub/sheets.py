@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -89,15 +90,19 @@ class Sheet:
 
 def _append(sheet: Any, values: Sequence[Any], bold: bool = False,
             number_format: str | None = None) -> None:
-    sheet.append([value.value if isinstance(value, Number) else safe_cell(value)
-                  for value in values])
-    for value, cell in zip(values, sheet[sheet.max_row], strict=False):
+    # The cells are made and styled before they are appended: reading the row back
+    # (``sheet[sheet.max_row]``) walks every cell of the sheet, each row again.
+    cells = []
+    for value in values:
+        cell = Cell(sheet, value=value.value if isinstance(value, Number) else safe_cell(value))
         if bold:
             cell.font = Font(bold=True)
         if isinstance(value, Number):
             cell.number_format = value.format
         elif number_format and isinstance(cell.value, float):
             cell.number_format = number_format
+        cells.append(cell)
+    sheet.append(cells)
 
 
 def _width(value: Any) -> int:

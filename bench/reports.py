@@ -10,8 +10,10 @@ median):
 - the event figures (``figures.event_stats``) of the biggest event;
 - the alliance's workbook, when the exports are there.
 
-Each must answer within the target (1 s, issue 15). ``--explain`` prints EXPLAIN (ANALYZE,
-BUFFERS) of the slowest SQL statement of every operation over its target.
+Each figure must answer within 1 s (issue 15), the workbook (a file: the report, its events'
+rows and the xlsx written) within 2 s. ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of the
+slowest SQL statement of every operation over its target. The CPU column (this process and its
+PostgreSQL backend) tells what the work costs when other processes stretch the wall times.
 
 The data set: one alliance with 50 member spaces (a few busy, most quiet), events over 18
 months (2025-07 to 2026-12; salons most, contests, roadshows, weeks, camps, forums; ~3% drafts
@@ -54,6 +56,8 @@ from bench._server import print_table  # noqa: E402
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/eventhub_bench_reports"
 #: Issue 15: every figure within a second.
 TARGET_MS = 1000.0
+#: The workbook is a file, not a figure: the report, its events' rows and the xlsx written.
+WORKBOOK_TARGET_MS = 2000.0
 #: The exit status when an operation missed its target (a crash exits with 1).
 TARGET_MISSED = 3
 
@@ -571,8 +575,9 @@ def size_of(result: Any) -> int | str:
     return 1
 
 
-def operations(ids: dict[str, Any]) -> list[tuple[str, Callable[[], Any]]]:
-    """The timed operations, on what the build returned (the exports when they exist)."""
+def operations(ids: dict[str, Any]) -> list[tuple[str, Callable[[], Any], float]]:
+    """The timed operations and their targets (ms), on what the build returned (the
+    workbook when the exports exist)."""
     from eventhub.database import db
     from eventhub.models import Event, Organization
     from eventhub.reports import figures, organizations
@@ -585,11 +590,15 @@ def operations(ids: dict[str, Any]) -> list[tuple[str, Callable[[], Any]]]:
 
     alliance, space, biggest = ids["alliance_id"], ids["space_id"], ids["biggest_event_id"]
     found = [
-        ("org_report alliance, year", lambda: organizations.org_report(org(alliance), *YEAR)),
-        ("event_rows alliance, year", lambda: organizations.event_rows(org(alliance), *YEAR)),
-        ("org_report space, year", lambda: organizations.org_report(org(space), *YEAR)),
-        ("org_report space, quarter", lambda: organizations.org_report(org(space), *QUARTER)),
-        ("event_stats biggest event", lambda: figures.event_stats(event(biggest))),
+        ("org_report alliance, year", lambda: organizations.org_report(org(alliance), *YEAR),
+         TARGET_MS),
+        ("event_rows alliance, year", lambda: organizations.event_rows(org(alliance), *YEAR),
+         TARGET_MS),
+        ("org_report space, year", lambda: organizations.org_report(org(space), *YEAR),
+         TARGET_MS),
+        ("org_report space, quarter", lambda: organizations.org_report(org(space), *QUARTER),
+         TARGET_MS),
+        ("event_stats biggest event", lambda: figures.event_stats(event(biggest)), TARGET_MS),
     ]
     try:
         from eventhub.reports import exports
@@ -599,7 +608,7 @@ def operations(ids: dict[str, Any]) -> list[tuple[str, Callable[[], Any]]]:
 
     owner = ids["owner_id"]
     found.append(("workbook alliance, year", lambda: exports.workbook(
-        db.session.get(User, owner), org(alliance), *YEAR)))
+        db.session.get(User, owner), org(alliance), *YEAR), WORKBOOK_TARGET_MS))
     return found
 
 
@@ -631,12 +640,12 @@ def main(argv: list[str] | None = None) -> int:
     rows, slow = [], []
     with app.app_context():
         statements = Statements(db.engine)
-        for name, operation in operations(ids):
+        for name, operation, target in operations(ids):
             result, times, cpus, seen = measure(operation, args.repeat, statements)
             best, median = min(times), statistics.median(times)
-            met = median < TARGET_MS
+            met = median < target
             rows.append([name, size_of(result), len(seen), f"{best:.1f}", f"{median:.1f}",
-                         f"{statistics.median(cpus):.0f}", f"< {TARGET_MS:.0f}",
+                         f"{statistics.median(cpus):.0f}", f"< {target:.0f}",
                          "yes" if met else "NO"])
             if not met:
                 slow.append((name, seen))

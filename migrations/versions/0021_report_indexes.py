@@ -32,6 +32,11 @@ def upgrade():
 
 
 def downgrade():
+    if op.get_bind().dialect.name in ('mysql', 'mariadb'):
+        # InnoDB dropped the index it had made for the foreign key on registration_id once
+        # ix_scans_checked_in could serve it: give the key back an index of its own first.
+        op.create_index('fk_scans_registration_id_registrations', 'scans', ['registration_id'],
+                        unique=False)
     op.drop_index('ix_scans_checked_in', table_name='scans')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_column('lead_name')

@@ -244,7 +244,8 @@ def mentoring(p: dict[str, Any]) -> dict[str, list[tuple]]:
 # -- Building it -------------------------------------------------------------------------------
 
 #: Pseudo-random but fixed draws per row come from PostgreSQL's integer hashes of the row's id
-#: (``abs(hashint4(id)) %% 100``, ``hashint8``, ``hashint4(-id)`` for independent ones); ``%%``:
+#: (``abs(hashint4(id)) %% 100``; ``hashint4(id # 1431655765)`` and ``hashint4(-id)`` for draws
+#: independent of it: hashint8 of an int4 value is its hashint4); ``%%``:
 #: every statement is sent with parameters.
 
 SQL_USERS = """
@@ -317,8 +318,8 @@ CREATE TEMP TABLE bench_came AS
 SELECT r.id, r.event_id, r.ticket_code, p.starts_at, abs(hashint4(-r.id)) %% 100 AS h3,
        p.first_session
 FROM registrations r JOIN bench_plan p ON p.event_id = r.event_id
-WHERE r.status = 'confirmed' AND (abs(hashint8(r.id)) %% 100) < 70 AND p.status = 'published'
-  AND p.starts_at < now() AT TIME ZONE 'UTC'
+WHERE r.status = 'confirmed' AND abs(hashint4(r.id # 1431655765)) %% 100 < 70
+  AND p.status = 'published' AND p.starts_at < now() AT TIME ZONE 'UTC'
 """
 
 SQL_SCANS = """

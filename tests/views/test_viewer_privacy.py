@@ -21,7 +21,7 @@ from tests.views.test_form_fuzz import _path, _routes, world  # noqa: F401 - the
 
 #: What a viewer may read and a stranger may not: figures, reports and dashboards (never
 #: personal data; checked below all the same), by endpoint.
-FIGURES = re.compile(r"^(api_reports\.|reports\.|dashboards\.|orgs\.dashboard$"
+FIGURES = re.compile(r"^(api_reports\.|api_report_exports\.|reports\.|dashboards\.|orgs\.dashboard$"
                      r"|alliances\.members$)")  # an alliance's member organizations
 
 #: The participant's and a second registrant's name, email, phone (whole and masked), answer, and

@@ -124,7 +124,8 @@ def months(from_: datetime, to: datetime, tz: str) -> list[tuple[str, datetime, 
 
 # The API's ?from=&to= -----------------------------------------------------------------------
 
-_BAD_BOUND = _l("Enter a date (2026-05-01) or a date and time with its offset "
+#: What a bound that does not parse is told (the API's period arguments).
+BAD_BOUND = _l("Enter a date (2026-05-01) or a date and time with its offset "
                 "(2026-05-01T09:00:00+08:00).")
 
 
@@ -163,7 +164,7 @@ def parse_period(from_text: str | None, to_text: str | None, tz: str,
         try:
             bounds.append(parse_bound(str(text), tz))
         except ValueError:
-            errors[field] = str(_BAD_BOUND)
+            errors[field] = str(BAD_BOUND)
     if errors:
         raise ValidationFailed(fields=errors)
     start, end = bounds

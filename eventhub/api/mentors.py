@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from eventhub import permissions
+from eventhub import periods, permissions
 from eventhub.api.common import (
     TEXT_MAX,
     Bool,
@@ -236,20 +235,14 @@ class SlotSchema(ma.Schema):
 
 class PeriodBound(ma.fields.String):
     """A period's bound: an ISO 8601 date-time with offset, or a date (its midnight in the
-    platform's time zone)."""
+    platform's time zone), as `periods.parse_bound` reads it."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
         text = super()._deserialize(value, attr, data, **kwargs)
         try:
-            if len(text) == 10:
-                zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-                return datetime.combine(date.fromisoformat(text), time(), zone)
-            moment = datetime.fromisoformat(text)
+            return periods.parse_bound(text, periods.platform_tz())
         except ValueError:
-            raise ma.ValidationError(gettext("Enter a date or a time with its offset.")) from None
-        if moment.tzinfo is None:
-            raise ma.ValidationError(gettext("Enter a date or a time with its offset."))
-        return moment
+            raise ma.ValidationError(str(periods.BAD_BOUND)) from None
 
 
 class SlotListArgsSchema(ma.Schema):
@@ -640,4 +633,4 @@ def mentor_report_xlsx(args: dict, org_id: int) -> Response:
     org = get_or_404(Organization, org_id)
     return private_file(*report.export_report(
         require_user(), org, args["start"], args["end"],
-        current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+        periods.platform_tz()))

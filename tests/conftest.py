@@ -6,6 +6,10 @@ TEST_DATABASE_URL unset: the suite runs on an in-memory SQLite database, and the
 for the session (tests/embedded_postgres.py). TEST_DATABASE_URL=embedded: the whole suite
 runs on that throwaway server. TEST_DATABASE_URL=postgresql+psycopg://...: everything runs on
 that server (the concurrency tests in a database of their own).
+
+With pytest-xdist (``-n 2``) every worker has databases of its own: eventhub_test becomes
+eventhub_gw0_test, eventhub_gw1_test... (the browser tests' and the concurrency tests' ones
+follow), and the workers share one throwaway PostgreSQL server.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -87,7 +93,16 @@ def app(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _db(app, request):
     """Every test runs inside one outer transaction that is rolled back afterwards."""
-    if request.node.get_closest_marker("concurrent") or request.node.get_closest_marker("browser"):
+    if request.node.get_closest_marker("concurrent") or "concurrent_app" in request.fixturenames:
+        with one_concurrency_test_at_a_time(request.getfixturevalue("tmp_path_factory")):
+            yield None
+            if xdist_worker() is not None and "concurrent_app" in request.fixturenames:
+                # Leave no idle connections to the other workers' concurrency tests.
+                concurrent = request.getfixturevalue("concurrent_app")
+                with concurrent.app_context():
+                    db.engine.dispose()
+        return
+    if request.node.get_closest_marker("browser"):
         yield None
         return
     with app.app_context():
@@ -224,10 +239,83 @@ def api(app):
 EMBEDDED = "embedded"
 
 
+def xdist_worker() -> str | None:
+    """The pytest-xdist worker this process is (``gw0``, ``gw1``...), None without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER") or None
+
+
+def is_xdist_controller(config) -> bool:
+    """True in the process that hands the tests to xdist's workers (and runs none itself)."""
+    return xdist_worker() is None and config.getoption("dist", "no") != "no"
+
+
+def per_worker(name: str) -> str:
+    """A database name of this process's own: ``eventhub_test`` is ``eventhub_gw1_test`` in
+    xdist's worker gw1 (the ``_test`` ending stays), itself without xdist."""
+    worker = xdist_worker()
+    if worker is None:
+        return name
+    if name.endswith("_test"):
+        return f"{name.removesuffix('_test')}_{worker}_test"
+    return f"{name}_{worker}"
+
+
+def worker_database_url(url: sa.URL) -> sa.URL:
+    """``url`` with a database of this xdist worker's own (a SQLite file gets a name of its
+    own beside it; in-memory SQLite is per process already)."""
+    if xdist_worker() is None or not url.database or url.database == ":memory:":
+        return url
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database)
+        return url.set(database=str(path.with_name(f"{path.stem}_{xdist_worker()}{path.suffix}")))
+    return url.set(database=per_worker(url.database))
+
+
+@contextmanager
+def one_concurrency_test_at_a_time(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Under xdist, hold a lock of the run's workers for a concurrency test: each may use 60
+    connections (PostgreSQL allows 100 by default), and a test measures the races of its own
+    threads, not of another worker's test. Without xdist (or fcntl) there is nothing to do."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        fcntl = None
+    if xdist_worker() is None or fcntl is None:
+        yield
+        return
+    # The workers' temporary folders (popen-gw0, popen-gw1...) share the run's.
+    with open(tmp_path_factory.getbasetemp().parent / "concurrency-tests.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's scheduling: a browser test file's tests on one worker, in order (their
+    module-scoped data is made once on the worker's live server); every other test on its
+    own, to whichever worker is free. (``--dist loadgroup`` cannot group tests with pytest
+    9.2, whose test ids xdist can no longer rename.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserFilesTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if path.startswith("tests/browser/") else nodeid
+
+    return BrowserFilesTogether(config, log)
+
+
 def pytest_configure(config):
+    if is_xdist_controller(config):
+        return  # each worker sets up its own databases
     if os.environ.get("TEST_DATABASE_URL", "").strip().lower() == EMBEDDED:
-        url = embedded_postgres.server_url().set(database="eventhub_test")
-        TestConfig.SQLALCHEMY_DATABASE_URI = url.render_as_string(hide_password=False)
+        url = embedded_postgres.server_url().set(database=per_worker("eventhub_test"))
+    else:
+        url = worker_database_url(sa.engine.make_url(TestConfig.SQLALCHEMY_DATABASE_URI))
+    TestConfig.SQLALCHEMY_DATABASE_URI = url.render_as_string(hide_password=False)
 
 
 def pytest_unconfigure(config):
@@ -235,10 +323,16 @@ def pytest_unconfigure(config):
 
 
 def pytest_report_header(config):
+    if os.environ.get("TEST_DATABASE_URL", "").strip().lower() == EMBEDDED and (
+        is_xdist_controller(config)
+    ):
+        return "database: eventhub_gwN_test (one per xdist worker) on the embedded PostgreSQL"
     url = sa.engine.make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
     where = url.render_as_string(hide_password=True).split("@")[-1]
     if embedded_postgres.started():
         where = f"{url.database} on the embedded PostgreSQL (pgserver)"
+    if is_xdist_controller(config) and url.get_backend_name() != "sqlite":
+        where += " (one database per xdist worker: _gw0_test, _gw1_test...)"
     return f"database: {where}"
 
 
@@ -267,6 +361,8 @@ _frontend_problems: list[str] = []
 
 
 def pytest_sessionstart(session):
+    if xdist_worker() is not None:
+        return  # xdist's controller installed them before starting its workers
     problem = install_frontend_modules()
     if problem:
         _frontend_problems.append(problem)
@@ -313,7 +409,7 @@ def postgres_server_url() -> sa.URL:
     throwaway one (started now if it is not running yet)."""
     if suite_on_postgres():
         return sa.engine.make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
-    return embedded_postgres.server_url().set(database="eventhub_test")
+    return embedded_postgres.server_url().set(database=per_worker("eventhub_test"))
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,17 @@ the server as the system user ``pgserver`` (created with useradd when missing) a
 folders on the way to the data and the binaries for that user. So the data folder is made
 with ``tempfile.mkdtemp`` (not under pytest's 0700 basetemp, whose mode pytest resets when
 another session starts). As a normal user the server simply runs as that user.
+
+pytest-xdist's workers share one server: its folder is named after the run
+(PYTEST_XDIST_TESTRUNUID, the same in every worker of a run). pgserver serializes starting it
+with a lock file, counts the processes using it, and the last one to stop it stops and
+removes it; each worker uses databases of its own there (tests/conftest.py's per_worker).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
 import time
@@ -39,12 +46,16 @@ def server_url() -> sa.URL:
             warnings.simplefilter("ignore")
             import pgserver
 
-        _folder = Path(tempfile.mkdtemp(prefix="eventhub-pg-"))
+        run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+        if run:  # one server for every worker of this run
+            _folder = Path(tempfile.gettempdir()) / f"eventhub-pg-{run}"
+            _folder.mkdir(mode=0o700, exist_ok=True)
+        else:
+            _folder = Path(tempfile.mkdtemp(prefix="eventhub-pg-"))
         try:
             _server = pgserver.get_server(_folder / "data", cleanup_mode="delete")
         except Exception:
-            shutil.rmtree(_folder, ignore_errors=True)
-            _folder = None
+            _remove_folder()
             raise
         start_seconds = time.monotonic() - began
     info = _server.get_postmaster_info()
@@ -64,8 +75,19 @@ def stop() -> None:
     """Stop the server and remove its folder (a no-op when it never started)."""
     global _server, _folder
     if _server is not None:
-        _server.cleanup()
+        _server.cleanup()  # stops and removes the data folder when no other worker uses it
         _server = None
-    if _folder is not None:
+    _remove_folder()
+
+
+def _remove_folder() -> None:
+    """Remove the server's folder, unless another worker's server still runs from it."""
+    global _folder
+    if _folder is None:
+        return
+    if os.environ.get("PYTEST_XDIST_TESTRUNUID"):
+        with contextlib.suppress(OSError):  # not empty: another worker's server still runs
+            _folder.rmdir()
+    else:
         shutil.rmtree(_folder, ignore_errors=True)
-        _folder = None
+    _folder = None

@@ -140,6 +140,13 @@ def test_models_match_the_migrated_schema(session):
     assert schema_drift(session.connection()) == []
 
 
+#: The events table as revision 0008 has it (the columns the test fills).
+EVENTS_0008 = sa.table("events", *(sa.column(name) for name in (
+    "id", "org_id", "title", "kind", "status", "description", "venue", "address", "starts_at",
+    "ends_at", "timezone", "registration_paused", "requires_approval", "privacy_notice",
+    "privacy_version", "is_listed", "created_at", "updated_at")))
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres", "mariadb"])
 def test_downgrading_the_nonce_scope_keeps_every_scan(backend, request, tmp_path):
     """0008 made nonces unique per list; going back makes them unique again without losing a
@@ -159,12 +166,16 @@ def test_downgrading_the_nonce_scope_keeps_every_scan(backend, request, tmp_path
                                        description="")
                     session.add(org)
                     session.flush()
-                    # Only 0008's columns: the model's later ones (events.series_id) are not
-                    # there yet, and an INSERT of the whole model would name them.
-                    event_id = session.scalar(sa.insert(Event).values(
+                    # Only 0008's columns: the model's later ones (series_id, lead_name) are
+                    # not there yet, and an INSERT through the model names them (and their
+                    # defaults).
+                    event_id = session.scalar(sa.insert(EVENTS_0008).values(
                         org_id=org.id, title="创业沙龙", kind="salon", status="published",
                         description="", venue="", address="", starts_at=starts,
-                        ends_at=starts + timedelta(hours=2)).returning(Event.id))
+                        ends_at=starts + timedelta(hours=2), timezone="Asia/Shanghai",
+                        registration_paused=False, requires_approval=False, privacy_notice="",
+                        privacy_version=1, is_listed=True, created_at=starts, updated_at=starts,
+                    ).returning(EVENTS_0008.c.id))
                     lists.append(CheckinList(event_id=event_id, name="主入口", is_main=True))
                 session.add_all(lists)
                 session.flush()

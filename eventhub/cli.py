@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 
 import click
-import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from eventhub.database import db, transactional
+from eventhub.database import transactional
 
 eventhub_cli = AppGroup("eventhub", help="eventhub administration.")
 
@@ -112,15 +111,27 @@ def mail_remind() -> None:
 
 
 @mail_cli.command("status")
-def mail_status() -> None:
-    """Count outbox messages by status."""
-    from eventhub.mail.models import OutboxMessage
+@click.option("--list", "listing", is_flag=True,
+              help="Also list the messages not sent yet: attempts, next try, last error.")
+def mail_status(listing: bool) -> None:
+    """Count outbox messages by status; pending ones tell how many failed an attempt already
+    (SMTP down), the most attempts and the next try (times in UTC)."""
+    from eventhub.mail.services import outbox_status, undelivered
 
-    rows = db.session.execute(
-        sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
-    )
-    for status, count in rows:
-        click.echo(f"{status.value:<8} {count}")
+    for row in outbox_status():
+        line = f"{row.status.value:<8} {row.count}"
+        if row.status == "pending" and row.count:
+            line += (f"  (retrying {row.tried}, most attempts {row.most_attempts}, "
+                     f"next try {row.next_attempt_at:%Y-%m-%d %H:%M:%S})")
+        click.echo(line)
+    if listing:
+        for message in undelivered():
+            error = (message.last_error or "").splitlines()[:1]
+            click.echo(
+                f"#{message.id} {message.status.value} {message.to_addr} {message.template} "
+                f"attempts {message.attempts} next {message.next_attempt_at:%Y-%m-%d %H:%M:%S}"
+                + (f" last error: {error[0][:200]}" if error else "")
+            )
 
 
 @mail_cli.command("worker")

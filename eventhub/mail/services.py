@@ -226,3 +226,43 @@ def _record_failure(row: OutboxMessage, error: Exception) -> str:
         sa.update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values)
     )
     return "failed" if "status" in values else "retry"
+
+
+@dataclass(frozen=True)
+class OutboxCount:
+    """The outbox's messages of one status: how many, how many of them were tried and failed
+    at least once, the most attempts of one, and the earliest next attempt (pending ones)."""
+
+    status: MailStatus
+    count: int
+    tried: int
+    most_attempts: int
+    next_attempt_at: Any
+
+
+def outbox_status() -> list[OutboxCount]:
+    """The outbox by status (pending, sent, failed, each even when empty), in one query."""
+    rows = db.session.execute(
+        sa.select(
+            OutboxMessage.status,
+            sa.func.count(),
+            sa.func.count().filter(OutboxMessage.attempts > 0),
+            sa.func.max(OutboxMessage.attempts),
+            sa.func.min(OutboxMessage.next_attempt_at),
+        ).group_by(OutboxMessage.status)
+    ).all()
+    found = {row[0]: row for row in rows}
+    return [
+        OutboxCount(status, *(found[status][1:] if status in found else (0, 0, 0, None)))
+        for status in MailStatus
+    ]
+
+
+def undelivered(limit: int = 50) -> list[OutboxMessage]:
+    """The messages not sent yet (pending, then failed ones), soonest next attempt first."""
+    return list(db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.status != MailStatus.sent)
+        .order_by(OutboxMessage.status.desc(), OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    ))

@@ -282,10 +282,11 @@ def _forget_the_transaction() -> None:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
         logging.getLogger(__name__).debug("rollback after a database outage failed")
-    # The error page must not reach for the database again: a user not loaded yet stays
-    # anonymous for this answer (Flask-Login keeps the request's user in g._login_user).
-    if "_login_user" not in g:
-        g._login_user = current_app.login_manager.anonymous_user()
+    # The error page must not reach for the database again: the answer is given as to an
+    # anonymous visitor (Flask-Login keeps the request's user in g._login_user). A user loaded
+    # before the connection was lost is no exception: the rollback expired its attributes, and
+    # reading its language would go to the database again and turn the 503 into a 500.
+    g._login_user = current_app.login_manager.anonymous_user()
 
 
 def _database_errors() -> tuple[type[Exception], ...]:

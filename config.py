@@ -125,6 +125,15 @@ class Config:
     ENTRY_IMPORT_MAX_BYTES = int(os.environ.get("ENTRY_IMPORT_MAX_BYTES") or 5 * 1024 * 1024)
     ENTRY_IMPORT_MAX_ROWS = int(os.environ.get("ENTRY_IMPORT_MAX_ROWS") or 5000)
 
+    #: Logs (eventhub/observability.py): ``json`` writes one JSON object per line (production
+    #: default), ``plain`` leaves Flask's format. ACCESS_LOG: one line per request (default: on
+    #: with JSON logs). METRICS_TOKEN: ``Authorization: Bearer <token>`` opens /metrics to a
+    #: scraper outside the private networks (which may always scrape).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT") or "plain"
+    LOG_LEVEL = os.environ.get("LOG_LEVEL") or "INFO"
+    ACCESS_LOG = env_bool("ACCESS_LOG", LOG_FORMAT == "json")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+
     #: flask-smorest: the OpenAPI document lives at /api/v1/openapi.json.
     API_TITLE = "eventhub"
     API_VERSION = "v1"
@@ -141,6 +150,8 @@ class ProductionConfig(Config):
         "STRICT_TRANSPORT_SECURITY", "max-age=31536000; includeSubDomains"
     )
     MAIL_SEND_IN_BACKGROUND = env_bool("MAIL_SEND_IN_BACKGROUND", False)
+    LOG_FORMAT = os.environ.get("LOG_FORMAT") or "json"
+    ACCESS_LOG = env_bool("ACCESS_LOG", LOG_FORMAT == "json")
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -152,6 +163,9 @@ class TestConfig(Config):
         os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     )
     RATELIMIT_ENABLED = False
+    LOG_FORMAT = "plain"
+    ACCESS_LOG = False
+    METRICS_TOKEN = None
     RATELIMIT_STORAGE_URI = "memory://"
     REDIS_URL = None
     MAIL_SERVER = None

@@ -24,6 +24,7 @@ def create_app(config: str | type | None = None, **overrides: Any) -> Flask:
     app.config.from_object(config_for(config) if not isinstance(config, type) else config)
     app.config.update(overrides)
     configure_instance(app)
+    register_observability(app)
     register_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
@@ -51,6 +52,13 @@ def configure_instance(app: Flask) -> None:
         "pool_pre_ping": True,
         **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
     }
+
+
+def register_observability(app: Flask) -> None:
+    """Request ids, JSON logs, metrics, /healthz and /readyz (eventhub/observability.py)."""
+    from eventhub.observability import init_observability
+
+    init_observability(app)
 
 
 def register_proxy_fix(app: Flask) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -310,7 +311,11 @@ def pytest_xdist_make_scheduler(config, log):
 
 def pytest_configure(config):
     if is_xdist_controller(config):
-        return  # each worker sets up its own databases
+        # Each worker sets up its own databases. The run's id names the workers' shared
+        # pgserver folder, which pytest_unconfigure removes should a worker leave it behind.
+        if not config.getoption("testrunuid", None):
+            config.option.testrunuid = uuid.uuid4().hex
+        return
     if os.environ.get("TEST_DATABASE_URL", "").strip().lower() == EMBEDDED:
         url = embedded_postgres.server_url().set(database=per_worker("eventhub_test"))
     else:
@@ -320,6 +325,8 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     embedded_postgres.stop()
+    if is_xdist_controller(config):
+        embedded_postgres.remove_shared(config.option.testrunuid)
 
 
 def pytest_report_header(config):

@@ -48,8 +48,10 @@ def server_url() -> sa.URL:
 
         run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
         if run:  # one server for every worker of this run
-            _folder = Path(tempfile.gettempdir()) / f"eventhub-pg-{run}"
+            _folder = shared_folder(run)
             _folder.mkdir(mode=0o700, exist_ok=True)
+            # pgserver makes the data folder outside its lock: two workers would race there.
+            (_folder / "data").mkdir(mode=0o700, exist_ok=True)
         else:
             _folder = Path(tempfile.mkdtemp(prefix="eventhub-pg-"))
         try:
@@ -65,6 +67,28 @@ def server_url() -> sa.URL:
         where = {"host": info.hostname, "port": info.port}
     return sa.engine.URL.create("postgresql+psycopg", username="postgres", database="postgres",
                                 **where)
+
+
+def shared_folder(run: str) -> Path:
+    """The folder of the server that the xdist workers of run ``run`` share."""
+    return Path(tempfile.gettempdir()) / f"eventhub-pg-{run}"
+
+
+def remove_shared(run: str) -> None:
+    """After the xdist workers of run ``run`` have ended: stop and remove their server when a
+    worker could not (xdist ends a worker that takes over 10 s to shut down)."""
+    folder = shared_folder(run)
+    if not folder.exists():
+        return
+    data = folder / "data"
+    if (data / "postmaster.pid").exists():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pgserver
+
+        with contextlib.suppress(Exception):
+            pgserver.get_server(data, cleanup_mode="delete").cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def started() -> bool:

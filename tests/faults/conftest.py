@@ -124,7 +124,7 @@ def gunicorn(url: str, workers: int = 2, **env: str) -> Iterator[tuple[int, subp
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--worker-class", "gthread", "--threads", "4", "--graceful-timeout", "5",
+         "--worker-class", "gthread", "--threads", "4", "--graceful-timeout", "5", "--preload",
          "--log-level", "warning", "wsgi:app"],
         cwd=ROOT, env=environment,
     )

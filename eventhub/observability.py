@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, has_request_context, request
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -119,7 +119,11 @@ class _Delegate:
         return self.registry.collect()
 
 
-def render_metrics() -> bytes:
+def render_metrics(accept: str | None = None) -> tuple[bytes, str]:
+    """The metrics in the format the scraper asks for (``Accept``: OpenMetrics or Prometheus
+    text), and its content type."""
+    from prometheus_client.exposition import choose_encoder
+
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
@@ -128,7 +132,8 @@ def render_metrics() -> bytes:
     else:
         registry.register(_Delegate(REGISTRY))
     registry.register(OutboxCollector())
-    return generate_latest(registry)
+    encoder, content_type = choose_encoder(accept or "")
+    return encoder(registry), content_type
 
 
 # Logging --------------------------------------------------------------------------------------
@@ -219,6 +224,7 @@ def _finish(response: Response) -> Response:
             request.path,
             status,
             extra={
+                "request_id": request_id,
                 "method": request.method,
                 "path": request.path,
                 "status": status,
@@ -251,9 +257,9 @@ def check_database() -> str | None:
     from eventhub.database import db
 
     try:
-        with db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        db.session.execute(text("SELECT 1"))
     except Exception as error:  # noqa: BLE001 - any failure means not ready
+        db.session.rollback()
         return f"{type(error).__name__}"
     return None
 
@@ -306,9 +312,8 @@ def metrics_allowed() -> bool:
 def metrics() -> Response:
     if not metrics_allowed():
         return _json({"code": "forbidden", "message": "metrics are internal"}, 403)
-    from prometheus_client import CONTENT_TYPE_LATEST
-
-    return Response(render_metrics(), mimetype=None, content_type=CONTENT_TYPE_LATEST)
+    body, content_type = render_metrics(request.headers.get("Accept"))
+    return Response(body, content_type=content_type)
 
 
 def init_observability(app: Flask) -> None:

@@ -9,9 +9,11 @@ import logging
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from config import TestConfig
 from eventhub import create_app
@@ -179,13 +181,15 @@ def test_json_logs(json_app):
 
 
 # Metrics ----------------------------------------------------------------------------------
-def test_metrics(client, session):
+def test_metrics(client, session, api, staff, main_list, ticket):
     for _ in range(2):
         session.add(OutboxMessage(to_addr="a@example.com", subject="s", text_body="t",
                                   html_body="h", template="test"))
     session.commit()
-    obs.count_scan("ok")
-    obs.count_registration("waitlisted")
+    door = api(staff)
+    for code in (ticket.ticket_code, ticket.ticket_code, "NO-SUCH-CODE"):
+        door.post(f"/api/v1/checkin-lists/{main_list.id}/scans",
+                  json={"code": code, "nonce": str(uuid.uuid4())})
     client.get("/")
     client.get("/no-such-page")
     response = client.get("/metrics")
@@ -198,9 +202,15 @@ def test_metrics(client, session):
     assert openmetrics.content_type.startswith("application/openmetrics-text")
     assert 'endpoint="none",method="GET",status="404"' in text  # unmatched URLs share one
     assert 'endpoint="observability' not in text  # probes and scrapes are not timed
-    assert 'eventhub_scans_total{result="ok"}' in text
-    assert 'eventhub_registrations_total{status="waitlisted"}' in text
-    assert 'eventhub_mail_outbox{status="pending"} 2.0' in text
+    # Read from the database at scrape time (the ticket's confirmation mail is queued too).
+    assert 'eventhub_scans_total{result="ok"} 1.0' in text
+    assert 'eventhub_scans_total{result="already_checked_in"} 1.0' in text
+    assert 'eventhub_scans_total{result="invalid"} 1.0' in text
+    assert 'eventhub_registrations{status="confirmed"} 1.0' in text
+    pending = session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.status == "pending"))
+    assert pending >= 2
+    assert f'eventhub_mail_outbox{{status="pending"}} {float(pending)}' in text
 
 
 def test_metrics_protected(client, app, monkeypatch):
@@ -219,7 +229,6 @@ def test_metrics_multiprocess(tmp_path, client, monkeypatch):
     """Under gunicorn each worker writes to PROMETHEUS_MULTIPROC_DIR; any one answers for all."""
     work = (
         "from eventhub import observability as obs\n"
-        "obs.count_scan('already_checked_in')\n"
         "obs.REQUEST_LATENCY.labels('checkin_api.scan', 'POST', 200).observe(0.02)\n"
     )
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
@@ -228,7 +237,6 @@ def test_metrics_multiprocess(tmp_path, client, monkeypatch):
                        capture_output=True)
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     text = client.get("/metrics").get_data(as_text=True)
-    assert 'eventhub_scans_total{result="already_checked_in"} 2.0' in text
     assert 'eventhub_request_duration_seconds_count{endpoint="checkin_api.scan",' \
         'method="POST",status="200"} 2.0' in text
     assert "eventhub_mail_outbox" in text  # read from the database at scrape time, as ever

@@ -32,8 +32,8 @@ PACKAGE = ROOT / "eventhub"
 #: Modules (or packages) that know no domain.
 BASE = frozenset({
     "audit", "calendars", "database", "downloads", "errors", "extensions", "formatting", "ids",
-    "links", "live", "mail", "markdown", "pdf", "periods", "sheets", "text", "uploads", "vendor",
-    "webforms",
+    "links", "live", "mail", "markdown", "observability", "pdf", "periods", "sheets", "text",
+    "uploads", "vendor", "webforms",
 })
 
 #: Each domain and the domains it may import directly (DESIGN.md, Layers); the closure is taken.

@@ -215,21 +215,28 @@ def _finish(response: Response) -> Response:
         # Unmatched URLs share one label: the endpoint label never grows with what clients try.
         REQUEST_LATENCY.labels(endpoint or "none", request.method, status).observe(duration)
     if current_app.config.get("ACCESS_LOG") and not (quiet and status < 400):
-        access_log.info(
-            "%s %s %s",
-            request.method,
-            request.path,
-            status,
-            extra={
-                "request_id": request_id,
-                "method": request.method,
-                "path": request.path,
-                "status": status,
-                "duration_ms": round(duration * 1000, 2),
-                "user_id": _user_id(),
-            },
-        )
+        _log_request(request_id, endpoint, status, duration)
     return response
+
+
+def _log_request(request_id: str, endpoint: str | None, status: int, duration: float) -> None:
+    """The request's access line. The record is made directly: ``Logger.info`` would walk the
+    stack for the caller's file and line, a third of the line's cost, and say nothing here."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    method, path = request.method, request.path
+    record = access_log.makeRecord(
+        access_log.name, logging.INFO, "", 0, "%s %s %s", (method, path, status), None,
+        extra={
+            "request_id": request_id,
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(duration * 1000, 2),
+            "user_id": _user_id(),
+        },
+    )
+    access_log.handle(record)
 
 
 # Probes and metrics ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -65,9 +66,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: gunicorn's output (the app's JSON access log), kept out of the benchmark's table.
+SERVER_LOG = Path(
+    os.environ.get("BENCH_SERVER_LOG")
+    or Path(tempfile.gettempdir()) / "eventhub_bench_server.log"
+)
+
+
 @contextmanager
-def gunicorn(url: str, workers: int = 2):
-    """Run the app under gunicorn on a free port; yield the port."""
+def gunicorn(url: str, workers: int = 2, app: str = "wsgi:app", env: dict | None = None):
+    """Run ``app`` (eventhub by default) under gunicorn on a free port; yield the port."""
     port = free_port()
     env = {
         **os.environ,
@@ -77,8 +85,10 @@ def gunicorn(url: str, workers: int = 2):
         "EVENTHUB_CONFIG": "production",
         "SESSION_COOKIE_SECURE": "false",
         "SECRET_KEY": "bench-secret",
+        **(env or {}),
     }
     global _server_pid
+    log = SERVER_LOG.open("a")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -98,10 +108,12 @@ def gunicorn(url: str, workers: int = 2):
             "2048",
             "--log-level",
             "warning",
-            "wsgi:app",
+            app,
         ],
         cwd=ROOT,
         env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 30
@@ -118,6 +130,7 @@ def gunicorn(url: str, workers: int = 2):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+        log.close()
 
 
 _server_pid: int | None = None
@@ -221,6 +234,24 @@ def run_load(calls: list[Any], work, concurrency: int) -> tuple[list[Any], float
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         results = list(pool.map(work, calls))
     return results, time.perf_counter() - started
+
+
+def measured(url: str, calls: list[Any], work, concurrency: int) -> tuple[list[Any], float, dict]:
+    """`run_load`, plus the CPU milliseconds per call the server (gunicorn's processes) and
+    the database (the backends of ``url``'s database) used meanwhile, and the load average."""
+    server, database = server_cpu(), database_cpu(url)
+    results, seconds = run_load(calls, work, concurrency)
+    n = max(len(calls), 1)
+    cost = {
+        "server_ms": (server_cpu() - server) * 1000 / n,
+        "db_ms": (database_cpu(url) - database) * 1000 / n,
+        "load": os.getloadavg()[0],
+    }
+    return results, seconds, cost
+
+
+def met(ok: bool) -> str:
+    return "yes" if ok else "NO"
 
 
 def percentile(values: list[float], p: float) -> float:

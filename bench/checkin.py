@@ -25,9 +25,11 @@ from bench._server import (  # noqa: E402
     fresh_database,
     gunicorn,
     latency_cells,
+    measured,
+    met,
+    percentile,
     print_table,
     request,
-    run_load,
 )
 
 #: Tickets scanned before measuring, to warm the workers up.
@@ -103,6 +105,52 @@ def prepare(url: str, tickets: int) -> tuple[int, list[str], str]:
     return list_id, codes, token
 
 
+def count_statements(url: str, list_id: int, code: str, token: str) -> int:
+    """SQL statements of one warm scan (the same request, counted in-process)."""
+    import sqlalchemy as sa
+
+    from eventhub import create_app
+    from eventhub.database import db
+
+    app = create_app(
+        "production",
+        SQLALCHEMY_DATABASE_URI=url,
+        SECRET_KEY="bench",
+        RATELIMIT_ENABLED=False,
+        MAIL_SEND_IN_BACKGROUND=False,
+        ACCESS_LOG=False,
+    )
+    client = app.test_client(use_cookies=False)  # as the load generator: no cookies
+    path = f"/api/v1/checkin-lists/{list_id}/scans"
+    headers = {"Authorization": f"Bearer {token}"}
+    client.get("/api/v1/me", headers=headers)  # the token's use noted already
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    response = client.post(path, json={"code": code, "nonce": uuid.uuid4().hex}, headers=headers)
+    assert response.get_json()["status"] == "ok", response.get_json()
+    engine.dispose()
+    return len(statements)
+
+
+def scans(port: int, path: str, codes: list[str], level: int, url: str, token: str | None):
+    """Scan every code once at ``level``; (results, seconds, cost)."""
+
+    def one(code: str) -> tuple[int, object, float]:
+        body = {"code": code, "nonce": uuid.uuid4().hex, "device": "bench"}
+        return request(port, "POST", path, body, token)
+
+    return measured(url, codes, one, level)
+
+
+#: Targets (issue 16): at least this fraction of the bare floor's scans/s at these levels, and
+#: p99 under P99_MS at concurrency 50.
+FLOOR_FRACTION = 0.5
+TARGET_LEVELS = (10, 50)
+P99_MS = 100
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=5000)
@@ -111,44 +159,80 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",")]
+    url = args.database_url
 
-    fresh_database(args.database_url)
-    list_id, codes, token = prepare(args.database_url, args.tickets + WARMUP)
+    fresh_database(url)
+    list_id, codes, token = prepare(url, args.tickets + WARMUP + 1)
+    counted, codes = codes[-1], codes[:-1]
     codes, warmup = codes[WARMUP:], codes[:WARMUP]
     path = f"/api/v1/checkin-lists/{list_id}/scans"
-    rows = []
-    with gunicorn(args.database_url, args.workers) as port:
+    chunk = len(codes) // len(levels)
+    measured_rows: dict[tuple[str, int], tuple] = {}
+    with gunicorn(url, args.workers) as port:
         # Warm both workers (imports, connection pools, prepared statements) on tickets of
         # their own, not measured.
-        run_load(warmup, lambda code: request(
-            port, "POST", path, {"code": code, "nonce": uuid.uuid4().hex}, token), 10)
-        chunk = len(codes) // len(levels)
+        scans(port, path, warmup, 10, url, token)
         for phase, expected in (("first", "ok"), ("repeat", "already_checked_in")):
             for index, level in enumerate(levels):
                 batch = codes[index * chunk : (index + 1) * chunk]
-
-                def one(code: str) -> tuple[int, object, float]:
-                    body = {"code": code, "nonce": uuid.uuid4().hex, "device": "bench"}
-                    return request(port, "POST", path, body, token)
-
-                results, seconds = run_load(batch, one, level)
-                ms = [r[2] * 1000 for r in results]
+                results, seconds, cost = scans(port, path, batch, level, url, token)
                 wrong = sum(1 for r in results if r[0] != 200 or r[1]["status"] != expected)
-                rows.append(
-                    [
-                        phase,
-                        level,
-                        len(batch),
-                        f"{len(batch) / seconds:.0f}",
-                        *latency_cells(ms, 1),
-                        wrong,
-                    ]
-                )
-    print(f"check-in scans: {args.tickets} tickets, gunicorn workers={args.workers}, PostgreSQL")
+                measured_rows[phase, level] = (batch, results, seconds, cost, wrong)
+    statements = count_statements(url, list_id, counted, token)
+
+    # The floor, right after, on the same machine and database, the same levels and sizes.
+    from bench import _bare_floor
+    from eventhub.registrations.tickets import new_code
+
+    floor_codes = [new_code() for _ in range(len(codes) + WARMUP)]
+    _bare_floor.setup(url, floor_codes)
+    floor_warmup, floor_codes = floor_codes[:WARMUP], floor_codes[WARMUP:]
+    floor: dict[int, float] = {}
+    floor_cost: dict[int, dict] = {}
+    with gunicorn(url, args.workers, app="bench._bare_floor:app",
+                  env={"BARE_FLOOR_DSN": _bare_floor.dsn(url)}) as port:
+        scans(port, "/scan", floor_warmup, 10, url, None)
+        for index, level in enumerate(levels):
+            batch = floor_codes[index * chunk : (index + 1) * chunk]
+            results, seconds, floor_cost[level] = scans(port, "/scan", batch, level, url, None)
+            assert all(r[0] == 200 and r[1]["status"] == "ok" for r in results), results[:3]
+            floor[level] = len(batch) / seconds
+
+    rows = []
+    all_met = True
+    for (phase, level), (batch, results, seconds, cost, wrong) in measured_rows.items():
+        rate = len(batch) / seconds
+        ms = [r[2] * 1000 for r in results]
+        p99 = percentile(ms, 99)
+        fraction = rate / floor[level]
+        target, ok = "", None
+        if phase == "first" and level in TARGET_LEVELS:
+            target = f">={FLOOR_FRACTION} floor"
+            ok = fraction >= FLOOR_FRACTION
+            if level == 50:
+                target += f", p99<{P99_MS}"
+                ok = ok and p99 < P99_MS
+            all_met = all_met and ok
+        rows.append([
+            phase, level, len(batch), f"{rate:.0f}", *latency_cells(ms, 1),
+            f"{floor[level]:.0f}", f"{fraction:.2f}", f"{cost['server_ms']:.2f}",
+            f"{cost['db_ms']:.2f}", f"{cost['load']:.1f}", statements if phase == "first" else "",
+            wrong, target, "" if ok is None else met(ok),
+        ])
+    print(f"check-in scans: {args.tickets} tickets, gunicorn workers={args.workers}, PostgreSQL; "
+          f"floor: bench/_bare_floor.py (one UPDATE + one INSERT a scan), same stack")
     print_table(
-        ["scans", "concurrency", "n", "scans/s", "p50 ms", "p95 ms", "p99 ms", "unexpected"], rows
+        ["scans", "conc.", "n", "scans/s", "p50 ms", "p95 ms", "p99 ms", "floor/s",
+         "of floor", "server CPU ms/scan", "DB CPU ms/scan", "load", "SQL/scan",
+         "unexpected", "target", "met?"],
+        rows,
     )
-    sys.exit(0 if all(row[-1] == 0 for row in rows) else 1)
+    floor_cpu = ", ".join(
+        f"c{level}: {c['server_ms']:.2f} server + {c['db_ms']:.2f} DB" for level, c in
+        floor_cost.items())
+    print(f"floor CPU ms/scan: {floor_cpu}")
+    wrong_any = any(row[11] for row in rows)
+    sys.exit(0 if all_met and not wrong_any else 1)
 
 
 if __name__ == "__main__":

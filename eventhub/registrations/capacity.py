@@ -51,6 +51,8 @@ class Usage:
     event: int = 0
     #: Registrations on the event's waitlist.
     waitlisted: int = 0
+    #: The id of ``user_id``'s registration for the event, of any status (when asked).
+    existing_id: int | None = None
     categories: Counter[int] = field(default_factory=Counter)
     sessions: Counter[int] = field(default_factory=Counter)
 
@@ -66,22 +68,34 @@ def count_usage(
     event: Event,
     category_ids: Iterable[int] | None = None,
     session_ids: Iterable[int] | None = None,
+    user_id: int | None = None,
 ) -> Usage:
     """Count confirmed places of the event and of the given (default: all) categories and
-    sessions."""
+    sessions; with ``user_id``, find that user's registration in the same statement."""
     usage = Usage()
     confirmed = sa.and_(Registration.event_id == event.id, Registration.status == CONFIRMED)
+    counted = Registration.status.in_([CONFIRMED, RegistrationStatus.waitlisted])
+    mine = sa.func.max(sa.case((Registration.user_id == user_id, Registration.id)))
     rows = db.session.execute(
-        sa.select(Registration.status, Registration.category_id, sa.func.count())
+        sa.select(
+            Registration.status,
+            Registration.category_id,
+            sa.func.count(),
+            mine if user_id is not None else sa.null(),
+        )
         .where(
             Registration.event_id == event.id,
-            Registration.status.in_([CONFIRMED, RegistrationStatus.waitlisted]),
+            counted if user_id is None else sa.or_(counted, Registration.user_id == user_id),
         )
         .group_by(Registration.status, Registration.category_id)
     ).all()
-    for status, category_id, count in rows:
+    for status, category_id, count, existing_id in rows:
+        if existing_id is not None:
+            usage.existing_id = existing_id
         if status == RegistrationStatus.waitlisted:
             usage.waitlisted += count
+            continue
+        if status != CONFIRMED:  # only the user's own row, found rather than counted
             continue
         usage.event += count
         if category_id is not None:

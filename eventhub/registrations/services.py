@@ -216,8 +216,19 @@ def register(
     raise_field_errors(errors)
 
     event = capacity.lock_event(event.id)
-    # Double submits queue up here; a walk-in without an account has nothing to find.
-    existing = find_registration(event, user, fresh=True) if user else None
+    # Double submits queue up here. Under the lock, one statement counts the places and finds
+    # the user's registration (a walk-in without an account has nothing to find).
+    usage = capacity.count_usage(
+        event,
+        [category.id] if category else [],
+        [s.id for s in sessions],
+        user_id=user.id if user else None,
+    )
+    existing = (
+        db.session.get(Registration, usage.existing_id, populate_existing=True)
+        if usage.existing_id is not None
+        else None
+    )
     _refuse_existing(existing, on_behalf)
     registration = existing or Registration(event_id=event.id, user_id=user and user.id)
     for name, value in fields_.items():
@@ -240,9 +251,6 @@ def register(
     if _needs_approval(event, category):
         registration.status = S.pending
     else:
-        usage = capacity.count_usage(
-            event, [category.id] if category else [], [s.id for s in sessions]
-        )
         if capacity.has_room(event, category, sessions, usage):
             _confirm(registration, now)
         else:

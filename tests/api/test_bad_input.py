@@ -649,7 +649,7 @@ def _series_world(org, owner) -> dict:
     return {"series": create_series(owner, org, "创业沙龙", "每月一期")}
 
 
-def _snapshot(world) -> dict:
+def snapshot(world) -> dict:
     """Every table's count and the world's rows as the database holds them (a statement a
     table, not one an object)."""
     db.session.expire_all()
@@ -665,7 +665,7 @@ def _snapshot(world) -> dict:
     return {"counts": db_counts(), "rows": rows}
 
 
-def _send(client, ep: Endpoint, world, raw, overrides):
+def send(client, ep: Endpoint, world, raw, overrides):
     ids = {name: str(obj.id) for name, obj in world.items() if not isinstance(obj, str)}
     # A certificate is named by its code in paths: "{certificate_code}".
     ids.update({f"{name}_code": obj.code for name, obj in world.items()
@@ -698,17 +698,17 @@ def test_bad_input_changes_nothing(api, admin, world, ep, cases):
     """Every bad request of one endpoint, one after another against one world (building the
     world is most of a case's cost): each is a clean 4xx and leaves the database as it was."""
     client = api(None if ep.anonymous else admin)
-    before = _snapshot(world)
+    before = snapshot(world)
     wrong = []
     for label, raw, overrides, status in cases:
-        response = _send(client, ep, world, raw, overrides)
+        response = send(client, ep, world, raw, overrides)
         try:
             assert 400 <= response.status_code < 500, response.get_data(as_text=True)
             assert_error(response, response.status_code if status is None else status)
-            assert _snapshot(world) == before, "the database changed"
+            assert snapshot(world) == before, "the database changed"
         except AssertionError as error:
             wrong.append(f"{label}: {error}")
-            before = _snapshot(world)  # judge the next case on its own
+            before = snapshot(world)  # judge the next case on its own
     assert not wrong, "\n".join(wrong)
 
 
@@ -718,12 +718,12 @@ def test_bad_input_changes_nothing(api, admin, world, ep, cases):
 def test_foreign_users_change_nothing(api, outsider_organizer, world, ep):
     """Someone of another organization, with a valid body: 403 or 404, never a change."""
     client = api(outsider_organizer)
-    before = _snapshot(world)
+    before = snapshot(world)
     raw = json.dumps(ep.body) if ep.body is not None else None
-    response = _send(client, ep, world, raw, {})
+    response = send(client, ep, world, raw, {})
     assert response.status_code in (403, 404), response.get_data(as_text=True)
     assert_error(response, response.status_code)
-    assert _snapshot(world) == before
+    assert snapshot(world) == before
 
 
 def test_the_matrix_bodies_are_valid(api, admin, world):
@@ -732,7 +732,7 @@ def test_the_matrix_bodies_are_valid(api, admin, world):
     for ep in ENDPOINTS:
         if ep.anonymous or ep.method == "DELETE" or ep.body is None:
             continue
-        response = _send(client, ep, world, json.dumps(ep.body), {})
+        response = send(client, ep, world, json.dumps(ep.body), {})
         assert response.status_code in (200, 201, 204), (ep.name, response.get_data(as_text=True))
     db.session.expire_all()
 

@@ -11,6 +11,7 @@ a sign-out does not hide the routes after it.
 
 from __future__ import annotations
 
+import re
 import traceback
 from datetime import timedelta
 
@@ -312,4 +313,75 @@ def test_no_page_answers_a_server_error_for_odd_query_arguments(app, login, worl
             status = client.get(path, query_string=query).status_code
             if status >= 500:
                 wrong.append(f"{rule.endpoint} {path} {sorted(query)}: {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+#: The form routes where anyone signed in changes their own things (their account, sign-ups,
+#: bookings, votes, subscriptions...) by endpoint: there a stranger's post may write.
+SELF_SERVICE = re.compile(
+    r"^(accounts|privacy|mentor_directory|series)\."
+    r"|^registrations\.(register|cancel|edit_answers|wall_choice)$"
+    r"|^(engagement_polls\.vote|engagement_surveys\.answer|investors\.(mark|accept)"
+    r"|judging\.(open_link|sign_out_device)|judging_entries\.my_entry)$")
+
+
+@pytest.fixture
+def strangers(world, org, staff, other_org):
+    """The people of the API's authorization matrix who are not the organizer, by role."""
+    from eventhub.mentors.models import Mentor
+
+    viewer = factories.UserFactory(email="form-viewer@example.com", name="科技局")
+    factories.MembershipFactory(organization=org, user=viewer, role="viewer")
+    outsider = factories.UserFactory(email="form-outsider@example.com", name="外部主任")
+    factories.MembershipFactory(organization=other_org, user=outsider, role="owner")
+    return {"participant": world["users"]["leader"], "staff": staff,
+            "judge": world["users"]["judge"],
+            "mentor": db.session.get(Mentor, world["ids"]["mentor_id"]).user,
+            "viewer": viewer, "outsider": outsider, "anonymous": None}
+
+
+def test_no_form_post_lets_a_stranger_change_the_organizations_data(app, login, world,
+                                                                     strangers,
+                                                                     count_statements):
+    """Every POST route × participant, door staff, judge, mentor, sponsor viewer, another
+    organization's owner and no one signed in, with no fields and with every field: never a
+    5xx; a refusal (401/403/404, or the sign-in page) writes nothing; a viewer and another
+    organization's owner write nothing outside the self-service forms (their own account,
+    sign-ups, bookings, votes)."""
+    names, _texts = _field_names()
+    everything = MultiDict([(n, "1") for n in names + world["answers"]])
+    clients = {role: (_client(app, login, user) if user else (app.test_client(), None))
+               for role, user in strangers.items()}
+    connection = db.session.get_bind()
+    wrong = []
+    for rule, combination, _ids in _routes(app, world):
+        path = _path(rule, combination)
+        for role, (client, token) in clients.items():
+            for label, body in (("empty", MultiDict()), ("every_field", everything)):
+                db.session.commit()
+                savepoint = connection.begin_nested()
+                try:
+                    count_statements.clear()
+                    data = MultiDict([*body.items(multi=True), ("csrf_token", token or "")])
+                    response = client.post(path, data=data)
+                    writes = [s[:70] for s in count_statements
+                              if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+                              and not s.lstrip().startswith("UPDATE account_sessions")]
+                finally:
+                    db.session.rollback()
+                    if savepoint.is_active:
+                        savepoint.rollback()
+                    db.session.expire_all()
+                status = response.status_code
+                where = f"{rule.endpoint} {path[:70]} as {role}, {label}: {status}"
+                # Signed out, the sign-in page; signed in, a 302 there is one's own sign-out.
+                refused = status in (401, 403, 404) or (role == "anonymous" and status == 302
+                                                        and "/login" in response.location)
+                if status >= 500:
+                    wrong.append(where)
+                elif writes and refused:
+                    wrong.append(f"{where}, refused but wrote {writes}")
+                elif writes and role in ("viewer", "outsider", "anonymous") and not (
+                        SELF_SERVICE.search(rule.endpoint)):
+                    wrong.append(f"{where}, wrote {writes}")
     assert not wrong, "\n".join(wrong)

@@ -79,6 +79,7 @@ class CuttableProxy:
             except OSError:
                 client.close()
                 continue
+            upstream.settimeout(None)
             with self._lock:
                 self._sockets.update((client, upstream))
             for a, b in ((client, upstream), (upstream, client)):
@@ -93,9 +94,12 @@ class CuttableProxy:
         for sock in (source, sink):
             with suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
 
     def cut(self) -> None:
         if self._server is not None:
+            with suppress(OSError):
+                self._server.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
             self._server.close()
             self._server = None
         with self._lock:

@@ -39,7 +39,9 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 # Logs: JSON lines on stderr ----------------------------------------------------------------
 #: The app writes one JSON line per request itself (eventhub.access, with the request id and
 #: the user); gunicorn's own access log is off unless GUNICORN_ACCESS_LOG=1, then also JSON.
-accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") == "1" else None
+access_to_log = os.environ.get("GUNICORN_ACCESS_LOG") == "1"
+accesslog = "-" if access_to_log else None
+#: Already a JSON line: written as it is (the "raw" formatter below).
 access_log_format = json.dumps(
     {
         "time": "%(t)s",
@@ -55,10 +57,15 @@ access_log_format = json.dumps(
 )
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+#: With a logging config gunicorn writes access lines whatever ``accesslog`` says: the access
+#: logger gets a handler only when they are wanted.
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "eventhub.observability.JsonFormatter"}},
+    "formatters": {
+        "json": {"()": "eventhub.observability.JsonFormatter"},
+        "raw": {"format": "%(message)s"},
+    },
     "filters": {"request_id": {"()": "eventhub.observability.RequestIdFilter"}},
     "handlers": {
         "console": {
@@ -66,11 +73,20 @@ logconfig_dict = {
             "formatter": "json",
             "filters": ["request_id"],
             "stream": "ext://sys.stderr",
-        }
+        },
+        "access": {
+            "class": "logging.StreamHandler",
+            "formatter": "raw",
+            "stream": "ext://sys.stdout",
+        },
     },
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
-        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        "gunicorn.access": {
+            "level": "INFO" if access_to_log else "WARNING",
+            "handlers": ["access"] if access_to_log else [],
+            "propagate": False,
+        },
     },
     "root": {"level": "INFO", "handlers": ["console"]},
 }

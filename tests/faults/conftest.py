@@ -197,3 +197,24 @@ class SmtpSink:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture
+def make_app():
+    """``make_app(url, **config)``: a testing app on the database at ``url``; its pooled
+    connections are closed after the test (none is left for the garbage collector)."""
+    from eventhub import create_app
+    from eventhub.database import db
+
+    made = []
+
+    def make(url: str, **config):
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, **config)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

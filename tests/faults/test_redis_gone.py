@@ -17,7 +17,6 @@ import uuid
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from eventhub import create_app
 from eventhub.accounts.services import create_token
 from eventhub.checkin import live as checkin_live
 from eventhub.database import db
@@ -53,11 +52,11 @@ def _signed_in(app, client, user) -> None:
         session["_fresh"] = True
 
 
-def test_redis_gone_falls_back_to_the_database_and_memory(fresh_db, redis_proxy, caplog):
+def test_redis_gone_falls_back_to_the_database_and_memory(fresh_db, redis_proxy, make_app, caplog):
     prefix = f"faults:{uuid.uuid4().hex}:"
     redis_url = f"redis://127.0.0.1:{redis_proxy.port}/{TEST_REDIS_URL.rsplit('/', 1)[-1]}"
-    app = create_app(
-        "testing", SQLALCHEMY_DATABASE_URI=fresh_db.config["SQLALCHEMY_DATABASE_URI"],
+    app = make_app(
+        fresh_db.config["SQLALCHEMY_DATABASE_URI"],
         REDIS_URL=redis_url, LIVE_KEY_PREFIX=prefix, RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix,
         RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 1},

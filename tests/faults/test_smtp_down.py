@@ -10,7 +10,6 @@ from email import message_from_bytes
 import pytest
 import sqlalchemy as sa
 
-from eventhub import create_app
 from eventhub.accounts.services import create_token
 from eventhub.database import db, utcnow
 from eventhub.mail import services as mail
@@ -29,11 +28,11 @@ def outbox() -> list[OutboxMessage]:
 
 
 def test_smtp_down_keeps_the_mail_retries_with_backoff_and_sends_once_when_back(
-    fresh_db, monkeypatch
+    fresh_db, make_app, monkeypatch
 ):
     port = free_port()  # nothing listens: every connection is refused
-    app = create_app(
-        "testing", SQLALCHEMY_DATABASE_URI=fresh_db.config["SQLALCHEMY_DATABASE_URI"],
+    app = make_app(
+        fresh_db.config["SQLALCHEMY_DATABASE_URI"],
         MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_TIMEOUT=2,
         MAIL_MAX_ATTEMPTS=8,
     )

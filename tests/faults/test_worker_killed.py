@@ -26,8 +26,8 @@ from tests.faults.conftest import gunicorn, worker_pids
 
 pytestmark = pytest.mark.concurrent("postgresql")
 
-PEOPLE = 90
-CAPACITY = 30
+PEOPLE = 60
+CAPACITY = 20
 CLIENTS = 12
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import tempfile
 import time
 import warnings
@@ -76,18 +77,18 @@ def shared_folder(run: str) -> Path:
 
 def remove_shared(run: str) -> None:
     """After the xdist workers of run ``run`` have ended: stop and remove their server when a
-    worker could not (xdist ends a worker that takes over 10 s to shut down)."""
+    worker could not (xdist ends a worker that takes over 10 s to shut down; pgserver's list
+    of the processes using the server then names workers that are gone)."""
     folder = shared_folder(run)
     if not folder.exists():
         return
-    data = folder / "data"
-    if (data / "postmaster.pid").exists():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import pgserver
-
-        with contextlib.suppress(Exception):
-            pgserver.get_server(data, cleanup_mode="delete").cleanup()
+    pid_file = folder / "data" / "postmaster.pid"
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        pid = int(pid_file.read_text().split()[0])
+        os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown
+        for _ in range(100):
+            os.kill(pid, 0)  # OSError once it has exited
+            time.sleep(0.1)
     shutil.rmtree(folder, ignore_errors=True)
 
 

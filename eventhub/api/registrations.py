@@ -487,7 +487,7 @@ def import_registrations(data: dict, event_id: int) -> dict:
 
 @blp.route("/me/registrations", methods=["GET"])
 @blp.response(200, page_of(RegistrationSchema, "MyRegistrationPage"))
-@doc_errors(blp, 401)
+@doc_errors(blp, 400, 401)
 @signed_in(blp)
 @blp.arguments(PageArgsSchema, location="query")
 def my_registrations(args: dict) -> dict:

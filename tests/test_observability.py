@@ -90,13 +90,23 @@ def test_readyz_redis_up():
 
 @pytest.mark.concurrent()
 def test_probes_are_exempt_from_rate_limits():
+    from eventhub.extensions import limiter
+
     app = _app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per minute",
                SQLALCHEMY_DATABASE_URI=TestConfig.SQLALCHEMY_DATABASE_URI)
     c = app.test_client()
-    assert [c.get("/healthz").status_code for _ in range(3)] == [200] * 3
-    assert [c.get("/readyz").status_code for _ in range(3)] == [200] * 3
-    # The default limit does apply elsewhere (so the exemption is what let them through).
-    assert [c.get("/login").status_code for _ in range(2)][-1] == 429
+    try:
+        assert [c.get("/healthz").status_code for _ in range(3)] == [200] * 3
+        assert [c.get("/readyz").status_code for _ in range(3)] == [200] * 3
+        # The default limit does apply elsewhere (so the exemption is what let them through).
+        assert [c.get("/login").status_code for _ in range(2)][-1] == 429
+    finally:
+        # The shared extension goes back to the suite's setting. Flask-Limiter keeps the first
+        # default limits it is given for the life of the process: take them back too, or every
+        # later test that turns limits on would meet "1 per minute" everywhere.
+        limiter.limit_manager.set_default_limits([])
+        limiter.reset()
+        limiter.enabled = False
 
 
 # Request ids ------------------------------------------------------------------------------

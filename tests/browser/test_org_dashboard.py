@@ -29,8 +29,8 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 375, "height": 812}
 WIDE = {"width": 1920, "height": 1080}
 PASSWORD = "chuangye2026"
-VIEWER = "dash-sponsor@example.com"
-ORGANIZER = "dash-organizer@example.com"
+VIEWER = "orgdash-sponsor@example.com"
+ORGANIZER = "orgdash-organizer@example.com"
 ALLIANCE = "仪表盘浏览器双创联盟"
 SHOTS = Path("/tmp/shots_dash")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -60,7 +60,7 @@ def alliance_slug(live_server) -> str:
             Organization.name == ALLIANCE))
         if found is not None:
             return found
-        admin, alliance = admin_and_org("dash-admin@example.com", PASSWORD, ALLIANCE)
+        admin, alliance = admin_and_org("orgdash-admin@example.com", PASSWORD, ALLIANCE)
         alliance.kind = "alliance"
         db.session.commit()
         add_member(admin, alliance, "viewer", VIEWER, PASSWORD, "市科技局")

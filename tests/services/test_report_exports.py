@@ -236,7 +236,7 @@ def test_the_summary_figures_match_the_hand_count(app, dataset):
     assert summary[1][0] == "统计期间：2026-04-01 至 2026-06-30，按北京时间（UTC+8）计。"
     assert figures_of(summary) == {
         "举办创新创业活动": 4, "其中：主办": 1, "其中：联合主办": 1, "其中：承办": 1,
-        "其中：协办": 1, "折算场次（主办计1，联合主办、承办计0.5）": 2.0,
+        "其中：协办": 1, "折算活动场次（主办计1，联合主办、承办计0.5）": 2.0,
         "其中：创新创业大赛": 1, "其中：创业培训及训练营": 1, "其中：路演及投融资对接": 0,
         "参加活动人次（报名确认）": 7, "签到人次": 4, "签到率": 0.5714,
         "参加活动人数（去重）": 3, "参赛项目数": 2, "创业导师人数": 1, "导师辅导次数": 2,
@@ -283,7 +283,7 @@ def test_the_torch_layout_has_the_survey_rows(app, dataset):
         ["其中：联合主办", "场次", "03", 1],
         ["其中：承办", "场次", "04", 1],
         ["其中：协办", "场次", "05", 1],
-        ["折算场次（主办计1，联合主办、承办计0.5）", "场次", "06", 2.0],
+        ["折算活动场次（主办计1，联合主办、承办计0.5）", "场次", "06", 2.0],
     ]
     by_name = {row[0]: row[1:] for row in rows[1:]}
     assert by_name["签到率"] == ["%", "12", 57.14]
@@ -302,7 +302,7 @@ def test_the_alliance_summary_has_its_members_side_by_side(app, dataset, allianc
     assert summary[0][0] == "导出联盟 联盟创新创业活动统计报表"
     figures = figures_of(summary)
     assert figures["举办创新创业活动"] == 5
-    assert figures["折算场次（主办计1，联合主办、承办计0.5）"] == 3.0
+    assert figures["折算活动场次（主办计1，联合主办、承办计0.5）"] == 3.0
     assert figures["参加活动人次（报名确认）"] == 9 and figures["签到人次"] == 6
     members = table_after(summary, "成员单位")
     assert [row[:5] for row in members] == [["导出空间二", 1, 1.0, 2, 2],
@@ -348,7 +348,7 @@ def test_the_pdf_has_the_figures_the_warnings_and_the_signature_block(app, datas
     text = "".join(pages).replace("\r", "")
     assert "沈阳市众创空间 创新创业活动统计报表" in text
     assert "2026-04-01" in text and "2026-06-30" in text
-    for label, value in (("举办创新创业活动", "4"), ("折算场次", "2"), ("签到率", "57.14%"),
+    for label, value in (("举办创新创业活动", "4"), ("折算活动场次", "2"), ("签到率", "57.14%"),
                          ("参加活动人数（去重）", "3"), ("导师辅导时长", "90")):
         assert label in text and value in text
     assert "2026-05" in text and "按月统计" in text

@@ -23,8 +23,26 @@ from eventhub.mail.models import OutboxMessage
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: The apps the tests made, their engines closed after each test (a pooled PostgreSQL
+#: connection left to the garbage collector warns in whichever test comes next).
+_made: list = []
+
+
 def _app(**overrides):
-    return create_app("testing", **overrides)
+    app = create_app("testing", **overrides)
+    _made.append(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _close_engines():
+    yield
+    from eventhub.database import db
+
+    while _made:
+        with _made.pop().app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 # Liveness and readiness ------------------------------------------------------------------

@@ -3,33 +3,17 @@
 // version) from the page's <script type="application/json" id="mr-chart-data">. The section
 // stays hidden without JavaScript or the library: the table holds the same figures.
 
+import { baseOptions, drawChart, loadECharts, palette, resizeWith } from "./charts.js";
+
 const section = document.getElementById("mr-chart-section");
 const box = document.getElementById("mr-chart");
 const source = document.getElementById("mr-chart-data");
 
-const token = (name, fallback) =>
-  getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-
-/** Load the library once (it sets globalThis.echarts); null when it cannot be had. */
-async function library(url) {
-  if (!url) return null;
-  try {
-    await import(url);
-  } catch {
-    return null;
-  }
-  return globalThis.echarts || null;
-}
-
 function options(data) {
-  const ok = token("--c-success", "#1e6b34");
-  const short = token("--c-warning", "#7a4d00");
-  const text = token("--c-text", "#1f1b16");
-  const muted = token("--c-muted", "#5c544b");
-  const line = token("--c-brand", "#b3261e");
+  const c = palette();
+  const { success: ok, warning: short, text, muted, brand: line } = c;
   return {
-    animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
-    textStyle: { fontFamily: token("--font", "sans-serif"), color: text },
+    ...baseOptions(c),
     grid: { left: 8, right: 36, top: 28, bottom: 8, containLabel: true },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     xAxis: {
@@ -74,14 +58,12 @@ async function draw() {
     return;
   }
   if (!data || !data.names || !data.names.length) return;
-  const echarts = await library(box.dataset.echarts);
+  const echarts = await loadECharts(box.dataset.echarts);
   if (!echarts) return;
   section.hidden = false;
   // One row per mentor, so names never overlap, however many there are.
   box.style.height = `${Math.max(140, data.names.length * 36 + 56)}px`;
-  const chart = echarts.init(box, null, { renderer: "canvas" });
-  chart.setOption(options(data));
-  new ResizeObserver(() => chart.resize()).observe(box);
+  resizeWith(box, [drawChart(echarts, box, options(data))]);
 }
 
 draw();

@@ -5,40 +5,15 @@
 // hidden without JavaScript, without the library or without figures: the tables below hold
 // the same figures.
 
+import { baseOptions, drawChart, loadECharts, palette, resizeWith } from "./charts.js";
+
 const root = document.getElementById("od-charts");
 const source = document.getElementById("od-chart-data");
-
-const token = (name, fallback) =>
-  getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-
-/** Load the library once (it sets globalThis.echarts); null when it cannot be had. */
-async function library(url) {
-  if (!url) return null;
-  try {
-    await import(url);
-  } catch {
-    return null;
-  }
-  return globalThis.echarts || null;
-}
-
-function palette() {
-  return {
-    text: token("--c-text", "#1f1b16"),
-    muted: token("--c-muted", "#5c544b"),
-    border: token("--c-border", "#d9d1c7"),
-    brand: token("--c-brand", "#b3261e"),
-    info: token("--c-info", "#1d4fa8"),
-    success: token("--c-success", "#1e6b34"),
-    warning: token("--c-warning", "#7a4d00"),
-  };
-}
 
 /** What every chart shares; on a narrow screen the legend may wrap, so the plot starts lower. */
 function base(c, width) {
   return {
-    animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
-    textStyle: { fontFamily: token("--font", "sans-serif"), color: c.text },
+    ...baseOptions(c),
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true },
     legend: { top: 0, textStyle: { color: c.text } },
     grid: { left: 8, right: 8, top: width < 480 ? 64 : 40, bottom: 8, containLabel: true },
@@ -142,7 +117,7 @@ const charts = {
         center: ["50%", roomy ? "45%" : "40%"],
         data: data.kinds, label: { show: roomy, color: c.text, formatter: "{b}: {c}" },
         labelLine: { show: roomy },
-        itemStyle: { borderColor: token("--c-surface", "#ffffff"), borderWidth: 2 },
+        itemStyle: { borderColor: c.surface, borderWidth: 2 },
       }],
     };
   },
@@ -156,7 +131,7 @@ async function draw() {
   } catch {
     return;
   }
-  const echarts = await library(root.dataset.echarts);
+  const echarts = await loadECharts(root.dataset.echarts);
   if (!echarts) return;
   const c = palette();
   const drawn = [];
@@ -170,14 +145,11 @@ async function draw() {
       section.hidden = true;
       continue;
     }
-    const chart = echarts.init(box, null, { renderer: "canvas" });
-    chart.setOption(option);
+    drawn.push(drawChart(echarts, box, option));
     box.dataset.drawn = "";
-    drawn.push(chart);
   }
   if (drawn.length) root.dataset.ready = "";
-  const observer = new ResizeObserver(() => drawn.forEach((chart) => chart.resize()));
-  observer.observe(root);
+  resizeWith(root, drawn);
 }
 
 draw();

@@ -21,7 +21,7 @@ from webargs.flaskparser import FlaskParser
 from eventhub import text
 from eventhub.accounts.models import EMAIL_MAX
 from eventhub.database import db
-from eventhub.errors import NotAuthenticated, NotFound
+from eventhub.errors import NotAllowed, NotAuthenticated, NotFound
 from eventhub.ids import ID_MAX, IdConverter  # noqa: F401 - the API's modules import them here
 
 NAME_MAX = 200
@@ -403,3 +403,24 @@ def paginate_list(items: list[Any], page: int, per_page: int) -> dict[str, Any]:
         "per_page": per_page,
         "total": len(items),
     }
+
+
+def load_or_404(
+    model: type,
+    object_id: int,
+    visible: Callable[[Any], object] | None = None,
+    allowed: Callable[[Any], object] | None = None,
+) -> Any:
+    """Load ``model`` by id for the caller: 404 when it does not exist or ``visible(obj)`` is
+    false, 403 when ``allowed(obj)`` is false. Raises NotFound, NotAllowed.
+
+    API.md's 404 is "unknown, or not visible to you": a caller who may not even see the
+    object gets exactly the answer of an id that does not exist, so refusals never tell a
+    stranger which ids exist; 403 is only for a caller who sees it but may not do this.
+    ``visible`` may itself raise NotFound (a parent loaded the same way)."""
+    obj = get_or_404(model, object_id)
+    if visible is not None and not visible(obj):
+        raise NotFound()
+    if allowed is not None and not allowed(obj):
+        raise NotAllowed()
+    return obj

@@ -143,8 +143,8 @@ def test_results_show_averages_bars_and_texts_without_names(login, organizer, ev
         surveys.submit_response(user, event, {q["总体满意度"]: rating, q["建议"]: text})
     client = login(organizer)
     html = client.get(f"/events/{event.id}/survey/results", headers=ZH).get_data(as_text=True)
-    assert "4.33" in html and "survey-summary__value\">3<" in html
-    assert "survey-bars__fill--65" in html  # 2 of 3 gave 4 stars: 67 % → the 65 % step
+    assert "4.33" in html and "figure__value\">3<" in html
+    assert 'max="3" value="2" aria-label="4 星" data-share="67"' in html  # 2 of 3 gave 4 stars
     assert "很好" in html and "茶歇太短" in html
     assert "参会者" not in html
     tools = client.get(f"/events/{event.id}", headers=ZH).get_data(as_text=True)

@@ -147,7 +147,6 @@ def page(slug: str) -> str | Response | tuple[str, int]:
     presets = [(label, *report.PRESETS[key](today)) for key, label in (
         ("this_year", _("This year")), ("last_year", _("Last year")),
         ("last_12_months", _("Last 12 months")))]
-    version = installed_version("echarts", ECHARTS_FILES.values())
     status = form_status(rule_form) if request.method == "POST" else (200 if data else 422)
     return render_template(
         "mentors/report.html", org=org, period=period, rule_form=rule_form, report=data,
@@ -156,8 +155,7 @@ def page(slug: str) -> str | Response | tuple[str, int]:
         first_descending=report.SORTABLE,
         link=lambda endpoint="mentor_report.page", **changes: _link(endpoint, slug, period,
                                                                     **changes),
-        echarts_url=url_for("mentor_report.vendor", version=version, name="echarts.js")
-        if version else "",
+        echarts_url=echarts_url(),
     ), status
 
 
@@ -172,6 +170,13 @@ def export(slug: str) -> Response:
     assert period.first is not None and period.last is not None
     from_, to = report.period_of(period.first, period.last, _tz())
     return private_file(*report.export_report(_me(), org, from_, to, _tz()))
+
+
+def echarts_url() -> str:
+    """Where a page loads the chart library (static/js/charts.js imports it), under its
+    installed version; empty when it is not installed, and the page keeps its tables."""
+    version = installed_version("echarts", ECHARTS_FILES.values())
+    return url_for("mentor_report.vendor", version=version, name="echarts.js") if version else ""
 
 
 @bp.route("/mentors/vendor/<version>/<name>")

@@ -10,6 +10,7 @@ by default. The page shows counts only: never a participant's name, phone, email
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,13 +27,12 @@ from eventhub.database import db
 from eventhub.errors import DomainError, NotFound
 from eventhub.events.labels import event_kind_label, partner_role_label
 from eventhub.formatting import format_when, format_zone
-from eventhub.mentors.report_views import ECHARTS_FILES
+from eventhub.mentors.report_views import echarts_url
 from eventhub.orgs.models import Organization, OrgKind
 from eventhub.reports import dashboard_links, exports, organizations
 from eventhub.reports.dashboard_forms import DashboardLinkForm, RevokeLinkForm
 from eventhub.reports.dashboard_links import LINK_DAYS, can_share_dashboard
-from eventhub.vendor import installed_version
-from eventhub.webforms import flash_domain_error
+from eventhub.webforms import Form, flash_domain_error
 
 bp = Blueprint("dashboards", __name__)
 
@@ -186,7 +186,7 @@ def _render(org: Organization, *, shared_key: str | None = None,
         "org": org, "is_alliance": org.kind == OrgKind.alliance, "shared": bool(shared_key),
         "period_url": lambda name: url_for(endpoint, **endpoint_args, period=name),
         "form_action": url_for(endpoint, **endpoint_args),
-        "echarts_url": _echarts_url(),
+        "echarts_url": echarts_url(),
     }
     if found is None:
         context.update(bad_period=request.args.get("period", ""), picker=_picker(_this_year()),
@@ -228,11 +228,6 @@ def _render(org: Organization, *, shared_key: str | None = None,
     return render_template("reports/dashboard.html", **context), status
 
 
-def _echarts_url() -> str:
-    version = installed_version("echarts", ECHARTS_FILES.values())
-    return url_for("mentor_report.vendor", version=version, name="echarts.js") if version else ""
-
-
 def _org(slug: str) -> Organization:
     return db.first_or_404(sa.select(Organization).where(Organization.slug == slug))
 
@@ -254,48 +249,52 @@ def page(slug: str) -> tuple[str, int]:
 @login_required
 def create_link(slug: str) -> Response:
     """Make a read-only link to the dashboard (owners and organizers)."""
-    org = _org(slug)
-    if not can_share_dashboard(current_user, org):
-        abort(403)
-    form = DashboardLinkForm()
-    back = url_for("dashboards.page", slug=org.slug, period=request.form.get("period") or None)
-    if not form.validate_on_submit():
-        flash(_("Choose how long the link works: 7, 30 or 90 days."), "error")
-        return redirect(f"{back}#share")
-    try:
-        link = dashboard_links.create_link(current_user, org, int(form.days.data))
-    except DomainError as error:
-        flash_domain_error(error)
-    else:
-        flash(_("The link is ready; it works until %(day)s.",
-                day=_day(link.expires_at)), "success")
-    return redirect(f"{back}#share")
+    return _link_action(slug, DashboardLinkForm,
+                        _("Choose how long the link works: 7, 30 or 90 days."), _create)
 
 
 @bp.post("/orgs/<slug>/dashboard/links/revoke")
 @login_required
 def revoke_link(slug: str) -> Response:
     """Stop one link (``link_id``) or every link (``all``) of the organization."""
+    return _link_action(slug, RevokeLinkForm, _("Choose a link to revoke."), _revoke)
+
+
+def _link_action(slug: str, form_class: type[Form], invalid: str,
+                 act: Callable[[Organization, Any], None]) -> Response:
+    """What both link forms do: 403 unless the caller may share the organization's dashboard,
+    flash ``invalid`` for a form that does not validate, else ``act`` (which flashes its
+    outcome; a domain error is flashed instead), and back to the page's period and its
+    sharing panel."""
     org = _org(slug)
     if not can_share_dashboard(current_user, org):
         abort(403)
-    form = RevokeLinkForm()
-    back = url_for("dashboards.page", slug=org.slug, period=request.form.get("period") or None)
+    form = form_class()
     if not form.validate_on_submit():
-        flash(_("Choose a link to revoke."), "error")
-        return redirect(f"{back}#share")
-    try:
-        if form.everything.data:
-            count = dashboard_links.revoke_all(current_user, org)
-            flash(ngettext("%(num)d link revoked.", "%(num)d links revoked.", count), "success")
-        elif form.link_id.data is not None:
-            dashboard_links.revoke_link(current_user, org, form.link_id.data)
-            flash(_("The link is revoked: it no longer opens the dashboard."), "success")
-        else:
-            flash(_("Choose a link to revoke."), "error")
-    except DomainError as error:
-        flash_domain_error(error)
+        flash(invalid, "error")
+    else:
+        try:
+            act(org, form)
+        except DomainError as error:
+            flash_domain_error(error)
+    back = url_for("dashboards.page", slug=org.slug, period=request.form.get("period") or None)
     return redirect(f"{back}#share")
+
+
+def _create(org: Organization, form: DashboardLinkForm) -> None:
+    link = dashboard_links.create_link(current_user, org, int(form.days.data))
+    flash(_("The link is ready; it works until %(day)s.", day=_day(link.expires_at)), "success")
+
+
+def _revoke(org: Organization, form: RevokeLinkForm) -> None:
+    if form.everything.data:
+        count = dashboard_links.revoke_all(current_user, org)
+        flash(ngettext("%(num)d link revoked.", "%(num)d links revoked.", count), "success")
+    elif form.link_id.data is not None:
+        dashboard_links.revoke_link(current_user, org, form.link_id.data)
+        flash(_("The link is revoked: it no longer opens the dashboard."), "success")
+    else:
+        flash(_("Choose a link to revoke."), "error")
 
 
 @bp.route("/dashboards/<key>")

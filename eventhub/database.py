@@ -231,3 +231,19 @@ def is_unique_violation(exc: sa.exc.IntegrityError) -> bool:
     """Tell a unique-constraint violation from other integrity errors, on every database."""
     text = str(exc.orig).lower()
     return any(s in text for s in ("unique", "duplicate entry", "duplicate key"))
+
+
+def insert_unless_taken(row: Any) -> bool:
+    """Add and flush ``row`` in a savepoint and say whether it went in: False when a unique
+    constraint refuses it because another request made the same row first (the database, not
+    an earlier query, decides between two requests at once; the savepoint's rollback leaves
+    the transaction usable). Other integrity errors are raised."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        return False
+    return True

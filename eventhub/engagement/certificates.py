@@ -48,7 +48,7 @@ from reportlab.pdfgen.canvas import Canvas
 from eventhub import audit, permissions
 from eventhub.accounts.models import User
 from eventhub.checkin.services import checked_in_query
-from eventhub.database import db, is_unique_violation, transactional, utcnow
+from eventhub.database import db, insert_unless_taken, transactional, utcnow
 from eventhub.engagement.models import Certificate, CertificateKind
 from eventhub.errors import Conflict, NotFound, raise_field_errors
 from eventhub.events.models import Event
@@ -151,20 +151,6 @@ def pending_attendance(event: Event) -> int:
     ) or 0
 
 
-def _inserted(certificate: Certificate) -> bool:
-    """Insert one certificate; when another request issued the same one first (a unique
-    constraint refuses it), leave it out. Returns whether it was inserted."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(certificate)
-            db.session.flush()
-    except sa.exc.IntegrityError as exc:
-        if not is_unique_violation(exc):
-            raise
-        return False
-    return True
-
-
 def _issue_attendance(
     actor: User, event: Event, registration_ids: list[int] | None, now: datetime
 ) -> list[Certificate]:
@@ -193,7 +179,7 @@ def _issue_attendance(
             registration_id=registration.id, user_id=registration.user_id,
             name=registration.name, issued_at=now, issued_by_id=actor.id,
         )
-        if _inserted(certificate):
+        if insert_unless_taken(certificate):
             issued.append(certificate)
     return issued
 
@@ -224,7 +210,7 @@ def _issue_award(
         already = db.session.scalar(sa.select(Certificate.id).where(
             Certificate.entry_id == entry.id, Certificate.user_id == user.id,
             Certificate.award == award_text))
-        if already is None and _inserted(certificate):
+        if already is None and insert_unless_taken(certificate):
             issued.append(certificate)
     return issued
 

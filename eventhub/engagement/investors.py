@@ -37,7 +37,7 @@ from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
 from eventhub.accounts.models import User
-from eventhub.database import db, is_unique_violation, lock_for_write, transactional, utcnow
+from eventhub.database import db, insert_unless_taken, lock_for_write, transactional, utcnow
 from eventhub.engagement.models import (
     NOTE_MAX,
     InterestLevel,
@@ -130,21 +130,6 @@ def _check_mark(level: Any, note: Any, consent: Any) -> InterestLevel:
     return InterestLevel(level)
 
 
-def _inserted(mark: InvestorInterest) -> bool:
-    """Insert the new mark; when another request made this investor's mark first (the unique
-    (entry, investor) constraint refuses), leave it out (the savepoint's rollback drops it).
-    Returns whether it was inserted."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(mark)
-            db.session.flush()
-    except sa.exc.IntegrityError as exc:
-        if not is_unique_violation(exc):
-            raise
-        return False
-    return True
-
-
 def _set_consent(mark: InvestorInterest, consent: bool | None, now: datetime) -> None:
     if consent is None:
         return
@@ -186,7 +171,7 @@ def mark_interest(
                                level=level_, note=(note or "").strip(), created_at=now,
                                updated_at=now)
         _set_consent(new, consent, now)
-        created = _inserted(new)
+        created = insert_unless_taken(new)
         mark = new if created else mark_of(actor, entry)
     if not created:
         mark.level = level_
@@ -234,13 +219,7 @@ def accept_interest(
         investor_consent_version=mark.share_consent_version, leader_consent_at=now,
         leader_consent_version=SHARE_CONSENT_VERSION, created_at=now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(connection)
-            db.session.flush()
-    except sa.exc.IntegrityError as exc:  # a second accept at the same instant
-        if not is_unique_violation(exc):
-            raise
+    if not insert_unless_taken(connection):  # a second accept at the same instant
         return connection_of(mark)
     audit.record("investor.connected", connection, actor=actor,
                  after={"interest_id": mark.id})

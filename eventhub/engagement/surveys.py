@@ -44,7 +44,7 @@ from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
 from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
-from eventhub.database import db, is_unique_violation, lock_for_write, transactional, utcnow
+from eventhub.database import db, insert_unless_taken, lock_for_write, transactional, utcnow
 from eventhub.engagement.models import (
     SURVEY_LABEL_MAX,
     SURVEY_TEXT_MAX,
@@ -331,14 +331,7 @@ def _claim(event: Event, registration: Registration, column: str, now: datetime,
     exists = db.session.scalar(sa.select(SurveyParticipant.id).where(
         SurveyParticipant.registration_id == registration.id))
     if exists is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(SurveyParticipant(event_id=event.id,
-                                                 registration_id=registration.id))
-                db.session.flush()
-        except sa.exc.IntegrityError as exc:
-            if not is_unique_violation(exc):
-                raise
+        insert_unless_taken(SurveyParticipant(event_id=event.id, registration_id=registration.id))
     table = SurveyParticipant.__table__
     guards = [table.c[name].is_(None) for name in (column, *unless)]
     return db.session.execute(

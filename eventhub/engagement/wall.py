@@ -37,7 +37,7 @@ from eventhub import audit, live, permissions
 from eventhub.accounts.models import User
 from eventhub.checkin import live as checkin_live
 from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
-from eventhub.database import db, is_unique_violation, transactional
+from eventhub.database import db, insert_unless_taken, transactional
 from eventhub.engagement.models import WallHiddenName
 from eventhub.errors import NotFound
 from eventhub.events.models import Event
@@ -184,14 +184,10 @@ def hide(actor: User, event: Event, registration_id: int | None) -> Registration
     registration = _event_registration(event, registration_id)
     if db.session.get(WallHiddenName, registration.id) is not None:
         return registration
-    try:
-        with db.session.begin_nested():
-            db.session.add(WallHiddenName(registration_id=registration.id, event_id=event.id,
-                                          hidden_by_id=actor.id))
-    except sa.exc.IntegrityError as exc:  # hidden at the same moment by another organizer
-        if is_unique_violation(exc):
-            return registration
-        raise
+    hidden = WallHiddenName(registration_id=registration.id, event_id=event.id,
+                            hidden_by_id=actor.id)
+    if not insert_unless_taken(hidden):  # hidden at the same moment by another organizer
+        return registration
     audit.record("wall.hidden", registration, actor=actor, event_id=event.id)
     wall_version.bump_after_commit(event.id)
     return registration

@@ -11,10 +11,12 @@ transactions never both see the last place free.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub.database import db, lock_for_write
 from eventhub.events.models import Event, EventSession
@@ -41,6 +43,21 @@ def lock_event(event_id: int) -> Event:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+    return event
+
+
+def lock_pools(event: Event) -> Event:
+    """Take the event's lock (as `lock_event`) but re-read only what a registration's capacity
+    decision depends on, its capacity and approval flag, onto ``event``: cheaper than
+    reloading the whole row, which registering does many times a second in a burst."""
+    lock_for_write()
+    limit, approval = db.session.execute(
+        sa.select(Event.capacity, Event.requires_approval)
+        .where(Event.id == event.id)
+        .with_for_update()
+    ).one()
+    set_committed_value(event, "capacity", limit)
+    set_committed_value(event, "requires_approval", approval)
     return event
 
 
@@ -116,6 +133,27 @@ def count_usage(
     return usage
 
 
+def room_checks(
+    event: Event,
+    category: Category | None,
+    sessions: Iterable[EventSession],
+    in_event: Any,
+    in_category: Any,
+    in_session: Callable[[EventSession], Any],
+) -> list[Any]:
+    """The rule of room, once: one more confirmed registration fits when each limited pool it
+    would be in holds fewer confirmed ones than its capacity. The counts are numbers (then
+    the checks are booleans, `has_room`) or SQL expressions (then they are conditions for
+    the database to decide in the statement that inserts, `insert_decided`)."""
+    checks = []
+    if event.capacity is not None:
+        checks.append(in_event < event.capacity)
+    if category is not None and category.capacity is not None:
+        checks.append(in_category < category.capacity)
+    checks.extend(in_session(s) < s.capacity for s in sessions if s.capacity is not None)
+    return checks
+
+
 def has_room(
     event: Event,
     category: Category | None,
@@ -123,15 +161,103 @@ def has_room(
     usage: Usage,
 ) -> bool:
     """Tell whether one more confirmed registration fits every pool it would be in."""
-    if event.capacity is not None and usage.event >= event.capacity:
-        return False
-    if (
-        category is not None
-        and category.capacity is not None
-        and usage.categories[category.id] >= category.capacity
-    ):
-        return False
-    return all(s.capacity is None or usage.sessions[s.id] < s.capacity for s in sessions)
+    return all(room_checks(
+        event,
+        category,
+        sessions,
+        usage.event,
+        usage.categories[category.id] if category is not None else 0,
+        lambda s: usage.sessions[s.id],
+    ))
+
+
+def insert_decided(
+    event: Event,
+    category: Category | None,
+    values: dict[str, Any],
+    *,
+    pending: bool,
+    ticket_code: str,
+    now: Any,
+) -> Registration | None:
+    """Decide and insert a registration without sessions in one statement, under the event's
+    lock: count the confirmed places of the event and of ``category`` and the waitlist, and
+    insert the registration ``pending`` (when it needs approval), confirmed with
+    ``ticket_code`` when `room_checks` pass, else waitlisted at the end of the line with its
+    position. ``values`` are the other columns.
+
+    Returns the registration (in the session, nothing left to load), or None when
+    ``values["user_id"]`` already has a registration for the event: the caller then decides
+    on that one (`count_usage` finds it).
+    """
+    r = Registration.__table__
+    confirmed = r.c.status == CONFIRMED
+    category_id = category.id if category is not None else None
+    user_id = values.get("user_id")
+    mine = (  # a walk-in without an account has no registration to find
+        sa.func.count(sa.case((r.c.user_id == user_id, 1)))
+        if user_id is not None
+        else sa.literal(0)
+    )
+    usage = (
+        sa.select(
+            sa.func.count(sa.case((confirmed, 1))).label("in_event"),
+            sa.func.count(sa.case((sa.and_(confirmed, r.c.category_id == category_id), 1)))
+            .label("in_category"),
+            sa.func.count(sa.case((r.c.status == RegistrationStatus.waitlisted, 1)))
+            .label("waitlisted"),
+            mine.label("mine"),
+        )
+        .where(r.c.event_id == event.id)
+        .subquery("usage")
+    )
+    room = sa.and_(sa.true(), *room_checks(
+        event, category, [], usage.c.in_event, usage.c.in_category, lambda s: 0))
+
+    def value(name: str, given: Any) -> Any:
+        return sa.literal(given, r.c[name].type)
+
+    def decided(name: str, if_room: Any, if_full: Any) -> Any:
+        if pending:
+            return sa.null()
+        return sa.case((room, value(name, if_room)), else_=if_full)
+
+    status = (
+        value("status", RegistrationStatus.pending)
+        if pending
+        else decided("status", CONFIRMED, value("status", RegistrationStatus.waitlisted))
+    )
+    columns = {
+        **{name: value(name, given) for name, given in values.items()},
+        "event_id": value("event_id", event.id),
+        "category_id": value("category_id", category_id),
+        "status": status,
+        "ticket_code": decided("ticket_code", ticket_code, sa.null()),
+        "confirmed_at": decided("confirmed_at", now, sa.null()),
+    }
+    # A waitlisted registration is the last one (decided under the lock): its place is one
+    # more than those queued before it. Counted in the RETURNING clause, which PostgreSQL and
+    # SQLite both allow (unlike an INSERT inside a WITH), by values rather than by correlation,
+    # which SQLite's RETURNING cannot name.
+    ahead = sa.orm.aliased(Registration)
+    position = sa.case((r.c.status == RegistrationStatus.waitlisted, sa.select(
+        sa.func.count() + 1
+    ).where(
+        ahead.event_id == event.id,
+        ahead.status == RegistrationStatus.waitlisted,
+        ahead.queued_at < values["queued_at"],
+    ).scalar_subquery()))
+    statement = (
+        sa.insert(Registration)
+        .from_select(list(columns), sa.select(*columns.values()).where(usage.c.mine == 0))
+        .returning(Registration, position)
+    )
+    row = db.session.execute(statement).one_or_none()
+    if row is None:
+        return None
+    registration, registration.known_position = row
+    set_committed_value(registration, "sessions", [])
+    return registration
 
 
 def remaining(event: Event, usage: Usage) -> int | None:

@@ -215,57 +215,36 @@ def register(
     wall_name, errors["wall_name"] = check_text(info.wall_name or None, limit=WALL_NAME_MAX)
     raise_field_errors(errors)
 
-    event = capacity.lock_event(event.id)
-    # Double submits queue up here. Under the lock, one statement counts the places and finds
-    # the user's registration (a walk-in without an account has nothing to find).
-    usage = capacity.count_usage(
-        event,
-        [category.id] if category else [],
-        [s.id for s in sessions],
-        user_id=user.id if user else None,
-    )
-    existing = (
-        db.session.get(Registration, usage.existing_id, populate_existing=True)
-        if usage.existing_id is not None
-        else None
-    )
-    _refuse_existing(existing, on_behalf)
-    registration = existing or Registration(event_id=event.id, user_id=user and user.id)
-    for name, value in fields_.items():
-        setattr(registration, name, value)
-    registration.category = category
-    registration.sessions = sessions
-    registration.answers = answers
-    registration.source = source
-    registration.show_on_wall = show_on_wall
-    registration.wall_name = (wall_name or "") if show_on_wall else ""
-    registration.consent_version = (
-        str(event.privacy_version) if not on_behalf else f"{event.privacy_version}/organizer"
-    )
-    registration.consent_at = now
+    values = {
+        **fields_,
+        "user_id": user.id if user else None,
+        "answers": answers,
+        "source": source,
+        "show_on_wall": show_on_wall,
+        "wall_name": (wall_name or "") if show_on_wall else "",
+        "consent_version": (
+            str(event.privacy_version) if not on_behalf else f"{event.privacy_version}/organizer"
+        ),
+        "consent_at": now,
+        "cancelled_at": None,
+        "decided_at": None,
+        "decision_message": "",
+    }
+    # Double submits queue up at the lock. Under it, a registration without sessions is
+    # decided and inserted in one statement; one with sessions, or a second one of the same
+    # person (refused, or a cancelled one taken up again), is decided here.
+    event = capacity.lock_pools(event)
     # Taken under the lock, so the waitlist order is the order in which places were decided
     # and a newly waitlisted registration is always the last one.
-    registration.queued_at = utcnow()
-    registration.cancelled_at = registration.decided_at = None
-    registration.decision_message = ""
-    if _needs_approval(event, category):
-        registration.status = S.pending
-    else:
-        if capacity.has_room(event, category, sessions, usage):
-            _confirm(registration, now)
-        else:
-            registration.status = S.waitlisted
-            registration.known_position = usage.waitlisted + 1
-    db.session.add(registration)
-    try:
-        db.session.flush()
-    except sa.exc.IntegrityError as exc:
-        # Unreachable while everyone takes the event's lock; the constraint is the last guard.
-        if is_unique_violation(exc):
-            raise Conflict(
-                _l("You are already registered for this event."), code="already_registered"
-            )
-        raise
+    values["queued_at"] = utcnow()
+    registration = None
+    if not sessions:
+        registration = _guarded_insert(lambda: capacity.insert_decided(
+            event, category, values, pending=_needs_approval(event, category),
+            ticket_code=tickets.new_code(), now=now,
+        ))
+    if registration is None:
+        registration = _decide_with_sessions(event, category, sessions, values, on_behalf, now)
     if on_behalf:
         audit.record(
             "registration.created",
@@ -277,6 +256,59 @@ def register(
     if notify:
         _mail(registration, registration.status.value)
     return registration
+
+
+def _decide_with_sessions(
+    event: Event,
+    category: Category | None,
+    sessions: list[EventSession],
+    values: dict[str, Any],
+    on_behalf: bool,
+    now: datetime,
+) -> Registration:
+    """Count the pools and decide one registration in Python (under the event's lock): one with
+    sessions, or a person's second registration (refused while active; a cancelled one is
+    taken up again)."""
+    usage = capacity.count_usage(
+        event,
+        [category.id] if category else [],
+        [s.id for s in sessions],
+        user_id=values["user_id"],
+    )
+    existing = (
+        db.session.get(Registration, usage.existing_id, populate_existing=True)
+        if usage.existing_id is not None
+        else None
+    )
+    _refuse_existing(existing, on_behalf)
+    registration = existing or Registration(event_id=event.id)
+    for name, value in values.items():
+        setattr(registration, name, value)
+    registration.category = category
+    registration.sessions = sessions
+    if _needs_approval(event, category):
+        registration.status = S.pending
+    elif capacity.has_room(event, category, sessions, usage):
+        _confirm(registration, now)
+    else:
+        registration.status = S.waitlisted
+        registration.known_position = usage.waitlisted + 1
+    db.session.add(registration)
+    return _guarded_insert(lambda: (db.session.flush(), registration)[1])
+
+
+def _guarded_insert(insert: Callable[[], T]) -> T:
+    """Run ``insert``; the unique constraint on (event, user) turned into the documented
+    ``already_registered`` conflict. Unreachable while everyone takes the event's lock; the
+    constraint is the last guard."""
+    try:
+        return insert()
+    except sa.exc.IntegrityError as exc:
+        if is_unique_violation(exc):
+            raise Conflict(
+                _l("You are already registered for this event."), code="already_registered"
+            ) from exc
+        raise
 
 
 def _confirm(registration: Registration, now: datetime) -> None:

@@ -137,6 +137,13 @@ def live_page(html: str, etag: str) -> Response:
     return _uncached(make_response(html), etag)
 
 
+def live_answer(etag: str, render: Callable[[], Any]) -> Response:
+    """What a screen that polls is told: a 304 while its ETag is still ``etag`` (``render``
+    does not run: nothing changed), else what ``render`` makes (HTML, or a response such as
+    jsonify's) with the ETag, to be asked again every time."""
+    return not_modified(etag) or _uncached(make_response(render()), etag)
+
+
 # Big screens' signed links ----------------------------------------------------------------------
 
 

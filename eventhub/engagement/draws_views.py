@@ -25,7 +25,7 @@ from eventhub.engagement.draw_forms import DrawForm, RedrawForm, choices, parse_
 from eventhub.engagement.models import Draw, DrawStatus
 from eventhub.events.access import event_for
 from eventhub.events.models import Event
-from eventhub.live import live_page, not_modified, page_etag
+from eventhub.live import live_answer, live_page, page_etag
 from eventhub.webforms import domain_errors, form_status, refusal_flashed
 
 bp = Blueprint("engagement_draws", __name__)
@@ -212,10 +212,4 @@ def screen(draw_id: int) -> Any:
 def screen_state(draw_id: int) -> Any:
     draw = _draw(draw_id)
     etag = page_etag(draws.live.version(draw.id), "state")
-    unchanged = not_modified(etag)
-    if unchanged is not None:
-        return unchanged
-    response = jsonify(_state(draw))
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return live_answer(etag, lambda: jsonify(_state(draw)))

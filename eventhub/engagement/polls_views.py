@@ -44,7 +44,7 @@ from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.ids import parse_id
 from eventhub.judging.models import Round
-from eventhub.live import live_page, not_modified, page_etag
+from eventhub.live import live_answer, live_page, page_etag
 from eventhub.registrations import tickets
 from eventhub.registrations.models import Registration
 from eventhub.webforms import domain_errors, form_status, refusal_flashed
@@ -300,10 +300,5 @@ def screen_live(poll_id: int) -> Response:
     if poll is None:
         return current_app.login_manager.unauthorized()
     bars = _bars()
-    etag = _etag(poll, organizer, bars)
-    unchanged = not_modified(etag)
-    if unchanged is not None:
-        return unchanged
-    html = render_template("engagement/poll_screen_live.html",
-                           **_screen_context(poll, organizer, bars))
-    return live_page(html, etag)
+    return live_answer(_etag(poll, organizer, bars), lambda: render_template(
+        "engagement/poll_screen_live.html", **_screen_context(poll, organizer, bars)))

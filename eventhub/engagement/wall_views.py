@@ -30,7 +30,7 @@ from eventhub.engagement import wall
 from eventhub.events.access import event_for
 from eventhub.events.models import Event
 from eventhub.ids import parse_id
-from eventhub.live import live_page, not_modified, page_etag
+from eventhub.live import live_answer, live_page, page_etag
 from eventhub.webforms import Form, refusal_flashed
 
 bp = Blueprint("engagement_wall", __name__)
@@ -97,12 +97,8 @@ def screen_live(event_id: int) -> Response:
     event, _ = _screen_event(event_id)
     if event is None:
         return current_app.login_manager.unauthorized()
-    etag = _etag(event)
-    unchanged = not_modified(etag)
-    if unchanged is not None:
-        return unchanged
-    html = render_template("engagement/_wall_live.html", event=event, board=_board(event))
-    return live_page(html, etag)
+    return live_answer(_etag(event), lambda: render_template(
+        "engagement/_wall_live.html", event=event, board=_board(event)))
 
 
 @bp.route("/events/<int:event_id>/wall/manage")

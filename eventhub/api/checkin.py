@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import marshmallow as ma
-import sqlalchemy as sa
 from flask_login import current_user
 
 from eventhub import permissions
@@ -30,7 +28,6 @@ from eventhub.api.common import (
 from eventhub.api.events import load_event
 from eventhub.checkin import services, sync
 from eventhub.checkin.models import CheckinList, ScanStatus, ScanType
-from eventhub.database import db
 from eventhub.errors import NotAllowed, NotFound
 from eventhub.formatting import mask_phone
 from eventhub.registrations.services import RegistrationInfo
@@ -129,18 +126,10 @@ class FoundPersonSchema(ma.Schema):
 FoundListSchema = list_of(FoundPersonSchema, "CheckinSearchResult")
 
 
-@functools.cache  # built once (every scan loads its list), after all models are known
-def _door_list_query() -> sa.Select:
-    return (
-        sa.select(CheckinList)
-        .where(CheckinList.id == sa.bindparam("id"))
-        .options(sa.orm.joinedload(CheckinList.event))
-    )
-
-
-def door_list(list_id: int) -> CheckinList:
-    """The list, to door staff of its event: 404 when invisible, 403 when not staff."""
-    checkin_list = db.session.scalars(_door_list_query(), {"id": list_id}).first()
+def door_list(list_id: int, scanning: str | None = None) -> CheckinList:
+    """The list, to door staff of its event: 404 when invisible, 403 when not staff.
+    ``scanning``: the code about to be scanned there (`services.load_list`)."""
+    checkin_list = services.load_list(list_id, scanning)
     if checkin_list is None:
         raise NotFound()
     load_event(checkin_list.event_id)
@@ -182,7 +171,7 @@ def create_list(data: dict, event_id: int) -> object:
 def scan(data: dict, list_id: int) -> dict:
     """Scan a ticket: `ok`, `already_checked_in` (with `previous`), `invalid`, `wrong_event`,
     `not_on_list`, `not_confirmed` or `cancelled`."""
-    checkin_list = door_list(list_id)
+    checkin_list = door_list(list_id, scanning=data["code"])
     return services.scan(
         require_user(),
         checkin_list,

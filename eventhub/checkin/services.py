@@ -7,6 +7,8 @@ inside, an exit (or nothing) means outside.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -134,9 +136,11 @@ _categories = Category.__table__
 _OK = (_scans.c.status == ScanStatus.ok, _scans.c.reverted_at.is_(None))
 
 
-def _ticket_query(session_list: bool) -> sa.Select:
+def _ticket_query(session_list: bool, with_state: bool) -> sa.Select:
     """The registration holding ``:code``, with its category and whether it booked the
-    list's session ``:session_id``, locked until the end of the transaction."""
+    list's session ``:session_id``, locked until the end of the transaction. ``with_state``:
+    joined with its ok, unreverted scans at the list ``:list_id``, oldest first (one row a
+    scan; one row without a scan when there is none)."""
     r = _registrations.c
     on_list = (
         sa.exists().where(
@@ -146,23 +150,30 @@ def _ticket_query(session_list: bool) -> sa.Select:
         if session_list
         else sa.true()
     )
-    return (
-        sa.select(
-            r.id,
-            r.event_id,
-            r.status,
-            r.name,
-            r.notes,
-            _categories.c.name,
-            on_list.label("on_list"),
+    tables = _registrations.outerjoin(_categories, _categories.c.id == r.category_id)
+    columns = [r.id, r.event_id, r.status, r.name, r.notes, _categories.c.name,
+               on_list.label("on_list")]
+    if with_state:
+        tables = tables.outerjoin(
+            _scans,
+            sa.and_(
+                _scans.c.list_id == sa.bindparam("list_id"),
+                _scans.c.registration_id == r.id,
+                *_OK,
+            ),
         )
-        .select_from(_registrations.outerjoin(_categories, _categories.c.id == r.category_id))
-        .where(r.ticket_code == sa.bindparam("code"))
-        .with_for_update(of=_registrations)
-    )
+        columns += [_scans.c.id, _scans.c.type, _scans.c.at, _scans.c.device]
+    query = sa.select(*columns).select_from(tables).where(r.ticket_code == sa.bindparam("code"))
+    if with_state:
+        query = query.order_by(_scans.c.id)
+    return query.with_for_update(of=_registrations)
 
 
-_TICKET = {False: _ticket_query(False), True: _ticket_query(True)}
+_TICKET = {
+    (session_list, with_state): _ticket_query(session_list, with_state)
+    for session_list in (False, True)
+    for with_state in (False, True)
+}
 _STATE = (
     sa.select(_scans.c.id, _scans.c.type, _scans.c.at, _scans.c.device)
     .where(
@@ -174,31 +185,132 @@ _STATE = (
 )
 _RECORD = _scans.insert().returning(_scans.c.id)
 
+#: The scan locks' key space among PostgreSQL's advisory locks (their two-number form): the
+#: second number is a hash of the ticket code.
+SCAN_LOCK_SPACE = 0x5CA7
 
-def _locked_ticket(checkin_list: CheckinList, code: str) -> _Ticket | None:
-    """The registration holding ``code``, locked until the end of the transaction, so two
-    gates scanning one ticket at the same moment are decided one after the other."""
+
+def _scan_lock(code: sa.ColumnElement[str]) -> sa.ColumnElement[Any]:
+    """Take the scan lock of a ticket code until the end of the transaction (PostgreSQL).
+
+    Two scans of one code at the same moment (two gates, one ticket) are decided one after
+    the other: the second waits here. A statement that runs after the lock is held sees
+    every scan the first one committed, so the ticket and its scans are read in one
+    statement (`_ticket_and_state`). Taking it in the statement that loads the door
+    (`load_list`) saves one more."""
+    return sa.func.pg_advisory_xact_lock(SCAN_LOCK_SPACE, sa.func.hashtext(code))
+
+
+def _scan_locks() -> set[str]:
+    """The codes whose scan lock this transaction holds (forgotten at its end)."""
+    return db.session.info.setdefault("scan_locks", set())
+
+
+@sa.event.listens_for(sa.orm.Session, "after_transaction_end")
+def _forget_scan_locks(session: sa.orm.Session, transaction: sa.orm.SessionTransaction) -> None:
+    # Advisory transaction locks end with the outermost transaction, not with a savepoint.
+    if transaction.parent is None:
+        session.info.pop("scan_locks", None)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _serialize_scans_of(code: str) -> bool:
+    """Make sure no other scan of ``code`` is being decided until the end of the transaction;
+    True when the state read after this is final (PostgreSQL: the code's scan lock, unless
+    `load_list` took it already; SQLite: its write lock). Elsewhere False: the ticket's row
+    lock serializes the scans, and the state is read after it (`_ticket_and_state`)."""
     lock_for_write()
+    dialect = _dialect()
+    if dialect == "postgresql" and code not in _scan_locks():
+        db.session.execute(sa.select(_scan_lock(sa.literal(code))))
+        _scan_locks().add(code)
+    return dialect in ("postgresql", "sqlite")
+
+
+@functools.cache  # built once (every scan loads its list), after all models are known
+def _list_query(for_scan: bool, scan_lock: bool) -> sa.Select:
+    event = sa.orm.joinedload(CheckinList.event)
+    if for_scan:
+        # Only what decides who may scan there (`permissions.can_view_event`, `can_check_in`).
+        event = event.load_only(
+            Event.org_id, Event.status, Event.published_at, raiseload=False
+        ).lazyload(Event.organization)
+    query = sa.select(CheckinList).where(CheckinList.id == sa.bindparam("id")).options(event)
+    if scan_lock:
+        query = query.add_columns(_scan_lock(sa.bindparam("code", type_=sa.String)))
+    return query
+
+
+def load_list(list_id: int, scanning: str | None = None) -> CheckinList | None:
+    """The list of ``list_id`` with its event, or None (one statement).
+
+    ``scanning``: the code about to be scanned at it (see `scan`). Then the event comes
+    without what a scan does not need, and on PostgreSQL the same statement takes the
+    code's scan lock (`_scan_lock`), so the scan takes one statement less."""
+    code = _normalized(scanning) if scanning is not None else ""
+    scan_lock = bool(code) and _dialect() == "postgresql"
+    query = _list_query(scanning is not None, scan_lock)
+    checkin_list = db.session.scalars(query, {"id": list_id, "code": code}).first()
+    if scan_lock and checkin_list is not None:
+        _scan_locks().add(code)
+    return checkin_list
+
+
+def _normalized(code: Any) -> str:
+    """The code as stored (`normalize_code`); "" for nothing a ticket could hold."""
+    return normalize_code(code)[:64] if isinstance(code, str) and len(code) <= 200 else ""
+
+
+class _Scanned(NamedTuple):
+    """One of the person's ok, unreverted scans at the list."""
+
+    id: int
+    type: ScanType
+    at: datetime
+    device: str
+
+
+def _ticket_and_state(
+    checkin_list: CheckinList, code: str
+) -> tuple[_Ticket | None, Callable[[], list[_Scanned]]]:
+    """The registration holding ``code`` (locked until the end of the transaction, so two
+    gates scanning one ticket at the same moment are decided one after the other) and a
+    function giving the person's ok, unreverted scans at the list, oldest first: the last
+    one is their state (an entry: inside). The state is read after the lock is held, so it
+    sees every earlier scan: in the same statement when the scans of the code are
+    serialized before it (`_serialize_scans_of`), else in a statement of its own."""
+    final = _serialize_scans_of(code)
     session_list = checkin_list.session_id is not None
-    row = db.session.execute(
-        _TICKET[session_list], {"code": code, "session_id": checkin_list.session_id}
-    ).first()
-    return _Ticket(*row) if row is not None else None
+    rows = db.session.execute(
+        _TICKET[session_list, final],
+        {"code": code, "session_id": checkin_list.session_id, "list_id": checkin_list.id},
+    ).all()
+    if not rows:
+        return None, list
+    ticket = _Ticket(*rows[0][:7])
+    if final:
+        scans = [_Scanned(*row[7:]) for row in rows if row[7] is not None]
+        return ticket, lambda: scans
+    return ticket, lambda: _state(checkin_list, ticket.id)
 
 
-def _state(checkin_list: CheckinList, registration_id: int) -> list[sa.Row]:
-    """The person's ok, unreverted scans at the list, oldest first: the last one is their
-    state (an entry: inside). Read after taking the lock, so it sees every earlier scan."""
-    return list(
-        db.session.execute(
-            _STATE, {"list_id": checkin_list.id, "registration_id": registration_id}
-        )
+def _state(checkin_list: CheckinList, registration_id: int) -> list[_Scanned]:
+    """The person's ok, unreverted scans at the list, oldest first."""
+    rows = db.session.execute(
+        _STATE, {"list_id": checkin_list.id, "registration_id": registration_id}
     )
+    return [_Scanned(*row) for row in rows]
 
 
 def _decide(
-    checkin_list: CheckinList, ticket: _Ticket | None, scan_type: ScanType
-) -> tuple[ScanStatus, sa.Row | None]:
+    checkin_list: CheckinList,
+    ticket: _Ticket | None,
+    state: Callable[[], list[_Scanned]],
+    scan_type: ScanType,
+) -> tuple[ScanStatus, _Scanned | None]:
     """The outcome of a scan and, for a refusal because of an earlier scan, that scan."""
     if ticket is None:
         return ScanStatus.invalid, None
@@ -210,7 +322,7 @@ def _decide(
         return ScanStatus.not_confirmed, None
     if not ticket.on_list:
         return ScanStatus.not_on_list, None
-    scans = _state(checkin_list, ticket.id)
+    scans = state()
     current = scans[-1] if scans else None
     inside = current is not None and current.type == ScanType.entry
     if scan_type == ScanType.exit:
@@ -289,11 +401,13 @@ def _scan(
     )
     scan_type = ScanType(scan_type)
     now = now or utcnow()
-    normalized = normalize_code(code)[:64]
-    ticket = _locked_ticket(checkin_list, normalized) if normalized else None
-    if ticket is None:
+    normalized = _normalized(code)
+    if normalized:
+        ticket, state = _ticket_and_state(checkin_list, normalized)
+    else:
         lock_for_write()
-    status, previous = _decide(checkin_list, ticket, scan_type)
+        ticket, state = None, list
+    status, previous = _decide(checkin_list, ticket, state, scan_type)
     same_event = ticket is not None and ticket.event_id == checkin_list.event_id
     response: dict[str, Any] = {"status": status.value, "at": _iso(now)}
     if same_event and status != ScanStatus.invalid:

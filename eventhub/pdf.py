@@ -21,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import SimpleDocTemplate
+from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 #: Simplified Chinese, built into every PDF reader (nothing to embed, any glyph of GB 18030).
@@ -30,6 +30,25 @@ FONT = "STSong-Light"
 CODE_FONT = "Courier"
 
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+#: The shade of a table's header row, in every document.
+HEADER_SHADE = colors.Color(0.9, 0.92, 0.96)
+
+
+def grid_table(data: list[list[Any]], widths: list[float], *commands: tuple) -> Table:
+    """A table in the documents' one look: `FONT` at 9 pt, thin grey lines, the header row
+    shaded and repeated on every page, cells centred vertically. ``commands`` are the
+    table's own (its columns' alignment, padding); a later command wins over these."""
+    grid = Table(data, colWidths=widths, repeatRows=1)
+    grid.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), FONT, 9),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_SHADE),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        *commands,
+    ]))
+    return grid
 
 
 def styles() -> dict[str, ParagraphStyle]:

@@ -17,7 +17,6 @@ from xml.sax.saxutils import escape
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -39,7 +38,7 @@ from eventhub.judging.labels import (
 from eventhub.judging.models import Criterion, Entry, Round, RoundStatus
 from eventhub.judging.results import round_results, round_statistics
 from eventhub.judging.rounds import round_entry_ids, rounds_of
-from eventhub.pdf import FONT, numbered_canvas
+from eventhub.pdf import FONT, grid_table, numbered_canvas
 from eventhub.pdf import styles as pdf_styles
 from eventhub.sheets import MIMETYPES as SHEET_MIMETYPES
 from eventhub.sheets import csv_bytes, xlsx_bytes
@@ -253,17 +252,9 @@ def results_pdf(table: ResultsTable, now: datetime) -> bytes:
                 str(row.n_scores),
                 _("Yes") if row.advances else "",
             ])
-        grid = Table(data, colWidths=widths, repeatRows=1)
-        grid.setStyle(TableStyle([
-            ("FONT", (0, 0), (-1, -1), FONT, 9),
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.96)),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("ALIGN", (0, 1), (0, -1), "CENTER"),
-            ("ALIGN", (3, 1), (4, -1), "RIGHT"),
-            ("ALIGN", (5, 1), (5, -1), "CENTER"),
-        ]))
-        story.append(grid)
+        story.append(grid_table(data, widths, ("ALIGN", (0, 1), (0, -1), "CENTER"),
+                                ("ALIGN", (3, 1), (4, -1), "RIGHT"),
+                                ("ALIGN", (5, 1), (5, -1), "CENTER")))
     line = "_" * 28
     judges, supervisor, date = _("Judges' signatures"), _("Supervisor's signature"), _("Date")
     signatures = Table(

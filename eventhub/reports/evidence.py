@@ -20,10 +20,9 @@ from xml.sax.saxutils import escape
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer
 from reportlab.platypus.flowables import Flowable
 
 from eventhub import audit, permissions, uploads
@@ -33,7 +32,7 @@ from eventhub.database import after_commit, db, transactional
 from eventhub.errors import NotFound
 from eventhub.events.models import Event
 from eventhub.formatting import format_range, format_when, mask_phone
-from eventhub.pdf import FONT, document, styles
+from eventhub.pdf import document, grid_table, styles
 from eventhub.registrations.models import Category, Registration, RegistrationStatus
 from eventhub.reports import figures
 from eventhub.reports.models import EventPhoto
@@ -207,16 +206,9 @@ def sheet_pdf(event: Event, rows: list[SheetRow]) -> bytes:
         data.append([str(cells[0])] + [Paragraph(escape(str(c)), style["cell"])
                                        for c in cells[1:]])
     widths = [12 * mm, 34 * mm, 62 * mm, 30 * mm, 30 * mm, 34 * mm, 45 * mm]
-    grid = Table(data, colWidths=widths, repeatRows=1)
-    grid.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), FONT, 9),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.96)),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ALIGN", (0, 1), (0, -1), "CENTER"),
-        ("TOPPADDING", (0, 1), (-1, -1), 3 * mm),
-        ("BOTTOMPADDING", (0, 1), (-1, -1), 3 * mm),
-    ]))
+    grid = grid_table(data, widths, ("ALIGN", (0, 1), (0, -1), "CENTER"),
+                      ("TOPPADDING", (0, 1), (-1, -1), 3 * mm),
+                      ("BOTTOMPADDING", (0, 1), (-1, -1), 3 * mm))
     story: list[Flowable] = [
         Paragraph(escape(title), style["title"]),
         Paragraph(escape(_event_line(event)), style["body"]),
@@ -256,11 +248,8 @@ def notice_pdf(event: Event) -> bytes:
                                                        event.timezone)), style["cell"]),
                          Paragraph(escape(session.title), style["cell"]),
                          Paragraph(escape(session.room), style["cell"])])
-        grid = Table(data, colWidths=[60 * mm, 80 * mm, 40 * mm], repeatRows=1)
-        grid.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9),
-                                  ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                                  ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        story.append(grid)
+        story.append(grid_table(data, [60 * mm, 80 * mm, 40 * mm],
+                                ("VALIGN", (0, 0), (-1, -1), "TOP")))
     return _pdf(story, event.title, event.title, A4)
 
 

@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -47,7 +46,7 @@ from eventhub.formatting import format_when
 from eventhub.mentors import report as mentor_reports
 from eventhub.mentors.permissions import can_manage_pool
 from eventhub.orgs.models import Organization, OrgKind
-from eventhub.pdf import FONT, document, styles
+from eventhub.pdf import document, grid_table, styles
 from eventhub.periods import period_text, platform_tz
 from eventhub.reports import organizations
 from eventhub.sheets import MIMETYPES, Number, Sheet, workbook_bytes
@@ -381,15 +380,7 @@ def _grid(data: list[list[Any]], widths: list[float], numbers_from: int = 1) -> 
     cells = [[Paragraph(escape(str(value)), style) for value in data[0]]]
     cells += [[Paragraph(escape(str(v)), style) if i < numbers_from else str(v)
                for i, v in enumerate(row)] for row in data[1:]]
-    grid = Table(cells, colWidths=widths, repeatRows=1)
-    grid.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), FONT, 9),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.92, 0.96)),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ALIGN", (numbers_from, 1), (-1, -1), "RIGHT"),
-    ]))
-    return grid
+    return grid_table(cells, widths, ("ALIGN", (numbers_from, 1), (-1, -1), "RIGHT"))
 
 
 def signature_block() -> Flowable:

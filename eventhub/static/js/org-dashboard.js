@@ -23,6 +23,12 @@ function base(c, width) {
 const axisLabel = (c) => ({ color: c.muted, hideOverlap: true });
 const splitLine = (c) => ({ lineStyle: { color: c.border, type: "dashed" } });
 
+/** A y axis of whole numbers named ``name``; the left one (``grid``) draws the grid lines. */
+const countAxis = (c, name, grid = false) => ({
+  type: "value", minInterval: 1, name, axisLabel: axisLabel(c), nameTextStyle: { color: c.muted },
+  splitLine: grid ? splitLine(c) : { show: false },
+});
+
 const charts = {
   months(data, c, width) {
     const m = data.months;
@@ -30,12 +36,7 @@ const charts = {
     return {
       ...base(c, width),
       xAxis: { type: "category", data: m.names, axisLabel: axisLabel(c) },
-      yAxis: [
-        { type: "value", minInterval: 1, name: data.labels.events, axisLabel: axisLabel(c),
-          splitLine: splitLine(c), nameTextStyle: { color: c.muted } },
-        { type: "value", minInterval: 1, name: data.labels.people, axisLabel: axisLabel(c),
-          splitLine: { show: false }, nameTextStyle: { color: c.muted } },
-      ],
+      yAxis: [countAxis(c, data.labels.events, true), countAxis(c, data.labels.people)],
       series: [
         { type: "bar", name: data.labels.events, data: m.events, barMaxWidth: 28,
           itemStyle: { color: c.brand, borderRadius: [4, 4, 0, 0] } },
@@ -85,12 +86,7 @@ const charts = {
     return {
       ...base(c, width),
       xAxis: { type: "category", data: m.names, axisLabel: { ...axisLabel(c), ...names } },
-      yAxis: [
-        { type: "value", minInterval: 1, name: data.labels.events, axisLabel: axisLabel(c),
-          splitLine: splitLine(c), nameTextStyle: { color: c.muted } },
-        { type: "value", minInterval: 1, name: data.labels.checkedIn, axisLabel: axisLabel(c),
-          splitLine: { show: false }, nameTextStyle: { color: c.muted } },
-      ],
+      yAxis: [countAxis(c, data.labels.events, true), countAxis(c, data.labels.checkedIn)],
       series: [
         { type: "bar", name: data.labels.events, data: m.events, barMaxWidth: 24,
           itemStyle: { color: c.brand } },

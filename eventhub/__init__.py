@@ -191,20 +191,28 @@ def register_cli(app: Flask) -> None:
 def register_security_headers(app: Flask) -> None:
     hsts = app.config["STRICT_TRANSPORT_SECURITY"]
 
-    @app.after_request
-    def _headers(response: Any) -> Any:
-        headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
+    defaults = {
+        "Content-Security-Policy": (
             "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
             "script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; "
-            "base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+            "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+    }
+    if hsts:
+        defaults["Strict-Transport-Security"] = hsts
+
+    @app.after_request
+    def _headers(response: Any) -> Any:
+        # Those a view did not set itself; one pass over the response's headers, not one a
+        # default (every API call answers through here).
+        headers = response.headers
+        present = {name.lower() for name, _ in headers.items()}
+        headers.extend(
+            [(name, value) for name, value in defaults.items() if name.lower() not in present]
         )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        if hsts:
-            headers.setdefault("Strict-Transport-Security", hsts)
         return response
 
     @app.before_request

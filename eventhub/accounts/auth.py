@@ -12,7 +12,10 @@ id without a session (a bare user id) is refused. ``sign_out()`` ends the curren
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, decode_cookie, login_user, logout_user
 
@@ -21,7 +24,19 @@ from eventhub.accounts.models import AccountSession, User
 from eventhub.extensions import login_manager
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with a request that carries no session cookie (every
+    API call with a Bearer token) given its empty session at once: Flask would build the
+    cookie's signing serializer first, for nothing. A session written to is saved as ever."""
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_auth(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")

@@ -72,6 +72,9 @@ class Event(Base):
     #: with every consent and changes whenever the text does.
     privacy_notice: Mapped[str] = mapped_column(sa.Text, default="")
     privacy_version: Mapped[int] = mapped_column(default=1)
+    #: Raised by every change of the registration form (its categories and questions, see
+    #: eventhub.registrations.models), so that the form can be cached per version.
+    form_version: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Unlisted events are reachable by link but not on the home page.
     is_listed: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -172,3 +172,26 @@ registration_sessions = sa.Table(
         index=True,
     ),
 )
+
+
+@sa.event.listens_for(Category, "after_insert")
+@sa.event.listens_for(Category, "after_update")
+@sa.event.listens_for(Category, "after_delete")
+@sa.event.listens_for(Question, "after_insert")
+@sa.event.listens_for(Question, "after_update")
+@sa.event.listens_for(Question, "after_delete")
+def _form_changed(mapper: Any, connection: sa.Connection, target: Category | Question) -> None:
+    """Any change of a category or question raises its event's form version, in the same
+    flush, so a cached form (`queries.form_of`) is never used past a change.
+
+    The event's copy in this session learns that its version is unknown (None: not cached)
+    rather than being reloaded inside the flush."""
+    connection.execute(
+        sa.update(Event)
+        .where(Event.id == target.event_id)
+        .values(form_version=Event.form_version + 1)
+    )
+    session = sa.orm.object_session(target)
+    event = session and session.identity_map.get(sa.orm.util.identity_key(Event, target.event_id))
+    if event is not None:
+        sa.orm.attributes.set_committed_value(event, "form_version", None)

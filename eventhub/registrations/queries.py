@@ -4,6 +4,8 @@ organizer's list, search, waitlist places."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -35,6 +37,66 @@ def categories_of(event: Event) -> list[Category]:
             .order_by(Category.position, Category.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class FormCategory:
+    """A category as registering reads it: plain values, shared by requests and threads."""
+
+    id: int
+    name: str
+    capacity: int | None
+    requires_approval: bool
+
+
+@dataclass(frozen=True)
+class FormQuestion:
+    """A question as registering reads it (what `answers.clean_answers` needs)."""
+
+    id: int
+    label: str
+    kind: Any
+    required: bool
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EventForm:
+    """The event's registration form: its categories and questions, in form order."""
+
+    categories: tuple[FormCategory, ...]
+    questions: tuple[FormQuestion, ...]
+
+
+#: Forms by (event id, event created_at, form version): the version changes with every edit
+#: of the form (eventhub.registrations.models), the creation time tells apart two events of
+#: one id (SQLite may reuse the id of a deleted event).
+_FORMS: dict[tuple[Any, ...], EventForm] = {}
+_FORMS_KEPT = 512
+
+
+def form_of(event: Event) -> EventForm:
+    """The event's registration form, read once per form version and process: a burst of
+    registrations reads it from memory, not with two queries each."""
+    version = event.form_version
+    key = (event.id, event.created_at, version)
+    form = _FORMS.get(key) if version is not None else None
+    if form is None:
+        form = EventForm(
+            tuple(
+                FormCategory(c.id, c.name, c.capacity, c.requires_approval)
+                for c in categories_of(event)
+            ),
+            tuple(
+                FormQuestion(q.id, q.label, q.kind, q.required, tuple(q.options or ()))
+                for q in questions_of(event)
+            ),
+        )
+        if version is not None:  # None: changed in this unit of work, not known yet
+            if len(_FORMS) >= _FORMS_KEPT:
+                _FORMS.clear()
+            _FORMS[key] = form
+    return form
 
 
 def search_clause(q: str) -> sa.ColumnElement[bool]:

@@ -107,15 +107,17 @@ def _standard_fields(
     }
 
 
-def _choose(event: Event, info: RegistrationInfo) -> tuple[Category | None, list[EventSession]]:
-    """Resolve the chosen category and sessions. Raises ValidationFailed."""
-    categories = queries.categories_of(event)
+def _choose(
+    event: Event, form: queries.EventForm, info: RegistrationInfo
+) -> tuple[queries.FormCategory | None, list[EventSession]]:
+    """Resolve the chosen category (of the event's ``form``) and sessions. Raises
+    ValidationFailed."""
     category = None
     if info.category_id is not None:
-        category = next((c for c in categories if c.id == info.category_id), None)
+        category = next((c for c in form.categories if c.id == info.category_id), None)
         if category is None:
             raise ValidationFailed(fields={"category_id": _l("Choose a category of this event.")})
-    elif categories:
+    elif form.categories:
         raise ValidationFailed(fields={"category_id": _l("Choose how you take part.")})
     ids = info.session_ids or []
     if not isinstance(ids, list) or len(set(ids)) != len(ids):
@@ -138,7 +140,7 @@ def _gathering(errors: dict[str, Any], check: Callable[[], T], fallback: T) -> T
         return fallback
 
 
-def _needs_approval(event: Event, category: Category | None) -> bool:
+def _needs_approval(event: Event, category: Category | queries.FormCategory | None) -> bool:
     return event.requires_approval or bool(category and category.requires_approval)
 
 
@@ -201,11 +203,11 @@ def register(
     # Everything that needs no lock is checked before taking it, and every field at once: a
     # phone should show all that is wrong after one submit, not one group per round trip.
     errors: dict[str, Any] = {}
-    category, sessions = _gathering(errors, lambda: _choose(event, info), (None, []))
+    form = queries.form_of(event)
+    category, sessions = _gathering(errors, lambda: _choose(event, form, info), (None, []))
     # At the door there is no time for the form: questions may stay unanswered.
-    questions = queries.questions_of(event)
     answers = _gathering(errors, lambda: clean_answers(
-        questions, info.answers, required=source != RegistrationSource.walk_in), {})
+        form.questions, info.answers, required=source != RegistrationSource.walk_in), {})
     fields_ = _gathering(
         errors, lambda: _standard_fields(user, info, require_phone=not on_behalf), {})
     if not on_behalf and info.consent is not True:
@@ -260,7 +262,7 @@ def register(
 
 def _decide_with_sessions(
     event: Event,
-    category: Category | None,
+    category: queries.FormCategory | None,
     sessions: list[EventSession],
     values: dict[str, Any],
     on_behalf: bool,
@@ -284,7 +286,7 @@ def _decide_with_sessions(
     registration = existing or Registration(event_id=event.id)
     for name, value in values.items():
         setattr(registration, name, value)
-    registration.category = category
+    registration.category = db.session.get(Category, category.id) if category else None
     registration.sessions = sessions
     if _needs_approval(event, category):
         registration.status = S.pending

@@ -136,11 +136,14 @@ _categories = Category.__table__
 _OK = (_scans.c.status == ScanStatus.ok, _scans.c.reverted_at.is_(None))
 
 
-def _ticket_query(session_list: bool, with_state: bool) -> sa.Select:
+def _ticket_query(session_list: bool, state: str | None) -> sa.Select:
     """The registration holding ``:code``, with its category and whether it booked the
-    list's session ``:session_id``, locked until the end of the transaction. ``with_state``:
-    joined with its ok, unreverted scans at the list ``:list_id``, oldest first (one row a
-    scan; one row without a scan when there is none)."""
+    list's session ``:session_id``, locked until the end of the transaction. ``state``
+    ("lateral" on PostgreSQL, "join" elsewhere): joined with its ok, unreverted scans at the
+    list ``:list_id``, oldest first (one row a scan; one row without a scan when there is
+    none). PostgreSQL reads them through a lateral subquery, so they are always looked up by
+    list and registration: with a plain join, a planner with stale statistics (a new list
+    filling up) read all the list's ok scans for each scan (measured: 4.5 ms at 1,200)."""
     r = _registrations.c
     on_list = (
         sa.exists().where(
@@ -153,26 +156,30 @@ def _ticket_query(session_list: bool, with_state: bool) -> sa.Select:
     tables = _registrations.outerjoin(_categories, _categories.c.id == r.category_id)
     columns = [r.id, r.event_id, r.status, r.name, r.notes, _categories.c.name,
                on_list.label("on_list")]
-    if with_state:
-        tables = tables.outerjoin(
-            _scans,
-            sa.and_(
-                _scans.c.list_id == sa.bindparam("list_id"),
-                _scans.c.registration_id == r.id,
-                *_OK,
-            ),
+    query = sa.select(*columns)
+    if state is not None:
+        ok = sa.and_(
+            _scans.c.list_id == sa.bindparam("list_id"), _scans.c.registration_id == r.id, *_OK
         )
-        columns += [_scans.c.id, _scans.c.type, _scans.c.at, _scans.c.device]
-    query = sa.select(*columns).select_from(tables).where(r.ticket_code == sa.bindparam("code"))
-    if with_state:
-        query = query.order_by(_scans.c.id)
+        scans: Any = _scans
+        if state == "lateral":
+            # OFFSET 0 keeps the planner from flattening the subquery into a plain join.
+            scans = sa.select(_scans.c.id, _scans.c.type, _scans.c.at, _scans.c.device)
+            scans = scans.where(ok).offset(0).lateral("state")
+            tables = tables.outerjoin(scans, sa.true())
+        else:
+            tables = tables.outerjoin(_scans, ok)
+        query = sa.select(
+            *columns, scans.c.id, scans.c.type, scans.c.at, scans.c.device
+        ).order_by(scans.c.id)
+    query = query.select_from(tables).where(r.ticket_code == sa.bindparam("code"))
     return query.with_for_update(of=_registrations)
 
 
 _TICKET = {
-    (session_list, with_state): _ticket_query(session_list, with_state)
+    (session_list, state): _ticket_query(session_list, state)
     for session_list in (False, True)
-    for with_state in (False, True)
+    for state in (None, "join", "lateral")
 }
 _STATE = (
     sa.select(_scans.c.id, _scans.c.type, _scans.c.at, _scans.c.device)
@@ -284,8 +291,9 @@ def _ticket_and_state(
     serialized before it (`_serialize_scans_of`), else in a statement of its own."""
     final = _serialize_scans_of(code)
     session_list = checkin_list.session_id is not None
+    state = ("lateral" if _dialect() == "postgresql" else "join") if final else None
     rows = db.session.execute(
-        _TICKET[session_list, final],
+        _TICKET[session_list, state],
         {"code": code, "session_id": checkin_list.session_id, "list_id": checkin_list.id},
     ).all()
     if not rows:

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
 from eventhub.accounts.models import NAME_MAX, User
-from eventhub.database import db, is_unique_violation, transactional, utcnow
+from eventhub.database import db, insert_unless_taken, transactional, utcnow
 from eventhub.errors import ValidationFailed, raise_field_errors
 from eventhub.events.models import Event, EventStatus, Series, SeriesNotice, SeriesSubscription
 from eventhub.links import external_url
@@ -66,13 +66,7 @@ def subscribe(user: User, series: Series) -> tuple[SeriesSubscription, bool]:
     if existing is not None:
         return existing, False
     subscription = SeriesSubscription(series_id=series.id, user_id=user.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(subscription)
-            db.session.flush()
-    except sa.exc.IntegrityError as exc:
-        if not is_unique_violation(exc):
-            raise
+    if not insert_unless_taken(subscription):
         found = subscription_of(user, series)
         assert found is not None
         return found, False
@@ -169,13 +163,7 @@ def notify_subscribers(event: Event) -> int:
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     queued = 0
     for user in users:
-        try:
-            with db.session.begin_nested():
-                db.session.add(SeriesNotice(event_id=event.id, user_id=user.id))
-                db.session.flush()
-        except sa.exc.IntegrityError as exc:
-            if not is_unique_violation(exc):
-                raise
+        if not insert_unless_taken(SeriesNotice(event_id=event.id, user_id=user.id)):
             continue
         queue_mail(user.email, "series_event_published", user.locale or default,
                    user=user, event=event, series=series, link=link, series_link=series_link)

@@ -18,13 +18,13 @@ from eventhub.api.common import (
     require_user,
     signed_in,
 )
-from eventhub.api.events import managed_event
 from eventhub.api.judging import (
     CriterionSchema,
     JudgeSchema,
     Num,
     RoundSchema,
     blp,
+    managed_judging,
     managed_round,
 )
 from eventhub.judging import judges, rounds
@@ -103,7 +103,7 @@ def delete_criterion(criterion_id: int) -> None:
 
 def _managed_judge(judge_id: int) -> Judge:
     judge = get_or_404(Judge, judge_id)
-    managed_event(judge.event_id)
+    managed_judging(judge.event_id)
     return judge
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, request, url_for
 from flask_babel import gettext
+from flask_login import current_user
 
 from eventhub.api.common import (
     IdField,
@@ -17,6 +18,7 @@ from eventhub.api.common import (
     doc_errors,
     event_tz,
     get_or_404,
+    load_or_404,
     make_blueprint,
     require_user,
     signed_in,
@@ -27,11 +29,13 @@ from eventhub.api.judging import (
     EntrySchema,
     TrackSchema,
     contest_event,
+    managed_judging,
 )
 from eventhub.errors import NotFound, ValidationFailed
 from eventhub.judging import checks, entries, entry_import
 from eventhub.judging.entry_views import send_attachment
 from eventhub.judging.models import Entry, Track
+from eventhub.judging.permissions import can_see_entry
 
 blp = make_blueprint("api_entries", "Contest entries: edit, delete, attachments, import.")
 
@@ -131,15 +135,16 @@ class EntryImportResultSchema(ma.Schema):
 
 
 def _entry(entry_id: int) -> Entry:
-    """The entry, or 404 unless its contest is visible to the caller."""
-    entry = get_or_404(Entry, entry_id)
-    contest_event(entry.event_id)
-    return entry
+    """The entry, or 404 unless the caller may see its contest and the entry
+    (`can_see_entry`)."""
+    return load_or_404(Entry, entry_id, visible=lambda entry: (
+        contest_event(entry.event_id) and can_see_entry(current_user, entry)))
 
 
 def _track(track_id: int) -> Track:
+    """The track, to the contest's organizers: 404 unless the caller sees its judging side."""
     track = get_or_404(Track, track_id)
-    managed_event(track.event_id)
+    managed_judging(track.event_id)
     return track
 
 

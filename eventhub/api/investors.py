@@ -4,6 +4,7 @@ it makes (see API.md and `eventhub.engagement.investors` for the rules and the c
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_login import current_user
 
 from eventhub.api.common import (
     Bool,
@@ -11,16 +12,19 @@ from eventhub.api.common import (
     StrictSchema,
     Time,
     doc_errors,
-    get_or_404,
     list_of,
+    load_or_404,
     make_blueprint,
     require_user,
     signed_in,
 )
 from eventhub.api.events import load_event
+from eventhub.api.judging import contest_event
 from eventhub.engagement import investors
 from eventhub.engagement.models import NOTE_MAX, InterestLevel, InvestorInterest
+from eventhub.judging.entries import is_leader
 from eventhub.judging.models import Entry
+from eventhub.judging.permissions import can_see_entry
 
 blp = make_blueprint(
     "api_investors",
@@ -129,10 +133,20 @@ class FiguresSchema(ma.Schema):
 
 
 def _entry(entry_id: int) -> Entry:
-    """The entry, or 404 unless its event is visible to the caller."""
-    entry = get_or_404(Entry, entry_id)
-    load_event(entry.event_id)
-    return entry
+    """The entry, or 404 unless the caller may see its contest and the entry: those who see
+    it in the contest (`can_see_entry`) and the event's investors (they mark it)."""
+    return load_or_404(Entry, entry_id, visible=lambda entry: contest_event(entry.event_id) and (
+        can_see_entry(current_user, entry)
+        or investors.is_investor_at(current_user, investors.entry_event(entry))
+    ))
+
+
+def _mark(interest_id: int) -> InvestorInterest:
+    """A mark, or 404 unless the caller is one of its two sides: its investor, or the leader
+    of its entry (organizers see counts only)."""
+    return load_or_404(InvestorInterest, interest_id, visible=lambda mark: (
+        mark.investor_id == current_user.id or is_leader(current_user, mark.entry)
+    ))
 
 
 def _mark_body(mark: InvestorInterest, connected: bool) -> dict:
@@ -190,7 +204,7 @@ def accept_interest(data: dict, interest_id: int) -> dict:
     Accepting is the leader's consent to share theirs; 409 `consent_required` when the
     investor has not consented to share theirs (a mark without it cannot be connected).
     Accepting again answers the same."""
-    mark = get_or_404(InvestorInterest, interest_id)
+    mark = _mark(interest_id)
     connection = investors.accept_interest(require_user(), mark,
                                            (data or {}).get("consent_to_share", True))
     return {"status": "connected", "id": connection.id, "connected_at": connection.created_at}

@@ -26,9 +26,9 @@ from eventhub.api.common import (
     StrictSchema,
     Time,
     event_tz,
-    get_or_404,
     guarded,
     list_of,
+    load_or_404,
     make_blueprint,
     page_of,
     require_user,
@@ -542,17 +542,34 @@ def user_or_judge_device(blp: Blueprint) -> Callable:
 def contest_event(event_id: int) -> Event:
     """The event, or 404 unless the caller may see it: a published event, or a draft to its
     organization and to its judges (who are usually not members)."""
-    event = get_or_404(Event, event_id)
-    if not (
+    return load_or_404(Event, event_id, visible=lambda event: (
         permissions.can_view_event(current_user, event)
         or judging_permissions.is_judge_of(judge_session.actor_for(event_id), event)
-    ):
+    ))
+
+
+def judging_event(event_id: int) -> Event:
+    """The contest, to those who see its judging side (`can_see_judging`: organizers and
+    judges): 404 for anyone else, the answer of an unknown id."""
+    event = contest_event(event_id)
+    if not judging_permissions.can_see_judging(judge_session.actor_for(event_id), event):
         raise NotFound()
     return event
 
 
+def managed_judging(event_id: int) -> Event:
+    """The contest's judging side, to its organizers: 404 for those who may not see it
+    (`judging_event`), 403 for its judges."""
+    event = judging_event(event_id)
+    if not permissions.can_manage_event(require_user(), event):
+        raise NotAllowed()
+    return event
+
+
 def load_round(round_id: int) -> Round:
-    """The round with its event and rubric (one statement), or 404 as for its event."""
+    """The round with its event and rubric (one statement), or 404 unless the caller may see
+    its contest and the round (`can_see_round`: organizers and judges, everyone once
+    published), the answer of an unknown id."""
     round_ = (
         db.session.execute(
             sa.select(Round)
@@ -565,6 +582,8 @@ def load_round(round_id: int) -> Round:
     if round_ is None:
         raise NotFound()
     contest_event(round_.event_id)
+    if not judging_permissions.can_see_round(judge_session.actor_for(round_.event_id), round_):
+        raise NotFound()
     return round_
 
 
@@ -577,10 +596,7 @@ def managed_round(round_id: int) -> Round:
 
 def organizer_or_judge(event: Event) -> None:
     """Refuse unless the caller organizes the contest or judges in it. Raises NotAllowed."""
-    user = judge_caller(event.id)
-    if not (
-        permissions.can_manage_event(user, event) or judging_permissions.is_judge_of(user, event)
-    ):
+    if not judging_permissions.can_see_judging(judge_caller(event.id), event):
         raise NotAllowed()
 
 

@@ -27,7 +27,6 @@ from eventhub.api.judging import (
     ScorecardSchema,
     StatisticsArgsSchema,
     blp,
-    contest_event,
     judge_caller,
     load_round,
     managed_round,
@@ -92,12 +91,12 @@ def _scoring_target(round_id: int, entry_id: int) -> tuple[Any, Round, Entry, An
 
 @contextmanager
 def _hidden_as_404(round_: Round) -> Iterator[None]:
-    """A judge scoring the entry may see its contest (`contest_event`), so that is asked
-    only when the service refuses the caller: 404 rather than 403 if they may not see it."""
+    """A judge scoring the entry may see its round (`load_round`), so that is asked only
+    when the service refuses the caller: 404 rather than 403 if they may not see it."""
     try:
         yield
     except NotAllowed:
-        contest_event(round_.event_id)
+        load_round(round_.id)
         raise
 
 

@@ -72,12 +72,15 @@ def test_a_scored_entry_cannot_be_deleted(api, organizer, contest, entry):
 def test_who_may_not_edit_or_delete(api, outsider_organizer, staff, participant, contest,
                                     entry):
     judge = factories.judge(contest)
-    for user, status in ((outsider_organizer, 403), (staff, 403), (judge.user, 403),
-                         (participant, 409)):  # the leader, with no window open
+    # Who may not see the entry gets 404, as for an unknown one; its judges and its leader
+    # see it.
+    for user, status, delete in ((outsider_organizer, 404, 404), (staff, 404, 404),
+                                 (judge.user, 403, 403),
+                                 (participant, 409, 403)):  # the leader, with no window open
         client = api(user)
         response = client.patch(f"/api/v1/entries/{entry.id}", json={"title": "改"})
         assert_error(response, status)
-        assert client.delete(f"/api/v1/entries/{entry.id}").status_code == 403
+        assert client.delete(f"/api/v1/entries/{entry.id}").status_code == delete
     assert_error(api().patch(f"/api/v1/entries/{entry.id}", json={"title": "改"}), 401)
     db.session.expire_all()
     assert db.session.get(Entry, entry.id).title == "智能导诊"
@@ -139,7 +142,9 @@ def test_tracks_rename_and_delete(api, organizer, outsider_organizer, contest, t
     assert_error(client.patch(f"/api/v1/tracks/{spare.id}", json={"name": "大健康"}), 409,
                  "name_taken")
     assert_error(client.delete(f"/api/v1/tracks/{track.id}"), 409, "track_not_empty")
-    assert_error(api(outsider_organizer).delete(f"/api/v1/tracks/{spare.id}"), 403)
+    assert_error(api(outsider_organizer).delete(f"/api/v1/tracks/{spare.id}"), 404)
+    judge = factories.judge(contest)  # sees the contest's tracks, may not change them
+    assert_error(api(judge.user).delete(f"/api/v1/tracks/{spare.id}"), 403)
     assert client.delete(f"/api/v1/tracks/{spare.id}").status_code == 204
     assert _count(Track) == 1
 
@@ -210,10 +215,13 @@ def test_who_may_read_or_change_the_attachment(api, organizer, outsider_organize
         response = api(user).get(path)
         response.close()
         assert response.status_code == 200
-    for user in (outsider_organizer, staff, unassigned.user, factories.UserFactory()):
-        assert_error(api(user).get(path), 403)
-        assert_error(_upload(api(user), entry), 403)
-        assert_error(api(user).delete(path), 403)
+    assert_error(api(unassigned.user).get(path), 403)  # a judge of the contest sees the entry
+    assert_error(_upload(api(unassigned.user), entry), 403)
+    assert_error(api(unassigned.user).delete(path), 403)
+    for user in (outsider_organizer, staff, factories.UserFactory()):  # as an unknown entry
+        assert_error(api(user).get(path), 404)
+        assert_error(_upload(api(user), entry), 404)
+        assert_error(api(user).delete(path), 404)
     assert_error(api().get(path), 401)
     assert_error(_upload(api(participant), entry), 409, "entries_closed")  # no window
 

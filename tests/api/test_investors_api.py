@@ -125,12 +125,18 @@ def test_only_confirmed_investors_of_the_entry_s_event_may_mark(
     cancelled = factories.UserFactory()
     registration = register(cancelled, contest, investor_category, phone="13900000002")
     registrations.cancel(cancelled, registration)
-    clients = [api(user) for user in (audience, pending, elsewhere, cancelled, participant,
-                                      organizer, factories.UserFactory())]
+    # Its organizers and its leader see the entry: 403. The others may not even see it: the
+    # answer of an unknown entry.
+    seeing = [api(user) for user in (organizer, participant)]
+    others = [api(user) for user in (audience, pending, elsewhere, cancelled,
+                                     factories.UserFactory())]
     before = db_counts()
-    for client in clients:
+    for client in seeing:
         assert_error(client.post(f"/api/v1/entries/{entry.id}/interest",
                                  json={"level": "interested"}), 403, "forbidden")
+    for client in others:
+        assert_error(client.post(f"/api/v1/entries/{entry.id}/interest",
+                                 json={"level": "interested"}), 404, "not_found")
     assert_error(api().post(f"/api/v1/entries/{entry.id}/interest",
                             json={"level": "interested"}), 401)
     assert db_counts() == before
@@ -141,6 +147,23 @@ def test_unknown_and_invisible_entries_are_404(api, investor, entry, contest):
     contest.status = "draft"
     db.session.commit()
     assert_error(post_mark(api, investor, entry, level="bp"), 404)
+
+
+def test_a_stranger_cannot_tell_an_entry_or_a_mark_from_an_unknown_id(api, investor, entry):
+    """Who may not see an entry (not its contest's organizer or judge, not its leader, not an
+    investor of its event) or a mark (not its investor or the entry's leader) gets exactly
+    the answer of an id that names nothing: the refusals tell no one which ids exist."""
+    mark = post_mark(api, investor, entry, level="bp").get_json()
+    stranger = api(factories.UserFactory())
+    for real, unknown, body in (
+        (f"/api/v1/entries/{entry.id}/interest", "/api/v1/entries/999999/interest",
+         {"level": "bp"}),
+        (f"/api/v1/interest/{mark['id']}/accept", "/api/v1/interest/999999/accept", None),
+    ):
+        for method in (("post", "get") if body else ("post",)):
+            seen = getattr(stranger, method)(real, json=body)
+            assert_error(seen, 404, "not_found")
+            assert seen.get_json() == getattr(stranger, method)(unknown, json=body).get_json()
 
 
 def test_bad_marks_change_nothing(api, investor, entry):
@@ -186,8 +209,8 @@ def test_the_leader_sees_counts_and_anonymous_marks(api, investor, entry, partic
 def test_others_may_not_read_the_marks(api, investor, entry, contest, organizer,
                                         outsider_organizer):
     post_mark(api, investor, entry, level="bp")
-    for user in (factories.UserFactory(), outsider_organizer):
-        assert_error(api(user).get(f"/api/v1/entries/{entry.id}/interest"), 403)
+    for user in (factories.UserFactory(), outsider_organizer):  # they may not see the entry
+        assert_error(api(user).get(f"/api/v1/entries/{entry.id}/interest"), 404)
     own = api(investor).get(f"/api/v1/entries/{entry.id}/interest").get_json()
     assert own["mine"]["level"] == "bp" and "counts" not in own and "marks" not in own
 
@@ -220,8 +243,9 @@ def test_accepting_connects_the_two_and_only_them(api, investor, entry, particip
     mark = post_mark(api, investor, entry, level="meeting", note="想约下周面谈",
                      consent_to_share=True).get_json()
     assert api(participant).get("/api/v1/me/connections").get_json()["items"] == []
-    for user in (organizer, investor, factories.UserFactory()):
-        assert_error(api(user).post(f"/api/v1/interest/{mark['id']}/accept"), 403)
+    assert_error(api(investor).post(f"/api/v1/interest/{mark['id']}/accept"), 403)
+    for user in (organizer, factories.UserFactory()):  # organizers see counts, not marks
+        assert_error(api(user).post(f"/api/v1/interest/{mark['id']}/accept"), 404)
     response = api(participant).post(f"/api/v1/interest/{mark['id']}/accept")
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "connected"
@@ -247,7 +271,7 @@ def test_accepting_connects_the_two_and_only_them(api, investor, entry, particip
     entry.leader_id = successor.id
     db.session.commit()
     assert api(successor).get("/api/v1/me/connections").get_json()["items"] == []
-    assert_error(api(participant).post(f"/api/v1/interest/{mark['id']}/accept"), 403)
+    assert_error(api(participant).post(f"/api/v1/interest/{mark['id']}/accept"), 404)
     assert_error(api().get("/api/v1/me/connections"), 401)
 
 
@@ -305,10 +329,11 @@ def test_every_answer_is_as_documented(documented, investor, entry, participant,
     assert theirs.post("/api/v1/entries/999999/interest", json={"level": "bp"}).status_code == 404
     for client in (theirs, team, boss):
         assert client.get(mark_path).status_code == 200
-    assert documented(factories.UserFactory()).get(mark_path).status_code == 403
+    assert documented(factories.UserFactory()).get(mark_path).status_code == 404
     accept = f"/api/v1/interest/{mark['id']}/accept"
     assert team.post(accept).status_code == 409
-    assert boss.post(accept).status_code == 403
+    assert boss.post(accept).status_code == 404
+    assert theirs.post(accept).status_code == 403
     assert team.post(accept, json={"consent_to_share": False}).status_code == 422
     theirs.post(mark_path, json={"level": "meeting", "consent_to_share": True})
     assert team.post(accept).status_code == 200

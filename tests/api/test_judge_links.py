@@ -91,10 +91,11 @@ def test_a_judge_device_cannot_score_another_contest_of_the_same_account(
     assign(organizer, round_, theirs.id, entry.id)
     device = _device(app, panel["judge"])
     path = f"/api/v1/rounds/{round_.id}/scorecards/{entry.id}"
+    # The device sees its own contest's judging only: another's round is as an unknown one.
     assert_error(device.put(path, json={"scores": {}}, headers={"X-CSRFToken": device.csrf}),
-                 403)
-    assert_error(device.get(path), 403)
-    assert_error(device.get(f"/api/v1/rounds/{round_.id}/stage"), 401)
+                 404)
+    assert_error(device.get(path), 404)
+    assert_error(device.get(f"/api/v1/rounds/{round_.id}/stage"), 404)
     assert device.get("/api/v1/me/assignments").get_json()["items"][0]["round_id"] == \
         panel["round"].id
 

@@ -250,7 +250,8 @@ def test_judges_reach_only_their_assigned_unconflicted_entries(api, organizer, c
     assert judge.get(f"/api/v1/rounds/{rid}/entries/{entries[0].id}").status_code == 200
     queue = judge.get(f"/api/v1/me/assignments?round_id={rid}").get_json()["items"]
     assert [i["entry"]["id"] for i in queue] == [entries[0].id]
-    # Organizer-only endpoints: 403 for judges and for other signed-in people.
+    # Organizer-only endpoints: 403 for judges and for other signed-in people who see the
+    # contest; its rounds are the judges' and the organizers' only (404 for the others).
     for client in (judge, api(participant)):
         for method, path, body in [
             ("GET", f"/api/v1/events/{contest.id}/entries", None),
@@ -272,13 +273,31 @@ def test_judges_reach_only_their_assigned_unconflicted_entries(api, organizer, c
             ("POST", f"/api/v1/rounds/{rid}/close", {}),
             ("POST", f"/api/v1/rounds/{rid}/publish", {}),
         ]:
-            assert_error(client.open(path, method=method, json=body), 403)
-    # Outsiders see no judge-facing data either.
+            sees = client is judge or path.startswith("/api/v1/events/")
+            assert_error(client.open(path, method=method, json=body), 403 if sees else 404)
+    # Outsiders see no judge-facing data either: they see the contest (403), but not its
+    # rounds (404, as for an unknown round).
     outsider = api(participant)
-    assert_error(outsider.get(f"/api/v1/rounds/{rid}/entries/{entries[0].id}"), 403)
-    assert_error(outsider.get(f"/api/v1/rounds/{rid}/scorecards/{entries[0].id}"), 403)
+    assert_error(outsider.get(f"/api/v1/rounds/{rid}/entries/{entries[0].id}"), 404)
+    assert_error(outsider.get(f"/api/v1/rounds/{rid}/scorecards/{entries[0].id}"), 404)
     assert_error(outsider.get(f"/api/v1/events/{contest.id}/rounds"), 403)
     assert outsider.get("/api/v1/me/assignments").get_json() == {"items": []}
+
+
+def test_a_stranger_cannot_tell_a_round_from_an_unknown_id(api, setup, participant):
+    """Those who see the contest but not its judging side (neither its organizers nor its
+    judges) get the answer of an unknown round for every round path, reads and writes."""
+    rid, entry = setup["round"].id, setup["entries"][0]
+    stranger = api(participant)
+    for method, tail, body in (("GET", "", None), ("GET", "/assignments", None),
+                               ("GET", "/results", None), ("GET", f"/entries/{entry.id}", None),
+                               ("POST", "/open", {}), ("PATCH", "", {"name": "改"}),
+                               ("POST", "/criteria", {"name": "新", "max_points": 1,
+                                                      "weight": 1})):
+        seen = stranger.open(f"/api/v1/rounds/{rid}{tail}", method=method, json=body)
+        assert_error(seen, 404, "not_found")
+        unknown = stranger.open(f"/api/v1/rounds/999999{tail}", method=method, json=body)
+        assert seen.get_json() == unknown.get_json(), (method, tail)
 
 
 def test_anonymous_rounds_hide_the_team_from_judges(api, organizer, setup):
@@ -341,7 +360,7 @@ def test_results_count_only_valid_scorecards(api, organizer, contest, participan
     set_round_entries(organizer, round_, [e.id for e in entries[:3]])
     path = f"/api/v1/rounds/{round_.id}/results"
     assert_error(api(judges[0].user).get(path), 403)
-    assert_error(api().get(path), 401)
+    assert_error(api().get(path), 404)  # an unpublished round: as an unknown one
     body = api(organizer).get(path + "?method=mean").get_json()
     averages = [[c["average"] for c in e.pop("criteria")]
                 for t in body["tracks"] for e in t["entries"]]

@@ -91,15 +91,18 @@ def test_who_may_read_and_run_the_stage(api, final, participant, outsider_organi
                                         contest, organizer):
     round_, entries, panel = final
     unassigned = factories.judge(contest, institution="别处")
-    for user, read in ((participant, 403), (outsider_organizer, 403), (staff, 403),
-                       (panel[0].user, 200), (unassigned.user, 200), (None, 401)):
+    # Who may not see the round (not its organizers or judges) gets 404, as for an unknown
+    # round; its judges see it but may not run the stage (403).
+    for user, read, run in ((participant, 404, 404), (outsider_organizer, 404, 404),
+                            (staff, 404, 404), (panel[0].user, 200, 403),
+                            (unassigned.user, 200, 403), (None, 401, 401)):
         client = api(user)
         assert client.get(url(round_)).status_code == read
         for method, tail, body in (("post", "", {"action": "next"}),
                                    ("put", "/order", {"entry_ids": [e.id for e in entries]}),
                                    ("post", "/order/draw", None)):
             response = getattr(client, method)(url(round_, tail), json=body)
-            assert response.status_code == (401 if user is None else 403), (user, tail)
+            assert response.status_code == run, (user, tail)
     assert roadshow.stage_of(round_) is None
     draft = factories.contest(factories.OrganizationFactory(), status="draft", published_at=None)
     other, _, _ = factories.roadshow(organizer if False else _owner_of(draft), draft)

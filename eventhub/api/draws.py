@@ -17,8 +17,8 @@ from eventhub.api.common import (
     StrictSchema,
     Time,
     doc_errors,
-    get_or_404,
     list_of,
+    load_or_404,
     make_blueprint,
     optional_auth,
     require_user,
@@ -27,7 +27,6 @@ from eventhub.api.common import (
 from eventhub.api.events import load_event
 from eventhub.engagement import draws
 from eventhub.engagement.models import Draw, DrawEligibility, DrawStatus
-from eventhub.errors import NotFound
 
 blp = make_blueprint(
     "api_draws",
@@ -144,10 +143,8 @@ class DrawRedrawnSchema(DrawSchema):
 
 def _draw(draw_id: int) -> Draw:
     """The draw, or 404 unless the caller may see it (a draft: its organizers only)."""
-    draw = get_or_404(Draw, draw_id)
-    if not draws.can_see_draw(current_user, draw):
-        raise NotFound()
-    return draw
+    return load_or_404(Draw, draw_id,
+                       visible=lambda draw: draws.can_see_draw(current_user, draw))
 
 
 @blp.route("/events/<id:event_id>/draws", methods=["POST"])

@@ -23,6 +23,7 @@ from eventhub.api.common import (
     doc_errors,
     event_tz,
     get_or_404,
+    load_or_404,
     make_blueprint,
     optional_auth,
     page_of,
@@ -31,7 +32,7 @@ from eventhub.api.common import (
     require_user,
     signed_in,
 )
-from eventhub.errors import NotAllowed, NotFound, ValidationFailed
+from eventhub.errors import NotAllowed, ValidationFailed
 from eventhub.events import services
 from eventhub.events.models import Event, EventKind, EventSession, EventStatus
 from eventhub.orgs.models import Organization
@@ -169,26 +170,24 @@ class SessionSchema(ma.Schema):
 SessionPageSchema = page_of(SessionSchema, "SessionPage")
 
 
+def _visible(event: Event) -> bool:
+    return permissions.can_view_event(current_user, event)
+
+
 def load_event(event_id: int) -> Event:
     """The event, or 404 when it does not exist or is not visible to the caller."""
-    event = get_or_404(Event, event_id)
-    if not permissions.can_view_event(current_user, event):
-        raise NotFound()
-    return event
+    return load_or_404(Event, event_id, visible=_visible)
 
 
 def managed_event(event_id: int) -> Event:
     """The event, to its organizers: 404 when invisible, 403 when not an organizer."""
-    event = load_event(event_id)
-    if not permissions.can_manage_event(require_user(), event):
-        raise NotAllowed()
-    return event
+    return load_or_404(Event, event_id, visible=_visible, allowed=lambda event: (
+        permissions.can_manage_event(require_user(), event)))
 
 
 def load_session(session_id: int) -> EventSession:
-    session = get_or_404(EventSession, session_id)
-    load_event(session.event_id)
-    return session
+    """The session, or 404 unless its event is visible to the caller."""
+    return load_or_404(EventSession, session_id, visible=lambda s: _visible(s.event))
 
 
 def _enum_values(data: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from eventhub.api.common import (
     Time,
     doc_errors,
     get_or_404,
+    load_or_404,
     make_blueprint,
     optional_auth,
     page_of,
@@ -123,10 +124,8 @@ def _profile(data: dict) -> ProfileInfo:
 
 def visible_mentor(mentor_id: int) -> Mentor:
     """The mentor, if the caller may see them (404 otherwise)."""
-    mentor = get_or_404(Mentor, mentor_id)
-    if not services.visible_to(current_user, mentor):
-        raise NotFound()
-    return mentor
+    return load_or_404(Mentor, mentor_id,
+                       visible=lambda mentor: services.visible_to(current_user, mentor))
 
 
 @blp.route("/orgs/<id:org_id>/mentors", methods=["POST"])
@@ -355,10 +354,10 @@ def book(data: dict, slot_id: int) -> MentorBooking:
 
 
 def _visible_booking(booking_id: int) -> MentorBooking:
-    booking = get_or_404(MentorBooking, booking_id)
-    if not services.can_cancel_booking(current_user, booking):
-        raise NotFound()
-    return booking
+    """The booking, to those who may cancel it (the booker, the mentor, the pool's
+    organizers): 404 for anyone else."""
+    return load_or_404(MentorBooking, booking_id, visible=lambda booking: (
+        services.can_cancel_booking(current_user, booking)))
 
 
 @blp.route("/bookings/<id:booking_id>/cancel", methods=["POST"])
@@ -472,11 +471,8 @@ def log_coaching(data: dict, mentor_id: int) -> MentorCoaching:
 def _coaching_of_mentee(coaching_id: int) -> MentorCoaching:
     """The coaching, if the caller may see it: its mentees, the mentor, the pool's organizers
     (404 otherwise)."""
-    coaching = get_or_404(MentorCoaching, coaching_id)
-    if not (is_mentee(current_user, coaching)
-            or can_edit_mentor(current_user, coaching.mentor)):
-        raise NotFound()
-    return coaching
+    return load_or_404(MentorCoaching, coaching_id, visible=lambda coaching: (
+        is_mentee(current_user, coaching) or can_edit_mentor(current_user, coaching.mentor)))
 
 
 @blp.route("/coachings/<id:coaching_id>/confirm", methods=["POST"])

@@ -20,6 +20,7 @@ from eventhub.api.common import (
     doc_errors,
     get_in_or_404,
     get_or_404,
+    load_or_404,
     make_blueprint,
     page_of,
     paginate_list,
@@ -27,7 +28,6 @@ from eventhub.api.common import (
     signed_in,
 )
 from eventhub.database import transactional
-from eventhub.errors import NotAllowed
 from eventhub.mentors import services as mentors
 from eventhub.mentors.permissions import can_manage_pool
 from eventhub.orgs import alliances, services
@@ -175,9 +175,8 @@ def set_member(data: dict, org_id: int) -> object:
 @blp.arguments(PageArgsSchema, location="query")
 def list_members(args: dict, org_id: int) -> dict:
     """The organization's members (any member but a viewer may look)."""
-    org = get_or_404(Organization, org_id)
-    if not permissions.can_view_org_members(require_user(), org):
-        raise NotAllowed()
+    org = load_or_404(Organization, org_id, allowed=lambda org: (
+        permissions.can_view_org_members(require_user(), org)))
     members = sorted(org.memberships, key=lambda m: (m.role != Role.owner, m.user.name, m.id))
     return paginate_list(members, args["page"], args["per_page"])
 

@@ -16,8 +16,8 @@ from eventhub.api.common import (
     StrictSchema,
     Time,
     doc_errors,
-    get_or_404,
     list_of,
+    load_or_404,
     make_blueprint,
     optional_auth,
     require_user,
@@ -26,7 +26,6 @@ from eventhub.api.common import (
 from eventhub.api.events import load_event
 from eventhub.engagement import polls
 from eventhub.engagement.models import POLL_TEXT_MAX, Poll, PollEligibility, PollStatus
-from eventhub.errors import NotFound
 
 blp = make_blueprint(
     "api_polls",
@@ -94,11 +93,8 @@ class PollResultsSchema(ma.Schema):
 def _poll(poll_id: int) -> Poll:
     """The poll, or 404 unless the caller may see it (its event visible; drafts to its
     organizers only)."""
-    poll = get_or_404(Poll, poll_id)
-    load_event(poll.event_id)
-    if not polls.can_see_poll(current_user, poll):
-        raise NotFound()
-    return poll
+    return load_or_404(Poll, poll_id, visible=lambda poll: (
+        load_event(poll.event_id) and polls.can_see_poll(current_user, poll)))
 
 
 @blp.route("/events/<id:event_id>/polls", methods=["POST"])

@@ -11,10 +11,9 @@ import marshmallow as ma
 from werkzeug.wrappers import Response
 
 from eventhub import periods, permissions
-from eventhub.api.common import doc_errors, get_or_404, make_blueprint, require_user, signed_in
+from eventhub.api.common import doc_errors, load_or_404, make_blueprint, require_user, signed_in
 from eventhub.api.reports import ReportPeriodArgsSchema
 from eventhub.downloads import private_file
-from eventhub.errors import NotAllowed
 from eventhub.orgs.models import Organization
 from eventhub.reports import exports
 from eventhub.sheets import MIMETYPES
@@ -60,10 +59,8 @@ class CheckListSchema(ma.Schema):
 
 def _reader_org(org_id: int) -> Organization:
     """The organization, to the readers of its report: 404 unknown, 403 not a reader."""
-    org = get_or_404(Organization, org_id)
-    if not permissions.can_read_org_figures(require_user(), org):
-        raise NotAllowed()
-    return org
+    return load_or_404(Organization, org_id, allowed=lambda org: (
+        permissions.can_read_org_figures(require_user(), org)))
 
 
 #: A file's body in the OpenAPI document.

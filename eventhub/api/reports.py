@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_login import current_user
 
 from eventhub import periods, permissions
 from eventhub.api.common import (
     Str,
     Time,
     doc_errors,
-    get_or_404,
+    load_or_404,
     make_blueprint,
     require_user,
     signed_in,
 )
-from eventhub.errors import NotAllowed, NotFound
 from eventhub.events.models import Event
 from eventhub.orgs.models import Organization
 from eventhub.reports import figures, organizations
@@ -88,12 +86,12 @@ def get_event_stats(event_id: int) -> dict:
     """The event's figures (organizers of the host and partners, viewers of the host): counts
     only, never personal data. 404 for an event the caller cannot see, 403 for one they see
     but whose figures they may not read."""
-    event = get_or_404(Event, event_id)
     user = require_user()
-    if not permissions.can_read_event_figures(user, event):
-        if permissions.can_view_event(current_user, event):
-            raise NotAllowed()
-        raise NotFound()
+    event = load_or_404(
+        Event, event_id,
+        visible=lambda event: (permissions.can_read_event_figures(user, event)
+                               or permissions.can_view_event(user, event)),
+        allowed=lambda event: permissions.can_read_event_figures(user, event))
     return figures.event_stats(event)
 
 
@@ -215,9 +213,8 @@ def get_org_report(args: dict, org_id: int) -> dict:
     viewers, platform admins): counts only, never personal data. An alliance's count each
     event of its members once and list each member's. 422 (`fields`) for a bound that does
     not parse or `from` not before `to`."""
-    org = get_or_404(Organization, org_id)
-    if not permissions.can_read_org_figures(require_user(), org):
-        raise NotAllowed()
+    org = load_or_404(Organization, org_id, allowed=lambda org: (
+        permissions.can_read_org_figures(require_user(), org)))
     tz = periods.platform_tz()
     start, end = periods.parse_period(args.get("start"), args.get("end"), tz)
     return organizations.org_report(org, start, end, tz)

@@ -3,7 +3,6 @@ and status, and the assignments of judges to entries (API.md)."""
 
 from __future__ import annotations
 
-from eventhub import permissions
 from eventhub.api.common import (
     NoBodySchema,
     PageArgsSchema,
@@ -37,7 +36,6 @@ from eventhub.api.judging import (
     organizer_or_judge,
     user_or_judge_device,
 )
-from eventhub.errors import NotAllowed
 from eventhub.judging import assignments, rounds, scorecards
 from eventhub.judging.models import (
     Assignment,
@@ -176,9 +174,7 @@ def assign(data: dict, round_id: int) -> tuple[object, int]:
 def unassign(assignment_id: int) -> None:
     """Take a judge off an entry (organizers; audited); their scorecard stops counting."""
     assignment = get_or_404(Assignment, assignment_id)
-    round_ = load_round(assignment.round_id)
-    if not permissions.can_manage_event(require_user(), round_.event):
-        raise NotAllowed()
+    managed_round(assignment.round_id)
     assignments.unassign(require_user(), assignment)
 
 

@@ -190,74 +190,131 @@ def insert_decided(
     ``values["user_id"]`` already has a registration for the event: the caller then decides
     on that one (`count_usage` finds it).
     """
+    shape = _Shape(
+        tuple(values),
+        pending,
+        event.capacity is not None,
+        category is not None,
+        category is not None and category.capacity is not None,
+        values.get("user_id") is not None,
+    )
+    statement = _DECIDING_INSERTS.get(shape)
+    if statement is None:
+        statement = _DECIDING_INSERTS[shape] = _deciding_insert(shape)
+    params = {
+        **values,
+        "event_id": event.id,
+        "category_id": category.id if category is not None else None,
+        "event_capacity": event.capacity,
+        "category_capacity": category.capacity if category is not None else None,
+        "ticket_code": ticket_code,
+        "confirmed_at": now,
+        "confirmed": CONFIRMED,
+        "waitlisted": RegistrationStatus.waitlisted,
+        "pending": RegistrationStatus.pending,
+    }
+    row = db.session.execute(statement, params).one_or_none()
+    if row is None:
+        return None
+    columns = dict(row._mapping)
+    position = columns.pop("position")
+    registration = Registration(**columns)
+    sa.orm.make_transient_to_detached(registration)
+    db.session.add(registration)
+    registration.known_position = position
+    set_committed_value(registration, "sessions", [])
+    return registration
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What makes one deciding insert differ from another (its values are parameters)."""
+
+    names: tuple[str, ...]
+    pending: bool
+    event_limited: bool
+    has_category: bool
+    category_limited: bool
+    has_user: bool
+
+
+#: The deciding inserts by shape, built once: building one is costlier than running it.
+_DECIDING_INSERTS: dict[_Shape, sa.Insert] = {}
+
+
+@dataclass(frozen=True)
+class _Pool:
+    capacity: Any
+
+
+def _deciding_insert(shape: _Shape) -> sa.Insert:
+    """The statement of `insert_decided` for one shape, every value a bound parameter."""
     r = Registration.__table__
-    confirmed = r.c.status == CONFIRMED
-    category_id = category.id if category is not None else None
-    user_id = values.get("user_id")
+
+    def param(name: str, column: str | None = None) -> Any:
+        return sa.bindparam(name, type_=r.c[column or name].type)
+
+    confirmed = r.c.status == param("confirmed", "status")
+    waitlisted = r.c.status == param("waitlisted", "status")
     mine = (  # a walk-in without an account has no registration to find
-        sa.func.count(sa.case((r.c.user_id == user_id, 1)))
-        if user_id is not None
+        sa.func.count(sa.case((r.c.user_id == param("user_id"), 1)))
+        if shape.has_user
+        else sa.literal(0)
+    )
+    in_category = (
+        sa.func.count(sa.case((sa.and_(confirmed, r.c.category_id == param("category_id")), 1)))
+        if shape.has_category
         else sa.literal(0)
     )
     usage = (
         sa.select(
             sa.func.count(sa.case((confirmed, 1))).label("in_event"),
-            sa.func.count(sa.case((sa.and_(confirmed, r.c.category_id == category_id), 1)))
-            .label("in_category"),
-            sa.func.count(sa.case((r.c.status == RegistrationStatus.waitlisted, 1)))
-            .label("waitlisted"),
+            in_category.label("in_category"),
+            sa.func.count(sa.case((waitlisted, 1))).label("waitlisted"),
             mine.label("mine"),
         )
-        .where(r.c.event_id == event.id)
+        .where(r.c.event_id == param("event_id"))
         .subquery("usage")
     )
+    limit = sa.bindparam  # the pools' capacities, as parameters of the rule
     room = sa.and_(sa.true(), *room_checks(
-        event, category, [], usage.c.in_event, usage.c.in_category, lambda s: 0))
+        _Pool(limit("event_capacity") if shape.event_limited else None),  # type: ignore[arg-type]
+        _Pool(limit("category_capacity") if shape.category_limited else None)  # type: ignore[arg-type]
+        if shape.has_category else None,
+        [], usage.c.in_event, usage.c.in_category, lambda s: 0,
+    ))
 
-    def value(name: str, given: Any) -> Any:
-        return sa.literal(given, r.c[name].type)
-
-    def decided(name: str, if_room: Any, if_full: Any) -> Any:
-        if pending:
+    def decided(name: str, if_full: Any) -> Any:
+        if shape.pending:
             return sa.null()
-        return sa.case((room, value(name, if_room)), else_=if_full)
+        return sa.case((room, param(name)), else_=if_full)
 
-    status = (
-        value("status", RegistrationStatus.pending)
-        if pending
-        else decided("status", CONFIRMED, value("status", RegistrationStatus.waitlisted))
-    )
     columns = {
-        **{name: value(name, given) for name, given in values.items()},
-        "event_id": value("event_id", event.id),
-        "category_id": value("category_id", category_id),
-        "status": status,
-        "ticket_code": decided("ticket_code", ticket_code, sa.null()),
-        "confirmed_at": decided("confirmed_at", now, sa.null()),
+        **{name: param(name) for name in shape.names},
+        "event_id": param("event_id"),
+        "category_id": param("category_id"),
+        "status": param("pending", "status") if shape.pending
+        else sa.case((room, param("confirmed", "status")), else_=param("waitlisted", "status")),
+        "ticket_code": decided("ticket_code", sa.null()),
+        "confirmed_at": decided("confirmed_at", sa.null()),
     }
     # A waitlisted registration is the last one (decided under the lock): its place is one
     # more than those queued before it. Counted in the RETURNING clause, which PostgreSQL and
     # SQLite both allow (unlike an INSERT inside a WITH), by values rather than by correlation,
     # which SQLite's RETURNING cannot name.
-    ahead = sa.orm.aliased(Registration)
-    position = sa.case((r.c.status == RegistrationStatus.waitlisted, sa.select(
+    ahead = r.alias("ahead")
+    position = sa.case((r.c.status == param("waitlisted", "status"), sa.select(
         sa.func.count() + 1
     ).where(
-        ahead.event_id == event.id,
-        ahead.status == RegistrationStatus.waitlisted,
-        ahead.queued_at < values["queued_at"],
+        ahead.c.event_id == param("event_id"),
+        ahead.c.status == param("waitlisted", "status"),
+        ahead.c.queued_at < param("queued_at"),
     ).scalar_subquery()))
-    statement = (
-        sa.insert(Registration)
+    return (
+        sa.insert(r)
         .from_select(list(columns), sa.select(*columns.values()).where(usage.c.mine == 0))
-        .returning(Registration, position)
+        .returning(*r.c, position.label("position"))
     )
-    row = db.session.execute(statement).one_or_none()
-    if row is None:
-        return None
-    registration, registration.known_position = row
-    set_committed_value(registration, "sessions", [])
-    return registration
 
 
 def remaining(event: Event, usage: Usage) -> int | None:

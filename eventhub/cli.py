@@ -51,11 +51,13 @@ def _create_or_update_admin(email: str, password: str, name: str | None):  # noq
 
 @eventhub_cli.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the demo data first and load it anew.")
-def demo(reset: bool) -> None:
+@click.option("--small", is_flag=True,
+              help="Leave out the bulk (a few registrants an event, no past years): quicker.")
+def demo(reset: bool, small: bool) -> None:
     """Load the demo data set (idempotent)."""
     from eventhub.demo import load_demo
 
-    logins = load_demo(reset=reset)
+    logins = load_demo(reset=reset, small=small)
     click.echo("Demo data loaded. Sign in with:")
     for role, email, password in logins:
         click.echo(f"  {role:<28} {email:<32} {password}")

@@ -201,14 +201,17 @@ def everyone() -> list[Person]:
 # Loading ----------------------------------------------------------------------------------
 
 
-def load_demo(reset: bool = False) -> list[tuple[str, str, str]]:
+def load_demo(reset: bool = False, small: bool = False) -> list[tuple[str, str, str]]:
     """Load the demo data set (idempotent); return the logins to show as (role, email, password).
 
     With ``reset``, every row of every table is deleted first: use it on a demo database only.
+    ``small`` leaves out the bulk (for tests and a quick look): a crowd of ``SMALL_CROWD``
+    besides the named participants (so a few dozen registrants an event), no mentor's past
+    year, no alliance's past year, and no welcome wall (it needs a crowd).
     """
     if reset:
         clear_database()
-    load_all(datetime.now(TZ).date())
+    load_all(datetime.now(TZ).date(), small)
     return [(p.label, p.email, DEMO_PASSWORD) for p in everyone() if p.label]
 
 
@@ -221,8 +224,9 @@ def clear_database() -> None:
 
 
 @transactional
-def load_all(today: date) -> None:
-    """Create whatever part of the demo set is missing, in one unit of work."""
+def load_all(today: date, small: bool = False) -> None:
+    """Create whatever part of the demo set is missing, in one unit of work (``small``: see
+    `load_demo`)."""
     password_hash = functools.cache(lambda: accounts.hash_password(DEMO_PASSWORD))
     people = {p.email: ensure_person(p, password_hash) for p in everyone()}
     admin = people["admin@example.com"]
@@ -231,7 +235,7 @@ def load_all(today: date) -> None:
     for person in everyone():
         for org_name, role in person.memberships:
             ensure_membership(organizations[org_name], people[person.email], role)
-    load_events(admin, organizations, today)
+    load_events(admin, organizations, today, small)
 
 
 def ensure_person(person: Person, password_hash: Callable[[], str]) -> User:
@@ -309,7 +313,8 @@ def ensure_event(
     return event
 
 
-def load_events(admin: User, organizations: dict[str, Organization], today: date) -> None:
+def load_events(admin: User, organizations: dict[str, Organization], today: date,
+                small: bool = False) -> None:
     organizer = accounts.find_user_by_email("organizer@example.com")
     dlut = accounts.find_user_by_email("dlut@example.com")
     hunnan = accounts.find_user_by_email("hunnan@example.com")
@@ -321,13 +326,15 @@ def load_events(admin: User, organizations: dict[str, Organization], today: date
     the_camp = camp(dlut, organizations[UNIVERSITY_PARK], today + timedelta(days=12))
     draft_science_week(hunnan, organizations[INCUBATOR], today + timedelta(days=60))
     the_past = past_salon(organizer, organizations[MAKER_SPACE], today - timedelta(days=30))
-    load_registrations(organizer, dlut, the_week, the_contest, the_salon, the_camp, the_past)
+    load_registrations(organizer, dlut, the_week, the_contest, the_salon, the_camp, the_past,
+                       crowd_size=SMALL_CROWD if small else CROWD)
     load_checkins(the_week)
-    load_mentors(organizations, the_week, the_contest, today)
+    load_mentors(organizations, the_week, the_contest, today, past_year=not small)
     load_judging(organizer, the_contest, today)
     load_investors(organizer, the_contest)
-    load_big_screen(organizer, the_week, the_contest, the_past)
-    load_alliance_year(admin, organizations, today)
+    load_big_screen(organizer, the_week, the_contest, the_past, with_wall=not small)
+    if not small:
+        load_alliance_year(admin, organizations, today)
 
 
 WEEK_DESCRIPTION = """\
@@ -534,12 +541,14 @@ GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "
          "思远", "雨桐", "嘉怡", "一鸣", "晓东", "海燕", "建华", "志强", "文博", "佳琪", "晨阳"]
 #: Extra participant accounts (no password: as if imported; they claim them by a reset link).
 CROWD = 240
+#: The crowd of the small set (`load_demo(small=True)`).
+SMALL_CROWD = 10
 
 
-def crowd() -> list[User]:
-    """The demo's extra participants, with Chinese names and mobile numbers."""
+def crowd(size: int = CROWD) -> list[User]:
+    """The demo's first ``size`` extra participants, with Chinese names and mobile numbers."""
     people = []
-    for n in range(CROWD):
+    for n in range(size):
         name = SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
         phone = f"{('13', '15', '18')[n % 3]}{(n * 7919) % 10:d}{20_000_000 + n * 37:08d}"
         user = accounts.find_user_by_email(f"guest{n:03d}@example.com")
@@ -607,20 +616,25 @@ def _register_many(
 
 def load_registrations(
     organizer: User, dlut: User, week_: Event, contest_: Event, salon_: Event, camp_: Event,
-    past: Event,
+    past: Event, crowd_size: int = CROWD,
 ) -> None:
-    """Hundreds of registrations in every status, unless the events have some already."""
+    """Hundreds of registrations in every status (among the named participants and the first
+    ``crowd_size`` of the crowd), unless the events have some already."""
     if db.session.scalar(sa.select(Registration.id).limit(1)) is not None:
         return
     for event in (week_, salon_):
         ensure_form(organizer, event)
     rng = random.Random(2026)  # the same data set every time
     named = [accounts.find_user_by_email(f"{p[1]}@example.com") for p in PARTICIPANTS]
-    everybody = named + crowd()
+    everybody = named + crowd(crowd_size)
+
+    def some(n: int) -> list[User]:
+        return rng.sample(everybody, min(n, len(everybody)))
+
     # The entrepreneurship week (under way): many registered in the ten days before it, with
     # sessions; investors wait for approval; a few cancelled before it began.
     start = week_.starts_at
-    week_regs = _register_many(week_, rng.sample(everybody, 180), rng, sessions=True,
+    week_regs = _register_many(week_, some(180), rng, sessions=True,
                                since=start - timedelta(days=10))
     pending = [r for r in week_regs if r.status == RegistrationStatus.pending]
     for registration in pending[: len(pending) // 2]:
@@ -634,15 +648,15 @@ def load_registrations(
         registrations.cancel(registration.user, registration)
     # The contest: open registration; its investors wait for approval.
     ensure_contest_form(organizer, contest_)
-    _register_many(contest_, rng.sample(everybody, 70), rng)
+    _register_many(contest_, some(70), rng)
     # The bootcamp needs approval: some approved, a few turned down, the rest pending.
-    camp_regs = _register_many(camp_, rng.sample(everybody, 45), rng)
+    camp_regs = _register_many(camp_, some(45), rng)
     for registration in camp_regs[:25]:
         registrations.approve(dlut, registration, "请准时参加开营仪式。")
     for registration in camp_regs[25:29]:
         registrations.reject(dlut, registration, "本期名额有限，欢迎报名下一期。")
     # Last month's salon: registered by the organizer from the sign-in sheet.
-    _register_many(past, rng.sample(everybody, 40), rng, actor=organizer)
+    _register_many(past, some(40), rng, actor=organizer)
 
 
 # Check-ins ---------------------------------------------------------------------------------
@@ -965,11 +979,12 @@ class _Year:
 
 
 def load_mentors(organizations: dict[str, Organization], week_: Event, contest_: Event,
-                 today: date) -> None:
-    """The four pools' twelve mentors with a year of office hours, bookings (some cancelled,
-    some no-shows), coachings (some not confirmed, some short) and ratings, and office hours
-    to come at the spaces, online and at the 创业周, unless there are mentors already. Every
-    row goes through the mentor services, with the time it happened as ``now``."""
+                 today: date, past_year: bool = True) -> None:
+    """The four pools' twelve mentors with (``past_year``) a year of office hours, bookings
+    (some cancelled, some no-shows), coachings (some not confirmed, some short) and ratings,
+    and office hours to come at the spaces, online and at the 创业周, unless there are mentors
+    already. Every row goes through the mentor services, with the time it happened as
+    ``now``."""
     if db.session.scalar(sa.select(Mentor.id).limit(1)) is not None:
         return
     rng = random.Random(2029)
@@ -989,7 +1004,8 @@ def load_mentors(organizations: dict[str, Organization], week_: Event, contest_:
                 mentors.ProfileInfo(title=plan.person.job_title,
                                     affiliation=plan.person.organization,
                                     expertise=plan.expertise, bio=plan.bio, public=plan.public))
-            _mentor_year(plan, mentor, year)
+            if past_year:
+                _mentor_year(plan, mentor, year)
         _week_office_hours(pool, week_, year)
         for plan in MENTORS:
             _upcoming(plan, pool[plan.person.email], year)
@@ -1588,13 +1604,15 @@ def load_investors(organizer: User, contest_: Event) -> None:
 # Big screen and after the event (签到墙、抽奖、投票、满意度、证书) ----------------------------
 
 
-def load_big_screen(organizer: User, week_: Event, contest_: Event, past: Event) -> None:
+def load_big_screen(organizer: User, week_: Event, contest_: Event, past: Event,
+                    with_wall: bool = True) -> None:
     """The big-screen suite at the demo's events, each part through its service and loaded
     once (each part is skipped when it exists, so a demo loaded earlier gets only what it
-    lacks): the 创业周 opening's welcome wall and lucky draws, the live final's 人气奖 poll,
-    and last month's salon's door, satisfaction survey and certificates."""
+    lacks): the 创业周 opening's welcome wall (``with_wall``) and lucky draws, the live final's
+    人气奖 poll, and last month's salon's door, satisfaction survey and certificates."""
     load_past_checkins(past)
-    load_wall(week_)
+    if with_wall:
+        load_wall(week_)
     load_draws(organizer, week_)
     load_poll(organizer, contest_)
     load_survey(organizer, past)

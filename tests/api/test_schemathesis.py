@@ -3,10 +3,11 @@ organizer (the demo's owner of 沈阳市众创空间) and as a participant (a re
 with valid and with invalid data. No answer is a server error, and every answer is one the
 document describes: a documented status code, its content type and its schema.
 
-Path ids are drawn from the rows the demo data set holds (and a few unknown ones), so the
-requests reach real events, registrations, rounds, mentors... rather than a wall of 404s. The
-run is deterministic (``derandomize``) and bounded: ``EXAMPLES`` cases per operation, role and
-mode. It runs on PostgreSQL, on a database of its own, filled and emptied by the test.
+Path ids are drawn from the rows the small demo data set holds (`load_demo(small=True)`) and
+a few unknown ones, so the requests reach real events, registrations, rounds, mentors...
+rather than a wall of 404s. The run is deterministic (``derandomize``) and bounded:
+``EXAMPLES`` cases per operation, role and mode. It runs on PostgreSQL, on a database of
+its own, filled and emptied by the test.
 """
 
 from __future__ import annotations
@@ -41,8 +42,6 @@ pytestmark = pytest.mark.concurrent("postgresql")
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 3))
 ORGANIZER, PARTICIPANT = "owner@example.com", "zhangwei@example.com"
 ROLES = (ORGANIZER, PARTICIPANT)
-#: Registrants an event in the demo set, as the test loads it.
-REGISTRANTS = 30
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
 #: The table whose ids each path parameter names.
@@ -98,25 +97,9 @@ def _pin_path_parameters(document: dict, values: dict[str, list]) -> dict:
     return document
 
 
-def _small_demo(monkeypatch) -> None:
-    """The demo data set without its bulk: thirty registrants an event (the participant
-    among them), no mentor's past year, no alliance's past year, nobody on the wall."""
-    register_many = demo._register_many
-
-    def few(event, people, rng, **kwargs):
-        people = sorted(people, key=lambda user: user.email != PARTICIPANT)[:REGISTRANTS]
-        return register_many(event, people, rng, **kwargs)
-
-    monkeypatch.setattr(demo, "_register_many", few)
-    monkeypatch.setattr(demo, "_mentor_year", lambda *args: None)
-    monkeypatch.setattr(demo, "load_alliance_year", lambda *args: None)
-    monkeypatch.setattr(demo, "load_wall", lambda *args: None)  # it needs a crowd
-    demo.load_demo()
-
-
-def _setup(app, monkeypatch) -> tuple[dict, dict[str, str]]:
+def _setup(app) -> tuple[dict, dict[str, str]]:
     with app.app_context():
-        _small_demo(monkeypatch)
+        demo.load_demo(small=True)
         tokens = {}
         for email in ROLES:
             user = db.session.scalar(sa.select(User).where(User.email == email))
@@ -142,10 +125,10 @@ def _fuzz(operation, mode: GenerationMode, headers: dict, statuses: Counter) -> 
     return run
 
 
-def test_every_answer_is_documented_and_none_is_a_server_error(fresh_db, monkeypatch):
+def test_every_answer_is_documented_and_none_is_a_server_error(fresh_db):
     app = fresh_db
     started = time.monotonic()
-    document, tokens = _setup(app, monkeypatch)
+    document, tokens = _setup(app)
     print(f"schemathesis: set up in {time.monotonic() - started:.1f} s")
     schema = schemathesis.openapi.from_dict(document)
     schema.app = app

@@ -137,6 +137,28 @@ def test_demo_reset_starts_over(run):
     )
 
 
+def test_demo_small_leaves_out_the_bulk(run):
+    """`demo --small` (tests, a quick look): every part but the crowd's bulk, the named
+    participant registered at every event with registrations."""
+    from eventhub.demo import PARTICIPANTS, SMALL_CROWD
+    from eventhub.registrations.models import Registration
+
+    result = run("demo", "--small")
+    assert result.exit_code == 0, result.output
+    counts = row_counts()
+    assert counts["mentors"] == 12 and counts["scorecards"] > 0 and counts["certificates"] > 0
+    assert counts["alliance_members"] == 0 and counts["series"] == 0
+    assert counts["wall_hidden_names"] == 0
+    per_event = db.session.execute(
+        sa.select(Registration.event_id, sa.func.count()).group_by(Registration.event_id)).all()
+    # The named participants and a crowd of SMALL_CROWD (the investors and judges besides).
+    assert per_event and all(n <= len(PARTICIPANTS) + SMALL_CROWD + 5 for _, n in per_event)
+    assert accounts.find_user_by_email(f"guest{SMALL_CROWD:03d}@example.com") is None
+    zhangwei = accounts.find_user_by_email("zhangwei@example.com")
+    assert {event_id for event_id, _ in per_event} == set(db.session.scalars(
+        sa.select(Registration.event_id).where(Registration.user_id == zhangwei.id)))
+
+
 def test_demo_has_registrations_in_every_status(run):
     from eventhub.registrations import queries
     from eventhub.registrations.models import Registration, registration_sessions

@@ -8,6 +8,7 @@ and foreign ids.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -653,19 +654,25 @@ def snapshot(world) -> dict:
     """Every table's count and the world's rows as the database holds them: two statements
     (the counts; every row of the world as one text, a UNION ALL over its tables), however
     many tables the world spans."""
+    ids: dict[sa.Table, list[int]] = {}
+    for name, key in world_ids(world).items():
+        ids.setdefault(type(world[name]).__table__, []).append(key)
     db.session.expire_all()
-    ids: dict[sa.Table, set[int]] = {}
-    for obj in world.values():
-        if not isinstance(obj, str):
-            ids.setdefault(type(obj).__table__, set()).add(obj.id)
-    parts = [
+    query = _world_rows(tuple((table, tuple(sorted(keys))) for table, keys in ids.items()))
+    rows = {(t, id_): v for t, id_, v in db.session.execute(query)}
+    return {"counts": db_counts(), "rows": rows}
+
+
+@functools.lru_cache(maxsize=4)
+def _world_rows(keys: tuple[tuple[sa.Table, tuple[int, ...]], ...]) -> sa.CompoundSelect:
+    """The UNION ALL of the world's rows, each as one text. Built once a world: building and
+    compiling it (hundreds of columns) costs more than running it."""
+    return sa.union_all(*(
         sa.select(sa.literal(table.name).label("t"), table.c.id.label("id"),
                   _row_text(table).label("v"))
-        .where(table.c.id.in_(keys))
-        for table, keys in ids.items()
-    ]
-    rows = {(t, id_): v for t, id_, v in db.session.execute(sa.union_all(*parts))}
-    return {"counts": db_counts(), "rows": rows}
+        .where(table.c.id.in_(table_keys))
+        for table, table_keys in keys
+    ))
 
 
 def _row_text(table: sa.Table) -> sa.ColumnElement:
@@ -677,8 +684,15 @@ def _row_text(table: sa.Table) -> sa.ColumnElement:
     return text
 
 
+def world_ids(world) -> dict[str, int]:
+    """The primary key of each of the world's objects, read from the session's identity (an
+    expired object is not loaded again: a statement each, hundreds of times a test)."""
+    return {name: sa.inspect(obj).identity[0] for name, obj in world.items()
+            if not isinstance(obj, str)}
+
+
 def send(client, ep: Endpoint, world, raw, overrides):
-    ids = {name: str(obj.id) for name, obj in world.items() if not isinstance(obj, str)}
+    ids = {name: str(key) for name, key in world_ids(world).items()}
     # A certificate is named by its code in paths: "{certificate_code}".
     ids.update({f"{name}_code": obj.code for name, obj in world.items()
                 if isinstance(obj, Certificate)})

@@ -361,6 +361,20 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("concurrent_backend", backends, scope="session")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A concurrency test's PostgreSQL run, and a test of PostgreSQL alone, is a ``server``
+    test (marked before ``-m`` selects): with the SQLite suite it runs on the embedded server,
+    with a PostgreSQL suite on that one. CI's SQLite pass leaves the ``server`` tests to its
+    PostgreSQL pass (``-m "not server"``)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("concurrent_backend") if callspec else None
+        marker = item.get_closest_marker("concurrent")
+        if backend == "postgresql" or (marker is not None and marker.args == ("postgresql",)):
+            item.add_marker(pytest.mark.server)
+
+
 #: The project folder (package.json, node_modules).
 ROOT = Path(__file__).resolve().parent.parent
 #: Why node_modules could not be installed, for the summary (the scanner tests skip).

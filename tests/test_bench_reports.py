@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import postgres_server_url
@@ -16,6 +17,7 @@ from tests.conftest import postgres_server_url
 ROOT = Path(__file__).resolve().parent.parent
 #: One scratch database per test process, as the migration tests do.
 DATABASE = f"eventhub_bench_reports_{os.getpid()}_test"
+pytestmark = pytest.mark.server
 OPERATIONS = ("org_report alliance, year", "event_rows alliance, year",
               "org_report space, year", "org_report space, quarter",
               "event_stats biggest event", "workbook alliance, year")

@@ -79,6 +79,11 @@ def server_database(admin_url: str, what: str, create_sql: str) -> Iterator[None
         server.dispose()
 
 
+#: The databases every migration runs on; the servers' runs are ``server`` tests.
+BACKENDS = ["sqlite", *(pytest.param(name, marks=pytest.mark.server)
+                        for name in ("postgres", "mariadb"))]
+
+
 @pytest.fixture
 def sqlite_url(tmp_path) -> Iterator[str]:
     yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
@@ -105,7 +110,7 @@ def mariadb_url() -> Iterator[str]:
         yield f"{MARIADB_SERVER}/{DATABASE}?charset=utf8mb4"
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres", "mariadb"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_upgrade_from_empty_then_downgrade_to_base(backend, request, tmp_path):
     url = request.getfixturevalue(f"{backend}_url")
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
@@ -147,7 +152,7 @@ EVENTS_0008 = sa.table("events", *(sa.column(name) for name in (
     "privacy_version", "is_listed", "created_at", "updated_at")))
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres", "mariadb"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_downgrading_the_nonce_scope_keeps_every_scan(backend, request, tmp_path):
     """0008 made nonces unique per list; going back makes them unique again without losing a
     scan (the later of two scans sharing a nonce gets a new one)."""

@@ -26,9 +26,10 @@ def render_mail(template: str, locale: str, **context: Any) -> tuple[str, str, s
     with force_locale(locale):
         ctx = dict(context)
         current_app.update_template_context(ctx)
+        context = tmpl.new_context(ctx)  # one for the three blocks: a block's names are its own
         parts = {}
         for block in ("subject", "text", "html"):
-            parts[block] = "".join(tmpl.blocks[block](tmpl.new_context(ctx))).strip()
+            parts[block] = "".join(tmpl.blocks[block](context)).strip()
     return parts["subject"], parts["text"], parts["html"]
 
 

@@ -35,7 +35,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     #: None means: the SQLite file instance/eventhub.sqlite3.
     SQLALCHEMY_DATABASE_URI = normalize_database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Extra engine options; connections are checked by default (create_app).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = os.environ.get("REDIS_URL") or None
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None

@@ -36,6 +36,8 @@ def create_app(config: str | type | None = None, **overrides: Any) -> Flask:
 
 
 def configure_instance(app: Flask) -> None:
+    from eventhub.database import checks_connections_itself
+
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
@@ -46,10 +48,12 @@ def configure_instance(app: Flask) -> None:
         app.config["SECRET_KEY"] = key_file.read_text().strip()
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'eventhub.sqlite3'}"
-    # Without a pre-ping, a pooled connection the database dropped (a restart, a failover)
-    # fails the next request; with it the pool replaces such a connection by itself.
+    # Without a check, a pooled connection the database dropped (a restart, a failover)
+    # fails the next request; with one the pool replaces such a connection by itself:
+    # PostgreSQL's are checked without a round trip (database.check_connections_on_checkout),
+    # others by the pool's pre-ping.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        "pool_pre_ping": True,
+        "pool_pre_ping": not checks_connections_itself(app.config["SQLALCHEMY_DATABASE_URI"]),
         **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
     }
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
+import select
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -67,8 +69,62 @@ _SQLITE_WRITE = re.compile(
 )
 
 
+#: A pooled PostgreSQL connection idle longer than this (seconds) is pinged before it is used.
+PING_AFTER_IDLE = 1.0
+
+
+def checks_connections_itself(url: str | sa.URL) -> bool:
+    """Whether `configure_engine` checks the pool's connections on this database, so the
+    engine needs no ``pool_pre_ping`` (a round trip before every request's first statement)."""
+    return sa.engine.make_url(url).get_backend_name() == "postgresql"
+
+
+def check_connections_on_checkout(engine: sa.Engine) -> None:
+    """Hand out only live connections, without a round trip for each request.
+
+    A connection the server ended (a restart, a failover, ``pg_terminate_backend``) has its
+    socket readable at once: the server's goodbye, or the end of the stream; an idle, live
+    one has nothing to read. So the socket is polled (no round trip), and the connection is
+    pinged (``SELECT 1``) only when something is there to read or it was idle longer than
+    `PING_AFTER_IDLE` (a connection dropped silently on the way, without a goodbye). A failed
+    ping discards the pool's connections (as ``pool_pre_ping`` does) and the pool connects
+    again, so the request still works."""
+    dialect = engine.dialect
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["checked_in_at"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None:  # fresh from connect()
+            return
+        if time.monotonic() - checked_in_at <= PING_AFTER_IDLE and not _readable(
+            dbapi_connection
+        ):
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise sa.exc.InvalidatePoolError(str(error)) from error
+            raise
+
+
+def _readable(dbapi_connection: Any) -> bool:
+    """Whether the connection's socket has something to read (or is closed), not waiting."""
+    if getattr(dbapi_connection, "closed", False):
+        return True
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
 def configure_engine(engine: sa.Engine) -> None:
-    """Turn on SQLite's foreign keys, WAL and a busy timeout, and let SQLAlchemy emit BEGIN
+    """Check PostgreSQL's pooled connections cheaply (`check_connections_on_checkout`).
+    Turn on SQLite's foreign keys, WAL and a busy timeout, and let SQLAlchemy emit BEGIN
     itself.
 
     pysqlite's own transaction handling defers BEGIN and breaks savepoints; SQLAlchemy's docs
@@ -83,6 +139,8 @@ def configure_engine(engine: sa.Engine) -> None:
     each statement does on PostgreSQL (READ COMMITTED); decisions that must not see that take
     the lock before they read (`lock_for_write`).
     """
+    if checks_connections_itself(engine.url):
+        check_connections_on_checkout(engine)
     if engine.dialect.name != "sqlite":
         return
     in_memory = engine.url.database in (None, "", ":memory:")

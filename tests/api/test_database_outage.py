@@ -206,3 +206,46 @@ def test_postgresql_restart_is_survived_by_the_pool(concurrent_app, fresh_db, tm
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.concurrent("postgresql")
+def test_a_pooled_postgresql_connection_is_pinged_only_when_it_may_be_dead(
+    concurrent_app, tmp_path, monkeypatch
+):
+    """No round trip before a request on a connection just used; one when it was idle long
+    (dropped silently on the way?) or its server ended it, which is then replaced unseen."""
+    import time
+
+    from eventhub import database
+
+    url = concurrent_app.config["SQLALCHEMY_DATABASE_URI"]
+    if sa.engine.make_url(url).get_backend_name() != "postgresql":
+        pytest.skip("the socket check is PostgreSQL's")
+    assert make_app(tmp_path, url).config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+    engine = sa.create_engine(url, pool_size=1, max_overflow=0)
+    database.configure_engine(engine)
+    pings = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append(1) or ping(conn))
+    try:
+        with engine.connect() as conn:
+            first = conn.scalar(sa.text("SELECT pg_backend_pid()"))
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT pg_backend_pid()")) == first
+        assert pings == []
+
+        monkeypatch.setattr(database, "PING_AFTER_IDLE", 0.0)
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT pg_backend_pid()")) == first
+        assert pings == [1]
+        monkeypatch.setattr(database, "PING_AFTER_IDLE", 3600.0)
+
+        with concurrent_app.app_context(), db.engine.begin() as admin:
+            assert admin.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        time.sleep(0.2)  # the server's goodbye reaches the pooled connection's socket
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT pg_backend_pid()")) != first
+        assert pings == [1, 1]
+    finally:
+        engine.dispose()
+

@@ -59,7 +59,7 @@ def test_the_queue_shows_each_entry_under_its_status_and_the_progress(login, set
     assert "智慧医疗项目1" in _section(html, "draft")
     assert "智慧医疗项目2" in _section(html, "submitted")
     assert "智慧医疗项目3" not in html
-    assert '<progress class="jq-progress__bar" max="3" value="1"' in html
+    assert '<progress class="meter jq-progress__bar" max="3" value="1"' in html
     # Draft 7.5/10 × 40 = 30; submitted 8/10 × 40 + 15/20 × 35 + 4/5 × 25 = 78.25.
     assert "<strong>30.00</strong>" in _section(html, "draft")
     assert "<strong>78.25</strong>" in _section(html, "submitted")
@@ -126,7 +126,7 @@ def test_who_may_not_open_a_scorecard(login, organizer, staff, participant, setu
     # A judge with nothing assigned sees an empty queue.
     empty = login(judges[1].user).get(_queue(setup))
     assert empty.status_code == 200
-    assert '<progress class="jq-progress__bar" max="1" value="0"' in empty.get_data(as_text=True)
+    assert '<progress class="meter jq-progress__bar" max="1" value="0"' in empty.get_data(as_text=True)
     # An entry of another event, a round that does not exist: 404.
     assert login(judges[0].user).get(f"/judging/rounds/{setup['round'].id}/entries/999999"
                                      ).status_code == 404
@@ -141,7 +141,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, setup):
 def test_a_conflicted_entry_is_not_in_the_queue(login, setup):
     html = login(setup["judges"][2].user).get(_queue(setup)).get_data(as_text=True)
     assert "智慧医疗项目3" not in html
-    assert '<progress class="jq-progress__bar" max="1" value="0"' in html
+    assert '<progress class="meter jq-progress__bar" max="1" value="0"' in html
 
 
 def test_the_sign_in_link_lands_on_the_queue(client, setup):

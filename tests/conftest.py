@@ -15,6 +15,7 @@ follow), and the workers share one throwaway PostgreSQL server.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -93,7 +94,8 @@ def app(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _db(app, request):
-    """Every test runs inside one outer transaction that is rolled back afterwards."""
+    """Every test runs inside one outer transaction that is rolled back afterwards (a
+    savepoint of its module's, when the module shares data: ``module_db``)."""
     if request.node.get_closest_marker("concurrent") or "concurrent_app" in request.fixturenames:
         with one_concurrency_test_at_a_time(request.getfixturevalue("tmp_path_factory")):
             yield None
@@ -107,24 +109,65 @@ def _db(app, request):
         yield None
         return
     with app.app_context():
+        if "module_db" in request.fixturenames:
+            connection = request.getfixturevalue("module_db")
+            with bound_session(connection, undo=connection.begin_nested()) as session:
+                yield session
+            return
+        connection = db.engine.connect()
+        try:
+            with bound_session(connection, undo=connection.begin()) as session:
+                yield session
+        finally:
+            connection.close()
+
+
+@contextmanager
+def bound_session(connection: sa.Connection, undo=None) -> Iterator[sa.orm.scoped_session]:
+    """``db.session`` bound to ``connection``, whose transaction its commits only save points
+    of; ``undo`` (a transaction of the connection) is rolled back at the end."""
+    original = db.session
+    # A plain Session: Flask-SQLAlchemy's own would pick the engine over this connection.
+    db.session = sa.orm.scoped_session(
+        sa.orm.sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ),
+        scopefunc=_app_ctx_id,
+    )
+    try:
+        yield db.session
+    finally:
+        db.session.remove()
+        db.session = original
+        if undo is not None and undo.is_active:
+            undo.rollback()
+
+
+@pytest.fixture(scope="module")
+def module_db(app):
+    """A connection whose transaction lasts the module: data a module-scoped fixture makes on
+    it (inside ``with module_data():``) is made once for the module's tests, each of which
+    rolls back to it."""
+    with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
-        original = db.session
-        # A plain Session: Flask-SQLAlchemy's own would pick the engine over this connection.
-        db.session = sa.orm.scoped_session(
-            sa.orm.sessionmaker(
-                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-            ),
-            scopefunc=_app_ctx_id,
-        )
         try:
-            yield db.session
+            yield connection
         finally:
-            db.session.remove()
-            db.session = original
-            if transaction.is_active:
-                transaction.rollback()
+            transaction.rollback()
             connection.close()
+
+
+@pytest.fixture(scope="module")
+def module_data(app, module_db):
+    """``with module_data():`` around a module-scoped fixture's work puts it in the module's
+    shared transaction (``module_db``)."""
+    @contextmanager
+    def _module_data():
+        with app.app_context(), bound_session(module_db) as session:
+            yield session
+            session.commit()
+    return _module_data
 
 
 @pytest.fixture
@@ -293,18 +336,31 @@ def one_concurrency_test_at_a_time(tmp_path_factory: pytest.TempPathFactory) -> 
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+#: Test files whose tests share data made once (``module_db``): on one worker, in order.
+SHARED_DATA_FILES = ("tests/services/test_demo.py",)
+#: A concurrency test's id: its backend is the first parameter (pytest_generate_tests).
+CONCURRENT_RUN = re.compile(r"\[(postgresql|sqlite)[\]-]")
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """xdist's scheduling: a browser test file's tests on one worker, in order (their
-    module-scoped data is made once on the worker's live server); every other test on its
-    own, to whichever worker is free. (``--dist loadgroup`` cannot group tests with pytest
-    9.2, whose test ids xdist can no longer rename.)"""
+    module-scoped data is made once on the worker's live server), and likewise a file of
+    SHARED_DATA_FILES; the concurrency tests (a
+    ``[postgresql…]`` or ``[sqlite…]`` run) all on one worker, one after the other, as their
+    lock would have them anyway, instead of a worker idling while the other holds it; every
+    other test on its own, to whichever worker is free. (``--dist loadgroup`` cannot group
+    tests with pytest 9.2, whose test ids xdist can no longer rename.)"""
     from xdist.scheduler import LoadScopeScheduling
 
     class BrowserFilesTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            return path if path.startswith("tests/browser/") else nodeid
+            if path.startswith("tests/browser/") or path in SHARED_DATA_FILES:
+                return path
+            if CONCURRENT_RUN.search(nodeid):
+                return "concurrency tests"
+            return nodeid
 
     return BrowserFilesTogether(config, log)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import weakref
+from inspect import iscoroutinefunction
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +15,28 @@ from config import config_for
 from eventhub.text import Request
 
 
+class EventHub(Flask):
+    """Flask, remembering which of its hooks and views are coroutine functions: Flask asks
+    ``inspect.iscoroutinefunction`` of each of them on every request (a dozen a call)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Weak keys: a request's own callbacks (``after_this_request``) go with it.
+        self._coroutine: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+    def ensure_sync(self, func: Any) -> Any:
+        try:
+            coroutine = self._coroutine.get(func)
+            if coroutine is None:
+                coroutine = self._coroutine[func] = iscoroutinefunction(func)
+        except TypeError:  # a callable that cannot be referenced weakly
+            return super().ensure_sync(func)
+        return self.async_to_sync(func) if coroutine else func
+
+
 def create_app(config: str | type | None = None, **overrides: Any) -> Flask:
     """Build the application: settings, extensions, blueprints, CLI, error handlers."""
-    app = Flask(
+    app = EventHub(
         __name__,
         template_folder="../templates",
         instance_relative_config=True,

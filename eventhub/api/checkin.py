@@ -132,10 +132,12 @@ def door_list(list_id: int, scanning: str | None = None) -> CheckinList:
     checkin_list = services.load_list(list_id, scanning)
     if checkin_list is None:
         raise NotFound()
-    load_event(checkin_list.event_id)
-    if not permissions.can_check_in(require_user(), checkin_list.event):
-        raise NotAllowed()
-    return checkin_list
+    # The event came with the list: door staff pass at once (they see the event, a draft
+    # too); the others learn whether it exists only if they see it (as `load_event` says).
+    event = checkin_list.event
+    if permissions.can_check_in(require_user(), event):
+        return checkin_list
+    raise NotAllowed() if permissions.can_view_event(current_user, event) else NotFound()
 
 
 @blp.route("/events/<id:event_id>/checkin-lists", methods=["GET"])

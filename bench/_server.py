@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import runpy
 import signal
 import socket
 import statistics
@@ -73,6 +74,10 @@ SERVER_LOG = Path(
 )
 
 
+#: gthread threads a worker in the production image's gunicorn settings (their default).
+PRODUCTION_THREADS = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))["threads"]
+
+
 @contextmanager
 def gunicorn(url: str, workers: int = 2, app: str = "wsgi:app", env: dict | None = None):
     """Run ``app`` (eventhub by default) under gunicorn on a free port; yield the port."""
@@ -100,10 +105,10 @@ def gunicorn(url: str, workers: int = 2, app: str = "wsgi:app", env: dict | None
             f"127.0.0.1:{port}",
             "--worker-class",
             "gthread",
-            # Two threads a worker: one computes while the other waits on PostgreSQL (a
-            # commit's flush); more only contend for the GIL.
+            # Threads a worker as in production (deploy/gunicorn.conf.py): while one waits on
+            # PostgreSQL (an event's lock, a commit) the others compute.
             "--threads",
-            os.environ.get("BENCH_THREADS", "2"),
+            os.environ.get("BENCH_THREADS") or str(PRODUCTION_THREADS),
             "--backlog",
             "2048",
             "--log-level",

@@ -221,7 +221,9 @@ def _forget_scan_locks(session: sa.orm.Session, transaction: sa.orm.SessionTrans
 
 
 def _dialect() -> str:
-    return db.session.get_bind().dialect.name
+    # The app's engine (the session's bind, asked for by name, costs a lookup through the
+    # scoped session for each of a scan's three questions).
+    return db.engine.dialect.name
 
 
 def _serialize_scans_of(code: str) -> bool:

@@ -126,7 +126,8 @@ def test_who_may_not_open_a_scorecard(login, organizer, staff, participant, setu
     # A judge with nothing assigned sees an empty queue.
     empty = login(judges[1].user).get(_queue(setup))
     assert empty.status_code == 200
-    assert '<progress class="meter jq-progress__bar" max="1" value="0"' in empty.get_data(as_text=True)
+    assert ('<progress class="meter jq-progress__bar" max="1" value="0"'
+            in empty.get_data(as_text=True))
     # An entry of another event, a round that does not exist: 404.
     assert login(judges[0].user).get(f"/judging/rounds/{setup['round'].id}/entries/999999"
                                      ).status_code == 404

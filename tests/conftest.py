@@ -170,6 +170,18 @@ def module_data(app, module_db):
     return _module_data
 
 
+@pytest.fixture(autouse=True)
+def _limiter_switch_kept():
+    """Flask-Limiter's Limiter is one object for every app of the process, and an app a test
+    makes (limits on, or a development or production config) turns it on for every later
+    test of the worker: each test gives back the switch it found (the suite's: off)."""
+    from eventhub.extensions import limiter
+
+    enabled = limiter.enabled
+    yield
+    limiter.enabled = enabled
+
+
 @pytest.fixture
 def session(_db):
     return _db

@@ -44,12 +44,35 @@ def fresh_database(url: str) -> None:
     )
 
 
-def bench_app(url: str):
+def bench_app(url: str, **overrides: Any):
     """The app on the benchmark database, to prepare a benchmark's data straight in it."""
     os.environ["DATABASE_URL"] = url
     from eventhub import create_app
 
-    return create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench")
+    return create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench",
+                      **overrides)
+
+
+def counting_app(url: str):
+    """The app in-process, set as gunicorn serves it in the benchmarks (no rate limits, mail
+    left in the outbox, no access log), to count a request's statements."""
+    return bench_app(url, RATELIMIT_ENABLED=False, MAIL_SEND_IN_BACKGROUND=False,
+                     ACCESS_LOG=False)
+
+
+def statements_of(engine: sa.Engine, send: Any) -> tuple[list[str], Any]:
+    """The SQL statements ``send()`` sends through ``engine``, and its answer."""
+    statements: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        answer = send()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return statements, answer
 
 
 def api_token(name: str, **owner: Any) -> tuple[Any, str]:

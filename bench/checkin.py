@@ -22,6 +22,7 @@ from bench._server import (  # noqa: E402
     DEFAULT_URL,
     api_token,
     bench_app,
+    counting_app,
     fresh_database,
     gunicorn,
     latency_cells,
@@ -30,6 +31,7 @@ from bench._server import (  # noqa: E402
     percentile,
     print_table,
     request,
+    statements_of,
 )
 
 #: Tickets scanned before measuring, to warm the workers up.
@@ -107,28 +109,17 @@ def prepare(url: str, tickets: int) -> tuple[int, list[str], str]:
 
 def count_statements(url: str, list_id: int, code: str, token: str) -> int:
     """SQL statements of one warm scan (the same request, counted in-process)."""
-    import sqlalchemy as sa
-
-    from eventhub import create_app
     from eventhub.database import db
 
-    app = create_app(
-        "production",
-        SQLALCHEMY_DATABASE_URI=url,
-        SECRET_KEY="bench",
-        RATELIMIT_ENABLED=False,
-        MAIL_SEND_IN_BACKGROUND=False,
-        ACCESS_LOG=False,
-    )
+    app = counting_app(url)
     client = app.test_client(use_cookies=False)  # as the load generator: no cookies
     path = f"/api/v1/checkin-lists/{list_id}/scans"
     headers = {"Authorization": f"Bearer {token}"}
     client.get("/api/v1/me", headers=headers)  # the token's use noted already
     with app.app_context():
         engine = db.engine
-    statements: list[str] = []
-    sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    response = client.post(path, json={"code": code, "nonce": uuid.uuid4().hex}, headers=headers)
+    statements, response = statements_of(engine, lambda: client.post(
+        path, json={"code": code, "nonce": uuid.uuid4().hex}, headers=headers))
     assert response.get_json()["status"] == "ok", response.get_json()
     engine.dispose()
     return len(statements)

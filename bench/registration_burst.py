@@ -21,6 +21,7 @@ from bench._server import (  # noqa: E402
     DEFAULT_URL,
     api_token,
     bench_app,
+    counting_app,
     fresh_database,
     gunicorn,
     latency_cells,
@@ -29,6 +30,7 @@ from bench._server import (  # noqa: E402
     percentile,
     print_table,
     request,
+    statements_of,
 )
 
 
@@ -72,21 +74,11 @@ def prepare(url: str, n: int, capacity: int) -> tuple[int, list[str]]:
 def count_statements(url: str, event_id: int) -> int:
     """SQL statements for one registration (the same request, counted in-process), in the
     steady state of a burst: the event's form already read once, the token used before."""
-    import sqlalchemy as sa
-
-    from eventhub import create_app
     from eventhub.accounts.models import User
     from eventhub.accounts.services import create_token
     from eventhub.database import db
 
-    app = create_app(
-        "production",
-        SQLALCHEMY_DATABASE_URI=url,
-        SECRET_KEY="bench",
-        RATELIMIT_ENABLED=False,
-        MAIL_SEND_IN_BACKGROUND=False,
-        ACCESS_LOG=False,
-    )
+    app = counting_app(url)
     with app.app_context():
         tokens = []
         for i in range(2):
@@ -104,9 +96,8 @@ def count_statements(url: str, event_id: int) -> int:
     assert client.post(path, json={"consent": True}, headers=warm).status_code == 201
     counted = {"Authorization": f"Bearer {tokens[1]}"}
     client.get("/api/v1/me", headers=counted)
-    statements: list[str] = []
-    sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    response = client.post(path, json={"consent": True}, headers=counted)
+    statements, response = statements_of(
+        engine, lambda: client.post(path, json={"consent": True}, headers=counted))
     assert response.status_code == 201, response.get_json()
     engine.dispose()
     return len(statements)

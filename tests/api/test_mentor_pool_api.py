@@ -19,7 +19,7 @@ from tests.api.conftest import assert_error
 def _mails() -> list[OutboxMessage]:
     db.session.expire_all()
     return list(db.session.scalars(sa.select(OutboxMessage).where(
-        OutboxMessage.template == "mentor_invitation")))
+        OutboxMessage.template == "mentor_invitation").order_by(OutboxMessage.id)))
 
 
 def test_adding_a_mentor_mails_the_invitation(api, org, organizer, participant):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
@@ -28,6 +29,7 @@ from eventhub.api.common import (
 from eventhub.api.events import load_event
 from eventhub.checkin import services, sync
 from eventhub.checkin.models import CheckinList, ScanStatus, ScanType
+from eventhub.checkin.services import Door
 from eventhub.errors import NotAllowed, NotFound
 from eventhub.formatting import mask_phone
 from eventhub.registrations.services import RegistrationInfo
@@ -126,18 +128,21 @@ class FoundPersonSchema(ma.Schema):
 FoundListSchema = list_of(FoundPersonSchema, "CheckinSearchResult")
 
 
-def door_list(list_id: int, scanning: str | None = None) -> CheckinList:
-    """The list, to door staff of its event: 404 when invisible, 403 when not staff.
-    ``scanning``: the code about to be scanned there (`services.load_list`)."""
-    checkin_list = services.load_list(list_id, scanning)
-    if checkin_list is None:
+def door_list(list_id: int) -> CheckinList:
+    """The list, to door staff of its event: 404 when invisible, 403 when not staff."""
+    checkin_list = services.load_list(list_id)
+    return _to_door_staff(checkin_list, lambda: checkin_list.event)
+
+
+def _to_door_staff(door: Door | CheckinList | None, event: Callable[[], Any]) -> Any:
+    """``door`` (a list, as loaded with its event's organization) if the caller is door
+    staff of its event: NotFound when there is none or the caller does not see the event
+    (as `load_event` says), NotAllowed when they see it but are not staff."""
+    if door is None:
         raise NotFound()
-    # The event came with the list: door staff pass at once (they see the event, a draft
-    # too); the others learn whether it exists only if they see it (as `load_event` says).
-    event = checkin_list.event
-    if permissions.can_check_in(require_user(), event):
-        return checkin_list
-    raise NotAllowed() if permissions.can_view_event(current_user, event) else NotFound()
+    if permissions.can_check_in(require_user(), door.event):
+        return door
+    raise NotAllowed() if permissions.can_view_event(current_user, event()) else NotFound()
 
 
 @blp.route("/events/<id:event_id>/checkin-lists", methods=["GET"])
@@ -173,10 +178,11 @@ def create_list(data: dict, event_id: int) -> object:
 def scan(data: dict, list_id: int) -> dict:
     """Scan a ticket: `ok`, `already_checked_in` (with `previous`), `invalid`, `wrong_event`,
     `not_on_list`, `not_confirmed` or `cancelled`."""
-    checkin_list = door_list(list_id, scanning=data["code"])
+    door = services.load_door(list_id, data["code"])
+    door = _to_door_staff(door, lambda: services.load_list(list_id).event)  # rarely: 403/404
     return services.scan(
         require_user(),
-        checkin_list,
+        door,
         data["code"],
         data["nonce"],
         scan_type=data["type"],

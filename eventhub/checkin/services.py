@@ -204,7 +204,7 @@ def _scan_lock(code: sa.ColumnElement[str]) -> sa.ColumnElement[Any]:
     the other: the second waits here. A statement that runs after the lock is held sees
     every scan the first one committed, so the ticket and its scans are read in one
     statement (`_ticket_and_state`). Taking it in the statement that loads the door
-    (`load_list`) saves one more."""
+    (`load_door`) saves one more."""
     return sa.func.pg_advisory_xact_lock(SCAN_LOCK_SPACE, sa.func.hashtext(code))
 
 
@@ -229,7 +229,7 @@ def _dialect() -> str:
 def _serialize_scans_of(code: str) -> bool:
     """Make sure no other scan of ``code`` is being decided until the end of the transaction;
     True when the state read after this is final (PostgreSQL: the code's scan lock, unless
-    `load_list` took it already; SQLite: its write lock). Elsewhere False: the ticket's row
+    `load_door` took it already; SQLite: its write lock). Elsewhere False: the ticket's row
     lock serializes the scans, and the state is read after it (`_ticket_and_state`)."""
     lock_for_write()
     dialect = _dialect()
@@ -239,33 +239,68 @@ def _serialize_scans_of(code: str) -> bool:
     return dialect in ("postgresql", "sqlite")
 
 
-@functools.cache  # built once (every scan loads its list), after all models are known
-def _list_query(for_scan: bool, scan_lock: bool) -> sa.Select:
-    event = sa.orm.joinedload(CheckinList.event)
-    if for_scan:
-        # Only what decides who may scan there (`permissions.can_view_event`, `can_check_in`).
-        event = event.load_only(
-            Event.org_id, Event.status, Event.published_at, raiseload=False
-        ).lazyload(Event.organization)
-    query = sa.select(CheckinList).where(CheckinList.id == sa.bindparam("id")).options(event)
-    if scan_lock:
-        query = query.add_columns(_scan_lock(sa.bindparam("code", type_=sa.String)))
-    return query
+@functools.cache  # built once (every list page loads its list), after all models are known
+def _list_query() -> sa.Select:
+    return sa.select(CheckinList).where(CheckinList.id == sa.bindparam("id")).options(
+        sa.orm.joinedload(CheckinList.event)
+    )
 
 
-def load_list(list_id: int, scanning: str | None = None) -> CheckinList | None:
-    """The list of ``list_id`` with its event, or None (one statement).
+def load_list(list_id: int) -> CheckinList | None:
+    """The list of ``list_id`` with its event, or None (one statement)."""
+    return db.session.scalars(_list_query(), {"id": list_id}).first()
 
-    ``scanning``: the code about to be scanned at it (see `scan`). Then the event comes
-    without what a scan does not need, and on PostgreSQL the same statement takes the
-    code's scan lock (`_scan_lock`), so the scan takes one statement less."""
-    code = _normalized(scanning) if scanning is not None else ""
+
+class DoorEvent(NamedTuple):
+    """What decides who may scan at an event's doors (`permissions.can_check_in`)."""
+
+    id: int
+    org_id: int
+
+
+class Door(NamedTuple):
+    """A list as a scan reads it (`load_door`): the few columns that decide who may scan
+    there and what a scan answers, as a plain row (no ORM object: a door scans hundreds of
+    tickets a minute). `scan` takes a Door or a `CheckinList`."""
+
+    id: int
+    event_id: int
+    session_id: int | None
+    allow_reentry: bool
+    event: DoorEvent
+
+
+_lists = CheckinList.__table__
+_events = Event.__table__
+_DOOR_COLUMNS = (
+    _lists.c.id, _lists.c.event_id, _lists.c.session_id, _lists.c.allow_reentry,
+    _events.c.org_id,
+)
+_DOOR = {
+    scan_lock: sa.select(
+        *_DOOR_COLUMNS,
+        *([_scan_lock(sa.bindparam("code", type_=sa.String))] if scan_lock else []),
+    )
+    .join_from(_lists, _events, _events.c.id == _lists.c.event_id)
+    .where(_lists.c.id == sa.bindparam("id"))
+    for scan_lock in (False, True)
+}
+
+
+def load_door(list_id: int, code: str) -> Door | None:
+    """The list of ``list_id`` as a scan of ``code`` at it reads it, or None (one
+    statement). On PostgreSQL the same statement takes the code's scan lock
+    (`_scan_lock`), so the scan takes one statement less."""
+    code = _normalized(code)
     scan_lock = bool(code) and _dialect() == "postgresql"
-    query = _list_query(scanning is not None, scan_lock)
-    checkin_list = db.session.scalars(query, {"id": list_id, "code": code}).first()
-    if scan_lock and checkin_list is not None:
+    row = db.session.connection().execute(_DOOR[scan_lock], {"id": list_id, "code": code})
+    row = row.first()
+    if row is None:
+        return None
+    if scan_lock:
         _scan_locks().add(code)
-    return checkin_list
+    list_id, event_id, session_id, allow_reentry, org_id = row[:5]
+    return Door(list_id, event_id, session_id, allow_reentry, DoorEvent(event_id, org_id))
 
 
 def _normalized(code: Any) -> str:
@@ -283,7 +318,7 @@ class _Scanned(NamedTuple):
 
 
 def _ticket_and_state(
-    checkin_list: CheckinList, code: str
+    checkin_list: CheckinList | Door, code: str
 ) -> tuple[_Ticket | None, Callable[[], list[_Scanned]]]:
     """The registration holding ``code`` (locked until the end of the transaction, so two
     gates scanning one ticket at the same moment are decided one after the other) and a
@@ -294,7 +329,7 @@ def _ticket_and_state(
     final = _serialize_scans_of(code)
     session_list = checkin_list.session_id is not None
     state = ("lateral" if _dialect() == "postgresql" else "join") if final else None
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         _TICKET[session_list, state],
         {"code": code, "session_id": checkin_list.session_id, "list_id": checkin_list.id},
     ).all()
@@ -307,16 +342,16 @@ def _ticket_and_state(
     return ticket, lambda: _state(checkin_list, ticket.id)
 
 
-def _state(checkin_list: CheckinList, registration_id: int) -> list[_Scanned]:
+def _state(checkin_list: CheckinList | Door, registration_id: int) -> list[_Scanned]:
     """The person's ok, unreverted scans at the list, oldest first."""
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         _STATE, {"list_id": checkin_list.id, "registration_id": registration_id}
     )
     return [_Scanned(*row) for row in rows]
 
 
 def _decide(
-    checkin_list: CheckinList,
+    checkin_list: CheckinList | Door,
     ticket: _Ticket | None,
     state: Callable[[], list[_Scanned]],
     scan_type: ScanType,
@@ -343,7 +378,7 @@ def _decide(
     return ScanStatus.ok, None
 
 
-def replay(checkin_list: CheckinList, nonce: str) -> dict[str, Any] | None:
+def replay(checkin_list: CheckinList | Door, nonce: str) -> dict[str, Any] | None:
     """The answer already given to this nonce at this list, if any (a nonce used at another
     list is another scan: its answer is never given here)."""
     row = db.session.execute(
@@ -368,7 +403,9 @@ class DuplicateNonce(Conflict):
     code = "duplicate_nonce"
 
 
-def scan(actor: User, checkin_list: CheckinList, code: str, nonce: str, **kwargs: Any) -> dict:
+def scan(
+    actor: User, checkin_list: CheckinList | Door, code: str, nonce: str, **kwargs: Any
+) -> dict:
     """Record one scan (see `_scan`); a same-nonce retry that raced this one gets its answer."""
     try:
         return _scan(actor, checkin_list, code, nonce, **kwargs)
@@ -382,7 +419,7 @@ def scan(actor: User, checkin_list: CheckinList, code: str, nonce: str, **kwargs
 @transactional
 def _scan(
     actor: User,
-    checkin_list: CheckinList,
+    checkin_list: CheckinList | Door,
     code: str,
     nonce: str,
     scan_type: ScanType | str = ScanType.entry,
@@ -428,7 +465,7 @@ def _scan(
         # A retried nonce fails here on its unique index, (list, nonce) (no lookup beforehand:
         # retries are rare, scans are not); `scan` then answers with what was recorded the
         # first time at this list.
-        scan_id = db.session.execute(
+        scan_id = db.session.connection().execute(
             _RECORD,
             {
                 "list_id": checkin_list.id,

@@ -153,15 +153,18 @@ def gunicorn(url: str, workers: int = 2, app: str = "wsgi:app", env: dict | None
                 time.sleep(0.1)
         else:
             raise RuntimeError("gunicorn did not start")
-        _server_pid = process.pid
+        _server_pid = _server_pids[port] = process.pid
         yield port
     finally:
+        _server_pids.pop(port, None)
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
         log.close()
 
 
+#: The master of the gunicorn started last, and of each running one by its port.
 _server_pid: int | None = None
+_server_pids: dict[int, int] = {}
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -187,12 +190,14 @@ def _pids() -> list[int]:
     return [int(name) for name in os.listdir("/proc") if name.isdigit()]
 
 
-def server_cpu() -> float:
-    """CPU seconds used so far by the running gunicorn (its master and workers)."""
-    if _server_pid is None:
+def server_cpu(port: int | None = None) -> float:
+    """CPU seconds used so far by the gunicorn on ``port`` (its master and workers; by
+    default the one started last)."""
+    master = _server_pid if port is None else _server_pids.get(port)
+    if master is None:
         return 0.0
-    workers = [pid for pid in _pids() if (_stat(pid) or ["", ""])[1] == str(_server_pid)]
-    return _cpu([_server_pid, *workers])
+    workers = [pid for pid in _pids() if (_stat(pid) or ["", ""])[1] == str(master)]
+    return _cpu([master, *workers])
 
 
 def database_cpu(url: str) -> float:
@@ -264,14 +269,17 @@ def run_load(calls: list[Any], work, concurrency: int) -> tuple[list[Any], float
     return results, time.perf_counter() - started
 
 
-def measured(url: str, calls: list[Any], work, concurrency: int) -> tuple[list[Any], float, dict]:
-    """`run_load`, plus the CPU milliseconds per call the server (gunicorn's processes) and
-    the database (the backends of ``url``'s database) used meanwhile, and the load average."""
-    server, database = server_cpu(), database_cpu(url)
+def measured(
+    url: str, calls: list[Any], work, concurrency: int, port: int | None = None
+) -> tuple[list[Any], float, dict]:
+    """`run_load`, plus the CPU milliseconds per call the server (the processes of the
+    gunicorn on ``port``, by default the one started last) and the database (the backends of
+    ``url``'s database) used meanwhile, and the load average."""
+    server, database = server_cpu(port), database_cpu(url)
     results, seconds = run_load(calls, work, concurrency)
     n = max(len(calls), 1)
     cost = {
-        "server_ms": (server_cpu() - server) * 1000 / n,
+        "server_ms": (server_cpu(port) - server) * 1000 / n,
         "db_ms": (database_cpu(url) - database) * 1000 / n,
         "load": os.getloadavg()[0],
     }

@@ -286,6 +286,18 @@ def measured(
     return results, seconds, cost
 
 
+def machine_speed() -> str:
+    """How fast this machine runs Python now: CPU milliseconds of a fixed loop (best of 3).
+    A shared virtual machine's speed drifts (by half within a minute, by 2x between days):
+    printed with every table, so tables of different runs can be compared."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        sum(i * i for i in range(2_000_000))
+        best = min(best, time.process_time() - started)
+    return f"machine speed: {best * 1000:.0f} ms for the reference loop (lower is faster)"
+
+
 def met(ok: bool) -> str:
     return "yes" if ok else "NO"
 

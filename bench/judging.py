@@ -36,6 +36,7 @@ from bench._server import (  # noqa: E402
     fresh_database,
     gunicorn,
     latency_cells,
+    machine_speed,
     print_table,
     request,
     run_load,
@@ -195,6 +196,7 @@ def main() -> None:
                           *latency_cells(ms, 1), f"{cpu[0] * 1000 / len(saves):.1f}",
                           f"{cpu[1] * 1000 / len(saves):.1f}"])
 
+    print(machine_speed())
     print(f"judging: {args.entries} entries x {args.judges_per_entry} judges x {len(RUBRIC)} "
           "criteria, gunicorn workers=2, PostgreSQL")
     print_table(["method", "entries", "scorecards", "median ms", "max ms"], results_rows)

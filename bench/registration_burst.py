@@ -25,6 +25,7 @@ from bench._server import (  # noqa: E402
     fresh_database,
     gunicorn,
     latency_cells,
+    machine_speed,
     measured,
     met,
     percentile,
@@ -157,6 +158,7 @@ def main() -> None:
         row, ok = burst(args, level)
         rows.append(row)
         all_ok = all_ok and ok
+    print(machine_speed())
     print(f"registration burst: N={args.n} C={args.capacity} gunicorn workers={args.workers}, "
           f"PostgreSQL; pretix 2026.8.0: 32.7 orders/s at 50, 30.4 at 10")
     print_table(

@@ -196,8 +196,10 @@ def test_postgresql_restart_is_survived_by_the_pool(concurrent_app, fresh_db, tm
     assert client.get("/api/v1/events").status_code == 200
 
     with concurrent_app.app_context(), db.engine.begin() as conn:
+        # Waiting (up to 5 s) until each backend has ended: its goodbye has reached the pooled
+        # connection's socket (a request in the very moment of a crash can still meet 503).
         killed = conn.scalar(sa.text(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
             "WHERE application_name = :name"), {"name": name})
     assert killed >= 1
 
@@ -214,7 +216,6 @@ def test_a_pooled_postgresql_connection_is_pinged_only_when_it_may_be_dead(
 ):
     """No round trip before a request on a connection just used; one when it was idle long
     (dropped silently on the way?) or its server ended it, which is then replaced unseen."""
-    import time
 
     from eventhub import database
 
@@ -241,8 +242,9 @@ def test_a_pooled_postgresql_connection_is_pinged_only_when_it_may_be_dead(
         monkeypatch.setattr(database, "PING_AFTER_IDLE", 3600.0)
 
         with concurrent_app.app_context(), db.engine.begin() as admin:
-            assert admin.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
-        time.sleep(0.2)  # the server's goodbye reaches the pooled connection's socket
+            # Returns once the backend has ended: its goodbye is on the pooled socket.
+            assert admin.scalar(sa.text("SELECT pg_terminate_backend(:pid, 5000)"),
+                                {"pid": first})
         with engine.connect() as conn:
             assert conn.scalar(sa.text("SELECT pg_backend_pid()")) != first
         assert pings == [1, 1]

@@ -38,6 +38,9 @@ class Config:
     #: Extra engine options; connections are checked by default (create_app).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    #: Seconds after which a live page's version (its ETag) changes even if nothing signalled
+    #: a change: a missed signal (Redis down a moment) shows within this long.
+    LIVE_REFRESH_SECONDS = int(os.environ.get("LIVE_REFRESH_SECONDS") or 60)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT") or 587)
@@ -169,6 +172,9 @@ class TestConfig(Config):
     METRICS_TOKEN = None
     RATELIMIT_STORAGE_URI = "memory://"
     REDIS_URL = None
+    #: A live page's ETag changes only with what it shows: a test's two requests never fall
+    #: on either side of a minute (tests of the roll-over set it themselves).
+    LIVE_REFRESH_SECONDS = 10**9
     MAIL_SERVER = None
     #: Tests deliver the outbox by calling `mail.services.deliver_pending` themselves.
     MAIL_SEND_IN_BACKGROUND = False

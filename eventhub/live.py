@@ -28,7 +28,8 @@ from eventhub.database import after_commit
 
 log = logging.getLogger(__name__)
 
-#: Seconds after which a version changes even if nothing signalled a change.
+#: Seconds after which a version changes even if nothing signalled a change (the default of
+#: the LIVE_REFRESH_SECONDS setting).
 REFRESH_SECONDS = 60
 #: Redis keys expire when an object has been quiet this long (the count starts over: fine,
 #: the minute in the version keeps old ETags from matching).
@@ -86,7 +87,7 @@ class LiveVersion:
                 pipe.incr(key)
                 pipe.expire(key, KEY_TTL_SECONDS)
                 pipe.execute()
-        except Exception:  # Redis down: pages catch up within REFRESH_SECONDS.
+        except Exception:  # Redis down: pages catch up within LIVE_REFRESH_SECONDS.
             log.warning("could not bump %s of %s", self.name, object_id, exc_info=True)
 
     def bump_after_commit(self, object_id: int) -> None:
@@ -96,7 +97,7 @@ class LiveVersion:
 
     def version(self, object_id: int) -> str:
         """Equal strings mean the live state is the same."""
-        slot = int(time.time() // REFRESH_SECONDS)
+        slot = int(time.time() // current_app.config.get("LIVE_REFRESH_SECONDS", REFRESH_SECONDS))
         client = redis_client()
         if client is not None:
             try:

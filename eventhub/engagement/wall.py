@@ -19,7 +19,7 @@ The screen polls a fragment whose ETag is `live_version`: the event's check-in v
 and reverts, shared by every worker; `checkin.live`) plus the wall's own (hidden names), so a
 new arrival or a hidden name reaches every screen within a poll. Without Redis an opt-in change
 shows at the next poll too (the check-in version reads registrations' ``updated_at``); with
-Redis, within `live.REFRESH_SECONDS` at the latest.
+Redis, within the LIVE_REFRESH_SECONDS setting (a minute) at the latest.
 
 Screens without an account open the wall with a signed read-only key (`make_screen_key`,
 the big screens' one mechanism in `eventhub.live`; valid for a week).

@@ -220,6 +220,25 @@ def test_the_database_version_changes_with_scans_and_reverts_only(staff, event, 
     assert live.version(event.id) == before
 
 
+def test_the_version_changes_each_refresh_interval_even_when_nothing_did(app, event,
+                                                                         monkeypatch):
+    """A missed signal shows within LIVE_REFRESH_SECONDS (tests set it beyond reach, so two
+    requests of a test never fall on either side of a minute)."""
+    import eventhub.live
+
+    clock = [6_000_000.0]
+    monkeypatch.setattr(eventhub.live.time, "time", lambda: clock[0])
+    frozen = live.version(event.id)
+    clock[0] += 3600
+    assert live.version(event.id) == frozen  # the tests' setting
+    monkeypatch.setitem(app.config, "LIVE_REFRESH_SECONDS", 60)
+    first = live.version(event.id)
+    clock[0] += 59.9
+    assert live.version(event.id) == first
+    clock[0] += 0.2
+    assert live.version(event.id) != first
+
+
 def test_the_database_version_sees_a_scan_that_committed_late(staff, event, main_list, people):
     """A scan whose id is lower than one seen already (its transaction committed later)."""
     first = scan(staff, main_list, people[0], local(8, 31))["checkin_id"]

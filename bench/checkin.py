@@ -28,6 +28,7 @@ from bench._server import (  # noqa: E402
     fresh_database,
     gunicorn,
     latency_cells,
+    machine_speed,
     measured,
     met,
     percentile,
@@ -260,6 +261,7 @@ def main() -> None:
             statements if phase == "first" else "", tally.wrong, target,
             "" if ok is None else met(ok),
         ])
+    print(machine_speed())
     print(f"check-in scans: {args.tickets} tickets, gunicorn workers={args.workers}, PostgreSQL; "
           f"floor: bench/_bare_floor.py (one UPDATE + one INSERT a scan), same stack")
     print_table(

@@ -206,7 +206,8 @@ def _start() -> None:
 
 def _user_id() -> int | None:
     # Only a user this request already loaded: looking one up for the log would cost a query.
-    user = g.get("_login_user")
+    # An endpoint that read its Bearer token's user itself noted them (`note_token_caller`).
+    user = g.get("_login_user") or g.get("token_caller")
     return getattr(user, "id", None) if user is not None else None
 
 

@@ -90,16 +90,45 @@ def load_user(key: str) -> User | None:
     return user
 
 
+def bearer_token() -> str | None:
+    """The token of this request's ``Authorization: Bearer <token>`` header, if any."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 200:
+        return None
+    return token
+
+
+def sole_bearer_token() -> str | None:
+    """This request's Bearer token when it is its only credential: it carries no session or
+    remember-me cookie, so no account and no judge device can be signed in, and its caller
+    is the token's user or nobody. Such a request needs no CSRF header (a browser never
+    sends an Authorization header by itself), and an endpoint on a hot path may read the
+    token's user in a statement of its own instead of asking `current_user` (the door scan:
+    `checkin.services.load_door`), then note them with `note_token_caller`."""
+    cookies = request.cookies
+    if cookies and (
+        current_app.session_interface.get_cookie_name(current_app) in cookies
+        or current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies
+    ):
+        return None
+    return bearer_token()
+
+
+def note_token_caller(caller: Any) -> None:
+    """Note the user an endpoint read from this request's sole Bearer token itself
+    (`sole_bearer_token`): the access log names them."""
+    g.auth_via_token = True
+    g.token_caller = caller
+
+
 @login_manager.request_loader
 def load_user_from_request(req: object) -> User | None:
     """Authenticate API calls by ``Authorization: Bearer <token>``."""
     from eventhub.accounts.services import user_for_token
 
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
-        return None
-    user = user_for_token(token.strip())
+    token = bearer_token()
+    user = user_for_token(token) if token is not None else None
     if user is not None:
         g.auth_via_token = True
     return user

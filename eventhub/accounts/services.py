@@ -8,7 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -341,19 +341,26 @@ def create_token(user: User, name: str = "") -> tuple[ApiToken, str]:
     return row, token
 
 
+def live_token() -> sa.ColumnElement[bool]:
+    """THE rule of a token that authenticates, for a statement reading ``api_tokens`` joined
+    with the ``users`` holding them: the token of digest ``:digest`` (a bind parameter:
+    `token_digest` of what the caller sent), not revoked, of an active account."""
+    return sa.and_(
+        ApiToken.digest == sa.bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        User.is_active_account.is_(True),
+    )
+
+
 @functools.cache  # built once (every API call runs it), after all models are known
 def _token_query() -> sa.Select:
-    """The active user holding the unrevoked token of digest ``:digest``, with their
+    """The user holding the token of digest ``:digest`` (`live_token`), with their
     memberships (nearly every call asks what they may do), and the token's id and last use:
     one statement, and no token object (the answer never needs one)."""
     return (
         sa.select(User, ApiToken.id, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.digest == sa.bindparam("digest"),
-            ApiToken.revoked_at.is_(None),
-            User.is_active_account.is_(True),
-        )
+        .where(live_token())
         .options(sa.orm.joinedload(User.memberships))
     )
 
@@ -365,13 +372,39 @@ def user_for_token(token: str) -> User | None:
     if row is None:
         return None
     user, token_id, last_used_at = row
-    now = utcnow()
-    if last_used_at is None or now - last_used_at > TOKEN_TOUCH_INTERVAL:
-        db.session.execute(
-            sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
-        )
+    if note_token_use(token_id, last_used_at):
         db.session.commit()
     return user
+
+
+def note_token_use(token_id: int, last_used_at: datetime | None) -> bool:
+    """Note that the token ``token_id``, last used at ``last_used_at``, is used now, unless
+    that was noted within `TOKEN_TOUCH_INTERVAL`; True when it wrote (in the current unit
+    of work: the caller commits)."""
+    now = utcnow()
+    if last_used_at is not None and now - last_used_at <= TOKEN_TOUCH_INTERVAL:
+        return False
+    db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    return True
+
+
+class OrgRole(NamedTuple):
+    """A user's role in one organization (as a `Membership` holds it)."""
+
+    org_id: int
+    role: Any
+
+
+class TokenCaller(NamedTuple):
+    """A Bearer token's user as a statement of a hot path reads them with what it answers,
+    with no ORM object (a door scans hundreds of tickets a minute; `checkin.services.
+    load_door`): the permission predicates take it as they take a `User`. ``memberships``
+    holds their role in the organizations that statement asked about, and only those."""
+
+    id: int
+    is_admin: bool
+    memberships: tuple[OrgRole, ...]
+    is_authenticated: bool = True
 
 
 @transactional

@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask_login import current_user
 
 from eventhub import permissions
+from eventhub.accounts.auth import note_token_caller, sole_bearer_token
 from eventhub.api.common import (
     DEVICE_MAX,
     Bool,
@@ -25,6 +26,7 @@ from eventhub.api.common import (
     make_blueprint,
     require_user,
     signed_in,
+    signed_in_or_sole_bearer,
 )
 from eventhub.api.events import load_event
 from eventhub.checkin import services, sync
@@ -131,18 +133,18 @@ FoundListSchema = list_of(FoundPersonSchema, "CheckinSearchResult")
 def door_list(list_id: int) -> CheckinList:
     """The list, to door staff of its event: 404 when invisible, 403 when not staff."""
     checkin_list = services.load_list(list_id)
-    return _to_door_staff(checkin_list, lambda: checkin_list.event)
+    return _to_door_staff(checkin_list, require_user(), lambda: checkin_list.event)
 
 
-def _to_door_staff(door: Door | CheckinList | None, event: Callable[[], Any]) -> Any:
-    """``door`` (a list, as loaded with its event's organization) if the caller is door
-    staff of its event: NotFound when there is none or the caller does not see the event
-    (as `load_event` says), NotAllowed when they see it but are not staff."""
+def _to_door_staff(door: Door | CheckinList | None, user: Any, event: Callable[[], Any]) -> Any:
+    """``door`` (a list, as loaded with its event's organization) if ``user`` is door staff
+    of its event: NotFound when there is none or the user does not see the event (as
+    `load_event` says), NotAllowed when they see it but are not staff."""
     if door is None:
         raise NotFound()
-    if permissions.can_check_in(require_user(), door.event):
+    if permissions.can_check_in(user, door.event):
         return door
-    raise NotAllowed() if permissions.can_view_event(current_user, event()) else NotFound()
+    raise NotAllowed() if permissions.can_view_event(user, event()) else NotFound()
 
 
 @blp.route("/events/<id:event_id>/checkin-lists", methods=["GET"])
@@ -173,15 +175,19 @@ def create_list(data: dict, event_id: int) -> object:
 @blp.route("/checkin-lists/<id:list_id>/scans", methods=["POST"])
 @blp.response(200, ScanAnswerSchema, description="200 for every well-formed scan.")
 @doc_errors(blp, 400, 401, 403, 404, 422)
-@signed_in(blp)
+@signed_in_or_sole_bearer(blp)
 @blp.arguments(ScanRequestSchema)
 def scan(data: dict, list_id: int) -> dict:
     """Scan a ticket: `ok`, `already_checked_in` (with `previous`), `invalid`, `wrong_event`,
     `not_on_list`, `not_confirmed` or `cancelled`."""
-    door = services.load_door(list_id, data["code"])
-    door = _to_door_staff(door, lambda: services.load_list(list_id).event)  # rarely: 403/404
+    # A scanner's sole Bearer token is read with the door, in its statement.
+    door, caller = services.load_door(list_id, data["code"], sole_bearer_token())
+    if caller is not None:
+        note_token_caller(caller)
+    caller = caller or require_user()
+    door = _to_door_staff(door, caller, lambda: services.load_list(list_id).event)  # rarely
     return services.scan(
-        require_user(),
+        caller,
         door,
         data["code"],
         data["nonce"],

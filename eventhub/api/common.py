@@ -290,11 +290,12 @@ def paginate(query: sa.Select, page: int, per_page: int) -> dict[str, Any]:
 def protect_api() -> None:
     """Writes from a browser session (a login, or a judge device's session) need the
     X-CSRFToken header; Bearer calls do not."""
+    from eventhub.accounts.auth import sole_bearer_token
     from eventhub.extensions import csrf
     from eventhub.judging import judge_session
 
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return
+    if request.method in ("GET", "HEAD", "OPTIONS") or sole_bearer_token() is not None:
+        return  # without cookies nobody is signed in but the token's user, if anyone
     if (current_user.is_authenticated or judge_session.device() is not None) and not g.get(
         "auth_via_token"
     ):
@@ -335,6 +336,16 @@ def signed_in(blp: Blueprint) -> Callable:
     OpenAPI document. ``@signed_in(blp)`` goes where ``blp.doc``-style decorators go, above
     ``blp.arguments``; see guarded()."""
     return guarded(blp, require_user)
+
+
+def signed_in_or_sole_bearer(blp: Blueprint) -> Callable:
+    """As `signed_in`, for an endpoint that reads the user of a request's sole Bearer token
+    itself, in a statement of its own (`accounts.auth.sole_bearer_token`: the door scan):
+    such a request passes here unchecked, and the endpoint answers 401 itself when the
+    token does not authenticate."""
+    from eventhub.accounts.auth import sole_bearer_token
+
+    return guarded(blp, lambda: sole_bearer_token() is not None or require_user())
 
 
 def get_or_404(model: type, object_id: int) -> Any:

@@ -17,7 +17,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
-from eventhub.accounts.models import NAME_MAX, User
+from eventhub.accounts.models import NAME_MAX, ApiToken, User
+from eventhub.accounts.services import (
+    OrgRole,
+    TokenCaller,
+    live_token,
+    note_token_use,
+    token_digest,
+)
 from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
 from eventhub.checkin.signals import scan_recorded, scan_reverted
 from eventhub.database import (
@@ -28,9 +35,10 @@ from eventhub.database import (
     unique_or,
     utcnow,
 )
-from eventhub.errors import Conflict, NotFound, raise_field_errors
+from eventhub.errors import Conflict, NotAuthenticated, NotFound, raise_field_errors
 from eventhub.events.models import Event
 from eventhub.events.signals import event_created
+from eventhub.orgs.models import Membership
 from eventhub.registrations import capacity
 from eventhub.registrations.models import (
     Category,
@@ -272,35 +280,80 @@ class Door(NamedTuple):
 
 _lists = CheckinList.__table__
 _events = Event.__table__
+_tokens = ApiToken.__table__
+_users = User.__table__
+_members = Membership.__table__
 _DOOR_COLUMNS = (
     _lists.c.id, _lists.c.event_id, _lists.c.session_id, _lists.c.allow_reentry,
     _events.c.org_id,
 )
-_DOOR = {
-    scan_lock: sa.select(
-        *_DOOR_COLUMNS,
-        *([_scan_lock(sa.bindparam("code", type_=sa.String))] if scan_lock else []),
+#: The token's user, their role in the event's organization, and the token's id and last use.
+_CALLER_COLUMNS = (
+    _users.c.id, _users.c.is_admin, _members.c.role, _tokens.c.id, _tokens.c.last_used_at,
+)
+
+
+def _door_query(scan_lock: bool, token: bool) -> sa.Select:
+    """The list ``:id`` with its event's organization, the code ``:code``'s scan lock taken
+    (``scan_lock``), and (``token``) the user of the token of ``:digest``
+    (`accounts.services.live_token`) with their role in that organization: no row when the
+    token does not authenticate, the list's columns null when there is no such list."""
+    door = _lists.join(_events, _events.c.id == _lists.c.event_id)
+    lock = [_scan_lock(sa.bindparam("code", type_=sa.String))] if scan_lock else []
+    if not token:
+        return sa.select(*_DOOR_COLUMNS, *lock).select_from(door).where(
+            _lists.c.id == sa.bindparam("id")
+        )
+    tables = (
+        _tokens.join(_users, _users.c.id == _tokens.c.user_id)
+        .outerjoin(door, _lists.c.id == sa.bindparam("id"))
+        .outerjoin(
+            _members,
+            sa.and_(_members.c.user_id == _users.c.id, _members.c.org_id == _events.c.org_id),
+        )
     )
-    .join_from(_lists, _events, _events.c.id == _lists.c.event_id)
-    .where(_lists.c.id == sa.bindparam("id"))
+    return sa.select(*_DOOR_COLUMNS, *_CALLER_COLUMNS, *lock).select_from(tables).where(
+        live_token()
+    )
+
+
+_DOOR = {
+    (scan_lock, token): _door_query(scan_lock, token)
     for scan_lock in (False, True)
+    for token in (False, True)
 }
 
 
-def load_door(list_id: int, code: str) -> Door | None:
-    """The list of ``list_id`` as a scan of ``code`` at it reads it, or None (one
-    statement). On PostgreSQL the same statement takes the code's scan lock
-    (`_scan_lock`), so the scan takes one statement less."""
+def load_door(
+    list_id: int, code: str, token: str | None = None
+) -> tuple[Door | None, TokenCaller | None]:
+    """The list of ``list_id`` as a scan of ``code`` at it reads it (None when there is no
+    such list), and the user of ``token`` (a request's sole Bearer token:
+    `accounts.auth.sole_bearer_token`), in one statement. Raises NotAuthenticated when the
+    token does not authenticate; without one the caller is None (the session's user is
+    asked for as ever). On PostgreSQL the same statement takes the code's scan lock
+    (`_scan_lock`): the token, the door and the lock cost a scan one statement."""
     code = _normalized(code)
     scan_lock = bool(code) and _dialect() == "postgresql"
-    row = db.session.connection().execute(_DOOR[scan_lock], {"id": list_id, "code": code})
-    row = row.first()
-    if row is None:
-        return None
+    params = {"id": list_id, "code": code}
+    if token is not None:
+        params["digest"] = token_digest(token)
+    row = db.session.connection().execute(_DOOR[scan_lock, token is not None], params).first()
+    if token is not None and row is None:
+        raise NotAuthenticated()
+    caller = None
+    if token is not None:
+        user_id, is_admin, role, token_id, last_used_at = row[5:10]
+        org_id = row[4]
+        memberships = (OrgRole(org_id, role),) if role is not None else ()
+        caller = TokenCaller(user_id, is_admin, memberships)
+        note_token_use(token_id, last_used_at)
+    if row[0] is None:
+        return None, caller
     if scan_lock:
         _scan_locks().add(code)
     list_id, event_id, session_id, allow_reentry, org_id = row[:5]
-    return Door(list_id, event_id, session_id, allow_reentry, DoorEvent(event_id, org_id))
+    return Door(list_id, event_id, session_id, allow_reentry, DoorEvent(event_id, org_id)), caller
 
 
 def _normalized(code: Any) -> str:
@@ -404,7 +457,11 @@ class DuplicateNonce(Conflict):
 
 
 def scan(
-    actor: User, checkin_list: CheckinList | Door, code: str, nonce: str, **kwargs: Any
+    actor: User | TokenCaller,
+    checkin_list: CheckinList | Door,
+    code: str,
+    nonce: str,
+    **kwargs: Any,
 ) -> dict:
     """Record one scan (see `_scan`); a same-nonce retry that raced this one gets its answer."""
     try:
@@ -418,7 +475,7 @@ def scan(
 
 @transactional
 def _scan(
-    actor: User,
+    actor: User | TokenCaller,
     checkin_list: CheckinList | Door,
     code: str,
     nonce: str,

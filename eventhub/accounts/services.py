@@ -384,7 +384,12 @@ def note_token_use(token_id: int, last_used_at: datetime | None) -> bool:
     now = utcnow()
     if last_used_at is not None and now - last_used_at <= TOKEN_TOUCH_INTERVAL:
         return False
-    db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    # On the table: the session holds no token to keep in step (a Core statement, not the
+    # ORM's bulk update, which would look for them).
+    tokens = ApiToken.__table__
+    db.session.connection().execute(
+        tokens.update().where(tokens.c.id == token_id).values(last_used_at=now)
+    )
     return True
 
 

@@ -7,18 +7,20 @@ functions. Capacity decisions happen under the event's lock (see `capacity.lock_
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
-from eventhub.database import db, is_unique_violation, transactional, utcnow
+from eventhub.database import after_commit, db, is_unique_violation, transactional, utcnow
 from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed, raise_field_errors
 from eventhub.events.models import Event, EventSession, EventStatus
 from eventhub.events.signals import capacity_changed
@@ -736,7 +738,28 @@ def ticket_url(registration: Registration) -> str:
 
 
 def _mail(registration: Registration, kind: str) -> None:
-    """Queue the participant's mail about their registration, in their language."""
+    """Queue the participant's mail about their registration, in their language, once the
+    current unit of work has committed (`_queue_committed`; a rollback drops it): the
+    decisions that send one (registering, a promotion, a cancellation, an approval) hold the
+    event's lock, and rendering a mail there would keep a burst's other registrations
+    waiting."""
+    after_commit(functools.partial(_queue_committed, registration, kind))
+
+
+def _queue_committed(registration: Registration, kind: str) -> None:
+    """Queue the mail in a unit of work of its own. Should the database fail in that moment,
+    the committed registration stands and the failure is logged (the participant sees the
+    registration and its ticket on the site)."""
+    try:
+        transactional(_queue_mail)(registration, kind)
+    except sa.exc.SQLAlchemyError:
+        current_app.logger.exception("mail: the %s mail of registration %s was not queued",
+                                     kind, registration.id)
+
+
+def _queue_mail(registration: Registration, kind: str) -> None:
+    """Put the participant's mail about their registration, in their language, in the outbox
+    of the current unit of work."""
     user = registration.user
     if user is None or not registration.email:
         return
@@ -776,5 +799,5 @@ def send_reminders(now: datetime | None = None) -> int:
     ).all()
     for registration in due:
         registration.reminded_at = now
-        _mail(registration, "reminder")
+        _queue_mail(registration, "reminder")
     return len(due)

@@ -31,6 +31,9 @@ class OutboxMessage(Base):
     #: Files sent with the mail (`services.Attachment.as_row` each: filename, content type,
     #: content as text or base64), or None.
     attachments: Mapped[list[dict] | None] = mapped_column(sa.JSON)
+    #: A mail queued unrendered (`services.queue_unrendered`): the arguments its template's
+    #: renderer takes; null once rendered (the subject and bodies are empty until then).
+    render_args: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
     status: Mapped[MailStatus] = mapped_column(
         sa.Enum(MailStatus, native_enum=False, length=16), default=MailStatus.pending
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import functools
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage, Message
@@ -73,6 +75,69 @@ def queue_mail(
     db.session.add(message)
     after_commit(hand_over)
     return message
+
+
+#: How each template queued unrendered is rendered (`renderer`), by template name.
+_RENDERERS: dict[str, Callable[..., tuple[str, str, str] | None]] = {}
+
+
+def renderer(template: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the function that renders a mail of ``template`` queued unrendered
+    (`queue_unrendered`) from its arguments: it returns the subject, text and HTML (as
+    `render_mail`), or None when there is nothing to send any more (what it was about is
+    gone)."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        _RENDERERS[template] = fn
+        return fn
+
+    return register
+
+
+def queue_unrendered(to: str, template: str, **args: Any) -> None:
+    """Put one mail in the outbox of the current unit of work without rendering it: one
+    insert, no template work, for a change made under a lock that others queue on (a
+    registration's decision holds its event's). The mail is written with the change, so it
+    is never lost; it is rendered by ``template``'s `renderer` from ``args`` (JSON values)
+    once the unit of work has committed, in a unit of its own, or by whoever sends it first
+    should that not have happened (`deliver_pending`)."""
+    outbox = OutboxMessage.__table__
+    row_id = db.session.connection().execute(
+        outbox.insert().values(to_addr=to, subject="", text_body="", html_body="",
+                               template=template, render_args=args)
+        .returning(outbox.c.id)
+    ).scalar_one()
+    after_commit(functools.partial(_render_committed, row_id, template, args))
+    after_commit(hand_over)
+
+
+def _render_committed(row_id: int, template: str, args: dict[str, Any]) -> None:
+    # The change is committed whatever happens here: a failure (the database gone for a
+    # moment, a template's bug) leaves the mail to its sender, which retries and records it.
+    try:
+        render_stored(row_id, template, args)
+    except Exception:  # noqa: BLE001
+        current_app.logger.exception("mail: %s mail %s left for its sender to render",
+                                     template, row_id)
+
+
+@transactional
+def render_stored(row_id: int, template: str, args: dict[str, Any]) -> bool:
+    """Render the outbox's unrendered mail ``row_id`` and store it (unless another process
+    did first); delete it when its renderer finds nothing to send. False when deleted."""
+    parts = _RENDERERS[template](**args)
+    outbox = OutboxMessage.__table__
+    unrendered = (outbox.c.id == row_id, outbox.c.render_args.is_not(None))
+    if parts is None:
+        db.session.connection().execute(outbox.delete().where(*unrendered))
+        return False
+    subject, text, html = parts
+    db.session.connection().execute(
+        outbox.update().where(*unrendered).values(
+            subject=subject[:500], text_body=text, html_body=html, render_args=None
+        )
+    )
+    return True
 
 
 def hand_over() -> None:
@@ -177,6 +242,10 @@ def deliver_pending(limit: int = 100) -> dict[str, int]:
         if row is None:
             break
         try:
+            if row.render_args is not None:  # its process ended before rendering it
+                if not render_stored(row.id, row.template, row.render_args):
+                    continue
+                db.session.refresh(row)
             send_message(build_message(row), row.id)
         except Exception as exc:  # noqa: BLE001 - any failure of one message is recorded
             counts[_record_failure(row, exc)] += 1

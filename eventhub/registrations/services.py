@@ -7,25 +7,23 @@ functions. Capacity decisions happen under the event's lock (see `capacity.lock_
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import NAME_MAX, User
-from eventhub.database import after_commit, db, is_unique_violation, transactional, utcnow
+from eventhub.database import db, is_unique_violation, transactional, utcnow
 from eventhub.errors import Conflict, NotAllowed, NotFound, ValidationFailed, raise_field_errors
 from eventhub.events.models import Event, EventSession, EventStatus
 from eventhub.events.signals import capacity_changed
 from eventhub.links import external_url
-from eventhub.mail.services import queue_mail
+from eventhub.mail.services import queue_mail, queue_unrendered, render_mail, renderer
 from eventhub.registrations import capacity, queries, tickets
 from eventhub.registrations.answers import clean_answers
 from eventhub.registrations.models import (
@@ -738,47 +736,39 @@ def ticket_url(registration: Registration) -> str:
 
 
 def _mail(registration: Registration, kind: str) -> None:
-    """Queue the participant's mail about their registration, in their language, once the
-    current unit of work has committed (`_queue_committed`; a rollback drops it): the
-    decisions that send one (registering, a promotion, a cancellation, an approval) hold the
-    event's lock, and rendering a mail there would keep a burst's other registrations
-    waiting."""
-    after_commit(functools.partial(_queue_committed, registration, kind))
-
-
-def _queue_committed(registration: Registration, kind: str) -> None:
-    """Queue the mail in a unit of work of its own. Should the database fail in that moment,
-    the committed registration stands and the failure is logged (the participant sees the
-    registration and its ticket on the site)."""
-    try:
-        transactional(_queue_mail)(registration, kind)
-    except sa.exc.SQLAlchemyError:
-        current_app.logger.exception("mail: the %s mail of registration %s was not queued",
-                                     kind, registration.id)
-
-
-def _queue_mail(registration: Registration, kind: str) -> None:
-    """Put the participant's mail about their registration, in their language, in the outbox
-    of the current unit of work."""
-    user = registration.user
-    if user is None or not registration.email:
+    """Queue the participant's mail about their registration, in their language, with the
+    change (the decisions that send one, registering, a promotion, a cancellation, an
+    approval, hold the event's lock: the mail is rendered after the commit, out of it)."""
+    if registration.user is None or not registration.email:
         return
-    queue_mail(
-        registration.email,
-        "registration",
-        user.locale,
-        kind=kind,
-        registration=registration,
-        event=registration.event,
-        ticket_link=ticket_url(registration) if registration.ticket_code else None,
-        event_link=external_url("events.detail", event_id=registration.event_id),
-        my_data_link=external_url("registrations.my_registrations"),
-        position=(
-            registration.known_position
-            if kind == "waitlisted" and registration.known_position
-            else waitlist_position(registration)
-        ),
-    )
+    position = registration.known_position if kind == "waitlisted" else None
+    queue_unrendered(registration.email, "registration", registration_id=registration.id,
+                     kind=kind, position=position)
+
+
+@renderer("registration")
+def _render_mail(
+    registration_id: int, kind: str, position: int | None = None
+) -> tuple[str, str, str] | None:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.user is None or not registration.email:
+        return None  # erased meanwhile
+    return render_mail("registration", registration.user.locale,
+                       **_mail_context(registration, kind, position))
+
+
+def _mail_context(registration: Registration, kind: str, position: int | None) -> dict:
+    """What the registration mail of ``kind`` shows (``position``: on the waitlist, as
+    decided; None: as it is now)."""
+    return {
+        "kind": kind,
+        "registration": registration,
+        "event": registration.event,
+        "ticket_link": ticket_url(registration) if registration.ticket_code else None,
+        "event_link": external_url("events.detail", event_id=registration.event_id),
+        "my_data_link": external_url("registrations.my_registrations"),
+        "position": position or waitlist_position(registration),
+    }
 
 
 @transactional
@@ -799,5 +789,7 @@ def send_reminders(now: datetime | None = None) -> int:
     ).all()
     for registration in due:
         registration.reminded_at = now
-        _queue_mail(registration, "reminder")
+        if registration.user is not None and registration.email:
+            queue_mail(registration.email, "registration", registration.user.locale,
+                       **_mail_context(registration, "reminder", None))
     return len(due)

@@ -169,7 +169,10 @@ def configure_engine(engine: sa.Engine) -> None:
     def _before_write(
         connection: sa.Connection, cursor: Any, statement: str, *_args: Any
     ) -> None:
-        if connection.info.get("sqlite_deferred") and _SQLITE_WRITE.match(statement):
+        if not _SQLITE_WRITE.match(statement):
+            return
+        connection.info["sqlite_wrote"] = True  # ORM or Core: the write lock is held now
+        if connection.info.get("sqlite_deferred"):
             connection.info["sqlite_deferred"] = False
             cursor.execute("COMMIT")  # only reads so far: nothing is lost by ending them
             cursor.execute("BEGIN IMMEDIATE")
@@ -178,6 +181,7 @@ def configure_engine(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "rollback")
     def _on_end(connection: sa.Connection) -> None:
         connection.info.pop("sqlite_deferred", None)
+        connection.info.pop("sqlite_wrote", None)
 
 
 P = ParamSpec("P")
@@ -246,6 +250,8 @@ def lock_for_write() -> None:
     if session.info.get("sqlite_write_lock") or session.info.get("wrote"):
         return
     if session.in_transaction():
+        if session.connection().info.get("sqlite_wrote"):  # a Core statement wrote
+            return
         session.commit()  # only reads so far: nothing is lost by ending them
     session.connection(execution_options={"sqlite_immediate": True})
     session.info["sqlite_write_lock"] = True

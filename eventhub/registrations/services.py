@@ -232,6 +232,10 @@ def register(
         "decided_at": None,
         "decision_message": "",
     }
+    # The person's mail is written before the lock, unrendered, and about whatever the
+    # decision is (`_render_mail`): the lock is held for the decision and the commit alone.
+    if notify and user is not None and values["email"]:
+        queue_unrendered(values["email"], "registration", event_id=event.id, user_id=user.id)
     # Double submits queue up at the lock. Under it, a registration without sessions is
     # decided and inserted in one statement; one with sessions, or a second one of the same
     # person (refused, or a cancelled one taken up again), is decided here.
@@ -255,8 +259,6 @@ def register(
             event_id=event.id,
             after={"status": registration.status.value, "user_id": registration.user_id},
         )
-    if notify:
-        _mail(registration, registration.status.value)
     return registration
 
 
@@ -748,11 +750,26 @@ def _mail(registration: Registration, kind: str) -> None:
 
 @renderer("registration")
 def _render_mail(
-    registration_id: int, kind: str, position: int | None = None
+    registration_id: int | None = None,
+    kind: str | None = None,
+    position: int | None = None,
+    event_id: int | None = None,
+    user_id: int | None = None,
 ) -> tuple[str, str, str] | None:
-    registration = db.session.get(Registration, registration_id)
+    """The registration mail of ``kind`` (`_mail`), or, given the event and the person
+    instead (`register`, which writes it before deciding), about their registration as it
+    is now: rendered just after the decision's commit, that is the decision."""
+    if registration_id is not None:
+        registration = db.session.get(Registration, registration_id)
+    else:
+        registration = db.session.scalars(sa.select(Registration).where(
+            Registration.event_id == event_id, Registration.user_id == user_id)).first()
     if registration is None or registration.user is None or not registration.email:
         return None  # erased meanwhile
+    if kind is None:
+        kind = registration.status.value
+        # Still the object that decided when this process renders it: its place as decided.
+        position = registration.known_position if kind == "waitlisted" else None
     return render_mail("registration", registration.user.locale,
                        **_mail_context(registration, kind, position))
 

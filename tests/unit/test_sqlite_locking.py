@@ -7,9 +7,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 
+import pytest
 import sqlalchemy as sa
 
-from eventhub.database import configure_engine
+from eventhub.database import configure_engine, db, lock_for_write
+from eventhub.mail.models import OutboxMessage
 
 
 def test_a_write_after_a_read_waits_for_another_writer_instead_of_failing(tmp_path):
@@ -34,3 +36,16 @@ def test_a_write_after_a_read_waits_for_another_writer_instead_of_failing(tmp_pa
     finally:
         other.close()
         engine.dispose()
+
+
+@pytest.mark.concurrent("sqlite")
+def test_taking_the_write_lock_keeps_a_core_write_of_the_unit_of_work(fresh_db):
+    """`lock_for_write` ends a transaction that only read; one that wrote with a Core
+    statement (no ORM flush) holds the lock already and is not committed half-way."""
+    with fresh_db.app_context():
+        outbox = OutboxMessage.__table__
+        db.session.connection().execute(outbox.insert().values(
+            to_addr="a@example.com", subject="", text_body="", html_body="", template="t"))
+        lock_for_write()
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(outbox)) == 0

@@ -79,8 +79,7 @@ def load_user(key: str) -> User | None:
     if row is None:
         # Forget a dead session, and its remember-me cookie when it carries the same key.
         session.pop("_user_id", None)
-        cookie = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME",
-                                                            "remember_token"))
+        cookie = request.cookies.get(_remember_cookie_name())
         if cookie and decode_cookie(cookie) == key:
             session["_remember"] = "clear"
         return None
@@ -88,6 +87,10 @@ def load_user(key: str) -> User | None:
     user.login_token = key
     g.account_session_id = row.id
     return user
+
+
+def _remember_cookie_name() -> str:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
 
 
 def bearer_token() -> str | None:
@@ -109,7 +112,7 @@ def sole_bearer_token() -> str | None:
     cookies = request.cookies
     if cookies and (
         current_app.session_interface.get_cookie_name(current_app) in cookies
-        or current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies
+        or _remember_cookie_name() in cookies
     ):
         return None
     return bearer_token()

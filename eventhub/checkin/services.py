@@ -339,16 +339,15 @@ def load_door(
     if token is not None:
         params["digest"] = token_digest(token)
     row = db.session.connection().execute(_DOOR[scan_lock, token is not None], params).first()
-    if token is not None and row is None:
-        raise NotAuthenticated()
     caller = None
     if token is not None:
+        if row is None:
+            raise NotAuthenticated()
         user_id, is_admin, role, token_id, last_used_at = row[5:10]
-        org_id = row[4]
-        memberships = (OrgRole(org_id, role),) if role is not None else ()
-        caller = TokenCaller(user_id, is_admin, memberships)
+        roles = (OrgRole(row[4], role),) if role is not None else ()
+        caller = TokenCaller(user_id, is_admin, roles)
         note_token_use(token_id, last_used_at)
-    if row[0] is None:
+    if row is None or row[0] is None:
         return None, caller
     if scan_lock:
         _scan_locks().add(code)

@@ -741,7 +741,7 @@ def _mail(registration: Registration, kind: str) -> None:
     """Queue the participant's mail about their registration, in their language, with the
     change (the decisions that send one, registering, a promotion, a cancellation, an
     approval, hold the event's lock: the mail is rendered after the commit, out of it)."""
-    if registration.user is None or not registration.email:
+    if not _mailable(registration):
         return
     position = registration.known_position if kind == "waitlisted" else None
     queue_unrendered(registration.email, "registration", registration_id=registration.id,
@@ -764,7 +764,7 @@ def _render_mail(
     else:
         registration = db.session.scalars(sa.select(Registration).where(
             Registration.event_id == event_id, Registration.user_id == user_id)).first()
-    if registration is None or registration.user is None or not registration.email:
+    if registration is None or not _mailable(registration):
         return None  # erased meanwhile
     if kind is None:
         kind = registration.status.value
@@ -772,6 +772,11 @@ def _render_mail(
         position = registration.known_position if kind == "waitlisted" else None
     return render_mail("registration", registration.user.locale,
                        **_mail_context(registration, kind, position))
+
+
+def _mailable(registration: Registration) -> bool:
+    """Whether the registration has someone to mail: an account (its language) and an email."""
+    return registration.user is not None and bool(registration.email)
 
 
 def _mail_context(registration: Registration, kind: str, position: int | None) -> dict:
@@ -806,7 +811,7 @@ def send_reminders(now: datetime | None = None) -> int:
     ).all()
     for registration in due:
         registration.reminded_at = now
-        if registration.user is not None and registration.email:
+        if _mailable(registration):
             queue_mail(registration.email, "registration", registration.user.locale,
                        **_mail_context(registration, "reminder", None))
     return len(due)

@@ -493,6 +493,7 @@ def cancel_slot(
         for booking in db.session.scalars(
             sa.select(MentorBooking).where(MentorBooking.slot_id == slot.id,
                                            MentorBooking.status == BookingStatus.booked)
+            .order_by(MentorBooking.id)  # their mails go out in the order they booked
         ):
             _cancel(booking, now, message)
             mails.mail_cancelled(booking)

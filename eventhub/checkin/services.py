@@ -8,7 +8,7 @@ inside, an exit (or nothing) means outside.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -142,55 +142,73 @@ _scans = Scan.__table__
 _registrations = Registration.__table__
 _categories = Category.__table__
 _OK = (_scans.c.status == ScanStatus.ok, _scans.c.reverted_at.is_(None))
+_STATE_COLUMNS = ("id", "type", "at", "device")
 
 
-def _ticket_query(session_list: bool, state: str | None) -> sa.Select:
-    """The registration holding ``:code``, with its category and whether it booked the
-    list's session ``:session_id``, locked until the end of the transaction. ``state``
-    ("lateral" on PostgreSQL, "join" elsewhere): joined with its ok, unreverted scans at the
-    list ``:list_id``, oldest first (one row a scan; one row without a scan when there is
-    none). PostgreSQL reads them through a lateral subquery, so they are always looked up by
-    list and registration: with a plain join, a planner with stale statistics (a new list
-    filling up) read all the list's ok scans for each scan (measured: 4.5 ms at 1,200)."""
+def _ticket_query(session_id: sa.ColumnElement[Any] | None) -> sa.Select:
+    """The registration holding ``:code`` (the `_Ticket` columns), with whether it booked
+    the session ``session_id`` (None, or a null session: the list is the event's, everyone
+    is on it), its row locked until the end of the transaction: two gates scanning one
+    ticket at the same moment are decided one after the other."""
     r = _registrations.c
-    on_list = (
-        sa.exists().where(
-            registration_sessions.c.registration_id == r.id,
-            registration_sessions.c.session_id == sa.bindparam("session_id"),
+    on_list: sa.ColumnElement[bool] = sa.true()
+    if session_id is not None:
+        on_list = sa.or_(
+            session_id.is_(None),
+            sa.exists()
+            .where(
+                registration_sessions.c.registration_id == r.id,
+                registration_sessions.c.session_id == session_id,
+            )
+            .correlate_except(registration_sessions),
         )
-        if session_list
-        else sa.true()
+    return (
+        sa.select(r.id, r.event_id, r.status, r.name, r.notes,
+                  _categories.c.name.label("category"), on_list.label("on_list"))
+        .select_from(_registrations.outerjoin(_categories, _categories.c.id == r.category_id))
+        .where(r.ticket_code == sa.bindparam("code"))
+        .with_for_update(of=_registrations)
     )
-    tables = _registrations.outerjoin(_categories, _categories.c.id == r.category_id)
-    columns = [r.id, r.event_id, r.status, r.name, r.notes, _categories.c.name,
-               on_list.label("on_list")]
-    query = sa.select(*columns)
-    if state is not None:
-        ok = sa.and_(
-            _scans.c.list_id == sa.bindparam("list_id"), _scans.c.registration_id == r.id, *_OK
-        )
-        scans: Any = _scans
-        if state == "lateral":
-            # OFFSET 0 keeps the planner from flattening the subquery into a plain join.
-            scans = sa.select(_scans.c.id, _scans.c.type, _scans.c.at, _scans.c.device)
-            scans = scans.where(ok).offset(0).lateral("state")
-            tables = tables.outerjoin(scans, sa.true())
-        else:
-            tables = tables.outerjoin(_scans, ok)
-        query = sa.select(
-            *columns, scans.c.id, scans.c.type, scans.c.at, scans.c.device
-        ).order_by(scans.c.id)
-    query = query.select_from(tables).where(r.ticket_code == sa.bindparam("code"))
-    return query.with_for_update(of=_registrations)
+
+
+def _with_state(
+    tables: sa.FromClause, ticket_id: sa.ColumnElement[int], list_id: sa.ColumnElement[int],
+    lateral: bool,
+) -> tuple[sa.FromClause, sa.FromClause]:
+    """``tables`` joined with the person's ok, unreverted scans at the list (one row a scan;
+    one row without a scan when there is none), and the scans' side of the join. PostgreSQL
+    reads them through a lateral subquery, so they are always looked up by list and
+    registration: with a plain join, a planner with stale statistics (a new list filling
+    up) read all the list's ok scans for each scan (measured: 4.5 ms at 1,200)."""
+    ok = sa.and_(_scans.c.list_id == list_id, _scans.c.registration_id == ticket_id, *_OK)
+    if not lateral:
+        return tables.outerjoin(_scans, ok), _scans
+    # OFFSET 0 keeps the planner from flattening the subquery into a plain join.
+    columns = [_scans.c[name] for name in _STATE_COLUMNS]
+    state = sa.select(*columns).where(ok).offset(0).lateral("state")
+    return tables.outerjoin(state, sa.true()), state
+
+
+def _ticket_and_state_query(session_list: bool, state: str | None) -> sa.Select:
+    """`_ticket_query` for the list ``:list_id`` (of the session ``:session_id`` when
+    ``session_list``); with its scans there (`_with_state`) unless ``state`` is None."""
+    session_id = sa.bindparam("session_id", type_=sa.Integer) if session_list else None
+    ticket = _ticket_query(session_id)
+    if state is None:
+        return ticket
+    locked = ticket.subquery("ticket")
+    tables, scans = _with_state(locked, locked.c.id, sa.bindparam("list_id"), state == "lateral")
+    state_columns = [scans.c[name] for name in _STATE_COLUMNS]
+    return sa.select(locked, *state_columns).select_from(tables).order_by(scans.c.id)
 
 
 _TICKET = {
-    (session_list, state): _ticket_query(session_list, state)
+    (session_list, state): _ticket_and_state_query(session_list, state)
     for session_list in (False, True)
     for state in (None, "join", "lateral")
 }
 _STATE = (
-    sa.select(_scans.c.id, _scans.c.type, _scans.c.at, _scans.c.device)
+    sa.select(*(_scans.c[name] for name in _STATE_COLUMNS))
     .where(
         _scans.c.list_id == sa.bindparam("list_id"),
         _scans.c.registration_id == sa.bindparam("registration_id"),
@@ -198,53 +216,40 @@ _STATE = (
     )
     .order_by(_scans.c.id)
 )
+_RECORDED = ("list_id", "nonce", "code", "type", "status", "registration_id", "at",
+             "client_at", "device", "user_id", "response")
 _RECORD = _scans.insert().returning(_scans.c.id)
-
-#: The scan locks' key space among PostgreSQL's advisory locks (their two-number form): the
-#: second number is a hash of the ticket code.
-SCAN_LOCK_SPACE = 0x5CA7
-
-
-def _scan_lock(code: sa.ColumnElement[str]) -> sa.ColumnElement[Any]:
-    """Take the scan lock of a ticket code until the end of the transaction (PostgreSQL).
-
-    Two scans of one code at the same moment (two gates, one ticket) are decided one after
-    the other: the second waits here. A statement that runs after the lock is held sees
-    every scan the first one committed, so the ticket and its scans are read in one
-    statement (`_ticket_and_state`). Taking it in the statement that loads the door
-    (`load_door`) saves one more."""
-    return sa.func.pg_advisory_xact_lock(SCAN_LOCK_SPACE, sa.func.hashtext(code))
-
-
-def _scan_locks() -> set[str]:
-    """The codes whose scan lock this transaction holds (forgotten at its end)."""
-    return db.session.info.setdefault("scan_locks", set())
-
-
-@sa.event.listens_for(sa.orm.Session, "after_transaction_end")
-def _forget_scan_locks(session: sa.orm.Session, transaction: sa.orm.SessionTransaction) -> None:
-    # Advisory transaction locks end with the outermost transaction, not with a savepoint.
-    if transaction.parent is None:
-        session.info.pop("scan_locks", None)
+#: `_RECORD` if the person's latest ok, unreverted scan at the list is still ``:latest`` (0:
+#: none), else nothing: see `_Read`.
+_RECORD_IF_LATEST = (
+    _scans.insert()
+    .from_select(
+        [_scans.c[name] for name in _RECORDED],
+        sa.select(
+            *(sa.cast(sa.bindparam(name, type_=_scans.c[name].type), _scans.c[name].type)
+              for name in _RECORDED)
+        ).where(
+            sa.func.coalesce(
+                sa.select(sa.func.max(_scans.c.id))
+                .where(
+                    _scans.c.list_id == sa.bindparam("list_id"),
+                    _scans.c.registration_id == sa.bindparam("registration_id"),
+                    *_OK,
+                )
+                .scalar_subquery(),
+                0,
+            )
+            == sa.bindparam("latest")
+        ),
+    )
+    .returning(_scans.c.id)
+)
 
 
 def _dialect() -> str:
     # The app's engine (the session's bind, asked for by name, costs a lookup through the
-    # scoped session for each of a scan's three questions).
+    # scoped session for each of a scan's questions).
     return db.engine.dialect.name
-
-
-def _serialize_scans_of(code: str) -> bool:
-    """Make sure no other scan of ``code`` is being decided until the end of the transaction;
-    True when the state read after this is final (PostgreSQL: the code's scan lock, unless
-    `load_door` took it already; SQLite: its write lock). Elsewhere False: the ticket's row
-    lock serializes the scans, and the state is read after it (`_ticket_and_state`)."""
-    lock_for_write()
-    dialect = _dialect()
-    if dialect == "postgresql" and code not in _scan_locks():
-        db.session.execute(sa.select(_scan_lock(sa.literal(code))))
-        _scan_locks().add(code)
-    return dialect in ("postgresql", "sqlite")
 
 
 @functools.cache  # built once (every list page loads its list), after all models are known
@@ -259,6 +264,41 @@ def load_list(list_id: int) -> CheckinList | None:
     return db.session.scalars(_list_query(), {"id": list_id}).first()
 
 
+class _Scanned(NamedTuple):
+    """One of the person's ok, unreverted scans at the list."""
+
+    id: int
+    type: ScanType
+    at: datetime
+    device: str
+
+
+class _Read(NamedTuple):
+    """What a scan of ``code`` decides on: the registration holding it (None: no ticket),
+    read under its row lock, and a function giving the person's ok, unreverted scans at the
+    list, oldest first (the last one is their state: an entry means inside).
+
+    ``final``: no other scan of the ticket can have been decided since the scans were read
+    (SQLite: its write lock; MariaDB: a read of their own after the row lock). On PostgreSQL
+    they are read in the statement that takes the row lock, whose snapshot dates from before
+    any wait for it: when another gate's scan of the ticket committed meanwhile, the scan's
+    insert finds a newer latest scan and records nothing (`_record`), and the scan reads the
+    state again, final then (the row lock is held)."""
+
+    code: str
+    ticket: _Ticket | None
+    scans: Callable[[], list[_Scanned]]
+    final: bool
+
+
+def _read_of(code: str, rows: Sequence[sa.Row[Any]], at: int, final: bool) -> _Read:
+    """The `_Read` in the rows of a ticket's statement joined with its scans, from ``at``."""
+    if not rows or rows[0][at] is None:
+        return _Read(code, None, list, True)
+    scans = [_Scanned(*row[at + 7 : at + 11]) for row in rows if row[at + 7] is not None]
+    return _Read(code, _Ticket(*rows[0][at : at + 7]), lambda: scans, final)
+
+
 class DoorEvent(NamedTuple):
     """What decides who may scan at an event's doors (`permissions.can_check_in`)."""
 
@@ -269,13 +309,15 @@ class DoorEvent(NamedTuple):
 class Door(NamedTuple):
     """A list as a scan reads it (`load_door`): the few columns that decide who may scan
     there and what a scan answers, as a plain row (no ORM object: a door scans hundreds of
-    tickets a minute). `scan` takes a Door or a `CheckinList`."""
+    tickets a minute), and on PostgreSQL the scanned ticket (`read`). `scan` takes a Door or
+    a `CheckinList`."""
 
     id: int
     event_id: int
     session_id: int | None
     allow_reentry: bool
     event: DoorEvent
+    read: _Read | None = None
 
 
 _lists = CheckinList.__table__
@@ -293,33 +335,39 @@ _CALLER_COLUMNS = (
 )
 
 
-def _door_query(scan_lock: bool, token: bool) -> sa.Select:
-    """The list ``:id`` with its event's organization, the code ``:code``'s scan lock taken
-    (``scan_lock``), and (``token``) the user of the token of ``:digest``
+def _door_query(read: bool, token: bool) -> sa.Select:
+    """The list ``:id`` with its event's organization; (``read``) the ticket of the code
+    ``:code`` locked, with the person's scans at the list (`_ticket_query`, `_with_state`:
+    PostgreSQL only); and (``token``) the user of the token of ``:digest``
     (`accounts.services.live_token`) with their role in that organization: no row when the
     token does not authenticate, the list's columns null when there is no such list."""
     door = _lists.join(_events, _events.c.id == _lists.c.event_id)
-    lock = [_scan_lock(sa.bindparam("code", type_=sa.String))] if scan_lock else []
-    if not token:
-        return sa.select(*_DOOR_COLUMNS, *lock).select_from(door).where(
-            _lists.c.id == sa.bindparam("id")
+    columns: list[Any] = [*_DOOR_COLUMNS]
+    if token:
+        tables = (
+            _tokens.join(_users, _users.c.id == _tokens.c.user_id)
+            .outerjoin(door, _lists.c.id == sa.bindparam("id"))
+            .outerjoin(
+                _members,
+                sa.and_(_members.c.user_id == _users.c.id, _members.c.org_id == _events.c.org_id),
+            )
         )
-    tables = (
-        _tokens.join(_users, _users.c.id == _tokens.c.user_id)
-        .outerjoin(door, _lists.c.id == sa.bindparam("id"))
-        .outerjoin(
-            _members,
-            sa.and_(_members.c.user_id == _users.c.id, _members.c.org_id == _events.c.org_id),
-        )
-    )
-    return sa.select(*_DOOR_COLUMNS, *_CALLER_COLUMNS, *lock).select_from(tables).where(
-        live_token()
-    )
+        columns += _CALLER_COLUMNS
+        where = live_token()
+    else:
+        tables, where = door, _lists.c.id == sa.bindparam("id")
+    if not read:
+        return sa.select(*columns).select_from(tables).where(where)
+    ticket = _ticket_query(_lists.c.session_id).lateral("ticket")
+    tables = tables.outerjoin(ticket, _lists.c.id.is_not(None))
+    tables, scans = _with_state(tables, ticket.c.id, _lists.c.id, lateral=True)
+    columns += [*ticket.c, *(scans.c[name] for name in _STATE_COLUMNS)]
+    return sa.select(*columns).select_from(tables).where(where).order_by(scans.c.id)
 
 
 _DOOR = {
-    (scan_lock, token): _door_query(scan_lock, token)
-    for scan_lock in (False, True)
+    (read, token): _door_query(read, token)
+    for read in (False, True)
     for token in (False, True)
 }
 
@@ -331,28 +379,29 @@ def load_door(
     such list), and the user of ``token`` (a request's sole Bearer token:
     `accounts.auth.sole_bearer_token`), in one statement. Raises NotAuthenticated when the
     token does not authenticate; without one the caller is None (the session's user is
-    asked for as ever). On PostgreSQL the same statement takes the code's scan lock
-    (`_scan_lock`): the token, the door and the lock cost a scan one statement."""
+    asked for as ever). On PostgreSQL the same statement reads the ticket under its row lock
+    with the person's scans at the list (the Door's `read`): the token, the door and the
+    ticket cost a scan one statement, its record one more."""
     code = _normalized(code)
-    scan_lock = bool(code) and _dialect() == "postgresql"
+    read = bool(code) and _dialect() == "postgresql"
     params = {"id": list_id, "code": code}
     if token is not None:
         params["digest"] = token_digest(token)
-    row = db.session.connection().execute(_DOOR[scan_lock, token is not None], params).first()
+    rows = db.session.connection().execute(_DOOR[read, token is not None], params).all()
     caller = None
     if token is not None:
-        if row is None:
+        if not rows:
             raise NotAuthenticated()
-        user_id, is_admin, role, token_id, last_used_at = row[5:10]
-        roles = (OrgRole(row[4], role),) if role is not None else ()
+        user_id, is_admin, role, token_id, last_used_at = rows[0][5:10]
+        roles = (OrgRole(rows[0][4], role),) if role is not None else ()
         caller = TokenCaller(user_id, is_admin, roles)
         note_token_use(token_id, last_used_at)
-    if row is None or row[0] is None:
+    if not rows or rows[0][0] is None:
         return None, caller
-    if scan_lock:
-        _scan_locks().add(code)
-    list_id, event_id, session_id, allow_reentry, org_id = row[:5]
-    return Door(list_id, event_id, session_id, allow_reentry, DoorEvent(event_id, org_id)), caller
+    list_id, event_id, session_id, allow_reentry, org_id = rows[0][:5]
+    ticket = _read_of(code, rows, 10 if token is not None else 5, final=False) if read else None
+    event = DoorEvent(event_id, org_id)
+    return Door(list_id, event_id, session_id, allow_reentry, event, ticket), caller
 
 
 def _normalized(code: Any) -> str:
@@ -360,38 +409,26 @@ def _normalized(code: Any) -> str:
     return normalize_code(code)[:64] if isinstance(code, str) and len(code) <= 200 else ""
 
 
-class _Scanned(NamedTuple):
-    """One of the person's ok, unreverted scans at the list."""
-
-    id: int
-    type: ScanType
-    at: datetime
-    device: str
-
-
-def _ticket_and_state(
-    checkin_list: CheckinList | Door, code: str
-) -> tuple[_Ticket | None, Callable[[], list[_Scanned]]]:
-    """The registration holding ``code`` (locked until the end of the transaction, so two
-    gates scanning one ticket at the same moment are decided one after the other) and a
-    function giving the person's ok, unreverted scans at the list, oldest first: the last
-    one is their state (an entry: inside). The state is read after the lock is held, so it
-    sees every earlier scan: in the same statement when the scans of the code are
-    serialized before it (`_serialize_scans_of`), else in a statement of its own."""
-    final = _serialize_scans_of(code)
-    session_list = checkin_list.session_id is not None
-    state = ("lateral" if _dialect() == "postgresql" else "join") if final else None
+def _read(checkin_list: CheckinList | Door, code: str) -> _Read:
+    """What a scan of ``code`` at the list decides on: as its door read it, or read now."""
+    if isinstance(checkin_list, Door) and checkin_list.read and checkin_list.read.code == code:
+        return checkin_list.read
+    lock_for_write()  # SQLite: no other scan is decided until this transaction ends
+    if not code:
+        return _Read(code, None, list, True)
+    dialect = _dialect()
+    state = {"postgresql": "lateral", "sqlite": "join"}.get(dialect)
     rows = db.session.connection().execute(
-        _TICKET[session_list, state],
+        _TICKET[checkin_list.session_id is not None, state],
         {"code": code, "session_id": checkin_list.session_id, "list_id": checkin_list.id},
     ).all()
+    if state is not None:
+        return _read_of(code, rows, 0, final=dialect == "sqlite")
     if not rows:
-        return None, list
-    ticket = _Ticket(*rows[0][:7])
-    if final:
-        scans = [_Scanned(*row[7:]) for row in rows if row[7] is not None]
-        return ticket, lambda: scans
-    return ticket, lambda: _state(checkin_list, ticket.id)
+        return _Read(code, None, list, True)
+    # MariaDB: the scans are read after the row lock is held, by a statement of their own.
+    ticket = _Ticket(*rows[0])
+    return _Read(code, ticket, functools.partial(_state, checkin_list, ticket.id), True)
 
 
 def _state(checkin_list: CheckinList | Door, registration_id: int) -> list[_Scanned]:
@@ -400,6 +437,10 @@ def _state(checkin_list: CheckinList | Door, registration_id: int) -> list[_Scan
         _STATE, {"list_id": checkin_list.id, "registration_id": registration_id}
     )
     return [_Scanned(*row) for row in rows]
+
+
+#: The outcomes that depend on the person's scans at the list.
+_BY_STATE = (ScanStatus.ok, ScanStatus.already_checked_in)
 
 
 def _decide(
@@ -486,8 +527,8 @@ def _scan(
     """Record one scan and return the answer for the door (API.md's scan body).
 
     The same ``nonce`` again at this list returns the first answer and records nothing (at
-    another list it is a scan of its own). Two scans of one
-    ticket at the same moment give one ``ok``: the registration row is locked while deciding.
+    another list it is a scan of its own). Two scans of one ticket at the same moment give
+    one ``ok``: the registration row is locked while deciding (`_Read`).
     Raises NotAllowed (not door staff of the event), ValidationFailed.
     """
     permissions.require(permissions.can_check_in, actor, checkin_list.event)
@@ -502,49 +543,60 @@ def _scan(
             "code": None if isinstance(code, str) and len(code) <= 200 else _l("Enter a code."),
         }
     )
-    scan_type = ScanType(scan_type)
-    now = now or utcnow()
-    normalized = _normalized(code)
-    if normalized:
-        ticket, state = _ticket_and_state(checkin_list, normalized)
-    else:
-        lock_for_write()
-        ticket, state = None, list
-    status, previous = _decide(checkin_list, ticket, state, scan_type)
-    same_event = ticket is not None and ticket.event_id == checkin_list.event_id
-    response: dict[str, Any] = {"status": status.value, "at": _iso(now)}
-    if same_event and status != ScanStatus.invalid:
-        response["registration"] = _person(ticket)
-    if previous is not None:
-        response["previous"] = {"at": _iso(previous.at), "device": previous.device}
+    values = {
+        "list_id": checkin_list.id,
+        "nonce": nonce,
+        "code": _normalized(code),
+        "type": ScanType(scan_type),
+        "at": now or utcnow(),
+        "client_at": client_at,
+        "device": device.strip(),
+        "user_id": actor.id,
+    }
+    read = _read(checkin_list, values["code"])
+    while True:
+        status, previous = _decide(checkin_list, read.ticket, read.scans, values["type"])
+        ticket = read.ticket
+        same_event = ticket is not None and ticket.event_id == checkin_list.event_id
+        response: dict[str, Any] = {"status": status.value, "at": _iso(values["at"])}
+        if same_event and status != ScanStatus.invalid:
+            response["registration"] = _person(ticket)
+        if previous is not None:
+            response["previous"] = {"at": _iso(previous.at), "device": previous.device}
+        values.update(status=status, response=response,
+                      registration_id=ticket.id if same_event else None)
+        latest = None
+        if not read.final and status in _BY_STATE:
+            scans = read.scans()
+            latest = scans[-1].id if scans else 0
+        scan_id = _record(values, latest)
+        if scan_id is not None:
+            break
+        # Another gate's scan of the ticket committed while this one waited for its row lock:
+        # decide again on the scans as they are now (the row lock is held: final).
+        read = read._replace(
+            scans=functools.partial(_state, checkin_list, ticket.id), final=True
+        )
+    scan_recorded.send(checkin_list.event_id)
+    return _answer(response, scan_id, status)
+
+
+def _record(values: dict[str, Any], latest: int | None) -> int | None:
+    """Insert the scan of ``values``; with ``latest``, only if the person's latest ok,
+    unreverted scan at the list is still that one (0: none). Its id, or None when it is not."""
+    statement = _RECORD if latest is None else _RECORD_IF_LATEST
+    params = values if latest is None else {**values, "latest": latest}
     try:
         # A retried nonce fails here on its unique index, (list, nonce) (no lookup beforehand:
         # retries are rare, scans are not); `scan` then answers with what was recorded the
         # first time at this list.
-        scan_id = db.session.connection().execute(
-            _RECORD,
-            {
-                "list_id": checkin_list.id,
-                "nonce": nonce,
-                "code": normalized,
-                "type": scan_type,
-                "status": status,
-                "registration_id": ticket.id if same_event else None,
-                "at": now,
-                "client_at": client_at,
-                "device": device.strip(),
-                "user_id": actor.id,
-                "response": response,
-            },
-        ).scalar_one()
+        return db.session.connection().execute(statement, params).scalar()
     except sa.exc.IntegrityError as exc:
         if is_unique_violation(exc):
             # A plain message: the session is unusable until the rollback, and a translated
             # message would look up the user's language through it.
             raise DuplicateNonce("duplicate nonce")
         raise
-    scan_recorded.send(checkin_list.event_id)
-    return _answer(response, scan_id, status)
 
 
 @transactional

@@ -1,5 +1,7 @@
 """Two gates, one ticket, the same moment: exactly one ok (real threads on PostgreSQL)."""
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from threading import Barrier
@@ -109,3 +111,50 @@ def test_parallel_retries_of_one_walk_in_register_one_person(fresh_db):
         phones = db.session.scalars(sa.select(Registration.phone)).all()
     assert phones.count("13600001111") == 1
     assert count_scans(app, Scan.nonce == "walk-in-1") == 1
+
+
+@pytest.mark.concurrent("postgresql")
+def test_a_scan_that_waited_for_the_ticket_decides_on_the_scan_it_waited_for(fresh_db):
+    """Gate B reads the ticket while gate A holds its row lock; A's ok commits meanwhile, so
+    the scans B's statement read are older than A's: B's record finds a newer latest scan,
+    reads the scans again and answers already_checked_in (with A's scan as the previous)."""
+    from eventhub.checkin import services as checkin
+
+    app = fresh_db
+    list_id, code, tokens = _setup(app)
+    a_holds, a_may_go = threading.Event(), threading.Event()
+
+    def gate_a():
+        with app.test_request_context():
+            door, caller = checkin.load_door(list_id, code, tokens[0])
+            a_holds.set()
+            a_may_go.wait(30)
+            return checkin.scan(caller, door, code, "gate-a", device="A")
+
+    def gate_b():
+        a_holds.wait(30)
+        response = app.test_client().post(
+            f"/api/v1/checkin-lists/{list_id}/scans",
+            json={"code": code, "nonce": "gate-b", "device": "B"},
+            headers={"Authorization": f"Bearer {tokens[1]}"},
+        )
+        return response.get_json()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.submit(gate_a), pool.submit(gate_b)
+        with app.app_context():
+            for _ in range(300):  # until B waits for the row lock A holds
+                waiting = db.session.scalar(sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"))
+                db.session.rollback()
+                if waiting:
+                    break
+                time.sleep(0.01)
+        assert waiting == 1
+        a_may_go.set()
+        first, second = a.result(timeout=30), b.result(timeout=30)
+    assert first["status"] == "ok"
+    assert second["status"] == "already_checked_in"
+    assert second["previous"] == {"at": first["at"], "device": "A"}
+    assert count_scans(app, Scan.status == "ok") == 1

@@ -762,8 +762,10 @@ def _render_mail(
     if registration_id is not None:
         registration = db.session.get(Registration, registration_id)
     else:
-        registration = db.session.scalars(sa.select(Registration).where(
-            Registration.event_id == event_id, Registration.user_id == user_id)).first()
+        registration = _decided_here(event_id, user_id) or db.session.scalars(
+            sa.select(Registration).where(
+                Registration.event_id == event_id, Registration.user_id == user_id)
+        ).first()
     if registration is None or not _mailable(registration):
         return None  # erased meanwhile
     if kind is None:
@@ -772,6 +774,20 @@ def _render_mail(
         position = registration.known_position if kind == "waitlisted" else None
     return render_mail("registration", registration.user.locale,
                        **_mail_context(registration, kind, position))
+
+
+def _decided_here(event_id: int | None, user_id: int | None) -> Registration | None:
+    """The person's registration at the event as this session's unit of work decided it,
+    without a statement (the session keeps its objects as committed), or None: rendered
+    elsewhere (a sender recovering the mail), it is read from the database."""
+    for obj in db.session.identity_map.values():
+        if (
+            isinstance(obj, Registration)
+            and obj.event_id == event_id
+            and obj.user_id == user_id
+        ):
+            return obj
+    return None
 
 
 def _mailable(registration: Registration) -> bool:

@@ -28,6 +28,7 @@ from eventhub.accounts.services import (
 from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
 from eventhub.checkin.signals import scan_recorded, scan_reverted
 from eventhub.database import (
+    DirectStatement,
     db,
     is_unique_violation,
     lock_for_write,
@@ -214,21 +215,21 @@ def _ticket_and_state_query(session_list: bool, state: str | None) -> sa.Select:
 
 
 _TICKET = {
-    (session_list, state): _ticket_and_state_query(session_list, state)
+    (session_list, state): DirectStatement(_ticket_and_state_query(session_list, state))
     for session_list in (False, True)
     for state in (None, "join", "lateral")
 }
-_STATE = (
+_STATE = DirectStatement(
     sa.select(*(_scans.c[name] for name in _STATE_COLUMNS))
     .where(_ok_scans(sa.bindparam("list_id"), sa.bindparam("registration_id")))
     .order_by(_scans.c.id)
 )
 _RECORDED = ("list_id", "nonce", "code", "type", "status", "registration_id", "at",
              "client_at", "device", "user_id", "response")
-_RECORD = _scans.insert().returning(_scans.c.id)
+_RECORD = DirectStatement(_scans.insert().returning(_scans.c.id), column_keys=_RECORDED)
 #: `_RECORD` if the person's latest ok, unreverted scan at the list is still ``:latest`` (0:
 #: none), else nothing: see `_Read`.
-_RECORD_IF_LATEST = (
+_RECORD_IF_LATEST = DirectStatement(
     _scans.insert()
     .from_select(
         [_scans.c[name] for name in _RECORDED],
@@ -294,7 +295,7 @@ class _Read(NamedTuple):
     final: bool
 
 
-def _read_of(code: str, rows: Sequence[sa.Row[Any]], at: int, final: bool) -> _Read:
+def _read_of(code: str, rows: Sequence[tuple[Any, ...]], at: int, final: bool) -> _Read:
     """The `_Read` in the rows of a ticket's statement (joined with its scans unless there
     is no ticket), its columns from ``at``: the `_Ticket`'s, then the `_Scanned`'s."""
     if not rows or rows[0][at] is None:
@@ -371,7 +372,7 @@ def _door_query(read: bool, token: bool) -> sa.Select:
 
 
 _DOOR = {
-    (read, token): _door_query(read, token)
+    (read, token): DirectStatement(_door_query(read, token))
     for read in (False, True)
     for token in (False, True)
 }
@@ -392,7 +393,7 @@ def load_door(
     params = {"id": list_id, "code": code}
     if token is not None:
         params["digest"] = token_digest(token)
-    rows = db.session.connection().execute(_DOOR[read, token is not None], params).all()
+    rows = _DOOR[read, token is not None].rows(params)
     caller = None
     if token is not None:
         if not rows:
@@ -423,10 +424,9 @@ def _read(checkin_list: CheckinList | Door, code: str) -> _Read:
         return _Read(code, None, list, True)
     dialect = _dialect()
     state = {"postgresql": "lateral", "sqlite": "join"}.get(dialect)
-    rows = db.session.connection().execute(
-        _TICKET[checkin_list.session_id is not None, state],
-        {"code": code, "session_id": checkin_list.session_id, "list_id": checkin_list.id},
-    ).all()
+    rows = _TICKET[checkin_list.session_id is not None, state].rows(
+        {"code": code, "session_id": checkin_list.session_id, "list_id": checkin_list.id}
+    )
     if state is not None or not rows:
         return _read_of(code, rows, 0, final=dialect != "postgresql")
     # MariaDB: the scans are read after the row lock is held, by a statement of their own.
@@ -436,9 +436,7 @@ def _read(checkin_list: CheckinList | Door, code: str) -> _Read:
 
 def _state(checkin_list: CheckinList | Door, registration_id: int) -> list[_Scanned]:
     """The person's ok, unreverted scans at the list, oldest first."""
-    rows = db.session.connection().execute(
-        _STATE, {"list_id": checkin_list.id, "registration_id": registration_id}
-    )
+    rows = _STATE.rows({"list_id": checkin_list.id, "registration_id": registration_id})
     return [_Scanned(*row) for row in rows]
 
 
@@ -593,7 +591,7 @@ def _record(values: dict[str, Any], latest: int | None) -> int | None:
         # A retried nonce fails here on its unique index, (list, nonce) (no lookup beforehand:
         # retries are rare, scans are not); `scan` then answers with what was recorded the
         # first time at this list.
-        return db.session.connection().execute(statement, params).scalar()
+        return statement.scalar(params)
     except sa.exc.IntegrityError as exc:
         if is_unique_violation(exc):
             # A plain message: the session is unusable until the rollback, and a translated

@@ -251,3 +251,46 @@ def test_a_walk_in_may_leave_the_form_unanswered_but_not_answer_it_wrong(
     assert_error(walk_in(client, main_list.id, answers={str(question.id): "C轮"}), 422)
     response = walk_in(client, main_list.id)
     assert response.status_code == 201 and response.get_json()["scan"]["status"] == "ok"
+
+
+def test_every_scan_answer_is_in_its_documented_shape(api, staff, organizer, event, org, ticket):
+    """The scan answer is sent as the service builds it (not dumped through its schema again):
+    for every status it is exactly what ScanAnswerSchema would send."""
+    from eventhub.api.checkin import ScanAnswerSchema
+
+    client = api(staff)
+    main = factories.main_list_of(event)
+    elsewhere = reg.register(factories.UserFactory(phone="13900000011"),
+                             factories.EventFactory(organization=org), RegistrationInfo(consent=True))
+    cancelled = reg.register(factories.UserFactory(phone="13900000012"), event,
+                             RegistrationInfo(consent=True))
+    reg.cancel(organizer, cancelled)
+    pending = reg.register(factories.UserFactory(phone="13900000013"), event,
+                           RegistrationInfo(consent=True))
+    pending.status = "pending"
+    forum = factories.SessionFactory(event=event)
+    forum_list = checkin_services.create_list(organizer, event, "投资论坛", forum.id)
+    db.session.commit()
+
+    answers = [
+        scan(client, main.id, ticket.ticket_code, device="东门"),
+        scan(client, main.id, ticket.ticket_code),
+        scan(client, main.id, "N35ZX25DJGH5CZ0N96ZZPKMBGG"),
+        scan(client, main.id, elsewhere.ticket_code),
+        scan(client, main.id, cancelled.ticket_code),
+        scan(client, main.id, pending.ticket_code),
+        scan(client, forum_list.id, ticket.ticket_code),
+    ]
+    assert all(a.status_code == 200 and a.is_json for a in answers)
+    bodies = [a.get_json() for a in answers]
+    assert [b["status"] for b in bodies] == [
+        "ok", "already_checked_in", "invalid", "wrong_event", "cancelled", "not_confirmed",
+        "not_on_list",
+    ]
+    schema = ScanAnswerSchema()
+    for body in bodies:
+        assert schema.dump(body) == body
+        assert schema.validate(body) == {}
+    assert set(bodies[0]) == {"status", "at", "registration", "checkin_id"}
+    assert set(bodies[1]) == {"status", "at", "registration", "previous"}
+    assert set(bodies[2]) == {"status", "at"}

@@ -138,12 +138,7 @@ def dashboard(event: Event, list_id: int | None = None, now: datetime | None = N
 
 
 def _arrival(list_ids: sa.ColumnElement | list[int]) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        Scan.list_id.in_(list_ids),
-        Scan.status == ScanStatus.ok,
-        Scan.type == ScanType.entry,
-        Scan.reverted_at.is_(None),
-    )
+    return sa.and_(Scan.list_id.in_(list_ids), services.scan_checks_in())
 
 
 def _event_lists(event: Event) -> sa.Select:

@@ -145,15 +145,24 @@ _categories = Category.__table__
 _STATE_COLUMNS = ("id", "type", "at", "device")
 
 
+def scan_stands() -> sa.ColumnElement[bool]:
+    """True for a scan (a row of ``Scan`` in the query) that counts: answered ``ok`` and not
+    reverted since. A person's ok scans that stand make their state at a list; THE rule for
+    every figure, page and report that counts scans."""
+    return sa.and_(_scans.c.status == ScanStatus.ok, _scans.c.reverted_at.is_(None))
+
+
+def scan_checks_in() -> sa.ColumnElement[bool]:
+    """True for a scan that checked its person in: an entry scan that stands (`scan_stands`)."""
+    return sa.and_(scan_stands(), _scans.c.type == ScanType.entry)
+
+
 def _ok_scans(
     list_id: sa.ColumnElement[int], registration_id: sa.ColumnElement[int]
 ) -> sa.ColumnElement[bool]:
-    """The scans that make a person's state at a list: their ok, unreverted ones there."""
+    """The scans that make a person's state at a list: their scans there that stand."""
     return sa.and_(
-        _scans.c.list_id == list_id,
-        _scans.c.registration_id == registration_id,
-        _scans.c.status == ScanStatus.ok,
-        _scans.c.reverted_at.is_(None),
+        _scans.c.list_id == list_id, _scans.c.registration_id == registration_id, scan_stands()
     )
 
 
@@ -680,9 +689,7 @@ def is_checked_in() -> sa.ColumnElement[bool]:
             Scan.registration_id == Registration.id,
             CheckinList.event_id == Registration.event_id,
             CheckinList.is_main.is_(True),
-            Scan.status == ScanStatus.ok,
-            Scan.type == ScanType.entry,
-            Scan.reverted_at.is_(None),
+            scan_checks_in(),
         )
     )
     return sa.and_(Registration.status == RegistrationStatus.confirmed, scanned.exists())
@@ -700,14 +707,10 @@ def stats(checkin_list: CheckinList) -> dict[str, int]:
     expected = db.session.scalar(
         sa.select(sa.func.count()).select_from(expected_query(checkin_list).subquery())
     )
-    ok = sa.and_(
-        Scan.list_id == checkin_list.id,
-        Scan.status == ScanStatus.ok,
-        Scan.reverted_at.is_(None),
-    )
+    ok = sa.and_(Scan.list_id == checkin_list.id, scan_stands())
     checked_in = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Scan.registration_id))).where(
-            ok, Scan.type == ScanType.entry
+            Scan.list_id == checkin_list.id, scan_checks_in()
         )
     )
     latest = (

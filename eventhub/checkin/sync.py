@@ -28,7 +28,7 @@ from pypinyin import Style, lazy_pinyin
 from eventhub import permissions
 from eventhub.accounts.models import User
 from eventhub.checkin import services
-from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
+from eventhub.checkin.models import CheckinList, Scan, ScanType
 from eventhub.database import db, utcnow
 from eventhub.errors import ValidationFailed
 from eventhub.registrations.models import Registration, RegistrationStatus, registration_sessions
@@ -114,8 +114,7 @@ def entry_states(
     (their latest ok scan is an entry), among registrations ``ids`` (None: everyone)."""
     ok = sa.and_(
         Scan.list_id == checkin_list.id,
-        Scan.status == ScanStatus.ok,
-        Scan.reverted_at.is_(None),
+        services.scan_stands(),
         Scan.registration_id.is_not(None),
     )
     if ids is not None:

@@ -46,8 +46,8 @@ from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
 from eventhub.accounts.models import User
-from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
-from eventhub.checkin.services import expected_query
+from eventhub.checkin.models import CheckinList, Scan
+from eventhub.checkin.services import expected_query, scan_checks_in
 from eventhub.database import db, lock_for_write, transactional, utcnow
 from eventhub.engagement.models import Draw, DrawEligibility, DrawStatus, DrawWinner
 from eventhub.errors import Conflict, raise_field_errors
@@ -254,9 +254,7 @@ def eligible_ids(draw: Draw) -> list[int]:
         query = query.where(sa.exists().where(
             Scan.list_id == checkin_list.id,
             Scan.registration_id == Registration.id,
-            Scan.status == ScanStatus.ok,
-            Scan.type == ScanType.entry,
-            Scan.reverted_at.is_(None),
+            scan_checks_in(),
         ))
     if draw.exclude_winners_of:
         query = query.where(Registration.id.not_in(

@@ -43,7 +43,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from eventhub import audit, permissions
-from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
+from eventhub.checkin.models import CheckinList, Scan
+from eventhub.checkin.services import scan_checks_in
 from eventhub.database import db, insert_unless_taken, lock_for_write, transactional, utcnow
 from eventhub.engagement.models import (
     SURVEY_LABEL_MAX,
@@ -245,9 +246,7 @@ def checked_in_registration(user: Any, event: Event) -> Registration | None:
         Scan.registration_id == Registration.id,
         Scan.list_id == CheckinList.id,
         CheckinList.event_id == event.id,
-        Scan.status == ScanStatus.ok,
-        Scan.type == ScanType.entry,
-        Scan.reverted_at.is_(None),
+        scan_checks_in(),
     )
     return db.session.scalar(sa.select(Registration).where(
         Registration.event_id == event.id,
@@ -490,8 +489,7 @@ def send_survey_invitations(now: datetime | None = None) -> int:
     for event in events:
         scanned = (
             sa.select(Scan.registration_id).join(CheckinList, CheckinList.id == Scan.list_id)
-            .where(CheckinList.event_id == event.id, Scan.status == ScanStatus.ok,
-                   Scan.type == ScanType.entry, Scan.reverted_at.is_(None))
+            .where(CheckinList.event_id == event.id, scan_checks_in())
         )
         done = sa.select(SurveyParticipant.registration_id).where(
             SurveyParticipant.event_id == event.id,

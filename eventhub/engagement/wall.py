@@ -36,7 +36,8 @@ from flask_babel import lazy_gettext as _l
 from eventhub import audit, live, permissions
 from eventhub.accounts.models import User
 from eventhub.checkin import live as checkin_live
-from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
+from eventhub.checkin.models import CheckinList, Scan
+from eventhub.checkin.services import scan_checks_in
 from eventhub.database import db, insert_unless_taken, transactional
 from eventhub.engagement.models import WallHiddenName
 from eventhub.errors import NotFound
@@ -101,9 +102,7 @@ def _first_arrivals(event: Event) -> sa.Subquery:
         .join(Registration, Registration.id == Scan.registration_id)
         .where(
             Scan.list_id.in_(main_list),
-            Scan.status == ScanStatus.ok,
-            Scan.type == ScanType.entry,
-            Scan.reverted_at.is_(None),
+            scan_checks_in(),
             Registration.status == RegistrationStatus.confirmed,
         )
         .group_by(Scan.registration_id)

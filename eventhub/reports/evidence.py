@@ -27,7 +27,8 @@ from reportlab.platypus.flowables import Flowable
 
 from eventhub import audit, permissions, uploads
 from eventhub.accounts.models import User
-from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
+from eventhub.checkin.models import CheckinList, Scan
+from eventhub.checkin.services import scan_checks_in
 from eventhub.database import after_commit, db, transactional
 from eventhub.errors import NotFound
 from eventhub.events.models import Event
@@ -139,8 +140,7 @@ def first_checkins(event: Event) -> sa.Subquery:
         sa.select(Scan.registration_id, sa.func.min(Scan.at).label("first_at"))
         .join(CheckinList, CheckinList.id == Scan.list_id)
         .where(CheckinList.event_id == event.id, CheckinList.is_main.is_(True),
-               Scan.status == ScanStatus.ok, Scan.type == ScanType.entry,
-               Scan.reverted_at.is_(None))
+               scan_checks_in())
         .group_by(Scan.registration_id)
         .subquery()
     )

@@ -29,8 +29,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from eventhub.checkin.models import CheckinList, Scan, ScanStatus, ScanType
-from eventhub.checkin.services import checked_in_query
+from eventhub.checkin.models import CheckinList, Scan
+from eventhub.checkin.services import checked_in_query, scan_checks_in
 from eventhub.database import db, utcnow
 from eventhub.engagement import surveys
 from eventhub.events.models import Event, EventSession
@@ -113,9 +113,7 @@ def session_checked_in_query(event: Event) -> sa.Select:
         .join(CheckinList, CheckinList.id == Scan.list_id)
         .where(CheckinList.event_id == event.id,
                CheckinList.session_id.is_not(None),
-               Scan.status == ScanStatus.ok,
-               Scan.type == ScanType.entry,
-               Scan.reverted_at.is_(None))
+               scan_checks_in())
         .distinct()
     )
 

@@ -261,7 +261,8 @@ def test_every_scan_answer_is_in_its_documented_shape(api, staff, organizer, eve
     client = api(staff)
     main = factories.main_list_of(event)
     elsewhere = reg.register(factories.UserFactory(phone="13900000011"),
-                             factories.EventFactory(organization=org), RegistrationInfo(consent=True))
+                             factories.EventFactory(organization=org),
+                             RegistrationInfo(consent=True))
     cancelled = reg.register(factories.UserFactory(phone="13900000012"), event,
                              RegistrationInfo(consent=True))
     reg.cancel(organizer, cancelled)

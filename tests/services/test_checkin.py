@@ -186,3 +186,24 @@ def test_staff_of_another_organizer_cannot_scan_or_revert(
     with pytest.raises(NotFound):
         checkin.revert(outsider_organizer, ok["checkin_id"])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 1
+
+
+def test_which_scans_count_is_one_rule(staff, organizer, event, ticket):
+    """`scan_stands` (ok, not reverted) and `scan_checks_in` (an entry among those): the rule
+    every count of scans uses (stats, dashboard, wall, draws, surveys, reports)."""
+    door = checkin.create_list(organizer, event, "展厅", allow_reentry=True)
+    entered = checkin.scan(staff, door, ticket.ticket_code, nonce())["checkin_id"]
+    refused = checkin.scan(staff, door, ticket.ticket_code, nonce())  # inside already
+    left = checkin.scan(staff, door, ticket.ticket_code, nonce(), scan_type="exit")["checkin_id"]
+    back = checkin.scan(staff, door, ticket.ticket_code, nonce())["checkin_id"]
+    checkin.revert(staff, back)
+    invalid = checkin.scan(staff, door, "N35ZX25DJGH5CZ0N96ZZPKMBGG", nonce())
+    assert refused["status"] == "already_checked_in" and invalid["status"] == "invalid"
+
+    def ids(clause):
+        return set(db.session.scalars(sa.select(Scan.id).where(Scan.list_id == door.id, clause)))
+
+    assert len(ids(sa.true())) == 5
+    assert ids(checkin.scan_stands()) == {entered, left}
+    assert ids(checkin.scan_checks_in()) == {entered}
+    assert checkin.stats(door) == {"expected": 1, "checked_in": 1, "inside": 0}

@@ -404,6 +404,7 @@ class _Compiled:
                     connection.invalidate(error)
                 raise sa.exc.DBAPIError.instance(
                     self.sql, parameters, error, self.dialect.loaded_dbapi.Error,
+                    hide_parameters=connection.engine.hide_parameters,
                     connection_invalidated=lost, dialect=self.dialect,
                 ) from error
             dispatch.after_cursor_execute(connection, cursor, self.sql, parameters, None, False)

@@ -88,7 +88,18 @@ def test_a_unique_violation_is_sqlalchemys_integrity_error_and_writes_nothing(ev
     with pytest.raises(sa.exc.IntegrityError) as caught, db.session.begin_nested():
         INSERT.scalar(scan_values(gate.id, "same"))
     assert is_unique_violation(caught.value)
+    assert "[parameters:" in str(caught.value)  # as SQLAlchemy shows them
     assert len(SELECT.rows({"list_id": gate.id})) == 1
+
+
+def test_an_engine_that_hides_parameters_has_them_hidden_here_too(event, monkeypatch):
+    gate = factories.main_list_of(event)
+    INSERT.scalar(scan_values(gate.id, "secret-nonce"))
+    monkeypatch.setattr(db.engine, "hide_parameters", True)
+    with pytest.raises(sa.exc.IntegrityError) as caught, db.session.begin_nested():
+        INSERT.scalar(scan_values(gate.id, "secret-nonce"))
+    shown = str(caught.value)  # (the database's own message may still quote the key)
+    assert "[parameters:" not in shown and "hidden due to hide_parameters" in shown
 
 
 def test_a_missing_value_is_refused_before_anything_is_sent(event, count_statements):

@@ -13,6 +13,7 @@ from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+import pytest
 import sqlalchemy as sa
 from babel.messages.pofile import read_po
 
@@ -246,6 +247,7 @@ def start_pages() -> dict[str | None, list[str]]:
     }
 
 
+@pytest.mark.words
 def test_pages_show_no_untranslated_english(app, login):
     demo.load_demo()
     typed = user_data()

@@ -58,6 +58,7 @@ def test_raw_values_finds_whole_words_only():
                       values) == {}
 
 
+@pytest.mark.words
 @pytest.mark.parametrize(("locale", "headers"), [("zh_Hans", ZH), ("en", EN)])
 def test_pages_show_no_raw_status_values(app, login, locale, headers):
     demo.load_demo()

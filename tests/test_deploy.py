@@ -18,6 +18,7 @@ from flask_migrate import upgrade
 from eventhub import create_app
 from eventhub.database import db
 from tests import factories
+from tests.ci import missing
 from tests.conftest import ensure_test_database, per_worker, postgres_server_url
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
@@ -138,7 +139,8 @@ def test_docker_compose_config_when_available(tmp_path):
                               cwd=folder, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stderr
         return
-    pytest.skip("neither `docker compose` nor `docker-compose` is installed")
+    missing("neither `docker compose` nor `docker-compose` is installed (on Debian: "
+            "apt-get install docker-compose)")
 
 
 # Backup and restore -------------------------------------------------------------------------

@@ -7,7 +7,6 @@ summary says so) and fail in CI (CI=true).
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from collections.abc import Iterator, Mapping
@@ -25,6 +24,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from config import TestConfig
 from eventhub import create_app
 from eventhub.database import db
+from tests.ci import in_ci
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -45,10 +45,6 @@ PHONE = {"width": 375, "height": 812}
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 #: Why the browser tests were skipped (shown in the summary), when they were.
 _skipped_because: list[str] = []
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def chromium_path() -> str | None:

@@ -21,18 +21,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def missing(reason: str) -> None:
-    """A fault test cannot run here: a failure in CI (it must never skip silently there), a
-    skip elsewhere."""
-    if in_ci():
-        pytest.fail(f"CI needs it: {reason}")
-    pytest.skip(reason)
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -23,7 +23,7 @@ from eventhub.database import db
 from eventhub.models import Membership, Registration
 from eventhub.registrations import services as reg
 from tests import factories
-from tests.faults.conftest import missing
+from tests.ci import missing
 
 pytestmark = pytest.mark.concurrent("postgresql")
 

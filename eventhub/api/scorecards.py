@@ -10,6 +10,7 @@ from typing import Any
 from flask_login import current_user
 
 from eventhub import permissions
+from eventhub.accounts.auth import note_token_caller, sole_bearer_token
 from eventhub.api.common import (
     doc_errors,
     get_or_404,
@@ -74,16 +75,24 @@ def _scoring_target(round_id: int, entry_id: int) -> tuple[Any, Round, Entry, An
     """The caller, the round with its rubric, the entry and the caller's standing, or 404
     (one statement: the scorecard path is hot). The caller is this browser's judge device,
     else the account (`judge_caller`); a device of another contest leaves the round to the
-    account signed in, if any. Whether the caller may see the contest is left to
-    `_hidden_as_404`."""
-    device = judge_session.device()
-    actor = device if device is not None else require_user()
-    round_, entry, standing = scorecards.scoring_target(actor, round_id, entry_id)
-    if round_ is not None and device is not None and round_.event_id != device.event_id:
-        actor = judge_session.actor_for(round_.event_id)
-        standing = None
-        if actor.is_authenticated:
-            round_, entry, standing = scorecards.scoring_target(actor, round_id, entry_id)
+    account signed in, if any. A request whose only credential is a Bearer token (a
+    tablet's app) has the token's user read in that same statement. Whether the caller may
+    see the contest is left to `_hidden_as_404`."""
+    token = sole_bearer_token()
+    if token is not None:
+        actor, round_, entry, standing = scorecards.token_scoring_target(
+            token, round_id, entry_id
+        )
+        note_token_caller(actor)
+    else:
+        device = judge_session.device()
+        actor = device if device is not None else require_user()
+        round_, entry, standing = scorecards.scoring_target(actor, round_id, entry_id)
+        if round_ is not None and device is not None and round_.event_id != device.event_id:
+            actor = judge_session.actor_for(round_.event_id)
+            standing = None
+            if actor.is_authenticated:
+                round_, entry, standing = scorecards.scoring_target(actor, round_id, entry_id)
     if round_ is None or entry is None:
         raise NotFound()
     return actor, round_, entry, standing
@@ -103,7 +112,7 @@ def _hidden_as_404(round_: Round) -> Iterator[None]:
 @blp.route("/rounds/<id:round_id>/scorecards/<id:entry_id>", methods=["GET"])
 @blp.response(200, ScorecardDetailSchema)
 @doc_errors(blp, 401, 403, 404)
-@user_or_judge_device(blp)
+@user_or_judge_device(blp, sole_bearer=True)
 def get_scorecard(round_id: int, entry_id: int) -> dict:
     """The judge's own scorecard of the entry (`status: todo`, `version: 0` before the first
     save); 403 unless assigned without a conflict."""
@@ -119,7 +128,7 @@ def get_scorecard(round_id: int, entry_id: int) -> dict:
 @blp.route("/rounds/<id:round_id>/scorecards/<id:entry_id>", methods=["PUT"])
 @blp.response(200, ScorecardSchema)
 @doc_errors(blp, 400, 401, 403, 404, 409, 422)
-@user_or_judge_device(blp)
+@user_or_judge_device(blp, sole_bearer=True)
 @blp.arguments(ScorecardInSchema)
 def save_scorecard(data: dict, round_id: int, entry_id: int) -> dict:
     """Save a draft or submit (the assigned judge). First failing check answers: 403 not

@@ -18,9 +18,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
 from eventhub import audit
-from eventhub.accounts.models import User
+from eventhub.accounts.models import ApiToken, User
+from eventhub.accounts.services import TokenCaller, live_token, note_token_use, token_digest
 from eventhub.database import db, transactional, utcnow
-from eventhub.errors import Conflict, NotAllowed, raise_field_errors
+from eventhub.errors import Conflict, NotAllowed, NotAuthenticated, raise_field_errors
 from eventhub.judging import checks, rounds, scoring
 from eventhub.judging.judges import JudgeDevice, coaching_conflict, same_institution
 from eventhub.judging.models import (
@@ -96,29 +97,50 @@ _SCORING = (
     )
     .execution_options(populate_existing=True)
 )
-#: The same from the round ``:round_id`` (with its rubric) and the entry ``:entry_id`` when
-#: it is one of the round's contest: all a save reads, in one statement.
-_TARGET = (
-    sa.select(Round, Entry, Judge.id.label("judge_id"), Judge.institution, Scorecard)
-    .outerjoin(
-        Entry, sa.and_(Entry.id == sa.bindparam("entry_id"), Entry.event_id == Round.event_id)
+
+
+def _target_query(token: bool) -> sa.Select:
+    """The same from the round ``:round_id`` (with its rubric) and the entry ``:entry_id``
+    when it is one of the round's contest: all a save reads, in one statement. With
+    ``token``, for the user of the token of ``:digest`` (`accounts.services.live_token`),
+    read in the statement with the token's id and last use: no row when the token does not
+    authenticate, the round null when there is no such round."""
+    user_id = User.id if token else sa.bindparam("user_id")
+    columns = [Round, Entry, Judge.id.label("judge_id"), Judge.institution, Scorecard]
+    if token:
+        query = (
+            sa.select(User.id.label("user_id"), User.is_admin, ApiToken.id.label("token_id"),
+                      ApiToken.last_used_at, *columns)
+            .select_from(ApiToken)
+            .join(User, User.id == ApiToken.user_id)
+            .outerjoin(Round, Round.id == sa.bindparam("round_id"))
+            .where(live_token())
+        )
+    else:
+        query = sa.select(*columns).where(Round.id == sa.bindparam("round_id"))
+    return (
+        query.outerjoin(
+            Entry, sa.and_(Entry.id == sa.bindparam("entry_id"), Entry.event_id == Round.event_id)
+        )
+        .outerjoin(
+            Judge,
+            sa.and_(
+                Judge.event_id == Round.event_id,
+                Judge.user_id == user_id,
+                *_may_score(Round.id, Entry.id),
+            ),
+        )
+        .outerjoin(Scorecard, _JUDGE_AND_CARD)
+        .options(
+            sa.orm.joinedload(Round.criteria),
+            sa.orm.load_only(Entry.id, Entry.event_id, Entry.track_id, Entry.institution),
+        )
+        .execution_options(populate_existing=True)
     )
-    .outerjoin(
-        Judge,
-        sa.and_(
-            Judge.event_id == Round.event_id,
-            Judge.user_id == sa.bindparam("user_id"),
-            *_may_score(Round.id, Entry.id),
-        ),
-    )
-    .outerjoin(Scorecard, _JUDGE_AND_CARD)
-    .where(Round.id == sa.bindparam("round_id"))
-    .options(
-        sa.orm.joinedload(Round.criteria),
-        sa.orm.load_only(Entry.id, Entry.event_id, Entry.track_id, Entry.institution),
-    )
-    .execution_options(populate_existing=True)
-)
+
+
+_TARGET = _target_query(token=False)
+_TOKEN_TARGET = _target_query(token=True)
 _CARD = (
     sa.select(Scorecard)
     .where(
@@ -163,6 +185,28 @@ def scoring_target(
     if row is None:
         return None, None, None
     return row.Round, row.Entry, _standing(user, row, row.Entry)
+
+
+def token_scoring_target(
+    token: str, round_id: int, entry_id: int
+) -> tuple[TokenCaller, Round | None, Entry | None, sa.Row | None]:
+    """The user of ``token`` (a request's sole Bearer token: `accounts.auth.
+    sole_bearer_token`) and `scoring_target` for them, in one statement: a judge's tablet
+    saves every few seconds. The user comes as a `TokenCaller` with no memberships (a judge
+    scores as a judge, never as a member of the organization). Raises NotAuthenticated when
+    the token does not authenticate."""
+    row = db.session.execute(
+        _TOKEN_TARGET,
+        {"digest": token_digest(token), "round_id": round_id, "entry_id": entry_id},
+    ).unique().first()
+    if row is None:
+        raise NotAuthenticated()
+    caller = TokenCaller(row.user_id, row.is_admin, ())
+    if note_token_use(row.token_id, row.last_used_at):
+        db.session.commit()  # as `accounts.services.user_for_token` does
+    if row.Round is None:
+        return caller, None, None, None
+    return caller, row.Round, row.Entry, _standing(caller, row, row.Entry)
 
 
 def _scoring(user: Any, round_: Round, entry: Entry) -> sa.Row | None:
@@ -292,10 +336,10 @@ def save_scorecard(
     = :v``; a first save inserts unless another device did first), so two devices saving
     the same version at once get one success and one 409.
 
-    ``standing``: the actor's, as `scoring_target` read it with the round and the entry (not
-    given, or None: read here). Three statements, two with it: the judge's assignment with
-    the card, its insert or update, the audit entry (a hot path: every judge's tablet saves
-    every few seconds).
+    ``standing``: the actor's, as `scoring_target` (or `token_scoring_target`) read it with
+    the round and the entry (not given, or None: read here). Three statements, two with it:
+    the judge's assignment with the card, its insert or update, the audit entry (a hot path:
+    every judge's tablet saves every few seconds).
     """
     scoring_row = standing or _scoring(actor, round_, entry)
     if scoring_row is None:

@@ -1,6 +1,7 @@
 """The per-request pipeline every API call goes through stays lean without losing anything:
 a Bearer call gets no session cookie but every security header, a browser session still
-works, and the door scan's token, door and ticket are read by one statement."""
+works, the door scan's token, door and ticket are read by one statement, and so are a
+judge's token, round, entry and scorecard."""
 
 import logging
 import uuid
@@ -11,11 +12,16 @@ import sqlalchemy as sa
 
 from eventhub.accounts.models import ApiToken
 from eventhub.accounts.services import create_token
+from eventhub.audit import AuditEntry
 from eventhub.checkin import services as checkin
 from eventhub.checkin.models import Scan
 from eventhub.database import db, utcnow
 from eventhub.errors import NotAuthenticated
+from eventhub.judging import scorecards
+from eventhub.judging.entries import EntryInfo, create_entry
+from eventhub.judging.models import Scorecard
 from tests.api.conftest import assert_error
+from tests.api.test_statement_counts import judging_setup
 
 SECURITY_HEADERS = (
     "Content-Security-Policy",
@@ -165,3 +171,75 @@ def test_the_access_log_names_the_scanners_user(app, api, staff, main_list, tick
         _scan(api(staff), main_list.id, ticket.ticket_code)
     [line] = [r for r in caplog.records if r.name == "eventhub.access"]
     assert line.status == 200 and line.user_id == staff.id
+
+
+# A judge's tablet app: the scorecard's token, round, entry, judge and card in one statement
+
+
+def test_the_scorecard_statement_reads_the_tokens_user(app, organizer, event):
+    round_, entries, user, _keys = judging_setup(organizer, event)
+    _, token = create_token(user)
+    with app.test_request_context():
+        caller, found_round, entry, standing = scorecards.token_scoring_target(
+            token, round_.id, entries[1].id)
+        assert (caller.id, caller.is_admin, caller.memberships) == (user.id, False, ())
+        assert (found_round.id, entry.id) == (round_.id, entries[1].id)
+        assert len(found_round.criteria) == 3 and standing.judge_id is not None
+        assert scorecards.token_scoring_target(token, 999_999, entries[1].id)[1:] == (
+            None, None, None)
+        with pytest.raises(NotAuthenticated):
+            scorecards.token_scoring_target(token + "x", round_.id, entries[1].id)
+
+
+def _save(client, round_id, entry_id, keys, **body):
+    return client.put(f"/api/v1/rounds/{round_id}/scorecards/{entry_id}",
+                      json={"scores": {keys[0]: 3}, **body})
+
+
+def test_a_judges_token_that_stops_working_saves_and_reads_nothing(
+    api, app, organizer, event
+):
+    round_, entries, user, keys = judging_setup(organizer, event)
+    client = api(user)
+    audited = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+    bad = app.test_client()
+    bad.environ_base["HTTP_AUTHORIZATION"] = client.environ_base["HTTP_AUTHORIZATION"] + "x"
+    assert_error(_save(bad, round_.id, entries[1].id, keys), 401, "not_authenticated")
+    assert_error(_save(bad, 999_999, entries[1].id, keys), 401)  # unknown round: still 401
+    assert_error(bad.get(f"/api/v1/rounds/{round_.id}/scorecards/{entries[1].id}"), 401)
+    user.is_active_account = False
+    db.session.commit()
+    assert_error(_save(client, round_.id, entries[1].id, keys), 401)
+    user.is_active_account = True
+    db.session.execute(sa.update(ApiToken).values(revoked_at=utcnow()))
+    db.session.commit()
+    assert_error(_save(client, round_.id, entries[1].id, keys), 401)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Scorecard).where(
+        Scorecard.entry_id == entries[1].id)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == audited
+
+
+def test_a_judges_token_saves_as_its_user_and_only_what_they_may_score(
+    api, organizer, event
+):
+    round_, entries, user, keys = judging_setup(organizer, event)
+    client = api(user)
+    saved = _save(client, round_.id, entries[1].id, keys)
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["version"] == 1
+    entry = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.action == "scorecard.saved").order_by(AuditEntry.id.desc())).first()
+    assert (entry.actor_id, entry.after["entry_id"]) == (user.id, entries[1].id)
+    assert db.session.scalars(sa.select(ApiToken)).one().last_used_at is not None
+    card = client.get(f"/api/v1/rounds/{round_.id}/scorecards/{entries[1].id}").get_json()
+    assert (card["version"], card["scores"]) == (1, {keys[0]: 3.0})
+    # A stale version is refused with the stored card, as for a browser.
+    stale = _save(client, round_.id, entries[1].id, keys, version=0)
+    assert assert_error(stale, 409, "stale_version")["scorecard"]["version"] == 1
+    # An entry of the contest they are not assigned to: 403; an entry of no contest: 404.
+    other = create_entry(organizer, event, EntryInfo(
+        title="未分配", track_id=entries[0].track_id, institution="别处"))
+    assert_error(_save(client, round_.id, other.id, keys), 403)
+    assert_error(client.get(f"/api/v1/rounds/{round_.id}/scorecards/{other.id}"), 403)
+    assert_error(_save(client, round_.id, 999_999, keys), 404)
+    assert_error(_save(api(organizer), round_.id, entries[1].id, keys), 403)

@@ -309,19 +309,28 @@ def require_user() -> Any:
     return current_user._get_current_object()
 
 
-def guarded(blp: Blueprint, check: Callable[[], object]) -> Callable:
+def guarded(
+    blp: Blueprint, check: Callable[[], object], sole_bearer: bool = False
+) -> Callable:
     """Decorate an endpoint that needs a caller: document the ``bearerAuth`` security
     requirement in the OpenAPI document and run ``check()`` (which raises, e.g.
     NotAuthenticated for 401 ``not_authenticated``) before the endpoint.
 
     Put it above ``blp.arguments`` so the caller is checked before the arguments are read
     (an anonymous call with a bad body answers 401, not 422). The 401 answer itself is
-    documented by ``doc_errors(blp, 401, ...)``."""
+    documented by ``doc_errors(blp, 401, ...)``.
+
+    ``sole_bearer``: the endpoint reads the user of a request's sole Bearer token itself,
+    with what it answers, in a statement of its own (`accounts.auth.sole_bearer_token`: a
+    door's scan, a tablet's scorecard); such a request passes unchecked, and the endpoint
+    answers 401 itself when the token does not authenticate (after its arguments are read)."""
+    from eventhub.accounts.auth import sole_bearer_token
 
     def decorator(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            check()
+            if not (sole_bearer and sole_bearer_token() is not None):
+                check()
             return fn(*args, **kwargs)
 
         wrapper._apidoc = getattr(fn, "_apidoc", {})  # type: ignore[attr-defined]
@@ -340,12 +349,8 @@ def signed_in(blp: Blueprint) -> Callable:
 
 def signed_in_or_sole_bearer(blp: Blueprint) -> Callable:
     """As `signed_in`, for an endpoint that reads the user of a request's sole Bearer token
-    itself, in a statement of its own (`accounts.auth.sole_bearer_token`: the door scan):
-    such a request passes here unchecked, and the endpoint answers 401 itself when the
-    token does not authenticate."""
-    from eventhub.accounts.auth import sole_bearer_token
-
-    return guarded(blp, lambda: sole_bearer_token() is not None or require_user())
+    itself (the door scan; see guarded())."""
+    return guarded(blp, require_user, sole_bearer=True)
 
 
 def get_or_404(model: type, object_id: int) -> Any:

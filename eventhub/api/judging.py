@@ -535,17 +535,9 @@ def _require_user_or_judge_device() -> None:
 def user_or_judge_device(blp: Blueprint, sole_bearer: bool = False) -> Callable:
     """Endpoint needs a user (Bearer token or session) or a judge device's session: the
     judging calls a judge's tablet makes, about the device's contest only. Documents the
-    ``bearerAuth`` security requirement like ``signed_in`` (see common.guarded).
-    ``sole_bearer``: as `common.signed_in_or_sole_bearer`, the endpoint reads the user of a
-    request's sole Bearer token itself and answers 401 itself when it does not authenticate
-    (a scorecard's save)."""
-    if not sole_bearer:
-        return guarded(blp, _require_user_or_judge_device)
-    from eventhub.accounts.auth import sole_bearer_token
-
-    return guarded(
-        blp, lambda: sole_bearer_token() is not None or _require_user_or_judge_device()
-    )
+    ``bearerAuth`` security requirement like ``signed_in`` (see common.guarded, also for
+    ``sole_bearer``: the endpoint reads a sole Bearer token's user itself)."""
+    return guarded(blp, _require_user_or_judge_device, sole_bearer)
 
 
 def contest_event(event_id: int) -> Event:

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flask import Response
 from flask_login import current_user
 
 from eventhub import permissions
 from eventhub.accounts.auth import note_token_caller, sole_bearer_token
 from eventhub.api.common import (
+    as_built,
     doc_errors,
     get_or_404,
     optional_auth,
@@ -157,7 +159,7 @@ def save_scorecard(data: dict, round_id: int, entry_id: int) -> dict:
 @doc_errors(blp, 400, 401, 403, 404, 422)
 @optional_auth(blp)
 @blp.arguments(ResultsArgsSchema, location="query")
-def results(args: dict, round_id: int) -> dict:
+def results(args: dict, round_id: int) -> Response:
     """Per track: score by `method` (docs/JUDGING.md §3; default the round's), competition rank
     (1, 2, 2, 4), number of valid scorecards and who advances. Organizers at any time;
     everyone once the round is published."""
@@ -167,7 +169,7 @@ def results(args: dict, round_id: int) -> dict:
             require_user()
         raise NotAllowed()
     method = args.get("method") or round_.aggregation
-    return round_results(round_, Aggregation(method).value)
+    return as_built(round_results(round_, Aggregation(method).value))
 
 
 

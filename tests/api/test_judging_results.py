@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import pytest
 
+from eventhub.api.judging import RoundResultsSchema
 from eventhub.judging.assignments import assign
 from eventhub.judging.entries import EntryInfo, create_entry, create_track
 from eventhub.judging.scorecards import save_scorecard
@@ -135,3 +136,15 @@ def test_results_match_the_reference(api, organizer, scored_round, method):
     # Lines come in rank order within each track.
     first = body["tracks"][0]["entries"]
     assert [line["rank"] for line in first] == sorted(line["rank"] for line in first)
+
+
+@pytest.mark.parametrize("method", ["mean", "zscore"])
+def test_results_are_answered_in_the_documented_shape(api, organizer, scored_round, method):
+    # The body is answered as the service builds it (api.common.as_built): the response
+    # schema's dump must leave it unchanged, so no field is missing, extra or of another type.
+    round_, _ = scored_round
+    body = api(organizer).get(f"/api/v1/rounds/{round_.id}/results?method={method}").get_json()
+    assert sum(len(track["entries"]) for track in body["tracks"]) == 4
+    assert all(len(line["criteria"]) == 3 for t in body["tracks"] for line in t["entries"])
+    assert RoundResultsSchema().dump(body) == body
+    assert RoundResultsSchema().validate(body) == {}

@@ -57,7 +57,7 @@ def create_app(config: str | type | None = None, **overrides: Any) -> Flask:
 
 
 def configure_instance(app: Flask) -> None:
-    from eventhub.database import checks_connections_itself
+    from eventhub.database import checks_connections_itself, json_loads
 
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
@@ -72,9 +72,10 @@ def configure_instance(app: Flask) -> None:
     # Without a check, a pooled connection the database dropped (a restart, a failover)
     # fails the next request; with one the pool replaces such a connection by itself:
     # PostgreSQL's are checked without a round trip (database.check_connections_on_checkout),
-    # others by the pool's pre-ping.
+    # others by the pool's pre-ping. JSON columns are read by `database.json_loads`.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "pool_pre_ping": not checks_connections_itself(app.config["SQLALCHEMY_DATABASE_URI"]),
+        "json_deserializer": json_loads,
         **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
     }
 

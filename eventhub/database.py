@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import select
 import time
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
+import orjson
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.dialects import mysql
@@ -55,6 +57,24 @@ class UTCDateTime(sa.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+#: A run of this many digits may be an integer beyond 64 bits, which orjson reads as a float.
+_LONG_NUMBER = {str: re.compile(r"\d{19}"), bytes: re.compile(rb"\d{19}")}
+
+
+def json_loads(document: str | bytes) -> Any:
+    """A JSON column's value, read as ``json.loads`` reads it, by orjson where that is the same.
+
+    orjson reads several times faster (a round's results read 42,000 scorecards' scores).
+    Where it would read differently, ``json.loads`` reads the document: an integer beyond 64
+    bits (orjson makes it a float) and NaN or Infinity (orjson refuses them)."""
+    if _LONG_NUMBER[type(document)].search(document):
+        return json.loads(document)
+    try:
+        return orjson.loads(document)
+    except orjson.JSONDecodeError:
+        return json.loads(document)
 
 
 #: Seconds a SQLite connection waits for another one's write lock before giving up with

@@ -1,6 +1,7 @@
 """The foundation's small pieces: settings, the SQLite setup, UTC times, the unit of work,
 Markdown sanitizing, token storage."""
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -143,3 +144,53 @@ def test_api_tokens_are_stored_as_digests(app):
     assert len(token) > 40
     assert user_for_token(token).id == user.id
     assert user_for_token(token + "x") is None
+
+
+#: JSON documents a column may hold, with what orjson alone would read differently: integers
+#: beyond 64 bits (a float), NaN and Infinity (refused); and long digit runs inside strings.
+JSON_DOCUMENTS = [
+    {"12": 7.5, "13": 10, "14": 0.1, "15": 1e-7, "name": "团队 \u00e9 \"quoted\""},
+    [123456789012345678901234567890, -9223372036854775809, 18446744073709551615],
+    {"phone": "13912345678901234567890", "n": 9223372036854775807},
+    {"x": float("inf"), "y": float("-inf")},
+    None,
+    [],
+]
+
+
+@pytest.mark.parametrize("document", JSON_DOCUMENTS)
+def test_json_columns_are_read_as_the_standard_library_reads_them(document):
+    from eventhub.database import json_loads
+
+    text = json.dumps(document)
+    for given in (text, text.encode()):  # SQLite hands over text, psycopg bytes
+        got = json_loads(given)
+        assert got == json.loads(text)
+        assert repr(got) == repr(json.loads(text))  # an int stays an int, a float a float
+    nan = json_loads('{"v": NaN}')["v"]
+    assert nan != nan
+
+
+def test_json_columns_are_read_through_json_loads_and_orjson(app, monkeypatch):
+    import orjson
+
+    from eventhub import database
+    from eventhub.audit import AuditEntry
+
+    read = []
+    monkeypatch.setattr(database, "orjson", type("Spy", (), {
+        "JSONDecodeError": orjson.JSONDecodeError,
+        "loads": staticmethod(lambda text: read.append(text) or orjson.loads(text)),
+    }))
+    documents = [d for d in JSON_DOCUMENTS if not (isinstance(d, dict) and "x" in d)]
+    with app.app_context():
+        entries = [AuditEntry(action="test.json", object_type="test", after=d) for d in documents]
+        db.session.add_all(entries)
+        db.session.commit()
+        ids = [e.id for e in entries]
+        db.session.expunge_all()
+        got = db.session.scalars(
+            sa.select(AuditEntry.after).where(AuditEntry.id.in_(ids)).order_by(AuditEntry.id)
+        ).all()
+    assert [repr(value) for value in got] == [repr(d) for d in documents]
+    assert len(read) >= 3  # the documents without long integers took orjson's path
